@@ -1,0 +1,160 @@
+#include "storage/store.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+#include <rocksdb/cache.h>
+
+#include <array>
+#include <vector>
+
+namespace sluice::storage {
+namespace {
+
+constexpr std::array<const char*, 4> kColumnNames = {"meta", "docs", "tasks", "staging"};
+
+util::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return util::Status::Ok();
+  return util::IoError(std::string(what) + ": " + s.ToString());
+}
+
+}  // namespace
+
+struct WriteBatch::Impl {
+  rocksdb::WriteBatch batch;
+  // Column handles are resolved when the batch is written, so batches can be
+  // built without a Store.
+  struct Op {
+    enum Kind { kPut, kDelete, kDeleteRange } kind;
+    Column column;
+    std::string a, b;
+  };
+  std::vector<Op> ops;
+};
+
+WriteBatch::WriteBatch() : impl_(std::make_unique<Impl>()) {}
+WriteBatch::~WriteBatch() = default;
+WriteBatch::WriteBatch(WriteBatch&&) noexcept = default;
+WriteBatch& WriteBatch::operator=(WriteBatch&&) noexcept = default;
+
+void WriteBatch::Put(Column column, std::string_view key, std::string_view value) {
+  impl_->ops.push_back({Impl::Op::kPut, column, std::string(key), std::string(value)});
+}
+void WriteBatch::Delete(Column column, std::string_view key) {
+  impl_->ops.push_back({Impl::Op::kDelete, column, std::string(key), {}});
+}
+void WriteBatch::DeleteRange(Column column, std::string_view begin, std::string_view end) {
+  impl_->ops.push_back({Impl::Op::kDeleteRange, column, std::string(begin), std::string(end)});
+}
+size_t WriteBatch::Count() const { return impl_->ops.size(); }
+
+struct Store::Impl {
+  StorageOptions options;
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;  // indexed by Column
+
+  rocksdb::ColumnFamilyHandle* Handle(Column c) const { return handles[static_cast<size_t>(c)]; }
+
+  ~Impl() {
+    if (db) {
+      for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+      db->Close();
+    }
+  }
+};
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Store::~Store() = default;
+
+util::Result<std::unique_ptr<Store>> Store::Open(const StorageOptions& options) {
+  rocksdb::Options db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.IncreaseParallelism(2);
+  db_options.OptimizeLevelStyleCompaction();
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  rocksdb::ColumnFamilyOptions cf_options(db_options);
+  cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  cf_options.compression = rocksdb::kNoCompression;
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  families.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
+  for (const char* name : kColumnNames) families.emplace_back(name, cf_options);
+
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, families, &handles, &raw);
+  if (!s.ok()) return FromRocks(s, "cannot open data directory [" + options.path + "]");
+
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->db.reset(raw);
+  // handles[0] is the default family, unused: the Column order follows.
+  raw->DestroyColumnFamilyHandle(handles[0]);
+  impl->handles.assign(handles.begin() + 1, handles.end());
+  return std::unique_ptr<Store>(new Store(std::move(impl)));
+}
+
+util::Result<std::optional<std::string>> Store::Get(Column column, std::string_view key) const {
+  std::string value;
+  rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), impl_->Handle(column),
+                                     rocksdb::Slice(key.data(), key.size()), &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return FromRocks(s, "read failed");
+  return std::optional<std::string>(std::move(value));
+}
+
+util::Status Store::Write(WriteBatch& batch) {
+  rocksdb::WriteBatch rb;
+  for (const auto& op : batch.impl_->ops) {
+    auto* h = impl_->Handle(op.column);
+    switch (op.kind) {
+      case WriteBatch::Impl::Op::kPut: rb.Put(h, op.a, op.b); break;
+      case WriteBatch::Impl::Op::kDelete: rb.Delete(h, op.a); break;
+      case WriteBatch::Impl::Op::kDeleteRange: rb.DeleteRange(h, op.a, op.b); break;
+    }
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = impl_->options.sync;
+  return FromRocks(impl_->db->Write(wo, &rb), "write failed");
+}
+
+util::Status Store::Scan(
+    Column column, std::string_view prefix,
+    const std::function<bool(std::string_view, std::string_view)>& visit) const {
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->Handle(column)));
+  rocksdb::Slice p(prefix.data(), prefix.size());
+  for (it->Seek(p); it->Valid() && it->key().starts_with(p); it->Next()) {
+    if (!visit(std::string_view(it->key().data(), it->key().size()),
+               std::string_view(it->value().data(), it->value().size()))) {
+      break;
+    }
+  }
+  return FromRocks(it->status(), "scan failed");
+}
+
+util::Status Store::Flush() {
+  rocksdb::FlushOptions fo;
+  for (auto* h : impl_->handles) {
+    SLUICE_RETURN_IF_ERROR(FromRocks(impl_->db->Flush(fo, h), "flush failed"));
+  }
+  return util::Status::Ok();
+}
+
+std::string PrefixEnd(std::string_view prefix) {
+  std::string end(prefix);
+  while (!end.empty()) {
+    unsigned char c = static_cast<unsigned char>(end.back());
+    if (c != 0xff) {
+      end.back() = static_cast<char>(c + 1);
+      return end;
+    }
+    end.pop_back();
+  }
+  return std::string(1, '\xff');  // empty prefix: everything (practically)
+}
+
+}  // namespace sluice::storage

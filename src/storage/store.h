@@ -1,0 +1,83 @@
+// Store: sluice's durable state, one RocksDB database per data directory.
+//
+// Data is split into column families (Column): index metadata, documents,
+// tasks and ingest staging. The Store is the only place that includes RocksDB
+// headers. Writes go through WriteBatch and are atomic; with
+// StorageOptions::sync (the default) a Write returns only after the batch is
+// in the synced WAL, so an acknowledged write survives kill -9.
+//
+// Thread-safety: all methods may be called concurrently (RocksDB is
+// thread-safe). Errors are returned as io_exception Statuses.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "util/result.h"
+#include "util/status.h"
+
+namespace sluice::storage {
+
+struct StorageOptions {
+  std::string path;                       // required: the RocksDB directory
+  bool sync = true;                       // fsync the WAL on every Write (durability on ack)
+  size_t block_cache_bytes = 64u << 20;   // RocksDB block cache for reads
+};
+
+enum class Column {
+  kMeta,     // index metadata and other small records
+  kDocs,     // documents: "<index uuid>\0<id>" → stored document record
+  kTasks,    // batch-ingestion task records and checkpoints
+  kStaging,  // temporary rows of multi-file joins
+};
+
+// A group of writes applied atomically by Store::Write. Not thread-safe.
+class WriteBatch {
+ public:
+  WriteBatch();
+  ~WriteBatch();
+  WriteBatch(WriteBatch&&) noexcept;
+  WriteBatch& operator=(WriteBatch&&) noexcept;
+
+  void Put(Column column, std::string_view key, std::string_view value);
+  void Delete(Column column, std::string_view key);
+  // Deletes every key in [begin, end).
+  void DeleteRange(Column column, std::string_view begin, std::string_view end);
+  size_t Count() const;
+
+ private:
+  friend class Store;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+class Store {
+ public:
+  // Opens (creating if missing) the database at options.path.
+  static util::Result<std::unique_ptr<Store>> Open(const StorageOptions& options);
+  ~Store();
+
+  util::Result<std::optional<std::string>> Get(Column column, std::string_view key) const;
+  // Applies the batch atomically; synced to the WAL when options.sync.
+  util::Status Write(WriteBatch& batch);
+  // Calls visit(key, value) for every key starting with prefix, in key order,
+  // until visit returns false.
+  util::Status Scan(Column column, std::string_view prefix,
+                    const std::function<bool(std::string_view key, std::string_view value)>& visit)
+      const;
+  // Flushes memtables to SST files (used at shutdown and before checkpoints).
+  util::Status Flush();
+
+ private:
+  struct Impl;
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// The key just past every key that starts with prefix (for DeleteRange).
+std::string PrefixEnd(std::string_view prefix);
+
+}  // namespace sluice::storage

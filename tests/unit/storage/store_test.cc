@@ -1,0 +1,81 @@
+#include "storage/store.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <vector>
+
+namespace sluice::storage {
+namespace {
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("sluice-store-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::unique_ptr<Store> OpenStore() {
+    auto store = Store::Open({.path = dir_.string()});
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    return std::move(store).value();
+  }
+  std::filesystem::path dir_;
+};
+
+TEST_F(StoreTest, WritesSurviveReopen) {
+  {
+    auto store = OpenStore();
+    WriteBatch batch;
+    batch.Put(Column::kDocs, "a", "1");
+    batch.Put(Column::kMeta, "a", "meta");
+    ASSERT_TRUE(store->Write(batch).ok());
+  }
+  auto store = OpenStore();
+  auto docs = store->Get(Column::kDocs, "a");
+  ASSERT_TRUE(docs.ok());
+  EXPECT_EQ(docs->value_or(""), "1");
+  EXPECT_EQ(store->Get(Column::kMeta, "a")->value_or(""), "meta");
+  EXPECT_FALSE(store->Get(Column::kTasks, "a")->has_value());
+}
+
+TEST_F(StoreTest, ScanVisitsPrefixInOrderAndStopsOnFalse) {
+  auto store = OpenStore();
+  WriteBatch batch;
+  for (const char* k : {"p/2", "p/1", "q/1", "p/3"}) batch.Put(Column::kDocs, k, k);
+  ASSERT_TRUE(store->Write(batch).ok());
+  std::vector<std::string> seen;
+  ASSERT_TRUE(store
+                  ->Scan(Column::kDocs, "p/",
+                         [&](std::string_view k, std::string_view) {
+                           seen.emplace_back(k);
+                           return seen.size() < 2;
+                         })
+                  .ok());
+  EXPECT_EQ(seen, (std::vector<std::string>{"p/1", "p/2"}));
+}
+
+TEST_F(StoreTest, DeleteRangeRemovesOnlyThePrefix) {
+  auto store = OpenStore();
+  WriteBatch batch;
+  for (const char* k : {"p/1", "p/2", "q/1"}) batch.Put(Column::kDocs, k, k);
+  ASSERT_TRUE(store->Write(batch).ok());
+  WriteBatch del;
+  del.DeleteRange(Column::kDocs, "p/", PrefixEnd("p/"));
+  ASSERT_TRUE(store->Write(del).ok());
+  EXPECT_FALSE(store->Get(Column::kDocs, "p/1")->has_value());
+  EXPECT_TRUE(store->Get(Column::kDocs, "q/1")->has_value());
+}
+
+TEST_F(StoreTest, OpenFailsCleanlyOnAFile) {
+  std::filesystem::create_directories(dir_.parent_path());
+  { std::FILE* f = std::fopen(dir_.c_str(), "w"); std::fclose(f); }
+  auto store = Store::Open({.path = dir_.string()});
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().type(), "io_exception");
+}
+
+}  // namespace
+}  // namespace sluice::storage
