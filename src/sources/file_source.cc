@@ -9,7 +9,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <algorithm>
 
+#include "sources/glob_match.h"
 #include "sources/sigv4_signer.h"
 
 namespace sluice::sources {
@@ -97,6 +99,48 @@ util::Result<LocalFile> ResolveLocalFile(std::string_view location,
     return util::InvalidArgument("[" + path + "] is not a regular file");
   }
   return LocalFile{*real, static_cast<uint64_t>(st.st_size)};
+}
+
+util::Result<std::vector<LocalFile>> ExpandLocalGlob(std::string_view location,
+                                                     const SourcesOptions& options) {
+  std::string path(location);
+  if (location.starts_with("file://")) path = PercentDecode(location.substr(7));
+  size_t slash = path.rfind('/');
+  if (path.empty() || path[0] != '/' || slash == std::string::npos) {
+    return util::InvalidArgument("file location [" + path + "] must be an absolute path");
+  }
+  const std::string dir = slash == 0 ? "/" : path.substr(0, slash);
+  const std::string pattern = path.substr(slash + 1);
+  if (dir.find('*') != std::string::npos) {
+    return util::InvalidArgument("only the file name of [" + path + "] may contain '*'");
+  }
+  if (!options.allow_any_file) {
+    int err = 0;
+    std::optional<std::string> real_dir = RealPath(dir, &err);
+    if (!real_dir || !UnderAnyRoot(*real_dir, options)) return NotUnderRoot(path);
+  }
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    std::string name = entry.path().filename().string();
+    if (GlobMatch(pattern, name)) names.push_back(std::move(name));
+  }
+  if (ec) return util::IoError("cannot list [" + dir + "]: " + ec.message());
+  std::sort(names.begin(), names.end());
+  std::vector<LocalFile> files;
+  for (const std::string& name : names) {
+    std::string candidate = (dir == "/" ? "" : dir) + "/" + name;
+    util::Result<LocalFile> file = ResolveLocalFile(candidate, options);
+    if (file.ok()) {
+      files.push_back(std::move(*file));
+    } else if (file.status().code() != util::Code::kInvalidArgument) {
+      return file.status();  // directories are skipped; anything else is an error
+    }
+  }
+  if (files.empty()) {
+    return util::NotFound("resource_not_found_exception", "no files match [" + path + "]");
+  }
+  return files;
 }
 
 util::Result<std::unique_ptr<FileSource>> FileSource::Open(const std::string& path,

@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sources/byte_source.h"
 #include "sources/sources_options.h"
@@ -27,6 +28,12 @@ struct LocalFile {
 };
 
 util::Result<LocalFile> ResolveLocalFile(std::string_view location, const SourcesOptions& options);
+
+// Expands a location whose file name contains '*' (the directory part may
+// not) into the matching regular files, sorted by name, each resolved with
+// ResolveLocalFile. The directory must itself be allowed. No match → kNotFound.
+util::Result<std::vector<LocalFile>> ExpandLocalGlob(std::string_view location,
+                                                     const SourcesOptions& options);
 
 class FileSource : public ByteSource {
  public:

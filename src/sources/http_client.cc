@@ -22,6 +22,7 @@ size_t FetchWrite(char* data, size_t size, size_t nmemb, void* user) {
   auto* state = static_cast<FetchState*>(user);
   size_t n = size * nmemb;
   if (state->response.body.size() + n > state->max_body) {
+    state->response.body.append(data, state->max_body - state->response.body.size());
     state->too_large = true;
     return 0;
   }
@@ -84,8 +85,10 @@ util::Result<HttpResponse> HttpFetch(const RequestBuilder& build, const SourcesO
     curl_easy_setopt(easy.get(), CURLOPT_HEADERDATA, &state);
     CURLcode rc = curl_easy_perform(easy.get());
     if (state.too_large) {
-      return util::Unavailable("response from " + display + " is larger than " +
-                               std::to_string(max_body) + " bytes");
+      // The caller asked for a bounded prefix (e.g. a probe that got a whole object).
+      curl_easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &state.response.status);
+      state.response.truncated = true;
+      return std::move(state.response);
     }
     if (rc == CURLE_OK) {
       curl_easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &state.response.status);

@@ -27,6 +27,7 @@ struct HttpResponse {
   long status = 0;
   HeaderList headers;  // lowercase names, trimmed values
   std::string body;
+  bool truncated = false;  // the body was longer than max_body; `body` is its prefix
 
   // The first header named `lower_name`, or "".
   std::string Header(std::string_view lower_name) const;
@@ -44,7 +45,8 @@ int BackoffMs(int attempt, const SourcesOptions& options, std::minstd_rand& rng)
 
 // GET with retries on transient failures (connection errors, timeouts,
 // IsRetryableHttpStatus); returns the final response whatever its status.
-// Bodies over `max_body` bytes are an error. Transport failure after
+// A body over `max_body` bytes stops the transfer: the response comes back with
+// the prefix and `truncated` set. Transport failure after
 // options.max_retries retries → kUnavailable naming `display`.
 util::Result<HttpResponse> HttpFetch(const RequestBuilder& build, const SourcesOptions& options,
                                      const std::string& display, size_t max_body);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <algorithm>
 #include <cstdlib>
 
 namespace sluice::sources::testing {
@@ -147,14 +148,20 @@ void FakeHttpServer::Serve(int fd) {
 FakeResponse ServeBytes(const FakeRequest& request, const std::string& data) {
   std::string range = request.Header("range");
   if (range.rfind("bytes=", 0) != 0) return FakeResponse{200, {}, data, std::nullopt};
-  size_t start = std::strtoull(range.c_str() + 6, nullptr, 10);
+  char* end = nullptr;
+  size_t start = std::strtoull(range.c_str() + 6, &end, 10);
+  size_t last = data.empty() ? 0 : data.size() - 1;
+  if (end != nullptr && *end == '-' && end[1] != '\0') {
+    last = std::min<size_t>(last, std::strtoull(end + 1, nullptr, 10));
+  }
   if (start >= data.size()) {
     return FakeResponse{416, {{"Content-Range", "bytes */" + std::to_string(data.size())}}, "",
                         std::nullopt};
   }
-  std::string content_range = "bytes " + std::to_string(start) + "-" +
-                              std::to_string(data.size() - 1) + "/" + std::to_string(data.size());
-  return FakeResponse{206, {{"Content-Range", content_range}}, data.substr(start), std::nullopt};
+  std::string content_range = "bytes " + std::to_string(start) + "-" + std::to_string(last) +
+                              "/" + std::to_string(data.size());
+  return FakeResponse{206, {{"Content-Range", content_range}},
+                      data.substr(start, last - start + 1), std::nullopt};
 }
 
 }  // namespace sluice::sources::testing

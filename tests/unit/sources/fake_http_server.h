@@ -64,7 +64,7 @@ class FakeHttpServer {
   std::set<int> open_fds_;             // guarded by mu_
 };
 
-// Answers a GET for `data`, honouring "Range: bytes=N-" with 206.
+// Answers a GET for `data`, honouring "Range: bytes=N-" and "bytes=N-M" with 206.
 FakeResponse ServeBytes(const FakeRequest& request, const std::string& data);
 
 }  // namespace sluice::sources::testing
