@@ -1,0 +1,30 @@
+// Response: what a REST handler returns; the server adds Content-Length,
+// Connection and (optionally) Content-Encoding when it sends it.
+//
+// A plain value, cheap to move. SimpleError() builds the transport-level error
+// shape OpenSearch uses for routing and content-type failures:
+//   {"error":"<message>","status":<code>}
+// (the structured {"error":{"type":...}} shape belongs to api/, not here).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace sluice::http {
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json; charset=UTF-8";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+};
+
+// {"error":"<message>","status":<status>} with `message` JSON-escaped.
+Response SimpleError(int status, std::string_view message);
+
+// Appends `in` to `out` escaped for use inside a JSON string literal (no quotes).
+void AppendJsonEscaped(std::string_view in, std::string& out);
+
+}  // namespace sluice::http
