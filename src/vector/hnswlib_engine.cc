@@ -2,6 +2,10 @@
 //
 // hnswlib labels are our slots. Per-query ef: searchKnn uses max(ef_, k), so ef_ stays at 1 and
 // we ask for max(k, ef) results, which avoids mutating shared state per query.
+//
+// hnswlib 0.6.2 defines non-inline globals (SIMD function pointers, cpuid helpers) in its
+// headers, so it may be included by only this translation unit of any binary that links
+// sluice_vector (bench/knn_bench.cc renames its copies with macros).
 #include <hnswlib.h>
 
 #include <algorithm>
