@@ -1,0 +1,26 @@
+// ApiContext: what the REST handlers need, built by cli/ and handed to every
+// Register*Routes function. Handlers hold no state of their own.
+#pragma once
+
+#include <string>
+
+namespace sluice::index {
+class Catalog;
+}
+
+namespace sluice::api {
+
+// Identity of this node as GET / reports it.
+struct NodeInfo {
+  std::string node_name = "sluice";
+  std::string cluster_name = "sluice";
+  std::string cluster_uuid;  // stable across restarts (persisted by cli/)
+  std::string version = "2.19.0";  // the OpenSearch version whose behaviour sluice follows
+};
+
+struct ApiContext {
+  index::Catalog* catalog = nullptr;  // required
+  NodeInfo node;
+};
+
+}  // namespace sluice::api

@@ -1,0 +1,56 @@
+#include "api/handler_support.h"
+
+#include "api/rest_response.h"
+#include "index/catalog.h"
+#include "json/json_writer.h"
+
+namespace sluice::api {
+
+util::Result<std::shared_ptr<index::Index>> GetOrCreateIndex(index::Catalog& catalog,
+                                                             std::string_view name) {
+  auto found = catalog.Get(name);
+  if (found.ok() || found.status().code() != util::Code::kNotFound) return found;
+  auto created = catalog.Create(name, "");
+  if (created.ok() || created.status().code() != util::Code::kAlreadyExists) return created;
+  return catalog.Get(name);  // created concurrently by another request
+}
+
+void WriteShards(json::JsonWriter& w, const index::Index& index) {
+  w.Key("_shards").StartObject();
+  w.Key("total").Int(1 + index.settings().number_of_replicas());
+  w.Key("successful").Int(1);
+  w.Key("failed").Int(0);
+  w.EndObject();
+}
+
+bool RefreshRequested(const http::Request& request) {
+  auto v = request.Query("refresh");
+  return v && *v != "false";
+}
+
+void WriteResultFields(json::JsonWriter& w, const index::Index& index,
+                       const index::WriteResult& result) {
+  w.Key("_index").String(index.name());
+  w.Key("_id").String(result.id);
+  w.Key("_version").Int(result.version);
+  w.Key("result").String(result.result);
+  if (result.result == "noop") {
+    w.Key("_shards").StartObject().Key("total").Int(0).Key("successful").Int(0);
+    w.Key("failed").Int(0).EndObject();
+  } else {
+    WriteShards(w, index);
+  }
+  w.Key("_seq_no").Int(result.seq_no);
+  w.Key("_primary_term").Int(1);
+}
+
+int WriteStatus(const index::WriteResult& result) {
+  if (!result.status.ok()) return HttpStatus(result.status);
+  if (result.result == "created") return 201;
+  if (result.result == "not_found") return 404;
+  return 200;
+}
+
+util::Status BodyRequired() { return util::ParseError("request body is required"); }
+
+}  // namespace sluice::api

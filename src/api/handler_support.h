@@ -1,0 +1,44 @@
+// Small pieces shared by the REST handlers.
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include "http/request.h"
+#include "util/result.h"
+
+namespace sluice::index {
+class Catalog;
+class Index;
+struct WriteResult;
+}  // namespace sluice::index
+namespace sluice::json {
+class JsonWriter;
+}
+
+namespace sluice::api {
+
+// The index, created with defaults when missing (OpenSearch's
+// action.auto_create_index, on by default).
+util::Result<std::shared_ptr<index::Index>> GetOrCreateIndex(index::Catalog& catalog,
+                                                             std::string_view name);
+
+// "_shards":{"total":1+replicas,"successful":1,"failed":0}
+void WriteShards(json::JsonWriter& w, const index::Index& index);
+
+// ?refresh / ?refresh=true / ?refresh=wait_for asked for visibility on return.
+bool RefreshRequested(const http::Request& request);
+
+// The fields of a successful write's response (_index, _id, _version,
+// result, _shards, _seq_no, _primary_term), inside an open object.
+void WriteResultFields(json::JsonWriter& w, const index::Index& index,
+                       const index::WriteResult& result);
+
+// HTTP status of one write: 201 created, 404 delete of a missing doc, 200
+// otherwise; an error's own status when it failed.
+int WriteStatus(const index::WriteResult& result);
+
+// An error for a missing body where one is required.
+util::Status BodyRequired();
+
+}  // namespace sluice::api

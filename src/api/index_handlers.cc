@@ -1,0 +1,138 @@
+// Index APIs: create, get, exists, delete, mappings, settings, refresh, flush.
+#include "api/handler_support.h"
+#include "api/rest_response.h"
+#include "api/routes.h"
+#include "index/catalog.h"
+#include "json/json_writer.h"
+
+namespace sluice::api {
+namespace {
+
+using http::Request;
+using http::Response;
+
+Response Create(const ApiContext& ctx, const Request& req) {
+  std::string_view name = req.PathParam("index");
+  auto created = ctx.catalog->Create(name, req.body);
+  if (!created.ok()) return ErrorResponse(req, created.status());
+  json::JsonWriter w;
+  w.StartObject().Key("acknowledged").Bool(true).Key("shards_acknowledged").Bool(true);
+  w.Key("index").String(name).EndObject();
+  return JsonResponse(req, 200, w.Take());
+}
+
+Response Get(const ApiContext& ctx, const Request& req) {
+  auto resolved = ctx.catalog->Resolve(req.PathParam("index"));
+  if (!resolved.ok()) return ErrorResponse(req, resolved.status());
+  bool flat = FlagParam(req, "flat_settings");
+  json::JsonWriter w;
+  w.StartObject();
+  for (const auto& index : *resolved) {
+    w.Key(index->name()).StartObject();
+    w.Key("aliases").StartObject().EndObject();
+    w.Key("mappings").Raw(index->MappingJson());
+    w.Key("settings").Raw(flat ? index->settings().ToFlatJson() : index->settings().ToNestedJson());
+    w.EndObject();
+  }
+  w.EndObject();
+  return JsonResponse(req, 200, w.Take());
+}
+
+Response Exists(const ApiContext& ctx, const Request& req) {
+  Response r;
+  r.status = ctx.catalog->Resolve(req.PathParam("index")).ok() ? 200 : 404;
+  return r;
+}
+
+Response Delete(const ApiContext& ctx, const Request& req) {
+  std::string_view expr = req.PathParam("index");
+  auto resolved = ctx.catalog->Resolve(expr);
+  if (!resolved.ok()) return ErrorResponse(req, resolved.status());
+  for (const auto& index : *resolved) {
+    if (util::Status s = ctx.catalog->Delete(index->name()); !s.ok()) {
+      return ErrorResponse(req, s);
+    }
+  }
+  return JsonResponse(req, 200, R"({"acknowledged":true})");
+}
+
+Response GetMapping(const ApiContext& ctx, const Request& req) {
+  auto resolved = ctx.catalog->Resolve(req.PathParam("index"));
+  if (!resolved.ok()) return ErrorResponse(req, resolved.status());
+  json::JsonWriter w;
+  w.StartObject();
+  for (const auto& index : *resolved) {
+    w.Key(index->name()).StartObject().Key("mappings").Raw(index->MappingJson()).EndObject();
+  }
+  w.EndObject();
+  return JsonResponse(req, 200, w.Take());
+}
+
+Response PutMapping(const ApiContext& ctx, const Request& req) {
+  if (req.body.empty()) return ErrorResponse(req, BodyRequired());
+  auto resolved = ctx.catalog->Resolve(req.PathParam("index"));
+  if (!resolved.ok()) return ErrorResponse(req, resolved.status());
+  for (const auto& index : *resolved) {
+    if (util::Status s = index->MergeMapping(req.body); !s.ok()) return ErrorResponse(req, s);
+  }
+  return JsonResponse(req, 200, R"({"acknowledged":true})");
+}
+
+Response GetSettings(const ApiContext& ctx, const Request& req) {
+  auto resolved = ctx.catalog->Resolve(req.PathParam("index"));
+  if (!resolved.ok()) return ErrorResponse(req, resolved.status());
+  bool flat = FlagParam(req, "flat_settings");
+  json::JsonWriter w;
+  w.StartObject();
+  for (const auto& index : *resolved) {
+    w.Key(index->name()).StartObject().Key("settings");
+    w.Raw(flat ? index->settings().ToFlatJson() : index->settings().ToNestedJson());
+    w.EndObject();
+  }
+  w.EndObject();
+  return JsonResponse(req, 200, w.Take());
+}
+
+// Writes are searchable when they return, so refresh and flush only confirm
+// the indices exist and report the shard counts OpenSearch would.
+Response Refresh(const ApiContext& ctx, const Request& req) {
+  auto resolved = ctx.catalog->Resolve(req.PathParam("index"));
+  if (!resolved.ok()) return ErrorResponse(req, resolved.status());
+  int total = 0, successful = 0;
+  for (const auto& index : *resolved) {
+    total += index->settings().number_of_shards() * (1 + index->settings().number_of_replicas());
+    successful += index->settings().number_of_shards();
+  }
+  json::JsonWriter w;
+  w.StartObject().Key("_shards").StartObject();
+  w.Key("total").Int(total).Key("successful").Int(successful).Key("failed").Int(0);
+  w.EndObject().EndObject();
+  return JsonResponse(req, 200, w.Take());
+}
+
+}  // namespace
+
+void RegisterIndexRoutes(http::Router& router, const ApiContext& ctx) {
+  const ApiContext* c = &ctx;
+  auto bind = [c](Response (*fn)(const ApiContext&, const Request&)) {
+    return [c, fn](const Request& r) { return fn(*c, r); };
+  };
+  router.Add("PUT", "/{index}", bind(Create));
+  router.Add("GET", "/{index}", bind(Get));
+  router.Add("HEAD", "/{index}", bind(Exists));
+  router.Add("DELETE", "/{index}", bind(Delete));
+  router.Add("GET", "/{index}/_mapping", bind(GetMapping));
+  router.Add("GET", "/_mapping", bind(GetMapping));
+  router.Add("PUT", "/{index}/_mapping", bind(PutMapping));
+  router.Add("POST", "/{index}/_mapping", bind(PutMapping));
+  router.Add("GET", "/{index}/_settings", bind(GetSettings));
+  router.Add("GET", "/_settings", bind(GetSettings));
+  for (const char* method : {"POST", "GET"}) {
+    router.Add(method, "/{index}/_refresh", bind(Refresh));
+    router.Add(method, "/_refresh", bind(Refresh));
+    router.Add(method, "/{index}/_flush", bind(Refresh));
+    router.Add(method, "/_flush", bind(Refresh));
+  }
+}
+
+}  // namespace sluice::api

@@ -1,0 +1,20 @@
+// The REST endpoints, one function per family; each registers its handlers on
+// the router. Handlers are thin: parse the request, call the module, render
+// the response. ctx must outlive the router.
+#pragma once
+
+#include "api/api_context.h"
+#include "http/router.h"
+
+namespace sluice::api {
+
+void RegisterClusterRoutes(http::Router& router, const ApiContext& ctx);
+void RegisterIndexRoutes(http::Router& router, const ApiContext& ctx);
+void RegisterDocumentRoutes(http::Router& router, const ApiContext& ctx);
+void RegisterBulkRoutes(http::Router& router, const ApiContext& ctx);
+void RegisterSearchRoutes(http::Router& router, const ApiContext& ctx);
+
+// All of the above.
+void RegisterAllRoutes(http::Router& router, const ApiContext& ctx);
+
+}  // namespace sluice::api

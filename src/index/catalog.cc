@@ -1,0 +1,216 @@
+#include "index/catalog.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "storage/store.h"
+
+namespace sluice::index {
+namespace {
+
+using util::Status;
+
+std::string Serialize(const rapidjson::Value& v) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  v.Accept(writer);
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+Status InvalidName(std::string_view name, const std::string& why) {
+  return Status(util::Code::kInvalidArgument, "invalid_index_name_exception",
+                "Invalid index name [" + std::string(name) + "], " + why)
+      .WithMetadata("index_uuid", "_na_")
+      .WithMetadata("index", std::string(name));
+}
+
+bool WildcardMatch(std::string_view pattern, std::string_view text) {
+  size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && pattern[p] == text[t]) {
+      ++p;
+      ++t;
+    } else if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+}  // namespace
+
+Status ValidateIndexName(std::string_view name) {
+  static constexpr std::string_view kInvalid = "\\/*?\"<>| ,";
+  if (name.find_first_of(kInvalid) != std::string_view::npos) {
+    return InvalidName(name, "must not contain the following characters [ , \", *, \\, <, |, ,, "
+                             ">, /, ?]");
+  }
+  if (name.empty()) return InvalidName(name, "must not be empty");
+  if (name.find('#') != std::string_view::npos) return InvalidName(name, "must not contain '#'");
+  if (name.find(':') != std::string_view::npos) return InvalidName(name, "must not contain ':'");
+  if (name[0] == '_' || name[0] == '-' || name[0] == '+') {
+    return InvalidName(name, "must not start with '_', '-', or '+'");
+  }
+  if (name.size() > 255) {
+    return InvalidName(name, "index name is too long, (" + std::to_string(name.size()) +
+                                 " > 255)");
+  }
+  if (name == "." || name == "..") return InvalidName(name, "must not be '.' or '..'");
+  for (char c : name) {
+    if (c >= 'A' && c <= 'Z') return InvalidName(name, "must be lowercase");
+  }
+  return Status::Ok();
+}
+
+Status IndexNotFound(std::string_view name) {
+  std::string n(name);
+  return util::NotFound("index_not_found_exception", "no such index [" + n + "]")
+      .WithMetadata("index", n)
+      .WithMetadata("resource.id", n)
+      .WithMetadata("resource.type", "index_or_alias")
+      .WithMetadata("index_uuid", "_na_");
+}
+
+util::Result<std::unique_ptr<Catalog>> Catalog::Open(storage::Store* store, IndexOptions options) {
+  std::unique_ptr<Catalog> catalog(new Catalog(store, options));
+  std::vector<std::pair<std::string, std::string>> records;
+  SLUICE_RETURN_IF_ERROR(store->Scan(storage::Column::kMeta, "index/",
+                                     [&](std::string_view key, std::string_view value) {
+                                       records.emplace_back(key.substr(6), value);
+                                       return true;
+                                     }));
+  for (const auto& [name, meta] : records) {
+    SLUICE_ASSIGN_OR_RETURN(auto index, Index::Open(store, name, meta, options));
+    catalog->indices_.emplace(name, std::move(index));
+  }
+  return catalog;
+}
+
+util::Result<std::shared_ptr<Index>> Catalog::Create(std::string_view name,
+                                                      std::string_view body) {
+  SLUICE_RETURN_IF_ERROR(ValidateIndexName(name));
+  std::string settings_json, mappings_json;
+  if (!body.empty()) {
+    rapidjson::Document doc;
+    doc.Parse(body.data(), body.size());
+    if (doc.HasParseError() || !doc.IsObject()) {
+      return util::ParseError("Failed to parse content to map")
+          .WithCause(Status(util::Code::kInvalidArgument, "json_parse_exception",
+                            "the request body is not a JSON object"));
+    }
+    for (auto it = doc.MemberBegin(); it != doc.MemberEnd(); ++it) {
+      std::string key = it->name.GetString();
+      if (key == "settings") {
+        if (!it->value.IsObject()) return util::InvalidArgument("[settings] must be an object");
+        settings_json = Serialize(it->value);
+      } else if (key == "mappings") {
+        if (!it->value.IsObject()) {
+          return util::MapperParsingError("Failed to parse mapping [_doc]: expected an object");
+        }
+        mappings_json = Serialize(it->value);
+      } else if (key == "aliases") {
+        if (it->value.IsObject() && it->value.MemberCount() > 0) {
+          return util::InvalidArgument("aliases are not supported by sluice yet");
+        }
+      } else {
+        return util::ParsingError("unknown key [" + key + "] for create index");
+      }
+    }
+  }
+  SLUICE_ASSIGN_OR_RETURN(IndexSettings settings, IndexSettings::Parse(settings_json));
+  Mapping mapping;
+  if (!mappings_json.empty()) {
+    auto parsed = Mapping::Parse(mappings_json, settings.knn());
+    if (!parsed.ok()) {
+      return util::MapperParsingError("Failed to parse mapping [_doc]: " +
+                                      parsed.status().reason())
+          .WithCause(parsed.status());
+    }
+    mapping = std::move(*parsed);
+  }
+  std::unique_lock<std::shared_mutex> lock(mu_);
+  if (auto it = indices_.find(name); it != indices_.end()) {
+    std::string n(name);
+    return Status(util::Code::kAlreadyExists, "resource_already_exists_exception",
+                  "index [" + n + "/" + it->second->uuid() + "] already exists")
+        .WithMetadata("index_uuid", it->second->uuid())
+        .WithMetadata("index", n);
+  }
+  SLUICE_ASSIGN_OR_RETURN(auto index, Index::Create(store_, std::string(name), std::move(settings),
+                                                    std::move(mapping), options_));
+  indices_.emplace(std::string(name), index);
+  return index;
+}
+
+util::Result<std::shared_ptr<Index>> Catalog::Get(std::string_view name) const {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  auto it = indices_.find(name);
+  if (it == indices_.end()) return IndexNotFound(name);
+  return it->second;
+}
+
+Status Catalog::Delete(std::string_view name) {
+  std::shared_ptr<Index> index;
+  {
+    std::unique_lock<std::shared_mutex> lock(mu_);
+    auto it = indices_.find(name);
+    if (it == indices_.end()) return IndexNotFound(name);
+    index = it->second;
+    SLUICE_RETURN_IF_ERROR(index->Drop());
+    indices_.erase(it);
+  }
+  return Status::Ok();
+}
+
+util::Result<std::vector<std::shared_ptr<Index>>> Catalog::Resolve(
+    std::string_view expression) const {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  std::vector<std::shared_ptr<Index>> out;
+  auto add = [&](const std::shared_ptr<Index>& index) {
+    for (const auto& existing : out) {
+      if (existing == index) return;
+    }
+    out.push_back(index);
+  };
+  if (expression.empty() || expression == "_all" || expression == "*") {
+    for (const auto& [n, index] : indices_) add(index);
+    return out;
+  }
+  size_t start = 0;
+  while (start <= expression.size()) {
+    size_t comma = expression.find(',', start);
+    std::string_view part =
+        expression.substr(start, comma == std::string_view::npos ? expression.npos : comma - start);
+    if (!part.empty()) {
+      if (part.find('*') != std::string_view::npos) {
+        for (const auto& [n, index] : indices_) {
+          if (WildcardMatch(part, n)) add(index);
+        }
+      } else {
+        auto it = indices_.find(part);
+        if (it == indices_.end()) return IndexNotFound(part);
+        add(it->second);
+      }
+    }
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::vector<std::shared_ptr<Index>> Catalog::List() const {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  std::vector<std::shared_ptr<Index>> out;
+  for (const auto& [n, index] : indices_) out.push_back(index);
+  return out;
+}
+
+}  // namespace sluice::index

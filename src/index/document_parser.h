@@ -1,0 +1,47 @@
+// DocumentParser: validates a document's _source against an index's Mapping
+// and extracts what search needs (field values, knn vectors), as OpenSearch's
+// document mapper does on index.
+//
+// A document that does not fit the mapping is a mapper_parsing_exception for
+// that document only. Fields the mapping does not know are reported in
+// ParsedDocument::new_fields (dynamic mapping) unless the mapping is
+// "dynamic": "strict" (an error) or false (ignored).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "index/mapping.h"
+#include "util/result.h"
+
+namespace sluice::index {
+
+// One searchable value of a field. Keyword fields keep the exact string, text
+// fields one entry per lowercased token, numbers and dates (epoch millis) a
+// double, booleans 0/1 in number with kind kBool.
+struct IndexedValue {
+  enum class Kind { kString, kNumber, kBool };
+  std::string path;
+  Kind kind = Kind::kString;
+  std::string text;
+  double number = 0;
+};
+
+struct ParsedDocument {
+  std::vector<IndexedValue> values;
+  std::vector<std::pair<std::string, std::vector<float>>> vectors;  // knn_vector fields
+  std::vector<std::pair<std::string, FieldType>> new_fields;        // dynamic additions
+};
+
+// id is used in error messages only.
+util::Result<ParsedDocument> ParseDocument(std::string_view source_json, std::string_view id,
+                                           const Mapping& mapping);
+
+// Lowercased alphanumeric tokens of a text (a small stand-in for the standard
+// analyzer); used for text fields at index time and by match queries.
+std::vector<std::string> AnalyzeText(std::string_view text);
+
+}  // namespace sluice::index

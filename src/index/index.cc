@@ -1,0 +1,581 @@
+#include "index/index.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <chrono>
+#include <cstring>
+#include <random>
+
+#include "index/id_generator.h"
+#include "json/json_writer.h"
+#include "storage/store.h"
+#include "vector/vector_index.h"
+
+namespace sluice::index {
+namespace {
+
+using util::Status;
+
+void PutFixed64(std::string* out, int64_t v) {
+  char buf[8];
+  std::memcpy(buf, &v, 8);
+  out->append(buf, 8);
+}
+int64_t GetFixed64(std::string_view in) {
+  int64_t v;
+  std::memcpy(&v, in.data(), 8);
+  return v;
+}
+
+std::string EncodeRecord(int64_t version, int64_t seq_no, std::string_view source) {
+  std::string out;
+  out.reserve(16 + source.size());
+  PutFixed64(&out, version);
+  PutFixed64(&out, seq_no);
+  out.append(source);
+  return out;
+}
+
+std::string Serialize(const rapidjson::Value& v) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  v.Accept(writer);
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+// Deep-merges `patch` into `target` (objects merge key by key, anything else
+// replaces), as OpenSearch's partial update does.
+void MergeInto(rapidjson::Value& target, const rapidjson::Value& patch,
+               rapidjson::Document::AllocatorType& alloc) {
+  for (auto it = patch.MemberBegin(); it != patch.MemberEnd(); ++it) {
+    auto existing = target.FindMember(it->name);
+    if (existing != target.MemberEnd() && existing->value.IsObject() && it->value.IsObject()) {
+      MergeInto(existing->value, it->value, alloc);
+    } else if (existing != target.MemberEnd()) {
+      existing->value.CopyFrom(it->value, alloc);
+    } else {
+      rapidjson::Value k(it->name, alloc);
+      rapidjson::Value v(it->value, alloc);
+      target.AddMember(k, v, alloc);
+    }
+  }
+}
+
+int64_t NowMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+// The state of ids already touched earlier in the same batch.
+struct Index::Pending {
+  struct State {
+    bool exists = false;
+    int64_t version = 0;
+    int64_t seq_no = 0;
+    std::string source;
+  };
+  std::unordered_map<std::string, State> states;
+  struct Prepared {
+    std::string id;
+    int64_t version;
+    int64_t seq_no;
+    std::optional<std::string> source;  // nullopt: delete
+    std::optional<ParsedDocument> parsed;
+  };
+  std::vector<Prepared> prepared;
+  bool mapping_changed = false;
+};
+
+Index::Index(storage::Store* store, std::string name, std::string uuid, int64_t creation_date,
+             IndexSettings settings, Mapping mapping, IndexOptions options)
+    : store_(store),
+      name_(std::move(name)),
+      uuid_(std::move(uuid)),
+      creation_date_(creation_date),
+      settings_(std::move(settings)),
+      options_(options),
+      mapping_(std::move(mapping)) {}
+
+Index::~Index() = default;
+
+std::string Index::DocKey(std::string_view id) const {
+  std::string key = uuid_;
+  key.push_back('\0');
+  key.append(id);
+  return key;
+}
+
+std::string Index::MetadataJson(const Mapping& mapping) const {
+  json::JsonWriter w;
+  w.StartObject();
+  w.Key("uuid").String(uuid_);
+  w.Key("creation_date").Int(creation_date_);
+  w.Key("settings").Raw(settings_.ToFlatJson());
+  w.Key("mappings").Raw(mapping.ToJson());
+  w.EndObject();
+  return w.Take();
+}
+
+util::Result<std::shared_ptr<Index>> Index::Create(storage::Store* store, std::string name,
+                                                    IndexSettings settings, Mapping mapping,
+                                                    IndexOptions options) {
+  std::string uuid = GenerateId(22);
+  int64_t now = NowMillis();
+  settings.SetGenerated(name, uuid, now);
+  std::shared_ptr<Index> index(
+      new Index(store, name, uuid, now, std::move(settings), std::move(mapping), options));
+  SLUICE_RETURN_IF_ERROR(index->CreateVectorIndexes());
+  storage::WriteBatch batch;
+  batch.Put(storage::Column::kMeta, "index/" + name, index->MetadataJson(index->mapping_));
+  SLUICE_RETURN_IF_ERROR(store->Write(batch));
+  return index;
+}
+
+util::Result<std::shared_ptr<Index>> Index::Open(storage::Store* store, std::string_view name,
+                                                  std::string_view metadata_json,
+                                                  IndexOptions options) {
+  rapidjson::Document meta;
+  meta.Parse(metadata_json.data(), metadata_json.size());
+  if (meta.HasParseError() || !meta.IsObject() || !meta.HasMember("uuid") ||
+      !meta.HasMember("settings") || !meta.HasMember("mappings")) {
+    return util::Internal("corrupt metadata for index [" + std::string(name) + "]");
+  }
+  SLUICE_ASSIGN_OR_RETURN(IndexSettings settings,
+                          IndexSettings::FromFlatJson(Serialize(meta["settings"])));
+  SLUICE_ASSIGN_OR_RETURN(Mapping mapping,
+                          Mapping::Parse(Serialize(meta["mappings"]), settings.knn()));
+  std::shared_ptr<Index> index(new Index(store, std::string(name), meta["uuid"].GetString(),
+                                         meta["creation_date"].GetInt64(), std::move(settings),
+                                         std::move(mapping), options));
+  SLUICE_RETURN_IF_ERROR(index->CreateVectorIndexes());
+  SLUICE_RETURN_IF_ERROR(index->Recover());
+  return index;
+}
+
+Status Index::CreateVectorIndexes() {
+  if (!settings_.knn()) return Status::Ok();
+  for (const auto& [path, field] : mapping_.fields()) {
+    if (!field.knn || vector_indexes_.count(path)) continue;
+    vector::VectorIndexOptions vo;
+    vo.threads = options_.vector_threads;
+    vector::KnnMethod method = *field.knn;
+    if (settings_.flat().count("index.knn.algo_param.ef_search") &&
+        method.ef_search == vector::kDefaultEfSearch) {
+      method.ef_search = settings_.knn_ef_search();
+    }
+    SLUICE_ASSIGN_OR_RETURN(auto graph, vector::CreateVectorIndex(method, vo));
+    vector_indexes_.emplace(path, std::move(graph));
+  }
+  return Status::Ok();
+}
+
+Status Index::Recover() {
+  if (auto seq = store_->Get(storage::Column::kMeta, "seq/" + uuid_); seq.ok() && seq->has_value()) {
+    next_seq_no_ = std::stoll(**seq);
+  }
+  // Vectors are added in batches so graph construction runs in parallel.
+  std::map<std::string, std::pair<std::vector<uint64_t>, std::vector<float>>> vectors;
+  Status error;
+  std::string prefix = uuid_;
+  prefix.push_back('\0');
+  auto flush_vectors = [&]() -> Status {
+    for (auto& [field, batch] : vectors) {
+      auto it = vector_indexes_.find(field);
+      if (it != vector_indexes_.end() && !batch.first.empty()) {
+        SLUICE_RETURN_IF_ERROR(it->second->AddBatch(batch.first, batch.second));
+      }
+      batch.first.clear();
+      batch.second.clear();
+    }
+    return Status::Ok();
+  };
+  size_t pending_vectors = 0;
+  Status scan = store_->Scan(storage::Column::kDocs, prefix, [&](std::string_view key,
+                                                                 std::string_view value) {
+    if (value.size() < 16) {
+      error = util::Internal("corrupt document record in index [" + name_ + "]");
+      return false;
+    }
+    std::string id(key.substr(prefix.size()));
+    int64_t version = GetFixed64(value);
+    int64_t seq_no = GetFixed64(value.substr(8));
+    std::string_view source = value.substr(16);
+    auto parsed = ParseDocument(source, id, mapping_);
+    if (!parsed.ok()) {
+      error = util::Internal("stored document [" + id + "] no longer parses: " +
+                             parsed.status().ToString());
+      return false;
+    }
+    for (const auto& [path, type] : parsed->new_fields) mapping_.AddDynamic(path, type);
+    DocNo doc = static_cast<DocNo>(docs_.size());
+    docs_.emplace_back();
+    doc_numbers_[id] = doc;
+    Apply(doc, id, version, seq_no, &*parsed);
+    for (auto& [field, v] : parsed->vectors) {
+      auto& batch = vectors[field];
+      batch.first.push_back(doc);
+      batch.second.insert(batch.second.end(), v.begin(), v.end());
+      ++pending_vectors;
+    }
+    stored_bytes_ += value.size();
+    next_seq_no_ = std::max(next_seq_no_, seq_no + 1);
+    if (pending_vectors >= 8192) {
+      error = flush_vectors();
+      pending_vectors = 0;
+      if (!error.ok()) return false;
+    }
+    return true;
+  });
+  SLUICE_RETURN_IF_ERROR(scan);
+  SLUICE_RETURN_IF_ERROR(error);
+  return flush_vectors();
+}
+
+uint32_t Index::InternField(const std::string& path) {
+  auto [it, inserted] = field_ids_.emplace(path, static_cast<uint32_t>(field_ids_.size()));
+  return it->second;
+}
+
+void Index::Apply(DocNo doc, const std::string& id, int64_t version, int64_t seq_no,
+                  const ParsedDocument* parsed) {
+  DocEntry& entry = docs_[doc];
+  bool was_live = entry.live;
+  entry.id = id;
+  entry.version = version;
+  entry.seq_no = seq_no;
+  entry.values.clear();
+  entry.live = parsed != nullptr;
+  if (parsed != nullptr) {
+    entry.values.reserve(parsed->values.size());
+    for (const auto& v : parsed->values) {
+      entry.values.push_back({InternField(v.path), v.kind, v.text, v.number});
+    }
+  }
+  if (entry.live && !was_live) ++live_count_;
+  if (!entry.live && was_live) --live_count_;
+}
+
+WriteResult Index::Prepare(WriteOp& op, Mapping& mapping, Pending& pending) {
+  WriteResult result;
+  if (op.id.empty()) {
+    if (op.type == OpType::kUpdate || op.type == OpType::kDelete) {
+      result.status = util::InvalidArgument("an id is required for this operation");
+      return result;
+    }
+    op.id = GenerateId(20);
+  }
+  result.id = op.id;
+  if (op.id.size() > 512) {
+    result.status = util::InvalidArgument("id [" + op.id.substr(0, 64) +
+                                          "...] is too long, must be no longer than 512 bytes "
+                                          "but was: " + std::to_string(op.id.size()));
+    return result;
+  }
+  // Current state: earlier in this batch, else the doc table (stable: writers
+  // are serialised and only writers change it).
+  Pending::State current;
+  if (auto it = pending.states.find(op.id); it != pending.states.end()) {
+    current = it->second;
+  } else if (auto d = doc_numbers_.find(op.id); d != doc_numbers_.end() && docs_[d->second].live) {
+    current.exists = true;
+    current.version = docs_[d->second].version;
+    current.seq_no = docs_[d->second].seq_no;
+  }
+  auto conflict_meta = [&](Status s) {
+    return std::move(s).WithMetadata("index", name_).WithMetadata("shard", "0")
+        .WithMetadata("index_uuid", uuid_);
+  };
+  if (op.if_seq_no) {
+    int64_t term = op.if_primary_term.value_or(1);
+    if (!current.exists || current.seq_no != *op.if_seq_no || term != 1) {
+      std::string tail = current.exists
+                             ? ". current document has seqNo [" + std::to_string(current.seq_no) +
+                                   "] and primary term [1]"
+                             : ". but no document was found";
+      result.status = conflict_meta(
+          Status(util::Code::kConflict, "version_conflict_engine_exception",
+                 "[" + op.id + "]: version conflict, required seqNo [" +
+                     std::to_string(*op.if_seq_no) + "], primary term [" + std::to_string(term) +
+                     "]" + tail));
+      return result;
+    }
+  }
+
+  std::optional<std::string> new_source;
+  switch (op.type) {
+    case OpType::kCreate:
+      if (current.exists) {
+        result.status = conflict_meta(Status(
+            util::Code::kConflict, "version_conflict_engine_exception",
+            "[" + op.id + "]: version conflict, document already exists (current version [" +
+                std::to_string(current.version) + "])"));
+        return result;
+      }
+      new_source = std::move(op.source);
+      break;
+    case OpType::kIndex:
+      new_source = std::move(op.source);
+      break;
+    case OpType::kDelete:
+      break;
+    case OpType::kUpdate: {
+      rapidjson::Document body;
+      body.Parse(op.source.data(), op.source.size());
+      if (body.HasParseError() || !body.IsObject()) {
+        result.status = util::ParseError("Failed to parse the update request body");
+        return result;
+      }
+      auto doc = body.FindMember("doc");
+      auto upsert = body.FindMember("upsert");
+      bool doc_as_upsert = body.HasMember("doc_as_upsert") && body["doc_as_upsert"].IsBool() &&
+                           body["doc_as_upsert"].GetBool();
+      if (body.HasMember("script")) {
+        result.status = util::InvalidArgument("scripted updates are not supported by sluice");
+        return result;
+      }
+      if (doc == body.MemberEnd() && upsert == body.MemberEnd()) {
+        result.status = Status(util::Code::kInvalidArgument, "action_request_validation_exception",
+                               "Validation Failed: 1: script or doc is missing;");
+        return result;
+      }
+      if (!current.exists) {
+        if (upsert != body.MemberEnd()) {
+          new_source = Serialize(upsert->value);
+        } else if (doc_as_upsert && doc != body.MemberEnd()) {
+          new_source = Serialize(doc->value);
+        } else {
+          result.status = conflict_meta(util::NotFound("document_missing_exception",
+                                                 "[" + op.id + "]: document missing"));
+          return result;
+        }
+        break;
+      }
+      std::string old_source;
+      if (auto it = pending.states.find(op.id); it != pending.states.end()) {
+        old_source = it->second.source;
+      } else {
+        auto stored = store_->Get(storage::Column::kDocs, DocKey(op.id));
+        if (!stored.ok() || !stored->has_value()) {
+          result.status = stored.ok() ? util::Internal("document vanished") : stored.status();
+          return result;
+        }
+        old_source = (*stored)->substr(16);
+      }
+      if (doc == body.MemberEnd()) {  // upsert only, doc exists: nothing to change
+        result.result = "noop";
+        result.version = current.version;
+        result.seq_no = current.seq_no;
+        return result;
+      }
+      rapidjson::Document merged;
+      merged.Parse(old_source.data(), old_source.size());
+      rapidjson::Document before;
+      before.CopyFrom(merged, before.GetAllocator());
+      if (!doc->value.IsObject()) {
+        result.status = util::ParseError("[doc] must be an object");
+        return result;
+      }
+      MergeInto(merged, doc->value, merged.GetAllocator());
+      if (merged == before) {
+        result.result = "noop";
+        result.version = current.version;
+        result.seq_no = current.seq_no;
+        return result;
+      }
+      new_source = Serialize(merged);
+      break;
+    }
+  }
+
+  std::optional<ParsedDocument> parsed;
+  if (new_source) {
+    auto p = ParseDocument(*new_source, op.id, mapping);
+    if (!p.ok()) {
+      result.status = p.status();
+      return result;
+    }
+    for (const auto& [path, type] : p->new_fields) {
+      mapping.AddDynamic(path, type);
+      pending.mapping_changed = true;
+    }
+    parsed = std::move(*p);
+  }
+  if (op.type == OpType::kDelete && !current.exists) {
+    result.result = "not_found";
+    result.version = 1;
+    result.seq_no = next_seq_no_++;
+    return result;
+  }
+  result.version = current.exists ? current.version + 1 : 1;
+  result.seq_no = next_seq_no_++;
+  result.result = op.type == OpType::kDelete ? "deleted" : current.exists ? "updated" : "created";
+  Pending::State& state = pending.states[op.id];
+  state.exists = new_source.has_value();
+  state.version = result.version;
+  state.seq_no = result.seq_no;
+  state.source = new_source.value_or("");
+  pending.prepared.push_back(
+      {op.id, result.version, result.seq_no, std::move(new_source), std::move(parsed)});
+  return result;
+}
+
+std::vector<WriteResult> Index::Write(std::vector<WriteOp> ops) {
+  std::vector<WriteResult> results;
+  results.reserve(ops.size());
+  std::lock_guard<std::mutex> write_lock(write_mu_);
+  Mapping mapping = mapping_;  // working copy: dynamic fields of this batch
+  Pending pending;
+  int64_t first_seq = next_seq_no_;
+  for (auto& op : ops) results.push_back(Prepare(op, mapping, pending));
+  if (next_seq_no_ == first_seq) return results;
+
+  storage::WriteBatch batch;
+  uint64_t added_bytes = 0;
+  for (const auto& p : pending.prepared) {
+    if (p.source) {
+      batch.Put(storage::Column::kDocs, DocKey(p.id), EncodeRecord(p.version, p.seq_no, *p.source));
+      added_bytes += p.source->size() + 16;
+    } else {
+      batch.Delete(storage::Column::kDocs, DocKey(p.id));
+    }
+  }
+  batch.Put(storage::Column::kMeta, "seq/" + uuid_, std::to_string(next_seq_no_));
+  if (pending.mapping_changed) {
+    batch.Put(storage::Column::kMeta, "index/" + name_, MetadataJson(mapping));
+  }
+  if (Status s = store_->Write(batch); !s.ok()) {
+    next_seq_no_ = first_seq;
+    for (auto& r : results) {
+      if (r.status.ok()) r.status = s;
+    }
+    return results;
+  }
+  stored_bytes_ += added_bytes;
+
+  // The batch is durable; publish it to readers.
+  std::map<std::string, std::pair<std::vector<uint64_t>, std::vector<float>>> adds;
+  std::vector<std::pair<std::string, uint64_t>> removals;
+  {
+    std::unique_lock<std::shared_mutex> state_lock(state_mu_);
+    if (pending.mapping_changed) mapping_ = std::move(mapping);
+    for (const auto& p : pending.prepared) {
+      DocNo doc;
+      if (auto it = doc_numbers_.find(p.id); it != doc_numbers_.end()) {
+        doc = it->second;
+      } else {
+        doc = static_cast<DocNo>(docs_.size());
+        docs_.emplace_back();
+        doc_numbers_.emplace(p.id, doc);
+      }
+      Apply(doc, p.id, p.version, p.seq_no, p.parsed ? &*p.parsed : nullptr);
+      for (const auto& [field, graph] : vector_indexes_) {
+        const std::vector<float>* v = nullptr;
+        if (p.parsed) {
+          for (const auto& [f, values] : p.parsed->vectors) {
+            if (f == field) v = &values;
+          }
+        }
+        if (v) {
+          auto& add = adds[field];
+          add.first.push_back(doc);
+          add.second.insert(add.second.end(), v->begin(), v->end());
+        } else if (graph->Contains(doc)) {
+          removals.emplace_back(field, doc);
+        }
+      }
+    }
+  }
+  // Graph updates run outside the state lock: VectorIndex is safe to search
+  // while it is being built, so readers are not held up by the build.
+  for (auto& [field, add] : adds) {
+    auto it = vector_indexes_.find(field);
+    if (Status s = it->second->AddBatch(add.first, add.second); !s.ok()) {
+      // The documents are durable; their vectors were validated by the
+      // mapper, so this is a bug or resource failure. Surface it.
+      for (auto& r : results) {
+        if (r.status.ok()) r.status = s;
+      }
+    }
+  }
+  for (const auto& [field, doc] : removals) {
+    (void)vector_indexes_.find(field)->second->Remove(doc);
+  }
+  return results;
+}
+
+util::Result<std::optional<StoredDocument>> Index::Get(std::string_view id) const {
+  SLUICE_ASSIGN_OR_RETURN(auto stored, store_->Get(storage::Column::kDocs, DocKey(id)));
+  if (!stored) return std::optional<StoredDocument>();
+  if (stored->size() < 16) return util::Internal("corrupt document record");
+  StoredDocument doc;
+  doc.id = std::string(id);
+  doc.version = GetFixed64(*stored);
+  doc.seq_no = GetFixed64(std::string_view(*stored).substr(8));
+  doc.source = stored->substr(16);
+  return std::optional<StoredDocument>(std::move(doc));
+}
+
+util::Result<std::optional<StoredDocument>> Index::Load(DocNo doc) const {
+  return Get(docs_[doc].id);
+}
+
+Status Index::MergeMapping(std::string_view mappings_json) {
+  std::lock_guard<std::mutex> write_lock(write_mu_);
+  Mapping next = mapping_;
+  SLUICE_RETURN_IF_ERROR(next.Merge(mappings_json, settings_.knn()));
+  storage::WriteBatch batch;
+  batch.Put(storage::Column::kMeta, "index/" + name_, MetadataJson(next));
+  SLUICE_RETURN_IF_ERROR(store_->Write(batch));
+  std::unique_lock<std::shared_mutex> state_lock(state_mu_);
+  mapping_ = std::move(next);
+  return CreateVectorIndexes();
+}
+
+Status Index::Drop() {
+  std::lock_guard<std::mutex> write_lock(write_mu_);
+  storage::WriteBatch batch;
+  std::string begin = uuid_;
+  begin.push_back('\0');
+  std::string end = uuid_;
+  end.push_back('\1');
+  batch.DeleteRange(storage::Column::kDocs, begin, end);
+  batch.Delete(storage::Column::kMeta, "index/" + name_);
+  batch.Delete(storage::Column::kMeta, "seq/" + uuid_);
+  return store_->Write(batch);
+}
+
+std::string Index::MappingJson() const {
+  std::shared_lock<std::shared_mutex> lock(state_mu_);
+  return mapping_.ToJson();
+}
+
+uint64_t Index::doc_count() const {
+  std::shared_lock<std::shared_mutex> lock(state_mu_);
+  return live_count_;
+}
+
+uint64_t Index::stored_bytes() const { return stored_bytes_; }
+
+std::optional<DocNo> Index::Find(std::string_view id) const {
+  auto it = doc_numbers_.find(std::string(id));
+  if (it == doc_numbers_.end() || !docs_[it->second].live) return std::nullopt;
+  return it->second;
+}
+
+std::optional<uint32_t> Index::FieldId(std::string_view path) const {
+  auto it = field_ids_.find(std::string(path));
+  if (it == field_ids_.end()) return std::nullopt;
+  return it->second;
+}
+
+const vector::VectorIndex* Index::vectors(std::string_view field) const {
+  auto it = vector_indexes_.find(field);
+  return it == vector_indexes_.end() ? nullptr : it->second.get();
+}
+
+}  // namespace sluice::index

@@ -1,0 +1,318 @@
+#include "search/queries.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "index/date_parse.h"
+#include "index/document_parser.h"
+#include "search/search_errors.h"
+#include "vector/vector_index.h"
+
+namespace sluice::search {
+namespace {
+
+using index::FieldType;
+using index::Index;
+using index::IndexedValue;
+
+// The field ids of a field and, for objects, of everything below it.
+std::vector<uint32_t> FieldIds(const Index& index, const std::string& field) {
+  std::vector<uint32_t> ids;
+  if (auto id = index.FieldId(field)) ids.push_back(*id);
+  std::string prefix = field + ".";
+  const auto& fields = index.mapping().fields();
+  for (auto it = fields.lower_bound(prefix);
+       it != fields.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+    if (auto id = index.FieldId(it->first)) ids.push_back(*id);
+  }
+  return ids;
+}
+
+// Scans live documents, keeping those with a value of `field_id` for which
+// `match` holds.
+template <typename Match>
+DocList ScanValues(const Index& index, uint32_t field_id, float boost, Match match) {
+  DocList out;
+  for (index::DocNo doc = 0; doc < index.max_doc(); ++doc) {
+    if (!index.live(doc)) continue;
+    for (const auto& v : index.values(doc)) {
+      if (v.field == field_id && match(v)) {
+        out.push_back({doc, boost});
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+// A query value as a number for a numeric, date or boolean field.
+std::optional<double> AsNumber(const QueryValue& value, FieldType type) {
+  if (value.kind == QueryValue::Kind::kNumber || value.kind == QueryValue::Kind::kBool) {
+    return value.number;
+  }
+  if (type == FieldType::kDate) {
+    if (auto ms = index::ParseDateMillis(value.text)) return static_cast<double>(*ms);
+    return std::nullopt;
+  }
+  if (type == FieldType::kBoolean) {
+    if (value.text == "true") return 1.0;
+    if (value.text == "false") return 0.0;
+    return std::nullopt;
+  }
+  char* end = nullptr;
+  double d = std::strtod(value.text.c_str(), &end);
+  if (value.text.empty() || end != value.text.c_str() + value.text.size()) return std::nullopt;
+  return d;
+}
+
+bool IsNumberLike(FieldType type) {
+  return index::IsNumeric(type) || type == FieldType::kDate || type == FieldType::kBoolean;
+}
+
+}  // namespace
+
+util::Result<DocList> MatchAllQuery::Execute(const Index& index) const {
+  DocList out;
+  for (index::DocNo doc = 0; doc < index.max_doc(); ++doc) {
+    if (index.live(doc)) out.push_back({doc, boost_});
+  }
+  return out;
+}
+
+util::Result<DocList> IdsQuery::Execute(const Index& index) const {
+  DocList out;
+  for (const auto& id : ids_) {
+    if (auto doc = index.Find(id)) out.push_back({*doc, boost_});
+  }
+  std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.doc < b.doc; });
+  out.erase(std::unique(out.begin(), out.end(), [](auto& a, auto& b) { return a.doc == b.doc; }),
+            out.end());
+  return out;
+}
+
+util::Result<DocList> TermsQuery::Execute(const Index& index) const {
+  const index::FieldMapping* field = index.mapping().Find(field_);
+  auto id = index.FieldId(field_);
+  if (field == nullptr || !id) return DocList();
+  if (IsNumberLike(field->type)) {
+    std::vector<double> numbers;
+    for (const auto& v : values_) {
+      auto n = AsNumber(v, field->type);
+      if (!n) {
+        return ShardError(index, "failed to parse value [" + v.text + "] for field [" + field_ +
+                                     "] of type [" + std::string(FieldTypeName(field->type)) + "]");
+      }
+      numbers.push_back(*n);
+    }
+    return ScanValues(index, *id, boost_, [&](const Index::Value& v) {
+      return std::find(numbers.begin(), numbers.end(), v.number) != numbers.end();
+    });
+  }
+  return ScanValues(index, *id, boost_, [&](const Index::Value& v) {
+    for (const auto& q : values_) {
+      if (q.text == v.text) return true;
+    }
+    return false;
+  });
+}
+
+util::Result<DocList> RangeQuery::Execute(const Index& index) const {
+  const index::FieldMapping* field = index.mapping().Find(field_);
+  auto id = index.FieldId(field_);
+  if (field == nullptr || !id) return DocList();
+  if (IsNumberLike(field->type)) {
+    std::optional<double> lo, hi;
+    for (auto [bound, out] : {std::pair{&lower_, &lo}, std::pair{&upper_, &hi}}) {
+      if (!*bound) continue;
+      *out = AsNumber((*bound)->value, field->type);
+      if (!*out) {
+        return ShardError(index, "failed to parse value [" + (*bound)->value.text +
+                                     "] for range query on field [" + field_ + "]");
+      }
+    }
+    return ScanValues(index, *id, boost_, [&](const Index::Value& v) {
+      if (lo && (lower_->inclusive ? v.number < *lo : v.number <= *lo)) return false;
+      if (hi && (upper_->inclusive ? v.number > *hi : v.number >= *hi)) return false;
+      return true;
+    });
+  }
+  return ScanValues(index, *id, boost_, [&](const Index::Value& v) {
+    if (lower_) {
+      int c = v.text.compare(lower_->value.text);
+      if (c < 0 || (c == 0 && !lower_->inclusive)) return false;
+    }
+    if (upper_) {
+      int c = v.text.compare(upper_->value.text);
+      if (c > 0 || (c == 0 && !upper_->inclusive)) return false;
+    }
+    return true;
+  });
+}
+
+util::Result<DocList> ExistsQuery::Execute(const Index& index) const {
+  DocList out;
+  if (const auto* field = index.mapping().Find(field_);
+      field != nullptr && field->type == FieldType::kKnnVector) {
+    const vector::VectorIndex* graph = index.vectors(field_);
+    if (graph == nullptr) return out;
+    for (index::DocNo doc = 0; doc < index.max_doc(); ++doc) {
+      if (index.live(doc) && graph->Contains(doc)) out.push_back({doc, boost_});
+    }
+    return out;
+  }
+  std::vector<uint32_t> ids = FieldIds(index, field_);
+  if (ids.empty()) return out;
+  for (index::DocNo doc = 0; doc < index.max_doc(); ++doc) {
+    if (!index.live(doc)) continue;
+    for (const auto& v : index.values(doc)) {
+      if (std::find(ids.begin(), ids.end(), v.field) != ids.end()) {
+        out.push_back({doc, boost_});
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+util::Result<DocList> PrefixQuery::Execute(const Index& index) const {
+  auto id = index.FieldId(field_);
+  if (!id) return DocList();
+  return ScanValues(index, *id, boost_, [&](const Index::Value& v) {
+    return v.kind == IndexedValue::Kind::kString && v.text.compare(0, prefix_.size(), prefix_) == 0;
+  });
+}
+
+util::Result<DocList> MatchQuery::Execute(const Index& index) const {
+  const index::FieldMapping* field = index.mapping().Find(field_);
+  auto id = index.FieldId(field_);
+  if (field == nullptr || !id) return DocList();
+  if (field->type != FieldType::kText) {
+    QueryValue value{QueryValue::Kind::kString, text_, 0};
+    if (IsNumberLike(field->type)) {
+      if (auto n = AsNumber(value, field->type)) value = {QueryValue::Kind::kNumber, text_, *n};
+    }
+    return TermsQuery(field_, {value}, boost_).Execute(index);
+  }
+  std::vector<std::string> tokens = index::AnalyzeText(text_);
+  if (tokens.empty()) return DocList();
+  DocList out;
+  for (index::DocNo doc = 0; doc < index.max_doc(); ++doc) {
+    if (!index.live(doc)) continue;
+    size_t found = 0;
+    for (const auto& token : tokens) {
+      for (const auto& v : index.values(doc)) {
+        if (v.field == *id && v.text == token) {
+          ++found;
+          break;
+        }
+      }
+    }
+    if (require_all_ ? found == tokens.size() : found > 0) out.push_back({doc, boost_});
+  }
+  return out;
+}
+
+util::Result<DocList> BoolQuery::Execute(const Index& index) const {
+  const size_t n = index.max_doc();
+  // Dense per-document tallies: simple and fast at the sizes one node holds.
+  std::vector<float> score(n, 0.0f);
+  std::vector<uint32_t> required(n, 0), should_hits(n, 0);
+  std::vector<bool> excluded(n, false);
+  const uint32_t required_count = static_cast<uint32_t>(must.size() + filter.size());
+  for (const auto& q : must) {
+    SLUICE_ASSIGN_OR_RETURN(DocList docs, q->Execute(index));
+    for (const auto& d : docs) {
+      ++required[d.doc];
+      score[d.doc] += d.score;
+    }
+  }
+  for (const auto& q : filter) {
+    SLUICE_ASSIGN_OR_RETURN(DocList docs, q->Execute(index));
+    for (const auto& d : docs) ++required[d.doc];
+  }
+  for (const auto& q : should) {
+    SLUICE_ASSIGN_OR_RETURN(DocList docs, q->Execute(index));
+    for (const auto& d : docs) {
+      ++should_hits[d.doc];
+      score[d.doc] += d.score;
+    }
+  }
+  for (const auto& q : must_not) {
+    SLUICE_ASSIGN_OR_RETURN(DocList docs, q->Execute(index));
+    for (const auto& d : docs) excluded[d.doc] = true;
+  }
+  // With no must/filter clause, at least one should clause must match.
+  uint32_t min_should = minimum_should_match
+                            ? static_cast<uint32_t>(std::max(0, *minimum_should_match))
+                            : (required_count == 0 && !should.empty() ? 1 : 0);
+  DocList out;
+  for (index::DocNo doc = 0; doc < n; ++doc) {
+    if (!index.live(doc) || excluded[doc] || required[doc] != required_count ||
+        should_hits[doc] < min_should) {
+      continue;
+    }
+    out.push_back({doc, score[doc] * boost});
+  }
+  return out;
+}
+
+util::Result<DocList> ConstantScoreQuery::Execute(const Index& index) const {
+  SLUICE_ASSIGN_OR_RETURN(DocList docs, filter_->Execute(index));
+  for (auto& d : docs) d.score = boost_;
+  return docs;
+}
+
+util::Result<DocList> KnnQuery::Execute(const Index& index) const {
+  const index::FieldMapping* mapping = index.mapping().Find(field);
+  if (mapping == nullptr || mapping->type != FieldType::kKnnVector) {
+    return ShardError(index, "Field '" + field + "' is not knn_vector type.");
+  }
+  const vector::VectorIndex* graph = index.vectors(field);
+  if (graph == nullptr) return ShardError(index, "Field '" + field + "' is not built for ANN search.");
+  const vector::KnnMethod& method = graph->method();
+  if (static_cast<int>(vector.size()) != method.dimension) {
+    return ShardError(index, "Query vector has invalid dimension: " +
+                                 std::to_string(vector.size()) +
+                                 ". Dimension should be: " + std::to_string(method.dimension));
+  }
+  const bool ip = method.space == vector::SpaceType::kInnerProduct;
+  const std::string space(vector::SpaceTypeName(method.space));
+  if (max_distance && *max_distance < 0 && !ip) {
+    return ShardError(index, "[knn] requires distance to be non-negative for space type: " + space);
+  }
+  if (min_score && *min_score > 1 && !ip) {
+    return ShardError(index, "[knn] requires score to be in the range [0, 1] for space type: " +
+                                 space);
+  }
+  if (method.space == vector::SpaceType::kCosineSimil &&
+      std::all_of(vector.begin(), vector.end(), [](float x) { return x == 0.0f; })) {
+    return ShardError(index, "zero vector is not supported when space type is [cosinesimil]");
+  }
+  vector::SearchParams params;
+  if (ef_search) params.ef_search = *ef_search;
+  params.max_distance = max_distance;
+  params.min_score = min_score;
+  std::vector<uint64_t> allowed;
+  if (filter) {
+    SLUICE_ASSIGN_OR_RETURN(DocList docs, filter->Execute(index));
+    allowed.reserve(docs.size());
+    for (const auto& d : docs) allowed.push_back(d.doc);
+    if (allowed.empty()) return DocList();
+    params.allowed_labels = std::span<const uint64_t>(allowed);
+  }
+  // Radial search returns everything within the threshold, up to the result window.
+  size_t limit = k ? static_cast<size_t>(*k) : static_cast<size_t>(index.settings().max_result_window());
+  auto neighbors = graph->Search(vector, limit, params);
+  if (!neighbors.ok()) return ShardError(index, neighbors.status().reason());
+  DocList out;
+  out.reserve(neighbors->size());
+  for (const auto& nb : *neighbors) {
+    auto doc = static_cast<index::DocNo>(nb.label);
+    // A document deleted a moment ago may still be in the graph.
+    if (doc < index.max_doc() && index.live(doc)) out.push_back({doc, nb.score * boost});
+  }
+  std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.doc < b.doc; });
+  return out;
+}
+
+}  // namespace sluice::search

@@ -1,0 +1,33 @@
+// Query: a node of the parsed query DSL (match_all, term, bool, knn, ...),
+// executed against one index.
+//
+// Execute returns the matching live documents sorted by doc number, each with
+// its score. Non-knn leaf queries score a constant (their boost), as filters
+// do in OpenSearch; knn scores follow the k-NN plugin; bool sums the scores
+// of its scoring clauses.
+//
+// Execute must be called with an Index::ReadGuard held on the index.
+// Queries are immutable once built and may be executed from several threads.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "index/index.h"
+#include "util/result.h"
+
+namespace sluice::search {
+
+struct ScoredDoc {
+  index::DocNo doc;
+  float score;
+};
+using DocList = std::vector<ScoredDoc>;  // sorted by doc
+
+class Query {
+ public:
+  virtual ~Query() = default;
+  virtual util::Result<DocList> Execute(const index::Index& index) const = 0;
+};
+
+}  // namespace sluice::search

@@ -1,0 +1,369 @@
+#include "search/query_parser.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cmath>
+#include <set>
+
+#include "search/queries.h"
+
+namespace sluice::search {
+namespace {
+
+using util::InvalidArgument;
+using util::ParsingError;
+using util::Result;
+using util::Status;
+using QueryPtr = std::unique_ptr<Query>;
+
+std::string Serialize(const rapidjson::Value& v) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  v.Accept(writer);
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+Result<QueryValue> ParseValue(const rapidjson::Value& v, const std::string& query_name) {
+  QueryValue out;
+  if (v.IsString()) {
+    out.text = v.GetString();
+  } else if (v.IsBool()) {
+    out.kind = QueryValue::Kind::kBool;
+    out.number = v.GetBool() ? 1 : 0;
+    out.text = v.GetBool() ? "true" : "false";
+  } else if (v.IsNumber()) {
+    out.kind = QueryValue::Kind::kNumber;
+    out.number = v.GetDouble();
+    out.text = Serialize(v);
+  } else {
+    return ParsingError("[" + query_name + "] query does not support values of this type: " +
+                        Serialize(v));
+  }
+  return out;
+}
+
+Result<float> ParseBoost(const rapidjson::Value& v) {
+  if (!v.IsNumber()) return ParsingError("[boost] must be a number");
+  return static_cast<float>(v.GetDouble());
+}
+
+// {"FIELD": VALUE} or {"FIELD": {"value": VALUE, "boost": B}} (term, prefix, match).
+struct FieldAndBody {
+  std::string field;
+  const rapidjson::Value* body;
+};
+Result<FieldAndBody> SingleField(const rapidjson::Value& q, const std::string& name) {
+  if (!q.IsObject()) return ParsingError("[" + name + "] query malformed, no start_object after query name");
+  std::string field;
+  const rapidjson::Value* body = nullptr;
+  for (auto it = q.MemberBegin(); it != q.MemberEnd(); ++it) {
+    std::string key = it->name.GetString();
+    if (key == "boost" || key == "_name") continue;
+    if (body != nullptr) {
+      return ParsingError("[" + name + "] query doesn't support multiple fields, found [" + field +
+                          "] and [" + key + "]");
+    }
+    field = key;
+    body = &it->value;
+  }
+  if (body == nullptr) return ParsingError("[" + name + "] query requires a field");
+  return FieldAndBody{field, body};
+}
+
+Result<QueryPtr> ParseClauseList(const rapidjson::Value& v, std::vector<QueryPtr>* out) {
+  if (v.IsArray()) {
+    for (const auto& q : v.GetArray()) {
+      SLUICE_ASSIGN_OR_RETURN(auto parsed, ParseQuery(q));
+      out->push_back(std::move(parsed));
+    }
+  } else {
+    SLUICE_ASSIGN_OR_RETURN(auto parsed, ParseQuery(v));
+    out->push_back(std::move(parsed));
+  }
+  return QueryPtr();
+}
+
+Result<QueryPtr> ParseBool(const rapidjson::Value& q) {
+  if (!q.IsObject()) return ParsingError("[bool] query malformed, no start_object after query name");
+  auto b = std::make_unique<BoolQuery>();
+  for (auto it = q.MemberBegin(); it != q.MemberEnd(); ++it) {
+    std::string key = it->name.GetString();
+    std::vector<QueryPtr>* target = key == "must"       ? &b->must
+                                    : key == "filter"   ? &b->filter
+                                    : key == "should"   ? &b->should
+                                    : key == "must_not" ? &b->must_not
+                                                        : nullptr;
+    if (target) {
+      auto r = ParseClauseList(it->value, target);
+      if (!r.ok()) return r.status();
+    } else if (key == "minimum_should_match") {
+      if (it->value.IsInt()) b->minimum_should_match = it->value.GetInt();
+      else if (it->value.IsString()) {
+        std::string s = it->value.GetString();
+        if (!s.empty() && s.back() == '%') {
+          return InvalidArgument("percentage minimum_should_match is not supported by sluice yet");
+        }
+        try {
+          b->minimum_should_match = std::stoi(s);
+        } catch (...) {
+          return ParsingError("[bool] failed to parse field [minimum_should_match]");
+        }
+      } else {
+        return ParsingError("[bool] failed to parse field [minimum_should_match]");
+      }
+    } else if (key == "boost") {
+      SLUICE_ASSIGN_OR_RETURN(b->boost, ParseBoost(it->value));
+    } else if (key == "_name" || key == "adjust_pure_negative") {
+      continue;
+    } else {
+      return ParsingError("[bool] query does not support [" + key + "]");
+    }
+  }
+  return QueryPtr(std::move(b));
+}
+
+Result<QueryPtr> ParseTerm(const rapidjson::Value& q) {
+  SLUICE_ASSIGN_OR_RETURN(auto fb, SingleField(q, "term"));
+  float boost = 1.0f;
+  const rapidjson::Value* value = fb.body;
+  if (fb.body->IsObject()) {
+    value = nullptr;
+    for (auto it = fb.body->MemberBegin(); it != fb.body->MemberEnd(); ++it) {
+      std::string key = it->name.GetString();
+      if (key == "value") value = &it->value;
+      else if (key == "boost") {
+        SLUICE_ASSIGN_OR_RETURN(boost, ParseBoost(it->value));
+      } else if (key == "case_insensitive" || key == "_name") continue;
+      else return ParsingError("[term] query does not support [" + key + "]");
+    }
+    if (value == nullptr) return ParsingError("[term] query requires a value");
+  }
+  SLUICE_ASSIGN_OR_RETURN(QueryValue v, ParseValue(*value, "term"));
+  return QueryPtr(std::make_unique<TermsQuery>(fb.field, std::vector<QueryValue>{v}, boost));
+}
+
+Result<QueryPtr> ParseTerms(const rapidjson::Value& q) {
+  if (!q.IsObject()) return ParsingError("[terms] query malformed");
+  float boost = 1.0f;
+  std::string field;
+  std::vector<QueryValue> values;
+  for (auto it = q.MemberBegin(); it != q.MemberEnd(); ++it) {
+    std::string key = it->name.GetString();
+    if (key == "boost") {
+      SLUICE_ASSIGN_OR_RETURN(boost, ParseBoost(it->value));
+      continue;
+    }
+    if (key == "_name") continue;
+    if (!field.empty()) {
+      return ParsingError("[terms] query does not support multiple fields");
+    }
+    field = key;
+    if (!it->value.IsArray()) {
+      return ParsingError("[terms] query does not support [" + key + "]");
+    }
+    for (const auto& v : it->value.GetArray()) {
+      SLUICE_ASSIGN_OR_RETURN(QueryValue parsed, ParseValue(v, "terms"));
+      values.push_back(std::move(parsed));
+    }
+  }
+  if (field.empty()) return ParsingError("[terms] query requires a field");
+  return QueryPtr(std::make_unique<TermsQuery>(field, std::move(values), boost));
+}
+
+Result<QueryPtr> ParseRange(const rapidjson::Value& q) {
+  SLUICE_ASSIGN_OR_RETURN(auto fb, SingleField(q, "range"));
+  if (!fb.body->IsObject()) return ParsingError("[range] query malformed, no start_object after field");
+  std::optional<RangeQuery::Bound> lower, upper;
+  float boost = 1.0f;
+  for (auto it = fb.body->MemberBegin(); it != fb.body->MemberEnd(); ++it) {
+    std::string key = it->name.GetString();
+    if (key == "boost") {
+      SLUICE_ASSIGN_OR_RETURN(boost, ParseBoost(it->value));
+      continue;
+    }
+    if (key == "format" || key == "time_zone" || key == "relation" || key == "_name") continue;
+    bool is_lower = key == "gt" || key == "gte" || key == "from";
+    bool is_upper = key == "lt" || key == "lte" || key == "to";
+    if (!is_lower && !is_upper) return ParsingError("[range] query does not support [" + key + "]");
+    if (it->value.IsNull()) continue;
+    SLUICE_ASSIGN_OR_RETURN(QueryValue v, ParseValue(it->value, "range"));
+    bool inclusive = key == "gte" || key == "lte" || key == "from" || key == "to";
+    (is_lower ? lower : upper) = RangeQuery::Bound{std::move(v), inclusive};
+  }
+  return QueryPtr(std::make_unique<RangeQuery>(fb.field, std::move(lower), std::move(upper), boost));
+}
+
+Result<QueryPtr> ParseMatch(const rapidjson::Value& q) {
+  SLUICE_ASSIGN_OR_RETURN(auto fb, SingleField(q, "match"));
+  float boost = 1.0f;
+  bool require_all = false;
+  const rapidjson::Value* text = fb.body;
+  if (fb.body->IsObject()) {
+    text = nullptr;
+    for (auto it = fb.body->MemberBegin(); it != fb.body->MemberEnd(); ++it) {
+      std::string key = it->name.GetString();
+      if (key == "query") text = &it->value;
+      else if (key == "boost") {
+        SLUICE_ASSIGN_OR_RETURN(boost, ParseBoost(it->value));
+      } else if (key == "operator") {
+        std::string op = it->value.IsString() ? it->value.GetString() : "";
+        for (auto& c : op) c = static_cast<char>(std::tolower(c));
+        if (op != "and" && op != "or") return ParsingError("[match] unknown operator [" + op + "]");
+        require_all = op == "and";
+      } else if (key == "analyzer" || key == "_name" || key == "fuzziness" ||
+                 key == "lenient" || key == "zero_terms_query") {
+        continue;
+      } else {
+        return ParsingError("[match] query does not support [" + key + "]");
+      }
+    }
+    if (text == nullptr) return ParsingError("No text specified for text query");
+  }
+  SLUICE_ASSIGN_OR_RETURN(QueryValue v, ParseValue(*text, "match"));
+  return QueryPtr(std::make_unique<MatchQuery>(fb.field, v.text, require_all, boost));
+}
+
+Result<QueryPtr> ParseKnn(const rapidjson::Value& q) {
+  if (!q.IsObject()) return ParsingError("[knn] query malformed, no start_object after query name");
+  auto knn = std::make_unique<KnnQuery>();
+  const rapidjson::Value* body = nullptr;
+  for (auto it = q.MemberBegin(); it != q.MemberEnd(); ++it) {
+    if (body != nullptr) {
+      return ParsingError("[knn] query doesn't support multiple fields, found [" + knn->field +
+                          "] and [" + it->name.GetString() + "]");
+    }
+    knn->field = it->name.GetString();
+    body = &it->value;
+  }
+  if (body == nullptr || !body->IsObject()) return ParsingError("[knn] query malformed, no field");
+  bool has_vector = false;
+  for (auto it = body->MemberBegin(); it != body->MemberEnd(); ++it) {
+    std::string key = it->name.GetString();
+    const rapidjson::Value& v = it->value;
+    if (key == "vector") {
+      has_vector = true;
+      if (!v.IsArray()) return InvalidArgument("[knn] field 'vector' requires to be an array of numbers");
+      if (v.Empty()) return InvalidArgument("[knn] query vector is empty");
+      for (const auto& x : v.GetArray()) {
+        if (!x.IsNumber()) {
+          return InvalidArgument("[knn] field 'vector' requires to be an array of numbers");
+        }
+        knn->vector.push_back(static_cast<float>(x.GetDouble()));
+      }
+    } else if (key == "k") {
+      if (!v.IsInt()) return InvalidArgument("[knn] requires k to be in the range (0, 10000]");
+      knn->k = v.GetInt();
+    } else if (key == "max_distance") {
+      if (!v.IsNumber()) return ParsingError("[knn] failed to parse field [max_distance]");
+      knn->max_distance = static_cast<float>(v.GetDouble());
+    } else if (key == "min_score") {
+      if (!v.IsNumber()) return ParsingError("[knn] failed to parse field [min_score]");
+      knn->min_score = static_cast<float>(v.GetDouble());
+    } else if (key == "filter") {
+      if (!v.IsNull()) {
+        SLUICE_ASSIGN_OR_RETURN(knn->filter, ParseQuery(v));
+      }
+    } else if (key == "method_parameters") {
+      if (!v.IsObject()) return ParsingError("[knn] failed to parse field [method_parameters]");
+      for (auto p = v.MemberBegin(); p != v.MemberEnd(); ++p) {
+        std::string name = p->name.GetString();
+        if (name != "ef_search") {
+          return InvalidArgument("[knn] errors in method parameter [Validation Failed: 1: " +
+                                 name + " is not a valid method parameter;]");
+        }
+        if (!p->value.IsInt() || p->value.GetInt() <= 0) {
+          return InvalidArgument(
+              "[knn] errors in method parameter [Validation Failed: 1: ef_search must be a "
+              "positive integer;]");
+        }
+        knn->ef_search = p->value.GetInt();
+      }
+    } else if (key == "boost") {
+      SLUICE_ASSIGN_OR_RETURN(knn->boost, ParseBoost(v));
+    } else if (key == "_name" || key == "ignore_unmapped" || key == "expand_nested_docs" ||
+               key == "rescore") {
+      continue;
+    } else {
+      return ParsingError("[knn] unknown token [" + key + "] after [" + knn->field + "]");
+    }
+  }
+  if (!has_vector) return InvalidArgument("[knn] requires query vector");
+  int set = (knn->k ? 1 : 0) + (knn->max_distance ? 1 : 0) + (knn->min_score ? 1 : 0);
+  if (set != 1) return InvalidArgument("[knn] requires exactly one of k, distance or score to be set");
+  if (knn->k && (*knn->k <= 0 || *knn->k > 10000)) {
+    return InvalidArgument("[knn] requires k to be in the range (0, 10000]");
+  }
+  if (knn->min_score && *knn->min_score <= 0) {
+    return InvalidArgument("[knn] requires minScore to be greater than 0");
+  }
+  return QueryPtr(std::move(knn));
+}
+
+}  // namespace
+
+Result<QueryPtr> ParseQuery(const rapidjson::Value& query) {
+  if (!query.IsObject()) return ParsingError("query malformed, must start with start_object");
+  if (query.MemberCount() != 1) {
+    if (query.MemberCount() == 0) return ParsingError("query malformed, empty clause found");
+    auto it = query.MemberBegin();
+    ++it;
+    return ParsingError("[" + std::string(query.MemberBegin()->name.GetString()) +
+                        "] malformed query, expected [END_OBJECT] but found [FIELD_NAME]");
+  }
+  std::string name = query.MemberBegin()->name.GetString();
+  const rapidjson::Value& body = query.MemberBegin()->value;
+  auto boost_of = [&]() -> Result<float> {
+    if (body.IsObject() && body.HasMember("boost")) return ParseBoost(body["boost"]);
+    return 1.0f;
+  };
+  if (name == "match_all") {
+    SLUICE_ASSIGN_OR_RETURN(float boost, boost_of());
+    return QueryPtr(std::make_unique<MatchAllQuery>(boost));
+  }
+  if (name == "match_none") return QueryPtr(std::make_unique<MatchNoneQuery>());
+  if (name == "bool") return ParseBool(body);
+  if (name == "term") return ParseTerm(body);
+  if (name == "terms") return ParseTerms(body);
+  if (name == "range") return ParseRange(body);
+  if (name == "match") return ParseMatch(body);
+  if (name == "knn") return ParseKnn(body);
+  if (name == "ids") {
+    if (!body.IsObject() || !body.HasMember("values") || !body["values"].IsArray()) {
+      return ParsingError("[ids] query malformed, [values] must be an array");
+    }
+    std::vector<std::string> ids;
+    for (const auto& v : body["values"].GetArray()) {
+      SLUICE_ASSIGN_OR_RETURN(QueryValue id, ParseValue(v, "ids"));
+      ids.push_back(id.text);
+    }
+    SLUICE_ASSIGN_OR_RETURN(float boost, boost_of());
+    return QueryPtr(std::make_unique<IdsQuery>(std::move(ids), boost));
+  }
+  if (name == "exists") {
+    if (!body.IsObject() || !body.HasMember("field") || !body["field"].IsString()) {
+      return ParsingError("[exists] must be provided with a [field]");
+    }
+    SLUICE_ASSIGN_OR_RETURN(float boost, boost_of());
+    return QueryPtr(std::make_unique<ExistsQuery>(body["field"].GetString(), boost));
+  }
+  if (name == "prefix") {
+    SLUICE_ASSIGN_OR_RETURN(auto fb, SingleField(body, "prefix"));
+    const rapidjson::Value* v = fb.body;
+    if (v->IsObject()) v = v->HasMember("value") ? &(*v)["value"] : nullptr;
+    if (v == nullptr || !v->IsString()) return ParsingError("[prefix] query requires a string value");
+    SLUICE_ASSIGN_OR_RETURN(float boost, boost_of());
+    return QueryPtr(std::make_unique<PrefixQuery>(fb.field, v->GetString(), boost));
+  }
+  if (name == "constant_score") {
+    if (!body.IsObject() || !body.HasMember("filter")) {
+      return ParsingError("[constant_score] requires a 'filter' element");
+    }
+    SLUICE_ASSIGN_OR_RETURN(auto filter, ParseQuery(body["filter"]));
+    SLUICE_ASSIGN_OR_RETURN(float boost, boost_of());
+    return QueryPtr(std::make_unique<ConstantScoreQuery>(std::move(filter), boost));
+  }
+  return ParsingError("unknown query [" + name + "]");
+}
+
+}  // namespace sluice::search

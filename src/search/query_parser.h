@@ -1,0 +1,18 @@
+// Parsing of the query DSL (the "query" object of a search request) into a
+// Query tree. Errors are parsing_exception / illegal_argument_exception
+// Statuses worded as OpenSearch words them. Internal to search/: it exposes
+// RapidJSON, so only search's .cc files include it.
+#pragma once
+
+#include <rapidjson/document.h>
+
+#include <memory>
+
+#include "search/query.h"
+#include "util/result.h"
+
+namespace sluice::search {
+
+util::Result<std::unique_ptr<Query>> ParseQuery(const rapidjson::Value& query);
+
+}  // namespace sluice::search

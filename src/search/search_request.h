@@ -1,0 +1,65 @@
+// SearchRequest: a parsed `_search` / `_count` body, and its execution over
+// one or more indices.
+//
+// ParseSearchRequest validates the whole body first (unknown keys are a
+// parsing_exception, as in OpenSearch). ExecuteSearch runs the query on each
+// index under its read lock, merges hits by score (ties: index order, then
+// doc number, i.e. insertion order), counts totals as track_total_hits says
+// and loads the page's _source through the filter.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "index/index.h"
+#include "search/query.h"
+#include "search/source_filter.h"
+#include "util/result.h"
+
+namespace sluice::search {
+
+struct SearchRequest {
+  std::unique_ptr<Query> query;        // match_all when the body has none
+  std::unique_ptr<Query> post_filter;  // applied after the query (knn post-filtering)
+  int from = 0;
+  int size = 10;
+  SourceFilter source;
+  // Count totals exactly up to this many hits; nullopt: always exact; 0: don't count.
+  std::optional<int64_t> track_total_hits = 10000;
+  bool version = false;
+  bool seq_no_primary_term = false;
+  std::optional<float> min_score;
+};
+
+// body may be empty (match_all). For `_count`, only "query" is allowed.
+util::Result<SearchRequest> ParseSearchRequest(std::string_view body, bool count_only = false);
+// Parses `_source`-style values given as URL parameters ("false", "a,b.*").
+SourceFilter ParseSourceParam(std::string_view value);
+
+struct SearchHit {
+  std::string index;
+  std::string id;
+  float score = 0;
+  int64_t version = 0;
+  int64_t seq_no = 0;
+  std::optional<std::string> source;  // filtered; nullopt when not fetched
+};
+
+struct SearchResponse {
+  std::vector<SearchHit> hits;
+  uint64_t total = 0;
+  bool total_is_lower_bound = false;
+  bool total_tracked = true;
+  std::optional<float> max_score;
+};
+
+util::Result<SearchResponse> ExecuteSearch(const SearchRequest& request,
+                                           const std::vector<std::shared_ptr<index::Index>>& indices);
+util::Result<uint64_t> ExecuteCount(const SearchRequest& request,
+                                    const std::vector<std::shared_ptr<index::Index>>& indices);
+
+}  // namespace sluice::search

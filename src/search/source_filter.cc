@@ -1,0 +1,102 @@
+#include "search/source_filter.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace sluice::search {
+namespace {
+
+bool MatchesAny(const std::vector<std::string>& patterns, std::string_view path) {
+  for (const auto& p : patterns) {
+    if (WildcardMatch(p, path)) return true;
+    // "a.b" includes everything below it ("a.b.c").
+    if (path.size() > p.size() && path.substr(0, p.size()) == p && path[p.size()] == '.') {
+      return true;
+    }
+  }
+  return false;
+}
+
+// True when some include pattern could match below `path` (so an object on
+// the way to an included field is kept).
+bool MayIncludeBelow(const std::vector<std::string>& patterns, std::string_view path) {
+  for (const auto& p : patterns) {
+    if (p.size() > path.size() && p.compare(0, path.size(), path) == 0 && p[path.size()] == '.') {
+      return true;
+    }
+    if (p.find('*') != std::string::npos) return true;
+  }
+  return false;
+}
+
+class Filterer {
+ public:
+  Filterer(const SourceFilter& filter, rapidjson::Document::AllocatorType& alloc)
+      : filter_(filter), alloc_(alloc) {}
+
+  // Removes members of `object` that the filter drops; recursion into objects.
+  void Object(rapidjson::Value& object, const std::string& prefix) {
+    for (auto it = object.MemberBegin(); it != object.MemberEnd();) {
+      std::string path = prefix + it->name.GetString();
+      if (Keep(it->value, path)) {
+        ++it;
+      } else {
+        it = object.EraseMember(it);
+      }
+    }
+  }
+
+ private:
+  bool Keep(rapidjson::Value& value, const std::string& path) {
+    if (!filter_.excludes.empty() && MatchesAny(filter_.excludes, path)) return false;
+    bool included = filter_.includes.empty() || MatchesAny(filter_.includes, path);
+    if (value.IsObject()) {
+      if (!included && !MayIncludeBelow(filter_.includes, path)) return false;
+      if (included && filter_.excludes.empty()) return true;
+      Filterer(included ? SourceFilter{true, {}, filter_.excludes} : filter_, alloc_)
+          .Object(value, path + ".");
+      return value.MemberCount() > 0 || (included && filter_.includes.empty());
+    }
+    return included;
+  }
+
+  const SourceFilter& filter_;
+  rapidjson::Document::AllocatorType& alloc_;
+};
+
+}  // namespace
+
+bool WildcardMatch(std::string_view pattern, std::string_view text) {
+  size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && pattern[p] != '*' && pattern[p] == text[t]) {
+      ++p;
+      ++t;
+    } else if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+std::string SourceFilter::Apply(std::string_view source_json) const {
+  if (IsIdentity()) return std::string(source_json);
+  rapidjson::Document doc;
+  doc.Parse(source_json.data(), source_json.size());
+  if (doc.HasParseError() || !doc.IsObject()) return std::string(source_json);
+  Filterer(*this, doc.GetAllocator()).Object(doc, "");
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  doc.Accept(writer);
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+}  // namespace sluice::search
