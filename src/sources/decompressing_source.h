@@ -21,8 +21,9 @@ class DecompressingSource : public ByteSource {
  public:
   // Sniffs the compression from the first bytes of `raw`. With `detect` false
   // the data is passed through unchanged (a resumed read in mid-object).
-  static util::Result<std::unique_ptr<DecompressingSource>> Create(
-      std::unique_ptr<ByteSource> raw, size_t buffer_size, bool detect = true);
+  static util::Result<std::unique_ptr<DecompressingSource>> Create(std::unique_ptr<ByteSource> raw,
+                                                                   size_t buffer_size,
+                                                                   bool detect = true);
   ~DecompressingSource() override;
 
   util::Result<size_t> Read(char* buf, size_t size) override;

@@ -4,12 +4,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <algorithm>
 
 #include "sources/glob_match.h"
 #include "sources/sigv4_signer.h"
@@ -54,8 +54,7 @@ util::Status NotUnderRoot(std::string_view path) {
 
 }  // namespace
 
-util::Result<LocalFile> ResolveLocalFile(std::string_view location,
-                                         const SourcesOptions& options) {
+util::Result<LocalFile> ResolveLocalFile(std::string_view location, const SourcesOptions& options) {
   std::string path(location);
   if (location.starts_with("file://")) {
     std::string_view rest = location.substr(7);

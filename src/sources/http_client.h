@@ -56,8 +56,8 @@ struct ParsedUrl {
   std::string host;    // lowercase, without brackets for IPv6
   int port = 0;        // explicit or the scheme's default
   bool explicit_port = false;
-  std::string path;    // encoded path, "/" when empty
-  std::string query;   // without '?'
+  std::string path;   // encoded path, "/" when empty
+  std::string query;  // without '?'
 };
 
 // Parses an absolute http(s) URL; anything else is kInvalidArgument.

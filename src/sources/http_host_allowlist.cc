@@ -47,8 +47,8 @@ bool HostAllowed(const ParsedUrl& url, const std::vector<std::string>& patterns)
 util::Status CheckHttpSourceUrl(const std::string& url, const SourcesOptions& options) {
   SLUICE_ASSIGN_OR_RETURN(ParsedUrl parsed, ParseHttpUrl(url));
   if (HostAllowed(parsed, options.allowed_http_hosts)) return util::Status::Ok();
-  std::string host = parsed.host.find(':') != std::string::npos ? "[" + parsed.host + "]"
-                                                                 : parsed.host;
+  std::string host =
+      parsed.host.find(':') != std::string::npos ? "[" + parsed.host + "]" : parsed.host;
   return util::Forbidden("host [" + host + ":" + std::to_string(parsed.port) + "] of [" +
                          RedactUrl(url) +
                          "] is not allowed for data_source type http; allow it with "

@@ -185,8 +185,8 @@ class HttpStream::Impl {
     if (!status_checked_) CheckStatus();
     if (!error_.ok()) return 0;  // aborts the transfer
     if (body_is_error_) {
-      error_body_.append(data, std::min(n, kMaxErrorBody - std::min(kMaxErrorBody,
-                                                                    error_body_.size())));
+      error_body_.append(data,
+                         std::min(n, kMaxErrorBody - std::min(kMaxErrorBody, error_body_.size())));
       return n;
     }
     if (buffer_.size() - buffer_pos_ >= options_.chunk_size) {
@@ -266,10 +266,10 @@ class HttpStream::Impl {
   CURL* easy_ = nullptr;
   std::unique_ptr<CurlHeaders> headers_;
 
-  std::string buffer_;      // received, not yet consumed
+  std::string buffer_;  // received, not yet consumed
   size_t buffer_pos_ = 0;
-  uint64_t position_;       // raw offset of the next byte handed to the reader
-  uint64_t received_;       // raw offset of the next byte to receive
+  uint64_t position_;  // raw offset of the next byte handed to the reader
+  uint64_t received_;  // raw offset of the next byte to receive
   std::optional<uint64_t> object_size_;
   std::optional<uint64_t> content_length_;
 

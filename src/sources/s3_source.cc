@@ -63,8 +63,8 @@ util::Result<HttpRequest> S3Client::BuildGet(const S3Uri& uri, const std::string
     if (base.explicit_port) host += ":" + std::to_string(base.port);
     std::string base_path = base.path;
     while (!base_path.empty() && base_path.back() == '/') base_path.pop_back();
-    path = base_path + "/" + uri.bucket + (uri.key.empty() && !query.empty() ? "" : "/") +
-           encoded_key;
+    path =
+        base_path + "/" + uri.bucket + (uri.key.empty() && !query.empty() ? "" : "/") + encoded_key;
   }
   HttpRequest request;
   request.url = scheme + "://" + host + path + (query.empty() ? "" : "?" + query);
@@ -72,10 +72,9 @@ util::Result<HttpRequest> S3Client::BuildGet(const S3Uri& uri, const std::string
   if (credential_.access_key.empty()) return request;  // anonymous access
 
   SigV4Request to_sign{"GET", path, query, {{"host", host}}, kEmptySha256};
-  SigV4Signature signature =
-      SignV4(to_sign, SigV4Params::ForS3(region, std::chrono::system_clock::now()),
-             SigV4Credentials{credential_.access_key, credential_.secret_key,
-                              credential_.session_token});
+  SigV4Signature signature = SignV4(
+      to_sign, SigV4Params::ForS3(region, std::chrono::system_clock::now()),
+      SigV4Credentials{credential_.access_key, credential_.secret_key, credential_.session_token});
   for (auto& header : signature.headers_to_add) request.headers.push_back(std::move(header));
   request.headers.emplace_back("Authorization", std::move(signature.authorization));
   return request;

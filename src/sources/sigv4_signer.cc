@@ -55,8 +55,8 @@ std::string EncodeOnce(std::string_view path) {
   std::string out;
   for (size_t i = 0; i < path.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(path[i]);
-    bool escape = c == '%' && i + 2 < path.size() && IsHexDigit(path[i + 1]) &&
-                  IsHexDigit(path[i + 2]);
+    bool escape =
+        c == '%' && i + 2 < path.size() && IsHexDigit(path[i + 1]) && IsHexDigit(path[i + 2]);
     if (IsUnreserved(c) || c == '/' || escape) {
       out.push_back(static_cast<char>(c));
     } else {
@@ -242,8 +242,8 @@ SigV4Signature SignV4(const SigV4Request& request, const SigV4Params& params,
                              CanonicalQuery(request.query) + "\n" + header_block + "\n" +
                              signed_headers + "\n" + request.payload_hash;
   const std::string scope = date + "/" + params.region + "/" + params.service + "/aws4_request";
-  result.string_to_sign = "AWS4-HMAC-SHA256\n" + amz_date + "\n" + scope + "\n" +
-                          Sha256Hex(result.canonical_request);
+  result.string_to_sign =
+      "AWS4-HMAC-SHA256\n" + amz_date + "\n" + scope + "\n" + Sha256Hex(result.canonical_request);
 
   std::string key = HmacSha256("AWS4" + credentials.secret_key.Reveal(), date);
   key = HmacSha256(key, params.region);
@@ -251,8 +251,8 @@ SigV4Signature SignV4(const SigV4Request& request, const SigV4Params& params,
   key = HmacSha256(key, "aws4_request");
   std::string raw_signature = HmacSha256(key, result.string_to_sign);
   std::fill(key.begin(), key.end(), '\0');
-  result.signature = ToHex(reinterpret_cast<const unsigned char*>(raw_signature.data()),
-                           raw_signature.size());
+  result.signature =
+      ToHex(reinterpret_cast<const unsigned char*>(raw_signature.data()), raw_signature.size());
   result.authorization = "AWS4-HMAC-SHA256 Credential=" + credentials.access_key + "/" + scope +
                          ", SignedHeaders=" + signed_headers + ", Signature=" + result.signature;
   return result;

@@ -36,9 +36,8 @@ util::Status Unauthorized(std::string reason) {
 
 util::Status ValidateOpenAiFileId(const std::string& id) {
   bool valid = !id.empty() && id.size() <= 128 &&
-               std::all_of(id.begin(), id.end(), [](unsigned char c) {
-                 return std::isalnum(c) || c == '-' || c == '_';
-               });
+               std::all_of(id.begin(), id.end(),
+                           [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '_'; });
   if (valid) return util::Status::Ok();
   return util::InvalidArgument("[" + id + "] is not a valid OpenAI file id");
 }
@@ -64,8 +63,8 @@ util::Result<std::unique_ptr<ByteSource>> OpenOpenAiFile(const std::string& id,
       return util::NotFound("resource_not_found_exception", "OpenAI file [" + id + "] not found")
           .WithMetadata("file_id", id);
     }
-    return util::InvalidArgument("OpenAI answered HTTP " + std::to_string(status) +
-                                 " for file [" + id + "]");
+    return util::InvalidArgument("OpenAI answered HTTP " + std::to_string(status) + " for file [" +
+                                 id + "]");
   };
   config.display = kOpenAiScheme + id;
   SLUICE_ASSIGN_OR_RETURN(auto stream, HttpStream::Open(std::move(config), options, offset));
@@ -178,8 +177,8 @@ util::Result<std::unique_ptr<ByteSource>> SourceCatalog::OpenRaw(const DataSourc
       if (!object.location.starts_with(kOpenAiScheme)) {
         return util::InvalidArgument("[" + object.location + "] is not an OpenAI file location");
       }
-      return OpenOpenAiFile(object.location.substr(sizeof(kOpenAiScheme) - 1),
-                            source.credential, options_, raw_offset);
+      return OpenOpenAiFile(object.location.substr(sizeof(kOpenAiScheme) - 1), source.credential,
+                            options_, raw_offset);
     }
     case SourceType::kHttp:
       if (object.slot >= source.locations.size()) {
@@ -195,8 +194,8 @@ util::Result<std::unique_ptr<ByteSource>> SourceCatalog::Open(const DataSource& 
                                                               const SourceObject& object,
                                                               uint64_t offset) const {
   SLUICE_ASSIGN_OR_RETURN(auto raw, OpenRaw(source, object, 0));
-  SLUICE_ASSIGN_OR_RETURN(auto decoded, DecompressingSource::Create(
-                                            std::move(raw), options_.decompress_buffer_size));
+  SLUICE_ASSIGN_OR_RETURN(
+      auto decoded, DecompressingSource::Create(std::move(raw), options_.decompress_buffer_size));
   if (offset == 0) return std::unique_ptr<ByteSource>(std::move(decoded));
   if (decoded->compression() != Compression::kNone) {
     SLUICE_RETURN_IF_ERROR(SkipDecompressed(*decoded, offset));
@@ -205,10 +204,9 @@ util::Result<std::unique_ptr<ByteSource>> SourceCatalog::Open(const DataSource& 
   // Plain data: decompressed offset == raw offset, so seek / ask for a range.
   decoded.reset();
   SLUICE_ASSIGN_OR_RETURN(auto resumed, OpenRaw(source, object, offset));
-  SLUICE_ASSIGN_OR_RETURN(auto plain,
-                          DecompressingSource::Create(std::move(resumed),
-                                                      options_.decompress_buffer_size,
-                                                      /*detect=*/false));
+  SLUICE_ASSIGN_OR_RETURN(
+      auto plain, DecompressingSource::Create(std::move(resumed), options_.decompress_buffer_size,
+                                              /*detect=*/false));
   return std::unique_ptr<ByteSource>(std::move(plain));
 }
 

@@ -6,8 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cctype>
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 
 namespace sluice::sources::testing {
@@ -25,16 +25,26 @@ bool SendAll(int fd, const char* data, size_t size) {
 
 const char* Reason(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 206: return "Partial Content";
-    case 302: return "Found";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 416: return "Range Not Satisfiable";
-    case 429: return "Too Many Requests";
-    case 503: return "Service Unavailable";
-    default: return "Status";
+    case 200:
+      return "OK";
+    case 206:
+      return "Partial Content";
+    case 302:
+      return "Found";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 416:
+      return "Range Not Satisfiable";
+    case 429:
+      return "Too Many Requests";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Status";
   }
 }
 
@@ -129,13 +139,13 @@ void FakeHttpServer::Serve(int fd) {
       requests_.push_back(request);
     }
     FakeResponse response = handler_(request);
-    std::string head = "HTTP/1.1 " + std::to_string(response.status) + " " +
-                       Reason(response.status) + "\r\n";
+    std::string head =
+        "HTTP/1.1 " + std::to_string(response.status) + " " + Reason(response.status) + "\r\n";
     for (const auto& [name, value] : response.headers) head += name + ": " + value + "\r\n";
     head += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
     head += "Connection: close\r\n\r\n";
-    size_t body_bytes = std::min(response.body.size(),
-                                 response.drop_after.value_or(response.body.size()));
+    size_t body_bytes =
+        std::min(response.body.size(), response.drop_after.value_or(response.body.size()));
     if (SendAll(fd, head.data(), head.size())) SendAll(fd, response.body.data(), body_bytes);
   }
   {
@@ -155,13 +165,13 @@ FakeResponse ServeBytes(const FakeRequest& request, const std::string& data) {
     last = std::min<size_t>(last, std::strtoull(end + 1, nullptr, 10));
   }
   if (start >= data.size()) {
-    return FakeResponse{416, {{"Content-Range", "bytes */" + std::to_string(data.size())}}, "",
-                        std::nullopt};
+    return FakeResponse{
+        416, {{"Content-Range", "bytes */" + std::to_string(data.size())}}, "", std::nullopt};
   }
-  std::string content_range = "bytes " + std::to_string(start) + "-" + std::to_string(last) +
-                              "/" + std::to_string(data.size());
-  return FakeResponse{206, {{"Content-Range", content_range}},
-                      data.substr(start, last - start + 1), std::nullopt};
+  std::string content_range = "bytes " + std::to_string(start) + "-" + std::to_string(last) + "/" +
+                              std::to_string(data.size());
+  return FakeResponse{
+      206, {{"Content-Range", content_range}}, data.substr(start, last - start + 1), std::nullopt};
 }
 
 }  // namespace sluice::sources::testing

@@ -81,8 +81,7 @@ TEST_F(FileSourceTest, AllowsSymlinkThatStaysInsideRoot) {
 
 TEST_F(FileSourceTest, RootDoesNotAllowSiblingSharingItsPrefix) {
   // "root2" starts with "root" but is not under it.
-  EXPECT_EQ(ResolveLocalFile(P("root2/b.jsonl"), options_).status().code(),
-            util::Code::kForbidden);
+  EXPECT_EQ(ResolveLocalFile(P("root2/b.jsonl"), options_).status().code(), util::Code::kForbidden);
 }
 
 TEST_F(FileSourceTest, MissingFileUnderRootIsNotFound) {

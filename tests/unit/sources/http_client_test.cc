@@ -22,7 +22,8 @@ SourcesOptions FastOptions() {
 }
 
 TEST(HttpClientTest, RedactUrlDropsUserInfoAndQuery) {
-  EXPECT_EQ(RedactUrl("https://user:pw@h.example/a/b?X-Amz-Signature=s#f"), "https://h.example/a/b");
+  EXPECT_EQ(RedactUrl("https://user:pw@h.example/a/b?X-Amz-Signature=s#f"),
+            "https://h.example/a/b");
   EXPECT_EQ(RedactUrl("http://h:1/p"), "http://h:1/p");
 }
 

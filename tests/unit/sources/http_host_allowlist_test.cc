@@ -44,8 +44,7 @@ TEST(HttpHostAllowlistTest, Ipv6PatternsUseBrackets) {
 TEST(HttpHostAllowlistTest, RejectsNonHttpSchemesAndUserInfoTricks) {
   SourcesOptions options;
   options.allowed_http_hosts = {"good.example"};
-  EXPECT_EQ(CheckHttpSourceUrl("file:///etc/passwd", options).code(),
-            util::Code::kInvalidArgument);
+  EXPECT_EQ(CheckHttpSourceUrl("file:///etc/passwd", options).code(), util::Code::kInvalidArgument);
   EXPECT_EQ(CheckHttpSourceUrl("ftp://good.example/x", options).code(),
             util::Code::kInvalidArgument);
   EXPECT_EQ(CheckHttpSourceUrl("http://good.example@evil.example/x", options).code(),

@@ -26,10 +26,14 @@ constexpr char kToken[] = "session-TOKEN-never-shown";
 std::string XmlEscape(const std::string& text) {
   std::string out;
   for (char c : text) {
-    if (c == '&') out += "&amp;";
-    else if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else out.push_back(c);
+    if (c == '&')
+      out += "&amp;";
+    else if (c == '<')
+      out += "&lt;";
+    else if (c == '>')
+      out += "&gt;";
+    else
+      out.push_back(c);
   }
   return out;
 }
@@ -50,9 +54,11 @@ std::map<std::string, std::string> ParseQuery(const std::string& query) {
 }
 
 FakeResponse S3Error(int status, const std::string& code, const std::string& message) {
-  return FakeResponse{status, {{"Content-Type", "application/xml"}},
+  return FakeResponse{status,
+                      {{"Content-Type", "application/xml"}},
                       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" + code +
-                          "</Code><Message>" + message + "</Message><RequestId>1</RequestId>"
+                          "</Code><Message>" + message +
+                          "</Message><RequestId>1</RequestId>"
                           "</Error>",
                       {}};
 }
@@ -65,8 +71,9 @@ class FakeS3 {
   FakeResponse Handle(const FakeRequest& request) {
     if (!SignatureValid(request)) {
       ++bad_signatures_;
-      return S3Error(403, "SignatureDoesNotMatch", "The request signature we calculated does "
-                                                   "not match the signature you provided.");
+      return S3Error(403, "SignatureDoesNotMatch",
+                     "The request signature we calculated does "
+                     "not match the signature you provided.");
     }
     if (hook_) {
       std::optional<FakeResponse> hooked = hook_(request);
@@ -91,14 +98,17 @@ class FakeS3 {
     if (expect_token_ != !request.Header("x-amz-security-token").empty()) return false;
     std::tm tm{};
     strptime(date.c_str(), "%Y%m%dT%H%M%SZ", &tm);
-    SigV4Request to_sign{"GET", request.path, request.query,
+    SigV4Request to_sign{"GET",
+                         request.path,
+                         request.query,
                          {{"host", request.Header("host")}},
                          request.Header("x-amz-content-sha256")};
     SigV4Credentials credentials{kAccessKey, util::Secret(kSecret),
                                  util::Secret(expect_token_ ? kToken : "")};
-    SigV4Signature expected = SignV4(
-        to_sign, SigV4Params::ForS3("eu-west-1", std::chrono::system_clock::from_time_t(timegm(&tm))),
-        credentials);
+    SigV4Signature expected =
+        SignV4(to_sign,
+               SigV4Params::ForS3("eu-west-1", std::chrono::system_clock::from_time_t(timegm(&tm))),
+               credentials);
     return request.Header("authorization") == expected.authorization;
   }
 
@@ -115,8 +125,9 @@ class FakeS3 {
     for (const auto& [key, value] : objects_) {
       if (key.starts_with(prefix)) keys.push_back(key);
     }
-    std::string xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListBucketResult "
-                      "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>bkt</Name>";
+    std::string xml =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListBucketResult "
+        "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>bkt</Name>";
     size_t end = std::min(keys.size(), start + 2);
     for (size_t i = start; i < end; ++i) {
       xml += "<Contents><Key>" + XmlEscape(keys[i]) + "</Key><Size>" +
@@ -125,7 +136,8 @@ class FakeS3 {
     }
     bool truncated = end < keys.size();
     xml += std::string("<IsTruncated>") + (truncated ? "true" : "false") + "</IsTruncated>";
-    if (truncated) xml += "<NextContinuationToken>tok=" + std::to_string(end) + "</NextContinuationToken>";
+    if (truncated)
+      xml += "<NextContinuationToken>tok=" + std::to_string(end) + "</NextContinuationToken>";
     xml += "</ListBucketResult>";
     return FakeResponse{200, {{"Content-Type", "application/xml"}}, xml, {}};
   }
@@ -220,17 +232,17 @@ TEST_F(S3SourceTest, EncodesEachKeySegmentOnce) {
 
 TEST_F(S3SourceTest, ExpandsPrefixAcrossListPagesInKeyOrder) {
   Start(false);
-  for (const char* key : {"p/c.jsonl", "p/a.jsonl", "p/", "p/sub/b.jsonl", "q/x.jsonl",
-                          "p/d&e.jsonl"}) {
+  for (const char* key :
+       {"p/c.jsonl", "p/a.jsonl", "p/", "p/sub/b.jsonl", "q/x.jsonl", "p/d&e.jsonl"}) {
     s3_->objects_[key] = key;
   }
   auto objects = S3Client(options_, credential_).List("s3://bkt/p/", 1);
   ASSERT_TRUE(objects.ok()) << objects.status().ToString();
   std::vector<std::string> locations;
   for (const auto& object : *objects) locations.push_back(object.location);
-  EXPECT_EQ(locations, (std::vector<std::string>{"s3://bkt/p/a.jsonl", "s3://bkt/p/c.jsonl",
-                                                 "s3://bkt/p/d&e.jsonl",
-                                                 "s3://bkt/p/sub/b.jsonl"}));
+  EXPECT_EQ(locations,
+            (std::vector<std::string>{"s3://bkt/p/a.jsonl", "s3://bkt/p/c.jsonl",
+                                      "s3://bkt/p/d&e.jsonl", "s3://bkt/p/sub/b.jsonl"}));
   auto requests = server_->requests();
   ASSERT_EQ(requests.size(), 3u);  // 5 keys under p/, 2 per page
   EXPECT_EQ(ParseQuery(requests[0].query).count("continuation-token"), 0u);
@@ -352,8 +364,8 @@ TEST(S3ClientTest, UsesVirtualHostedAwsUrlWithoutEndpoint) {
   auto request = S3Client(SourcesOptions{}, credential).BuildGet({"bkt", "a b.jsonl"}, "");
   ASSERT_TRUE(request.ok());
   EXPECT_EQ(request->url, "https://bkt.s3.eu-west-1.amazonaws.com/a%20b.jsonl");
-  EXPECT_EQ(request->headers[0], (std::pair<std::string, std::string>{"Host",
-                                  "bkt.s3.eu-west-1.amazonaws.com"}));
+  EXPECT_EQ(request->headers[0],
+            (std::pair<std::string, std::string>{"Host", "bkt.s3.eu-west-1.amazonaws.com"}));
 }
 
 }  // namespace

@@ -24,8 +24,8 @@ TEST(S3XmlTest, ParsesListPageWithEscapedKeysAndContinuationToken) {
 }
 
 TEST(S3XmlTest, LastPageIsNotTruncated) {
-  auto page = ParseListObjectsV2(
-      "<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>");
+  auto page =
+      ParseListObjectsV2("<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>");
   ASSERT_TRUE(page.ok());
   EXPECT_TRUE(page->objects.empty());
   EXPECT_FALSE(page->truncated);

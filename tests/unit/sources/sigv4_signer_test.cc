@@ -116,8 +116,8 @@ TEST(SigV4SignerTest, PassesEveryAwsCAuthSuiteCase) {
     std::string signed_request = ReadFile(dir / "header-signed-request.txt");
     size_t auth = signed_request.find("Authorization:");
     ASSERT_NE(auth, std::string::npos);
-    std::string expected_auth = signed_request.substr(
-        auth + 14, signed_request.find('\n', auth) - auth - 14);
+    std::string expected_auth =
+        signed_request.substr(auth + 14, signed_request.find('\n', auth) - auth - 14);
     EXPECT_EQ(signature.canonical_request, ReadFile(dir / "header-canonical-request.txt"));
     EXPECT_EQ(signature.string_to_sign, ReadFile(dir / "header-string-to-sign.txt"));
     EXPECT_EQ(signature.signature, ReadFile(dir / "header-signature.txt"));
@@ -155,11 +155,10 @@ TEST(SigV4SignerTest, PassesEveryBotocoreSuiteCase) {
 }
 
 TEST(SigV4SignerTest, S3ParamsKeepPathAsIsAndSignContentHash) {
-  SigV4Request request{"GET", "/bucket/a%20b/../c.jsonl", "", {{"host", "s3.local"}},
-                       "UNSIGNED-PAYLOAD"};
-  SigV4Signature signature =
-      SignV4(request, SigV4Params::ForS3("eu-west-1", SuiteTime()),
-             {"AK", util::Secret("SK"), util::Secret("TOKEN")});
+  SigV4Request request{
+      "GET", "/bucket/a%20b/../c.jsonl", "", {{"host", "s3.local"}}, "UNSIGNED-PAYLOAD"};
+  SigV4Signature signature = SignV4(request, SigV4Params::ForS3("eu-west-1", SuiteTime()),
+                                    {"AK", util::Secret("SK"), util::Secret("TOKEN")});
   EXPECT_NE(signature.canonical_request.find("\n/bucket/a%20b/../c.jsonl\n"), std::string::npos);
   EXPECT_NE(signature.canonical_request.find("x-amz-content-sha256:UNSIGNED-PAYLOAD\n"),
             std::string::npos);
@@ -181,10 +180,13 @@ TEST(SigV4SignerTest, NonS3ServicesDoubleEncodeAnEncodedPath) {
 }
 
 TEST(SigV4SignerTest, CanonicalQueryIsSortedAndStrictlyEncoded) {
-  SigV4Request request{"GET", "/", "prefix=a b%2Fc&list-type=2&continuation-token=x%3D%3D",
-                       {{"host", "h"}}, Sha256Hex("")};
-  SigV4Signature signature = SignV4(request, SigV4Params::ForS3("us-east-1", SuiteTime()),
-                                    {"AK", util::Secret("SK"), {}});
+  SigV4Request request{"GET",
+                       "/",
+                       "prefix=a b%2Fc&list-type=2&continuation-token=x%3D%3D",
+                       {{"host", "h"}},
+                       Sha256Hex("")};
+  SigV4Signature signature =
+      SignV4(request, SigV4Params::ForS3("us-east-1", SuiteTime()), {"AK", util::Secret("SK"), {}});
   EXPECT_NE(signature.canonical_request.find(
                 "\ncontinuation-token=x%3D%3D&list-type=2&prefix=a%20b%2Fc\n"),
             std::string::npos);

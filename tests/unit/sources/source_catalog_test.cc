@@ -80,8 +80,8 @@ class FileCatalogTest : public ::testing::Test {
 
 TEST_F(FileCatalogTest, ListsOneSlotPerLocationAndExpandsGlobsInNameOrder) {
   SourceCatalog catalog(options_);
-  DataSource source{"file", {"file://" + (dir_ / "c.jsonl.gz").string(), (dir_ / "*.jsonl").string()},
-                    {}};
+  DataSource source{
+      "file", {"file://" + (dir_ / "c.jsonl.gz").string(), (dir_ / "*.jsonl").string()}, {}};
   auto slots = catalog.List(source);
   ASSERT_TRUE(slots.ok()) << slots.status().ToString();
   ASSERT_EQ(slots->size(), 2u);
@@ -231,7 +231,8 @@ TEST(HttpCatalogTest, FollowsRedirectToAllowedHostOnly) {
   const std::string data = Lines(10);
   FakeHttpServer target([&](const FakeRequest& request) { return ServeBytes(request, data); });
   FakeHttpServer origin([&](const FakeRequest& request) {
-    if (request.path == "/ok") return FakeResponse{302, {{"Location", target.base_url() + "/d"}}, "", {}};
+    if (request.path == "/ok")
+      return FakeResponse{302, {{"Location", target.base_url() + "/d"}}, "", {}};
     return FakeResponse{302, {{"Location", "http://localhost:1/evil"}}, "", {}};
   });
   SourcesOptions options = FastOptions();
