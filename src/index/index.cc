@@ -8,6 +8,7 @@
 #include <cstring>
 #include <random>
 
+#include "index/document_record.h"
 #include "index/id_generator.h"
 #include "json/json_writer.h"
 #include "storage/store.h"
@@ -17,26 +18,6 @@ namespace sluice::index {
 namespace {
 
 using util::Status;
-
-void PutFixed64(std::string* out, int64_t v) {
-  char buf[8];
-  std::memcpy(buf, &v, 8);
-  out->append(buf, 8);
-}
-int64_t GetFixed64(std::string_view in) {
-  int64_t v;
-  std::memcpy(&v, in.data(), 8);
-  return v;
-}
-
-std::string EncodeRecord(int64_t version, int64_t seq_no, std::string_view source) {
-  std::string out;
-  out.reserve(16 + source.size());
-  PutFixed64(&out, version);
-  PutFixed64(&out, seq_no);
-  out.append(source);
-  return out;
-}
 
 std::string Serialize(const rapidjson::Value& v) {
   rapidjson::StringBuffer buffer;
@@ -74,6 +55,7 @@ int64_t NowMillis() {
 // The state of ids already touched earlier in the same batch.
 struct Index::Pending {
   struct State {
+    DocNo doc = 0;
     bool exists = false;
     int64_t version = 0;
     int64_t seq_no = 0;
@@ -82,6 +64,7 @@ struct Index::Pending {
   std::unordered_map<std::string, State> states;
   struct Prepared {
     std::string id;
+    DocNo doc;
     int64_t version;
     int64_t seq_no;
     std::optional<std::string> source;  // nullopt: delete
@@ -197,25 +180,24 @@ Status Index::Recover() {
   size_t pending_vectors = 0;
   Status scan = store_->Scan(storage::Column::kDocs, prefix, [&](std::string_view key,
                                                                  std::string_view value) {
-    if (value.size() < 16) {
+    auto record = DocumentRecord::Decode(value);
+    if (!record) {
       error = util::Internal("corrupt document record in index [" + name_ + "]");
       return false;
     }
     std::string id(key.substr(prefix.size()));
-    int64_t version = GetFixed64(value);
-    int64_t seq_no = GetFixed64(value.substr(8));
-    std::string_view source = value.substr(16);
-    auto parsed = ParseDocument(source, id, mapping_);
+    auto parsed = ParseDocument(record->source, id, mapping_);
     if (!parsed.ok()) {
       error = util::Internal("stored document [" + id + "] no longer parses: " +
                              parsed.status().ToString());
       return false;
     }
     for (const auto& [path, type] : parsed->new_fields) mapping_.AddDynamic(path, type);
-    DocNo doc = static_cast<DocNo>(docs_.size());
-    docs_.emplace_back();
+    DocNo doc = record->doc_no;
+    if (doc >= docs_.size()) docs_.resize(doc + 1);
+    next_doc_no_ = std::max<DocNo>(next_doc_no_, doc + 1);
     doc_numbers_[id] = doc;
-    Apply(doc, id, version, seq_no, &*parsed);
+    Apply(doc, id, record->version, record->seq_no, &*parsed);
     for (auto& [field, v] : parsed->vectors) {
       auto& batch = vectors[field];
       batch.first.push_back(doc);
@@ -223,7 +205,7 @@ Status Index::Recover() {
       ++pending_vectors;
     }
     stored_bytes_ += value.size();
-    next_seq_no_ = std::max(next_seq_no_, seq_no + 1);
+    next_seq_no_ = std::max(next_seq_no_, record->seq_no + 1);
     if (pending_vectors >= 8192) {
       error = flush_vectors();
       pending_vectors = 0;
@@ -279,12 +261,16 @@ WriteResult Index::Prepare(WriteOp& op, Mapping& mapping, Pending& pending) {
   // Current state: earlier in this batch, else the doc table (stable: writers
   // are serialised and only writers change it).
   Pending::State current;
+  bool known = true;
   if (auto it = pending.states.find(op.id); it != pending.states.end()) {
     current = it->second;
-  } else if (auto d = doc_numbers_.find(op.id); d != doc_numbers_.end() && docs_[d->second].live) {
-    current.exists = true;
+  } else if (auto d = doc_numbers_.find(op.id); d != doc_numbers_.end()) {
+    current.doc = d->second;
+    current.exists = docs_[d->second].live;
     current.version = docs_[d->second].version;
     current.seq_no = docs_[d->second].seq_no;
+  } else {
+    known = false;
   }
   auto conflict_meta = [&](Status s) {
     return std::move(s).WithMetadata("index", name_).WithMetadata("shard", "0")
@@ -364,7 +350,12 @@ WriteResult Index::Prepare(WriteOp& op, Mapping& mapping, Pending& pending) {
           result.status = stored.ok() ? util::Internal("document vanished") : stored.status();
           return result;
         }
-        old_source = (*stored)->substr(16);
+        auto record = DocumentRecord::Decode(**stored);
+        if (!record) {
+          result.status = util::Internal("corrupt document record [" + op.id + "]");
+          return result;
+        }
+        old_source = std::string(record->source);
       }
       if (doc == body.MemberEnd()) {  // upsert only, doc exists: nothing to change
         result.result = "noop";
@@ -413,14 +404,16 @@ WriteResult Index::Prepare(WriteOp& op, Mapping& mapping, Pending& pending) {
   }
   result.version = current.exists ? current.version + 1 : 1;
   result.seq_no = next_seq_no_++;
+  if (!known) current.doc = next_doc_no_++;
   result.result = op.type == OpType::kDelete ? "deleted" : current.exists ? "updated" : "created";
   Pending::State& state = pending.states[op.id];
+  state.doc = current.doc;
   state.exists = new_source.has_value();
   state.version = result.version;
   state.seq_no = result.seq_no;
   state.source = new_source.value_or("");
   pending.prepared.push_back(
-      {op.id, result.version, result.seq_no, std::move(new_source), std::move(parsed)});
+      {op.id, current.doc, result.version, result.seq_no, std::move(new_source), std::move(parsed)});
   return result;
 }
 
@@ -431,6 +424,7 @@ std::vector<WriteResult> Index::Write(std::vector<WriteOp> ops) {
   Mapping mapping = mapping_;  // working copy: dynamic fields of this batch
   Pending pending;
   int64_t first_seq = next_seq_no_;
+  DocNo first_doc_no = next_doc_no_;
   for (auto& op : ops) results.push_back(Prepare(op, mapping, pending));
   if (next_seq_no_ == first_seq) return results;
 
@@ -438,8 +432,9 @@ std::vector<WriteResult> Index::Write(std::vector<WriteOp> ops) {
   uint64_t added_bytes = 0;
   for (const auto& p : pending.prepared) {
     if (p.source) {
-      batch.Put(storage::Column::kDocs, DocKey(p.id), EncodeRecord(p.version, p.seq_no, *p.source));
-      added_bytes += p.source->size() + 16;
+      DocumentRecord record{p.version, p.seq_no, p.doc, *p.source};
+      batch.Put(storage::Column::kDocs, DocKey(p.id), record.Encode());
+      added_bytes += p.source->size() + 20;
     } else {
       batch.Delete(storage::Column::kDocs, DocKey(p.id));
     }
@@ -450,6 +445,7 @@ std::vector<WriteResult> Index::Write(std::vector<WriteOp> ops) {
   }
   if (Status s = store_->Write(batch); !s.ok()) {
     next_seq_no_ = first_seq;
+    next_doc_no_ = first_doc_no;
     for (auto& r : results) {
       if (r.status.ok()) r.status = s;
     }
@@ -464,14 +460,9 @@ std::vector<WriteResult> Index::Write(std::vector<WriteOp> ops) {
     std::unique_lock<std::shared_mutex> state_lock(state_mu_);
     if (pending.mapping_changed) mapping_ = std::move(mapping);
     for (const auto& p : pending.prepared) {
-      DocNo doc;
-      if (auto it = doc_numbers_.find(p.id); it != doc_numbers_.end()) {
-        doc = it->second;
-      } else {
-        doc = static_cast<DocNo>(docs_.size());
-        docs_.emplace_back();
-        doc_numbers_.emplace(p.id, doc);
-      }
+      DocNo doc = p.doc;
+      if (doc >= docs_.size()) docs_.resize(doc + 1);
+      doc_numbers_[p.id] = doc;
       Apply(doc, p.id, p.version, p.seq_no, p.parsed ? &*p.parsed : nullptr);
       for (const auto& [field, graph] : vector_indexes_) {
         const std::vector<float>* v = nullptr;
@@ -511,12 +502,13 @@ std::vector<WriteResult> Index::Write(std::vector<WriteOp> ops) {
 util::Result<std::optional<StoredDocument>> Index::Get(std::string_view id) const {
   SLUICE_ASSIGN_OR_RETURN(auto stored, store_->Get(storage::Column::kDocs, DocKey(id)));
   if (!stored) return std::optional<StoredDocument>();
-  if (stored->size() < 16) return util::Internal("corrupt document record");
+  auto record = DocumentRecord::Decode(*stored);
+  if (!record) return util::Internal("corrupt document record");
   StoredDocument doc;
   doc.id = std::string(id);
-  doc.version = GetFixed64(*stored);
-  doc.seq_no = GetFixed64(std::string_view(*stored).substr(8));
-  doc.source = stored->substr(16);
+  doc.version = record->version;
+  doc.seq_no = record->seq_no;
+  doc.source = std::string(record->source);
   return std::optional<StoredDocument>(std::move(doc));
 }
 

@@ -162,6 +162,7 @@ class Index {
 
   std::mutex write_mu_;  // serialises writers
   int64_t next_seq_no_ = 0;           // guarded by write_mu_
+  DocNo next_doc_no_ = 0;             // guarded by write_mu_
   uint64_t stored_bytes_ = 0;         // guarded by write_mu_ (approximate)
 
   mutable std::shared_mutex state_mu_;  // guards everything below
