@@ -7,6 +7,12 @@
 namespace sluice::index {
 class Catalog;
 }
+namespace sluice::tasks {
+class TaskManager;
+}
+namespace sluice::ingest {
+class BatchIngestService;
+}
 
 namespace sluice::api {
 
@@ -19,7 +25,9 @@ struct NodeInfo {
 };
 
 struct ApiContext {
-  index::Catalog* catalog = nullptr;  // required
+  index::Catalog* catalog = nullptr;        // required
+  tasks::TaskManager* tasks = nullptr;      // required by the task and ML routes
+  ingest::BatchIngestService* ingest = nullptr;  // required by _batch_ingestion
   NodeInfo node;
 };
 

@@ -187,12 +187,4 @@ void RegisterClusterRoutes(http::Router& router, const ApiContext& ctx) {
   router.Add("GET", "/_cat/indices/{index}", [c](const Request& r) { return CatIndices(*c, r); });
 }
 
-void RegisterAllRoutes(http::Router& router, const ApiContext& ctx) {
-  RegisterClusterRoutes(router, ctx);
-  RegisterIndexRoutes(router, ctx);
-  RegisterDocumentRoutes(router, ctx);
-  RegisterBulkRoutes(router, ctx);
-  RegisterSearchRoutes(router, ctx);
-}
-
 }  // namespace sluice::api

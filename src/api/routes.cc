@@ -1,0 +1,13 @@
+#include "api/routes.h"
+
+namespace sluice::api {
+
+void RegisterAllRoutes(http::Router& router, const ApiContext& ctx) {
+  RegisterClusterRoutes(router, ctx);
+  RegisterIndexRoutes(router, ctx);
+  RegisterDocumentRoutes(router, ctx);
+  RegisterBulkRoutes(router, ctx);
+  RegisterSearchRoutes(router, ctx);
+}
+
+}  // namespace sluice::api

@@ -1,0 +1,111 @@
+// TaskManager: batch-ingestion tasks — their records (ml-commons' task shape),
+// state machine, persistence, bounded execution and recovery after restart.
+//
+// A task runs a TaskJob on one of `max_running` worker threads; further tasks
+// wait as CREATED. States move CREATED → RUNNING → COMPLETED | FAILED |
+// CANCELLED and never back. Every transition and every progress/checkpoint
+// update is persisted in the Store's tasks column family, so after a restart
+// GET shows the last known state and Recover() can resume unfinished tasks.
+//
+// Nothing secret is ever persisted: the job's request is stored as the
+// caller gives it (the caller strips credentials first).
+//
+// Thread-safety: all methods are thread-safe. The destructor cancels running
+// jobs' contexts and joins the workers (jobs must honour cancellation).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/result.h"
+
+namespace sluice::storage {
+class Store;
+}
+
+namespace sluice::tasks {
+
+enum class TaskState { kCreated, kRunning, kCompleted, kFailed, kCancelled };
+std::string_view TaskStateName(TaskState state);  // "CREATED", ...
+
+// What a running job may do with its task.
+class TaskContext {
+ public:
+  virtual ~TaskContext() = default;
+  virtual const std::string& task_id() const = 0;
+  // True once cancellation was requested (or the manager is shutting down).
+  // Jobs check it at least once per batch and return a Cancelled status.
+  virtual bool cancelled() const = 0;
+  // Replaces the task's "progress" object (a JSON object text). Persisted at
+  // most about once a second; the latest value is always visible to GET.
+  virtual void SetProgress(std::string progress_json) = 0;
+  // Durably stores the job's resume point (opaque to the manager) before returning.
+  virtual util::Status SaveCheckpoint(std::string checkpoint) = 0;
+  // The checkpoint saved by an earlier run of this task (after a restart), if any.
+  virtual std::optional<std::string> LoadCheckpoint() const = 0;
+};
+
+class TaskJob {
+ public:
+  virtual ~TaskJob() = default;
+  // Runs the task to the end. OK → COMPLETED; a Cancelled status (Code::kCancelled)
+  // → CANCELLED; any other error → FAILED with the status reason as "error".
+  virtual util::Status Run(TaskContext& context) = 0;
+};
+
+// A task as GET /_plugins/_ml/tasks/<id> shows it.
+struct TaskRecord {
+  std::string task_id;
+  std::string task_type = "BATCH_INGEST";
+  TaskState state = TaskState::kCreated;
+  int64_t create_time = 0;       // epoch ms
+  int64_t last_update_time = 0;  // epoch ms
+  std::optional<std::string> error;
+  std::string progress_json;  // "" when none yet
+  std::string request_json;   // the job's request as given at Submit (no secrets)
+};
+
+struct TaskManagerOptions {
+  int max_running = 2;  // tasks running at once; more wait as CREATED
+};
+
+// Rebuilds the job of an unfinished task after a restart from its stored
+// request, or returns an error Status saying why it cannot be resumed (the
+// task then becomes FAILED with that reason).
+using JobFactory = std::function<util::Result<std::unique_ptr<TaskJob>>(const TaskRecord&)>;
+
+class TaskManager {
+ public:
+  TaskManager(storage::Store* store, TaskManagerOptions options);
+  ~TaskManager();
+
+  // Loads persisted tasks. Tasks that were CREATED or RUNNING are resumed with
+  // jobs from `factory` (they keep their checkpoints) or marked FAILED.
+  util::Status Recover(const JobFactory& factory);
+
+  // Persists a new CREATED task and queues its job; returns the task id.
+  util::Result<std::string> Submit(std::string task_type, std::string request_json,
+                                   std::unique_ptr<TaskJob> job);
+
+  util::Result<TaskRecord> Get(std::string_view task_id) const;  // not found: status_exception 404 "Failed to find task"
+  std::vector<TaskRecord> List() const;  // every task, newest first
+  // Requests cancellation; CREATED tasks become CANCELLED at once, RUNNING ones
+  // when their job returns (jobs stop within a second). Finished tasks: error.
+  util::Status Cancel(std::string_view task_id);
+  // Deletes a finished task's record; a RUNNING or CREATED task is cancelled
+  // first and its record removed once it stops.
+  util::Status Delete(std::string_view task_id);
+  // Blocks until the task has finished (tests and the in-process CLI).
+  util::Result<TaskRecord> Wait(std::string_view task_id) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sluice::tasks
