@@ -1,6 +1,7 @@
 #include "sources/http_stream.h"
 
 #include <curl/curl.h>
+#include <spdlog/spdlog.h>
 
 #include <cstring>
 #include <random>
@@ -31,6 +32,8 @@ bool ParseContentRange(std::string_view value, uint64_t* start, std::optional<ui
 }  // namespace
 
 class HttpStream::Impl {
+  using Clock = std::chrono::steady_clock;
+
  public:
   Impl(HttpStreamConfig config, const SourcesOptions& options, uint64_t offset)
       : config_(std::move(config)),
@@ -77,6 +80,7 @@ class HttpStream::Impl {
     }
     if (paused_) {
       paused_ = false;
+      last_activity_ = Clock::now();           // time spent paused is the reader's, not a stall
       curl_easy_pause(easy_, CURLPAUSE_CONT);  // may deliver data right here
     }
     int running = 0;
@@ -89,6 +93,13 @@ class HttpStream::Impl {
       }
     }
     if (running > 0 && buffer_pos_ == buffer_.size() && !paused_) {
+      // curl's own low-speed check averages over ~5 s; this watchdog is exact.
+      if (Clock::now() - last_activity_ > std::chrono::seconds(options_.stall_timeout_s)) {
+        StopTransfer();
+        if (made_progress_) failures_ = 0;
+        Retry("no data for " + std::to_string(options_.stall_timeout_s) + " s");
+        return;
+      }
       curl_multi_poll(multi_, nullptr, 0, 100, nullptr);
     }
   }
@@ -127,6 +138,7 @@ class HttpStream::Impl {
     curl_easy_setopt(easy_, CURLOPT_HEADERFUNCTION, &Impl::HeaderThunk);
     curl_easy_setopt(easy_, CURLOPT_HEADERDATA, this);
     curl_multi_add_handle(multi_, easy_);
+    last_activity_ = Clock::now();
     return util::Status::Ok();
   }
 
@@ -149,6 +161,7 @@ class HttpStream::Impl {
   }
   static size_t HeaderThunk(char* data, size_t size, size_t nmemb, void* user) {
     auto* self = static_cast<Impl*>(user);
+    self->last_activity_ = Clock::now();
     std::string_view line(data, size * nmemb);
     if (line.starts_with("HTTP/")) {
       self->range_start_.reset();
@@ -182,6 +195,7 @@ class HttpStream::Impl {
   }
 
   size_t OnBody(char* data, size_t n) {
+    last_activity_ = Clock::now();
     if (!status_checked_) CheckStatus();
     if (!error_.ok()) return 0;  // aborts the transfer
     if (body_is_error_) {
@@ -258,6 +272,8 @@ class HttpStream::Impl {
       return;
     }
     retry_delay_ms_ = BackoffMs(failures_, options_, rng_);
+    spdlog::warn("source_retry object={} received_bytes={} attempt={} delay_ms={} reason=\"{}\"",
+                 config_.display, received_, failures_, retry_delay_ms_, reason);
   }
 
   HttpStreamConfig config_;
@@ -282,6 +298,7 @@ class HttpStream::Impl {
   std::optional<uint64_t> range_start_;
   bool made_progress_ = false;
   bool paused_ = false;
+  Clock::time_point last_activity_;  // last byte or header received, or unpause
 
   std::string redirect_target_;  // Location of the last 3xx, resolved
   std::string redirect_url_;     // where attempts go after an allowed redirect

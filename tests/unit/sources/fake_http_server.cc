@@ -147,6 +147,10 @@ void FakeHttpServer::Serve(int fd) {
     size_t body_bytes =
         std::min(response.body.size(), response.drop_after.value_or(response.body.size()));
     if (SendAll(fd, head.data(), head.size())) SendAll(fd, response.body.data(), body_bytes);
+    while (response.hang && !stop_) {
+      pollfd pfd{fd, POLLIN, 0};
+      if (poll(&pfd, 1, 50) > 0 && recv(fd, buf, sizeof(buf), 0) <= 0) break;  // client left
+    }
   }
   {
     std::lock_guard<std::mutex> lock(mu_);

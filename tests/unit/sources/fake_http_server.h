@@ -34,6 +34,9 @@ struct FakeResponse {
   std::string body;
   // Send only this many body bytes, then close (Content-Length announces all).
   std::optional<size_t> drop_after;
+  // After sending (drop_after bytes of) the body, keep the connection open and
+  // silent until the client gives up or the server stops: a stalled transfer.
+  bool hang = false;
 };
 
 using FakeHandler = std::function<FakeResponse(const FakeRequest&)>;

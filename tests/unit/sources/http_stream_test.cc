@@ -112,6 +112,29 @@ TEST(HttpStreamTest, RetriesServiceUnavailableAndResumesAtLastByte) {
   EXPECT_EQ(requests[3].Header("range"), "bytes=50000-");
 }
 
+TEST(HttpStreamTest, StalledTransferTimesOutAndResumesWithRange) {
+  const std::string data = Payload(50000);
+  std::atomic<int> calls{0};
+  FakeHttpServer server([&](const FakeRequest& r) {
+    FakeResponse response = ServeBytes(r, data);
+    if (calls++ == 0) {
+      response.drop_after = 20000;
+      response.hang = true;
+    }
+    return response;
+  });
+  SourcesOptions options = FastOptions();
+  options.stall_timeout_s = 1;
+  auto stream = HttpStream::Open(ConfigFor(server.base_url() + "/obj"), options, 0);
+  ASSERT_TRUE(stream.ok()) << stream.status().ToString();
+  auto body = ReadAll(**stream, 4096);
+  ASSERT_TRUE(body.ok()) << body.status().ToString();
+  EXPECT_EQ(*body, data);
+  auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[1].Header("range"), "bytes=20000-");
+}
+
 TEST(HttpStreamTest, DiscardsPrefixWhenServerIgnoresRange) {
   const std::string data = Payload(100000);
   std::atomic<int> calls{0};
