@@ -174,7 +174,7 @@ util::Result<LoadedVectorIndex> LoadVectorIndex(const std::string& path,
     return Corrupt("section sizes do not match the file size");
   }
   std::vector<uint64_t> labels(slots);
-  std::memcpy(labels.data(), p, slots * 8);
+  if (slots > 0) std::memcpy(labels.data(), p, slots * 8);
   std::string_view blob(p + slots * 8, blob_size);
   auto index = std::make_unique<GraphVectorIndex>(method, options);
   SLUICE_RETURN_IF_ERROR(index->Restore(std::move(labels), blob));
