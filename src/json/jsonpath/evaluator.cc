@@ -21,16 +21,22 @@ struct Context {
   element root;
   std::vector<PathStep>* path = nullptr;  // null when paths are not tracked
   int depth = 0;
+  int64_t steps_left = kMaxEvaluationSteps;
+  // Set when the depth or step limit stops the evaluation; everything unwinds.
   bool too_deep = false;
 };
 
-// Counts one level of recursion; Exceeded() marks the evaluation as failed.
+// Counts one level of recursion and one step of work; Exceeded() marks the
+// evaluation as failed when either limit is reached.
 class DepthGuard {
  public:
-  explicit DepthGuard(Context& ctx) : ctx_(ctx) { ++ctx_.depth; }
+  explicit DepthGuard(Context& ctx) : ctx_(ctx) {
+    ++ctx_.depth;
+    --ctx_.steps_left;
+  }
   ~DepthGuard() { --ctx_.depth; }
   bool Exceeded() {
-    if (ctx_.depth <= kMaxEvaluationDepth) return false;
+    if (ctx_.depth <= kMaxEvaluationDepth && ctx_.steps_left > 0) return false;
     ctx_.too_deep = true;
     return true;
   }

@@ -4,10 +4,12 @@
 // valid as long as the caller's simdjson parser/document does. Evaluation only
 // reads the Query and the document, so concurrent evaluations are safe.
 // Recursion (segments, descendants, nested filters) is bounded by
-// kMaxEvaluationDepth; deeper evaluations stop and report failure instead of
-// overflowing the stack.
+// kMaxEvaluationDepth and total work by kMaxEvaluationSteps (queries such as
+// `$..*..*..*` are polynomial in the document size); an evaluation that reaches
+// either stops and reports failure instead of overflowing the stack or hanging.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -20,10 +22,11 @@ class element;
 namespace sluice::json::jsonpath::internal {
 
 inline constexpr int kMaxEvaluationDepth = 3000;
+inline constexpr int64_t kMaxEvaluationSteps = 10'000'000;
 
 // Appends the nodelist of `query` over `root` to *nodes and, when `paths` is
 // not null, the normalized path of each node to *paths. Returns false if the
-// depth limit was reached (the output is then incomplete).
+// depth or step limit was reached (the output is then incomplete).
 bool EvaluateQuery(const Query& query, const simdjson::dom::element& root,
                    std::vector<simdjson::dom::element>* nodes, std::vector<std::string>* paths);
 

@@ -32,7 +32,7 @@ std::optional<simdjson::dom::element> JsonPath::EvaluateSingular(
 namespace {
 util::Status TooDeep(const std::string& expression) {
   return util::InvalidArgument("JSONPath [" + expression +
-                               "] exceeded the evaluation depth limit on this document");
+                               "] exceeded the evaluation depth or work limit on this document");
 }
 }  // namespace
 

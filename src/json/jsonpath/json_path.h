@@ -57,8 +57,9 @@ class JsonPath {
 
   // Appends the query's nodelist over `root` to *nodes, in RFC order. Fails
   // (illegal_argument_exception) only when the evaluation would recurse deeper
-  // than the evaluator allows (extremely deep documents combined with
-  // descendant segments or nested filters); *nodes is then incomplete.
+  // or work longer than the evaluator allows (extremely deep documents with
+  // nested filters, or `$..*..*..*` over large documents: ~10M steps); *nodes
+  // is then incomplete.
   util::Status Evaluate(const simdjson::dom::element& root,
                         std::vector<simdjson::dom::element>* nodes) const;
 
