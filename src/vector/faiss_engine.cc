@@ -49,7 +49,7 @@ class FaissEngine : public GraphEngine {
   explicit FaissEngine(const KnnMethod& method) : method_(method) { Reset(); }
 
   bool ConcurrentAddAndSearch() const override { return false; }
-  bool FiltersDuringSearch() const override { return true; }
+  bool HonoursMarkDeleted() const override { return false; }
   util::Status Reserve(size_t) override { return util::Status::Ok(); }
 
   util::Status Add(std::span<const Slot> slots, const float* vectors, int threads) override {

@@ -36,8 +36,8 @@ class GraphEngine {
   virtual ~GraphEngine() = default;
 
   virtual bool ConcurrentAddAndSearch() const = 0;
-  // Whether Search honours `allow` while traversing (so a filtered search needs no larger k).
-  virtual bool FiltersDuringSearch() const = 0;
+  // Whether Search skips slots given to MarkDeleted (otherwise the caller passes `allow`).
+  virtual bool HonoursMarkDeleted() const = 0;
   // Makes room for slots [0, capacity).
   virtual util::Status Reserve(size_t capacity) = 0;
   // Adds `slots.size()` vectors (row-major, already normalized for cosinesimil) using up to
@@ -47,7 +47,8 @@ class GraphEngine {
   // filters dead slots anyway).
   virtual void MarkDeleted(Slot slot) = 0;
   // Up to k nearest slots, nearest first, searching with the given ef. `allow`, when not null,
-  // may be used by the engine to skip slots during traversal (the caller re-checks).
+  // restricts the results to allowed slots while still traversing the whole graph (the caller
+  // re-checks every hit).
   virtual util::Status Search(const float* query, size_t k, size_t ef,
                               const std::function<bool(Slot)>* allow,
                               std::vector<SlotHit>* out) const = 0;

@@ -145,14 +145,8 @@ GraphVectorIndex::Hits GraphVectorIndex::AnnSearch(const Query& q, size_t k) con
     return s < published_slots_ && slot_label_[s] != kInvalidLabel &&
            (!q.filter || q.filter(slot_label_[s]));
   };
-  const bool need_allow = filtered || total > live;
-  size_t kk = k;
-  if (filtered && !engine_->FiltersDuringSearch() && q.allowed && !q.allowed->empty()) {
-    // Over-fetch in proportion to the filter's selectivity.
-    double selectivity = static_cast<double>(q.allowed->size()) / static_cast<double>(live);
-    kk = static_cast<size_t>(std::ceil(static_cast<double>(k) / std::min(1.0, selectivity)));
-  }
-  kk = std::min(std::max(kk, k), total);
+  const bool need_allow = filtered || (total > live && !engine_->HonoursMarkDeleted());
+  size_t kk = std::min(k, total);
   Hits hits;
   std::vector<SlotHit> raw;
   for (int attempt = 0; attempt < 3; ++attempt) {

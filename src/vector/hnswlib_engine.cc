@@ -12,6 +12,9 @@
 #include <cmath>
 #include <cstring>
 #include <exception>
+#include <functional>
+#include <limits>
+#include <queue>
 #include <sstream>
 
 #include "vector/graph_engine.h"
@@ -99,7 +102,7 @@ class HnswlibEngine : public GraphEngine {
   }
 
   bool ConcurrentAddAndSearch() const override { return true; }
-  bool FiltersDuringSearch() const override { return false; }
+  bool HonoursMarkDeleted() const override { return true; }
 
   util::Status Reserve(size_t capacity) override {
     try {
@@ -132,11 +135,16 @@ class HnswlibEngine : public GraphEngine {
     graph_->markDeletedInternal(it->second);
   }
 
-  util::Status Search(const float* query, size_t k, size_t ef, const std::function<bool(Slot)>*,
+  util::Status Search(const float* query, size_t k, size_t ef,
+                      const std::function<bool(Slot)>* allow,
                       std::vector<SlotHit>* out) const override {
     out->clear();
     if (!graph_ || k == 0) return util::Status::Ok();
     try {
+      if (allow != nullptr) {
+        FilteredSearch(query, k, std::max(k, ef), *allow, out);
+        return util::Status::Ok();
+      }
       auto queue = graph_->searchKnn(query, std::max(k, ef));
       out->resize(queue.size());
       for (size_t i = queue.size(); i-- > 0;) {
@@ -169,6 +177,9 @@ class HnswlibEngine : public GraphEngine {
   util::Status Deserialize(std::string_view data, size_t slots) override;
 
  private:
+  void FilteredSearch(const float* query, size_t k, size_t ef,
+                      const std::function<bool(Slot)>& allow, std::vector<SlotHit>* out) const;
+
   float ToPluginDistance(float raw) const {
     // InnerProductSpace returns 1 - dot: for innerproduct the plugin's d is -dot; for
     // cosinesimil (normalized vectors) 1 - dot is already 1 - cos.
@@ -182,6 +193,84 @@ class HnswlibEngine : public GraphEngine {
   // hnswlib internal id of each slot, written by the adding thread before the slot is published.
   std::vector<uint32_t> internal_of_slot_;
 };
+
+// hnswlib 0.6.2 has no filter support: this is its search (greedy descent on the upper layers,
+// beam search of width ef on layer 0) where every node is still traversed but only allowed,
+// non-deleted nodes enter the result set. With a selective filter it explores further until ef
+// allowed nodes are found (as later hnswlib versions do).
+void HnswlibEngine::FilteredSearch(const float* query, size_t k, size_t ef,
+                                   const std::function<bool(Slot)>& allow,
+                                   std::vector<SlotHit>* out) const {
+  const Graph& g = *graph_;
+  if (g.cur_element_count == 0) return;
+  auto dist = [&](hnswlib::tableint id) {
+    return g.fstdistfunc_(query, g.getDataByInternalId(id), g.dist_func_param_);
+  };
+  hnswlib::tableint cur = g.enterpoint_node_;
+  float cur_dist = dist(cur);
+  for (int level = g.maxlevel_; level > 0; --level) {
+    for (bool changed = true; changed;) {
+      changed = false;
+      auto* list = g.get_linklist(cur, level);
+      size_t size = g.getListCount(list);
+      auto* ids = reinterpret_cast<const hnswlib::tableint*>(list + 1);
+      for (size_t i = 0; i < size; ++i) {
+        float d = dist(ids[i]);
+        if (d < cur_dist) {
+          cur_dist = d;
+          cur = ids[i];
+          changed = true;
+        }
+      }
+    }
+  }
+  auto allowed = [&](hnswlib::tableint id) {
+    return !g.isMarkedDeleted(id) && allow(static_cast<Slot>(g.getExternalLabel(id)));
+  };
+  using Entry = std::pair<float, hnswlib::tableint>;
+  std::priority_queue<Entry> top;  // farthest allowed result on top
+  std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> candidates;
+  hnswlib::VisitedList* visited = g.visited_list_pool_->getFreeVisitedList();
+  hnswlib::vl_type* mass = visited->mass;
+  hnswlib::vl_type tag = visited->curV;
+  float bound = std::numeric_limits<float>::max();
+  mass[cur] = tag;
+  candidates.emplace(cur_dist, cur);
+  if (allowed(cur)) {
+    top.emplace(cur_dist, cur);
+    bound = cur_dist;
+  }
+  while (!candidates.empty()) {
+    auto [d, id] = candidates.top();
+    if (d > bound && top.size() >= ef) break;
+    candidates.pop();
+    auto* list = g.get_linklist0(id);
+    size_t size = g.getListCount(list);
+    auto* ids = reinterpret_cast<const hnswlib::tableint*>(list + 1);
+    for (size_t i = 0; i < size; ++i) {
+      hnswlib::tableint nb = ids[i];
+      if (mass[nb] == tag) continue;
+      mass[nb] = tag;
+      float nd = dist(nb);
+      if (top.size() < ef || nd < bound) {
+        candidates.emplace(nd, nb);
+        if (allowed(nb)) {
+          top.emplace(nd, nb);
+          if (top.size() > ef) top.pop();
+          bound = top.top().first;
+        }
+      }
+    }
+  }
+  g.visited_list_pool_->releaseVisitedList(visited);
+  while (top.size() > k) top.pop();
+  out->resize(top.size());
+  for (size_t i = top.size(); i-- > 0;) {
+    (*out)[i] = SlotHit{ToPluginDistance(top.top().first),
+                        static_cast<Slot>(g.getExternalLabel(top.top().second))};
+    top.pop();
+  }
+}
 
 util::Status HnswlibEngine::Serialize(std::string* out) const {
   out->clear();
