@@ -339,6 +339,22 @@ util::Result<ParsedDocument> ParseDocument(std::string_view source_json, std::st
                                            const Mapping& mapping) {
   rapidjson::Document doc;
   doc.Parse<rapidjson::kParseFullPrecisionFlag>(source_json.data(), source_json.size());
+  // OpenSearch's parser reads a number beyond the double range (1e400) as
+  // infinity, which the field mappers then reject with their own message
+  // ("KNN vector values cannot be infinity"); RapidJSON stops instead. Spell
+  // such numbers as Infinity and parse again so the mappers see them.
+  std::string patched;
+  for (int retries = 0; doc.GetParseError() == rapidjson::kParseErrorNumberTooBig && retries < 16;
+       ++retries) {
+    if (patched.empty()) patched = std::string(source_json);
+    size_t start = doc.GetErrorOffset();
+    size_t end = patched.find_first_not_of("+-.0123456789eE", start);
+    if (end == std::string::npos) end = patched.size();
+    if (end == start) break;
+    patched.replace(start, end - start, patched[start] == '-' ? "-Infinity" : "Infinity");
+    doc.Parse<rapidjson::kParseFullPrecisionFlag | rapidjson::kParseNanAndInfFlag>(
+        patched.data(), patched.size());
+  }
   if (doc.HasParseError()) {
     return MapperParsingError("failed to parse")
         .WithCause(Status(util::Code::kInvalidArgument, "json_parse_exception",
