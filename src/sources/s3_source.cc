@@ -1,7 +1,7 @@
 #include "sources/s3_source.h"
 
 #include <algorithm>
-#include <regex>
+#include <cctype>
 
 #include "sources/glob_match.h"
 #include "sources/http_stream.h"
@@ -30,17 +30,23 @@ std::string Scrub(std::string text, const std::vector<const util::Secret*>& secr
 }  // namespace
 
 util::Result<S3Uri> ParseS3Uri(std::string_view uri) {
-  static const std::regex kPattern("^s3://([a-zA-Z0-9.-]+)(/.*)?$");
-  std::string text(uri);
-  std::smatch match;
-  if (!std::regex_match(text, match, kPattern)) {
-    return util::InvalidArgument("[" + text + "] is not a valid S3 URI (s3://bucket/key)");
-  }
-  S3Uri out;
-  out.bucket = match[1].str();
-  std::string path = match[2].str();
-  out.key = path.empty() ? "" : path.substr(1);
-  return out;
+  // Same rule as ml-commons' ^s3://([a-zA-Z0-9.-]+)(/.*)?$, parsed by hand
+  // (libstdc++'s std::regex recurses per character on long input).
+  auto invalid = [&]() {
+    return util::InvalidArgument("[" + std::string(uri) +
+                                 "] is not a valid S3 URI (s3://bucket/key)");
+  };
+  if (!uri.starts_with("s3://")) return invalid();
+  std::string_view rest = uri.substr(5);
+  size_t slash = rest.find('/');
+  std::string_view bucket = rest.substr(0, slash);
+  bool valid_bucket = !bucket.empty() && std::all_of(bucket.begin(), bucket.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-';
+  });
+  if (!valid_bucket) return invalid();
+  std::string_view key = slash == std::string_view::npos ? "" : rest.substr(slash + 1);
+  if (key.find_first_of("\r\n") != std::string_view::npos) return invalid();
+  return S3Uri{std::string(bucket), std::string(key)};
 }
 
 S3Client::S3Client(SourcesOptions options, Credential credential)

@@ -354,6 +354,13 @@ TEST(S3UriTest, ParsesBucketAndKeyAndRejectsInvalidUris) {
   EXPECT_FALSE(ParseS3Uri("s3:/bkt/a").ok());
   EXPECT_FALSE(ParseS3Uri("https://bkt/a").ok());
   EXPECT_FALSE(ParseS3Uri("s3://bad_bucket/a").ok());
+  EXPECT_FALSE(ParseS3Uri("s3:///a").ok());
+  auto bucket_only = ParseS3Uri("s3://bkt");
+  ASSERT_TRUE(bucket_only.ok());
+  EXPECT_EQ(bucket_only->key, "");
+  auto long_key = ParseS3Uri("s3://bkt/" + std::string(1 << 20, 'k'));  // no stack blow-up
+  ASSERT_TRUE(long_key.ok());
+  EXPECT_EQ(long_key->key.size(), 1u << 20);
 }
 
 TEST(S3ClientTest, UsesVirtualHostedAwsUrlWithoutEndpoint) {
