@@ -4,9 +4,30 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <cstdlib>
+#include <new>
 #include <string>
 #include <thread>
 #include <vector>
+
+// Counts allocations on this thread so the test below can show that the
+// singular fast path allocates nothing. Counting is off unless a test enables it.
+namespace {
+thread_local bool g_count_allocations = false;
+thread_local size_t g_allocations = 0;
+}  // namespace
+
+// GCC cannot see that these replace the global pair, and warns on free().
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+void* operator new(size_t size) {
+  if (g_count_allocations) ++g_allocations;
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, size_t) noexcept { std::free(p); }
+#pragma GCC diagnostic pop
 
 namespace sluice::json::jsonpath {
 namespace {
@@ -68,6 +89,22 @@ TEST_F(JsonPathTest, SingularFastPathReturnsNothingForMissingOrMistypedNodes) {
   EXPECT_FALSE(MustCompile("$.id[0]").EvaluateSingular(doc));
   EXPECT_FALSE(MustCompile("$.content.x").EvaluateSingular(doc));
   EXPECT_FALSE(MustCompile("$[0]").EvaluateSingular(doc));
+}
+
+TEST_F(JsonPathTest, SingularFastPathDoesNotAllocate) {
+  element doc = Parse(kRecord);
+  std::vector<JsonPath> paths;
+  for (std::string_view expr : {"$.content[0]", "$.content[-1]", "$.SageMakerOutput[1]",
+                                "$.response.body.data[0].embedding", "$.id", "$.missing"}) {
+    paths.push_back(MustCompile(expr));
+  }
+  size_t found = 0;
+  g_allocations = 0;
+  g_count_allocations = true;
+  for (const JsonPath& path : paths) found += path.EvaluateSingular(doc).has_value();
+  g_count_allocations = false;
+  EXPECT_EQ(found, 5u);
+  EXPECT_EQ(g_allocations, 0u);
 }
 
 TEST_F(JsonPathTest, SingularFastPathRefusesNonSingularQueries) {
