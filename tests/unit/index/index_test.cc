@@ -1,0 +1,319 @@
+#include "index/index.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "index/test_store.h"
+#include "storage/store.h"
+#include "vector/vector_index.h"
+
+namespace sluice::index {
+namespace {
+
+using ::testing::HasSubstr;
+
+WriteOp Op(OpType type, std::string id, std::string source = "") {
+  WriteOp op;
+  op.type = type;
+  op.id = std::move(id);
+  op.source = std::move(source);
+  return op;
+}
+
+class IndexTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Create(""); }
+
+  void Create(std::string_view settings_json, std::string_view mappings_json = "") {
+    auto settings = IndexSettings::Parse(settings_json);
+    ASSERT_TRUE(settings.ok()) << settings.status().ToString();
+    Mapping mapping;
+    if (!mappings_json.empty()) {
+      auto m = Mapping::Parse(mappings_json, settings->knn());
+      ASSERT_TRUE(m.ok()) << m.status().ToString();
+      mapping = *m;
+    }
+    index_.reset();
+    auto i = Index::Create(store_.get(), "idx", *settings, mapping, {.vector_threads = 1});
+    ASSERT_TRUE(i.ok()) << i.status().ToString();
+    index_ = *i;
+  }
+
+  // Closes the index and the store, reopens both and loads the index from its metadata.
+  void Reopen() {
+    index_.reset();
+    store_.Reopen();
+    auto meta = store_->Get(storage::Column::kMeta, "index/idx");
+    ASSERT_TRUE(meta.ok() && meta->has_value());
+    auto i = Index::Open(store_.get(), "idx", **meta, {.vector_threads = 1});
+    ASSERT_TRUE(i.ok()) << i.status().ToString();
+    index_ = *i;
+  }
+
+  WriteResult One(WriteOp op) {
+    std::vector<WriteOp> ops;
+    ops.push_back(std::move(op));
+    return index_->Write(std::move(ops))[0];
+  }
+
+  std::string Source(std::string_view id) {
+    auto d = index_->Get(id);
+    EXPECT_TRUE(d.ok());
+    return d.ok() && d->has_value() ? (*d)->source : "<missing>";
+  }
+
+  testutil::TempStore store_;
+  std::shared_ptr<Index> index_;
+};
+
+void ExpectResult(const WriteResult& r, const std::string& result, int64_t version,
+                  int64_t seq_no) {
+  EXPECT_TRUE(r.status.ok()) << r.status.ToString();
+  EXPECT_EQ(r.result, result);
+  EXPECT_EQ(r.version, version);
+  EXPECT_EQ(r.seq_no, seq_no);
+}
+
+TEST_F(IndexTest, VersionsAndSeqNosFollowOpenSearch) {
+  ExpectResult(One(Op(OpType::kIndex, "1", R"({"a":1})")), "created", 1, 0);
+  ExpectResult(One(Op(OpType::kIndex, "1", R"({"a":2})")), "updated", 2, 1);
+  ExpectResult(One(Op(OpType::kIndex, "2", R"({"a":3})")), "created", 1, 2);
+  ExpectResult(One(Op(OpType::kDelete, "1")), "deleted", 3, 3);
+  WriteResult again = One(Op(OpType::kDelete, "1"));
+  EXPECT_EQ(again.result, "not_found");
+  EXPECT_EQ(again.seq_no, 4);
+  ExpectResult(One(Op(OpType::kDelete, "never")), "not_found", 1, 5);
+  EXPECT_EQ(index_->doc_count(), 1u);
+  EXPECT_FALSE(index_->Get("1")->has_value());
+  EXPECT_EQ(Source("2"), R"({"a":3})");
+}
+
+TEST_F(IndexTest, GeneratesIdsWhenNoneIsGiven) {
+  WriteResult r = One(Op(OpType::kIndex, "", R"({"a":1})"));
+  ExpectResult(r, "created", 1, 0);
+  EXPECT_EQ(r.id.size(), 20u);
+  EXPECT_EQ(Source(r.id), R"({"a":1})");
+}
+
+TEST_F(IndexTest, CreateOnExistingIdIsAConflict) {
+  One(Op(OpType::kIndex, "1", R"({"a":1})"));
+  WriteResult r = One(Op(OpType::kCreate, "1", R"({"a":2})"));
+  EXPECT_EQ(r.status.code(), util::Code::kConflict);
+  EXPECT_EQ(r.status.type(), "version_conflict_engine_exception");
+  EXPECT_EQ(r.status.reason(),
+            "[1]: version conflict, document already exists (current version [1])");
+  EXPECT_EQ(
+      r.status.metadata(),
+      (util::Status::Metadata{{"index", "idx"}, {"shard", "0"}, {"index_uuid", index_->uuid()}}));
+  EXPECT_EQ(Source("1"), R"({"a":1})");
+  ExpectResult(One(Op(OpType::kCreate, "2", R"({"a":2})")), "created", 1, 1);
+}
+
+TEST_F(IndexTest, UpdateMergesPartialDocuments) {
+  One(Op(OpType::kIndex, "1", R"({"a":1,"o":{"x":1,"y":1},"l":[1,2]})"));
+  WriteResult r = One(Op(OpType::kUpdate, "1", R"({"doc":{"o":{"y":2},"b":"new","l":[3]}})"));
+  ExpectResult(r, "updated", 2, 1);
+  EXPECT_EQ(Source("1"), R"({"a":1,"o":{"x":1,"y":2},"l":[3],"b":"new"})");
+}
+
+TEST_F(IndexTest, UpdateThatChangesNothingIsNoop) {
+  One(Op(OpType::kIndex, "1", R"({"a":1,"o":{"x":1}})"));
+  ExpectResult(One(Op(OpType::kUpdate, "1", R"({"doc":{"o":{"x":1}}})")), "noop", 1, 0);
+  ExpectResult(One(Op(OpType::kIndex, "2", R"({"a":1})")), "created", 1, 1);  // no seq_no used
+}
+
+TEST_F(IndexTest, UpdateOfMissingDocument) {
+  WriteResult r = One(Op(OpType::kUpdate, "x", R"({"doc":{"a":1}})"));
+  EXPECT_EQ(r.status.code(), util::Code::kNotFound);
+  EXPECT_EQ(r.status.type(), "document_missing_exception");
+  EXPECT_EQ(r.status.reason(), "[x]: document missing");
+  EXPECT_EQ(r.status.metadata().at(0), (std::pair<std::string, std::string>{"index", "idx"}));
+}
+
+TEST_F(IndexTest, DocAsUpsertAndUpsertCreateMissingDocuments) {
+  ExpectResult(One(Op(OpType::kUpdate, "1", R"({"doc":{"a":1},"doc_as_upsert":true})")), "created",
+               1, 0);
+  EXPECT_EQ(Source("1"), R"({"a":1})");
+  ExpectResult(One(Op(OpType::kUpdate, "2", R"({"doc":{"a":1},"upsert":{"a":0}})")), "created", 1,
+               1);
+  EXPECT_EQ(Source("2"), R"({"a":0})");
+  ExpectResult(One(Op(OpType::kUpdate, "2", R"({"doc":{"a":1},"upsert":{"a":0}})")), "updated", 2,
+               2);
+  EXPECT_EQ(Source("2"), R"({"a":1})");
+}
+
+TEST_F(IndexTest, UpdateWithoutDocOrUpsertIsAValidationError) {
+  One(Op(OpType::kIndex, "1", R"({"a":1})"));
+  WriteResult r = One(Op(OpType::kUpdate, "1", R"({"foo":1})"));
+  EXPECT_EQ(r.status.type(), "action_request_validation_exception");
+  EXPECT_EQ(r.status.reason(), "Validation Failed: 1: script or doc is missing;");
+}
+
+TEST_F(IndexTest, IfSeqNoMustMatchTheCurrentDocument) {
+  One(Op(OpType::kIndex, "1", R"({"a":1})"));
+  WriteOp stale = Op(OpType::kIndex, "1", R"({"a":2})");
+  stale.if_seq_no = 5;
+  stale.if_primary_term = 1;
+  WriteResult r = One(stale);
+  EXPECT_EQ(r.status.code(), util::Code::kConflict);
+  EXPECT_EQ(r.status.type(), "version_conflict_engine_exception");
+  EXPECT_EQ(r.status.reason(),
+            "[1]: version conflict, required seqNo [5], primary term [1]. current document has "
+            "seqNo [0] and primary term [1]");
+  EXPECT_EQ(Source("1"), R"({"a":1})");
+
+  WriteOp fresh = Op(OpType::kIndex, "1", R"({"a":3})");
+  fresh.if_seq_no = 0;
+  fresh.if_primary_term = 1;
+  ExpectResult(One(fresh), "updated", 2, 1);
+
+  WriteOp missing = Op(OpType::kDelete, "nope");
+  missing.if_seq_no = 0;
+  EXPECT_EQ(One(missing).status.code(), util::Code::kConflict);
+}
+
+TEST_F(IndexTest, FailedItemsDoNotAffectOthersInTheBatch) {
+  Create("", R"({"properties":{"n":{"type":"long"}}})");
+  std::vector<WriteOp> ops;
+  ops.push_back(Op(OpType::kIndex, "1", R"({"n":1})"));
+  ops.push_back(Op(OpType::kIndex, "2", R"({"n":"abc"})"));
+  ops.push_back(Op(OpType::kCreate, "1", R"({"n":3})"));
+  ops.push_back(Op(OpType::kIndex, "3", "{not json"));
+  ops.push_back(Op(OpType::kIndex, "4", R"({"n":4})"));
+  std::vector<WriteResult> r = index_->Write(std::move(ops));
+  ASSERT_EQ(r.size(), 5u);
+  ExpectResult(r[0], "created", 1, 0);
+  EXPECT_EQ(r[1].status.type(), "mapper_parsing_exception");
+  EXPECT_EQ(r[1].id, "2");
+  EXPECT_EQ(r[2].status.type(), "version_conflict_engine_exception");  // sees item 0
+  EXPECT_EQ(r[3].status.type(), "mapper_parsing_exception");
+  ExpectResult(r[4], "created", 1, 1);
+  EXPECT_EQ(index_->doc_count(), 2u);
+  EXPECT_FALSE(index_->Get("2")->has_value());
+}
+
+TEST_F(IndexTest, SameIdTwiceInOneBatch) {
+  std::vector<WriteOp> ops;
+  ops.push_back(Op(OpType::kIndex, "1", R"({"a":1})"));
+  ops.push_back(Op(OpType::kUpdate, "1", R"({"doc":{"b":2}})"));
+  ops.push_back(Op(OpType::kDelete, "1"));
+  ops.push_back(Op(OpType::kCreate, "1", R"({"c":3})"));
+  std::vector<WriteResult> r = index_->Write(std::move(ops));
+  ExpectResult(r[0], "created", 1, 0);
+  ExpectResult(r[1], "updated", 2, 1);
+  ExpectResult(r[2], "deleted", 3, 2);
+  EXPECT_TRUE(r[3].status.ok()) << r[3].status.ToString();
+  EXPECT_EQ(r[3].result, "created");
+  EXPECT_EQ(Source("1"), R"({"c":3})");
+}
+
+TEST_F(IndexTest, DynamicFieldsExtendTheMapping) {
+  One(Op(OpType::kIndex, "1", R"({"title":"Hello","n":5})"));
+  EXPECT_EQ(index_->MappingJson(),
+            R"({"properties":{"title":{"type":"text","fields":{"keyword":{"type":"keyword",)"
+            R"("ignore_above":256}}},"n":{"type":"long"}}})");
+  // The new mapping now rejects a non-number for n.
+  EXPECT_EQ(One(Op(OpType::kIndex, "2", R"({"n":"x"})")).status.type(), "mapper_parsing_exception");
+}
+
+TEST_F(IndexTest, MergeMappingConflicts) {
+  Create("", R"({"properties":{"f":{"type":"long"}}})");
+  util::Status s = index_->MergeMapping(R"({"properties":{"f":{"type":"text"}}})");
+  EXPECT_EQ(s.reason(), "mapper [f] cannot be changed from type [long] to [text]");
+  EXPECT_TRUE(index_->MergeMapping(R"({"properties":{"g":{"type":"keyword"}}})").ok());
+  ASSERT_NE(index_->mapping().Find("g"), nullptr);
+}
+
+TEST_F(IndexTest, DocumentsSurviveReopenWithStableDocNumbers) {
+  std::vector<WriteOp> ops;
+  for (int i = 0; i < 6; ++i) ops.push_back(Op(OpType::kIndex, std::to_string(i), R"({"k":"v"})"));
+  index_->Write(std::move(ops));
+  One(Op(OpType::kDelete, "2"));
+  One(Op(OpType::kIndex, "4", R"({"k":"w"})"));
+  std::map<std::string, DocNo> before;
+  for (const char* id : {"0", "1", "3", "4", "5"}) before[id] = *index_->Find(id);
+  std::string mapping = index_->MappingJson();
+
+  Reopen();
+  EXPECT_EQ(index_->doc_count(), 5u);
+  EXPECT_FALSE(index_->Find("2").has_value());
+  for (const auto& [id, doc] : before) {
+    ASSERT_TRUE(index_->Find(id).has_value()) << id;
+    EXPECT_EQ(*index_->Find(id), doc) << id;
+    EXPECT_EQ(index_->id(doc), id);
+  }
+  EXPECT_EQ(index_->MappingJson(), mapping);
+  auto four = index_->Get("4");
+  ASSERT_TRUE(four.ok() && four->has_value());
+  EXPECT_EQ((*four)->version, 2);
+  EXPECT_EQ((*four)->source, R"({"k":"w"})");
+  // Sequence numbers and doc numbers continue after the restart.
+  WriteResult r = One(Op(OpType::kIndex, "new", R"({"k":"x"})"));
+  ExpectResult(r, "created", 1, 8);
+  EXPECT_GT(*index_->Find("new"), before["5"]);
+  ExpectResult(One(Op(OpType::kIndex, "0", R"({"k":"y"})")), "updated", 2, 9);
+}
+
+TEST_F(IndexTest, VectorsAreSearchableAndSurviveReopen) {
+  Create(R"({"index":{"knn":true}})",
+         R"({"properties":{"v":{"type":"knn_vector","dimension":2}}})");
+  std::vector<WriteOp> ops;
+  ops.push_back(Op(OpType::kIndex, "a", R"({"v":[0,0]})"));
+  ops.push_back(Op(OpType::kIndex, "b", R"({"v":[1,1]})"));
+  ops.push_back(Op(OpType::kIndex, "c", R"({"v":[5,5]})"));
+  ops.push_back(Op(OpType::kIndex, "d", R"({"other":1})"));
+  for (const auto& r : index_->Write(std::move(ops))) ASSERT_TRUE(r.status.ok());
+  One(Op(OpType::kDelete, "b"));
+
+  auto nearest = [&](std::vector<float> q) {
+    const vector::VectorIndex* graph = index_->vectors("v");
+    EXPECT_NE(graph, nullptr);
+    std::vector<std::string> ids;
+    if (graph == nullptr) return ids;
+    auto found = graph->Search(q, 10);
+    EXPECT_TRUE(found.ok());
+    for (const auto& n : *found) ids.push_back(index_->id(static_cast<DocNo>(n.label)));
+    return ids;
+  };
+  EXPECT_EQ(nearest({1, 1}), (std::vector<std::string>{"a", "c"}));
+  Reopen();
+  EXPECT_EQ(nearest({1, 1}), (std::vector<std::string>{"a", "c"}));
+  EXPECT_EQ(nearest({6, 6}), (std::vector<std::string>{"c", "a"}));
+  One(Op(OpType::kIndex, "e", R"({"v":[1.5,1.5]})"));
+  EXPECT_EQ(nearest({1, 1}), (std::vector<std::string>{"e", "a", "c"}));
+}
+
+TEST_F(IndexTest, ReplacingAVectorDocumentUpdatesTheGraph) {
+  Create(R"({"index.knn":true})", R"({"properties":{"v":{"type":"knn_vector","dimension":2}}})");
+  One(Op(OpType::kIndex, "a", R"({"v":[0,0]})"));
+  One(Op(OpType::kIndex, "a", R"({"v":[9,9]})"));
+  One(Op(OpType::kIndex, "b", R"({"v":[1,1]})"));
+  auto found = index_->vectors("v")->Search(std::vector<float>{0, 0}, 10);
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(found->size(), 2u);
+  EXPECT_EQ(index_->id(static_cast<DocNo>((*found)[0].label)), "b");
+  EXPECT_FLOAT_EQ((*found)[1].distance, 162.0f);
+  // A document that drops its vector leaves the graph.
+  One(Op(OpType::kIndex, "a", R"({"x":1})"));
+  EXPECT_EQ(index_->vectors("v")->Size(), 1u);
+}
+
+TEST_F(IndexTest, KnnDisabledKeepsVectorsWithoutAGraph) {
+  Create("", R"({"properties":{"v":{"type":"knn_vector","dimension":2}}})");
+  EXPECT_EQ(index_->vectors("v"), nullptr);
+  ExpectResult(One(Op(OpType::kIndex, "a", R"({"v":[1,2]})")), "created", 1, 0);
+  WriteResult bad = One(Op(OpType::kIndex, "b", R"({"v":[1,2,3]})"));
+  EXPECT_EQ(bad.status.type(), "mapper_parsing_exception");
+  ASSERT_NE(bad.status.cause(), nullptr);
+  EXPECT_THAT(bad.status.cause()->reason(), HasSubstr("Vector dimension mismatch"));
+}
+
+TEST_F(IndexTest, DropRemovesEverything) {
+  One(Op(OpType::kIndex, "1", R"({"a":1})"));
+  ASSERT_TRUE(index_->Drop().ok());
+  EXPECT_FALSE(store_->Get(storage::Column::kMeta, "index/idx")->has_value());
+  EXPECT_FALSE(index_->Get("1")->has_value());
+}
+
+}  // namespace
+}  // namespace sluice::index
