@@ -138,9 +138,14 @@ util::Result<SearchRequest> ParseSearchRequest(std::string_view body, bool count
                  key == "rescore" || key == "script_fields" || key == "docvalue_fields") {
         return util::InvalidArgument("[" + key + "] is not supported by sluice yet");
       } else {
-        return ParsingError("Unknown key for a " +
-                            std::string(v.IsObject() ? "START_OBJECT" : v.IsArray() ? "START_ARRAY" : "VALUE_STRING") +
-                            " in [" + key + "].");
+        // The name of the JSON token that follows the key, as OpenSearch prints it.
+        const char* token = v.IsObject()   ? "START_OBJECT"
+                            : v.IsArray()  ? "START_ARRAY"
+                            : v.IsString() ? "VALUE_STRING"
+                            : v.IsNumber() ? "VALUE_NUMBER"
+                            : v.IsBool()   ? "VALUE_BOOLEAN"
+                                           : "VALUE_NULL";
+        return ParsingError(std::string("Unknown key for a ") + token + " in [" + key + "].");
       }
     }
   }
