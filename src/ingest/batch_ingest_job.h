@@ -1,0 +1,65 @@
+// BatchIngestJob: one batch ingestion, run as a task. It lists the request's
+// sources, reads them as JSON lines, maps each record with the field_map,
+// and writes documents to a DocumentSink in batches, pipelined so that
+// reading and mapping run while the previous batch is written.
+//
+//   - One source: records stream straight to the sink.
+//   - Several sources: records are staged by _id (JoinStaging) and joined
+//     when every source has been read; a source without an _id path is
+//     joined by position with source 0 (its n-th record belongs to source
+//     0's n-th record).
+//
+// A bad record (invalid JSON, missing id or vector, rejected by the index)
+// fails alone and is counted and reported; the task goes on. Progress is
+// published through the TaskContext, and a checkpoint after every durable
+// batch lets a task resume after a crash without duplicating documents
+// (every document has an id, so a replayed batch overwrites itself).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "ingest/document_sink.h"
+#include "ingest/ingest_request.h"
+#include "tasks/task_manager.h"
+
+namespace sluice::sources {
+class SourceCatalog;
+}
+namespace sluice::storage {
+class Store;
+}
+
+namespace sluice::ingest {
+
+struct IngestOptions {
+  size_t batch_documents = 500;       // documents per sink write
+  size_t batch_bytes = 8u << 20;      // or this many bytes of documents per write
+  size_t queue_depth = 2;             // batches mapped ahead of the writer
+  size_t max_line_bytes = 64u << 20;  // longer lines fail as records
+  size_t max_reported_failures = 10;  // failed records listed in the progress
+};
+
+class BatchIngestJob : public tasks::TaskJob {
+ public:
+  // sources, sink and store must outlive the job; store holds join staging.
+  BatchIngestJob(IngestRequest request, const sources::SourceCatalog* sources,
+                 std::unique_ptr<DocumentSink> sink, storage::Store* store, IngestOptions options);
+  ~BatchIngestJob() override;
+
+  util::Status Run(tasks::TaskContext& context) override;
+
+ private:
+  struct Checkpoint;
+  struct Plan;
+  util::Status RunSingle(tasks::TaskContext& ctx, Plan& plan, Checkpoint& cp);
+  util::Status RunJoin(tasks::TaskContext& ctx, Plan& plan, Checkpoint& cp);
+
+  IngestRequest request_;
+  const sources::SourceCatalog* sources_;
+  std::unique_ptr<DocumentSink> sink_;
+  storage::Store* store_;
+  IngestOptions options_;
+};
+
+}  // namespace sluice::ingest

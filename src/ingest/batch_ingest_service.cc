@@ -1,0 +1,107 @@
+#include "ingest/batch_ingest_service.h"
+
+#include <rapidjson/document.h>
+
+#include <set>
+
+#include "index/catalog.h"
+#include "ingest/join_staging.h"
+#include "ingest/local_index_sink.h"
+#include "sources/source_catalog.h"
+#include "storage/store.h"
+
+namespace sluice::ingest {
+
+BatchIngestService::BatchIngestService(index::Catalog* catalog,
+                                       const sources::SourceCatalog* sources,
+                                       storage::Store* store, tasks::TaskManager* tasks,
+                                       IngestOptions options)
+    : catalog_(catalog), sources_(sources), store_(store), tasks_(tasks), options_(options) {}
+
+util::Result<IngestRequest> BatchIngestService::Validate(std::string_view body) {
+  SLUICE_ASSIGN_OR_RETURN(IngestRequest request, ParseIngestRequest(body));
+  // The index must exist: an auto-created one would lack the knn_vector mapping.
+  LocalIndexSink sink(catalog_, request.index_name);
+  SLUICE_ASSIGN_OR_RETURN(SinkSchema schema, sink.Describe());
+  if (!schema.vector_fields.empty()) {
+    std::set<std::string> mapped;
+    for (const auto& f : request.fields) mapped.insert(f.name);
+    std::string names;
+    bool any = false;
+    for (const auto& v : schema.vector_fields) {
+      any |= mapped.count(v.name) > 0;
+      names += (names.empty() ? "" : ", ") + v.name;
+    }
+    if (!any) {
+      return util::InvalidArgument("[field_map] maps none of the knn_vector fields of index [" +
+                                   request.index_name + "]: [" + names + "]");
+    }
+  }
+  // Local files are checked now (403 outside the file roots, 404 missing);
+  // remote sources are listed by the task, which reports their errors.
+  if (request.data_source.type == "file") {
+    auto listed = sources_->List(request.data_source);
+    if (!listed.ok()) return listed.status();
+  }
+  return request;
+}
+
+util::Result<std::string> BatchIngestService::Submit(std::string_view body) {
+  SLUICE_ASSIGN_OR_RETURN(IngestRequest request, Validate(body));
+  std::string persisted = request.persisted_json;
+  auto sink = std::make_unique<LocalIndexSink>(catalog_, request.index_name);
+  auto job = std::make_unique<BatchIngestJob>(std::move(request), sources_, std::move(sink),
+                                              store_, options_);
+  return tasks_->Submit("BATCH_INGEST", std::move(persisted), std::move(job));
+}
+
+util::Result<std::unique_ptr<tasks::TaskJob>> BatchIngestService::ResumeJob(
+    const tasks::TaskRecord& record) {
+  rapidjson::Document d;
+  d.Parse(record.request_json.c_str());
+  std::string type;
+  if (!d.HasParseError() && d.IsObject() && d.HasMember("data_source") &&
+      d["data_source"].IsObject() && d["data_source"].HasMember("type") &&
+      d["data_source"]["type"].IsString()) {
+    type = d["data_source"]["type"].GetString();
+    for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  if (type == "s3" || type == "openai") {
+    return util::InvalidArgument(
+        "the server restarted while the task ran and its credentials are held in memory only; "
+        "submit the request again (documents already written are kept, and rewriting them "
+        "creates no duplicates)");
+  }
+  SLUICE_ASSIGN_OR_RETURN(IngestRequest request, ParseIngestRequest(record.request_json));
+  if (!request.resumable) {
+    return util::InvalidArgument(
+        "the task cannot be resumed after a restart: part of its request (a URL query "
+        "string) is not persisted; submit the request again");
+  }
+  auto sink = std::make_unique<LocalIndexSink>(catalog_, request.index_name);
+  return std::unique_ptr<tasks::TaskJob>(std::make_unique<BatchIngestJob>(
+      std::move(request), sources_, std::move(sink), store_, options_));
+}
+
+util::Status BatchIngestService::CollectStaging() {
+  std::set<std::string> active;
+  for (const auto& task : tasks_->List()) {
+    if (task.state == tasks::TaskState::kCreated || task.state == tasks::TaskState::kRunning) {
+      active.insert(task.task_id);
+    }
+  }
+  std::set<std::string> stale;
+  SLUICE_RETURN_IF_ERROR(store_->Scan(storage::Column::kStaging, "j/",
+                                      [&](std::string_view key, std::string_view) {
+                                        std::string_view rest = key.substr(2);
+                                        std::string id(rest.substr(0, rest.find('/')));
+                                        if (!active.count(id)) stale.insert(id);
+                                        return true;
+                                      }));
+  for (const auto& id : stale) {
+    SLUICE_RETURN_IF_ERROR(JoinStaging(store_, id).Drop());
+  }
+  return util::Status::Ok();
+}
+
+}  // namespace sluice::ingest

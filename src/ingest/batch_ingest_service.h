@@ -1,0 +1,54 @@
+// BatchIngestService: the batch-ingestion entry point for the REST API and
+// the CLI. Submit validates a request completely (its shape, the target
+// index and its vector fields, local file paths) and queues a task; the
+// task's job streams the sources into the index.
+//
+// Thread-safety: all methods are thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "ingest/batch_ingest_job.h"
+#include "tasks/task_manager.h"
+#include "util/result.h"
+
+namespace sluice::index {
+class Catalog;
+}
+namespace sluice::sources {
+class SourceCatalog;
+}
+namespace sluice::storage {
+class Store;
+}
+
+namespace sluice::ingest {
+
+class BatchIngestService {
+ public:
+  // All pointers must outlive the service.
+  BatchIngestService(index::Catalog* catalog, const sources::SourceCatalog* sources,
+                     storage::Store* store, tasks::TaskManager* tasks, IngestOptions options);
+
+  // Returns the new task's id, or the 4xx error that names what is wrong.
+  util::Result<std::string> Submit(std::string_view body);
+
+  // The job of an unfinished task after a restart (tasks::JobFactory).
+  util::Result<std::unique_ptr<tasks::TaskJob>> ResumeJob(const tasks::TaskRecord& record);
+
+  // Deletes join staging rows left by tasks that are no longer running.
+  util::Status CollectStaging();
+
+ private:
+  util::Result<IngestRequest> Validate(std::string_view body);
+
+  index::Catalog* catalog_;
+  const sources::SourceCatalog* sources_;
+  storage::Store* store_;
+  tasks::TaskManager* tasks_;
+  IngestOptions options_;
+};
+
+}  // namespace sluice::ingest

@@ -1,0 +1,79 @@
+#include "ingest/batch_writer.h"
+
+namespace sluice::ingest {
+
+BatchWriter::BatchWriter(DocumentSink* sink, IngestProgress* progress, size_t depth,
+                         std::function<util::Status(const std::string&)> committed)
+    : sink_(sink),
+      progress_(progress),
+      depth_(depth == 0 ? 1 : depth),
+      committed_(std::move(committed)),
+      thread_([this] { Loop(); }) {}
+
+BatchWriter::~BatchWriter() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    closing_ = true;
+    queue_.clear();
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+util::Status BatchWriter::Push(DocumentBatch batch) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return queue_.size() < depth_ || !error_.ok(); });
+  if (!error_.ok()) return error_;
+  queue_.push_back(std::move(batch));
+  cv_.notify_all();
+  return util::Status::Ok();
+}
+
+util::Status BatchWriter::Finish() {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return (queue_.empty() && !busy_) || !error_.ok(); });
+  return error_;
+}
+
+void BatchWriter::Loop() {
+  while (true) {
+    DocumentBatch batch;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return !queue_.empty() || closing_; });
+      if (queue_.empty()) return;
+      batch = std::move(queue_.front());
+      queue_.pop_front();
+      busy_ = true;
+    }
+    cv_.notify_all();
+    util::Status status;
+    size_t count = batch.documents.size();
+    auto results = sink_->Write(std::move(batch.documents));
+    if (!results.ok()) {
+      status = results.status();
+    } else {
+      uint64_t written = 0;
+      for (size_t i = 0; i < results->size() && i < count; ++i) {
+        if ((*results)[i].ok()) {
+          ++written;
+        } else {
+          progress_->AddFailure(batch.origins[i], (*results)[i].ToString());
+        }
+      }
+      progress_->AddWritten(written);
+      status = committed_(batch.checkpoint);
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      busy_ = false;
+      if (!status.ok() && error_.ok()) {
+        error_ = status;
+        queue_.clear();
+      }
+    }
+    cv_.notify_all();
+  }
+}
+
+}  // namespace sluice::ingest

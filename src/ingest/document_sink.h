@@ -1,0 +1,44 @@
+// DocumentSink: where batch ingestion writes its documents — the local index
+// (LocalIndexSink, the embedded default) or a remote OpenSearch cluster. The
+// mapping, join, progress, error and resume logic is the same for both; only
+// the sink differs.
+//
+// Contract: Write is called from one thread at a time. Documents always carry
+// an id, so writing a batch again (after a crash, a retry) replaces the same
+// documents instead of duplicating them.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "util/result.h"
+
+namespace sluice::ingest {
+
+// What ingestion needs to know about the target index before it starts.
+struct SinkSchema {
+  struct VectorField {
+    std::string name;
+    int dimension = 0;
+  };
+  std::vector<std::string> top_level_fields;  // mapped fields, in mapping order (for nulls)
+  std::vector<VectorField> vector_fields;     // knn_vector fields
+};
+
+struct SinkDocument {
+  std::string id;
+  std::string source_json;  // a JSON object
+};
+
+class DocumentSink {
+ public:
+  virtual ~DocumentSink() = default;
+  // The target index's fields; index_not_found_exception when it does not exist.
+  virtual util::Result<SinkSchema> Describe() = 0;
+  // Writes a batch durably. The result has one Status per document (a
+  // rejected document, e.g. a mapper error, fails alone); an error Result
+  // means the whole batch failed and the task cannot go on.
+  virtual util::Result<std::vector<util::Status>> Write(std::vector<SinkDocument> documents) = 0;
+};
+
+}  // namespace sluice::ingest

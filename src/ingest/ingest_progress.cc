@@ -1,0 +1,164 @@
+#include "ingest/ingest_progress.h"
+
+#include <rapidjson/document.h>
+
+#include "json/json_writer.h"
+
+namespace sluice::ingest {
+namespace {
+constexpr size_t kMaxIncompleteIds = 5;
+}
+
+IngestProgress::IngestProgress(std::vector<std::string> source_locations, size_t max_errors)
+    : max_errors_(max_errors) {
+  for (auto& location : source_locations) {
+    sources_.push_back(std::make_unique<Source>());
+    sources_.back()->location = std::move(location);
+  }
+}
+
+void IngestProgress::SetPhase(std::string_view phase) {
+  std::lock_guard<std::mutex> lock(mu_);
+  phase_ = std::string(phase);
+}
+
+void IngestProgress::AddBytesTotal(size_t source, uint64_t bytes) {
+  sources_[source]->bytes_total += bytes;
+}
+
+void IngestProgress::SetBytesRead(size_t source, uint64_t finished, uint64_t current) {
+  sources_[source]->bytes_read = finished + current;
+}
+
+void IngestProgress::AddRecordRead(size_t source) {
+  ++records_read_;
+  ++sources_[source]->records;
+}
+
+void IngestProgress::AddFailure(const RecordOrigin& origin, std::string reason) {
+  ++failed_;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (failures_.size() < max_errors_) failures_.push_back({origin, std::move(reason)});
+}
+
+void IngestProgress::AddIncompleteJoin(std::string_view id) {
+  ++incomplete_joins_;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (incomplete_ids_.size() < kMaxIncompleteIds) incomplete_ids_.emplace_back(id);
+}
+
+double IngestProgress::ElapsedSeconds() const {
+  return prior_elapsed_s_ +
+         std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+}
+
+std::string IngestProgress::ToJson() const {
+  uint64_t bytes_read = 0, bytes_total = 0;
+  for (const auto& s : sources_) {
+    bytes_read += s->bytes_read;
+    bytes_total += s->bytes_total;
+  }
+  double elapsed = ElapsedSeconds();
+  json::JsonWriter w;
+  w.StartObject();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    w.Key("phase").String(phase_);
+  }
+  w.Key("bytes_read").Uint(bytes_read).Key("bytes_total").Uint(bytes_total);
+  w.Key("records_read").Uint(records_read_).Key("documents_written").Uint(written_);
+  w.Key("records_failed").Uint(failed_);
+  w.Key("docs_per_second").Double(elapsed > 0 ? static_cast<double>(written_) / elapsed : 0.0);
+  w.Key("elapsed_ms").Uint(static_cast<uint64_t>(elapsed * 1000));
+  w.Key("sources").StartArray();
+  for (const auto& s : sources_) {
+    w.StartObject().Key("location").String(s->location);
+    w.Key("bytes_read").Uint(s->bytes_read).Key("bytes_total").Uint(s->bytes_total);
+    w.Key("records_read").Uint(s->records).EndObject();
+  }
+  w.EndArray();
+  std::lock_guard<std::mutex> lock(mu_);
+  if (sources_.size() > 1) {
+    w.Key("incomplete_joins").Uint(incomplete_joins_);
+    w.Key("incomplete_join_ids").StartArray();
+    for (const auto& id : incomplete_ids_) w.String(id);
+    w.EndArray();
+  }
+  w.Key("failures").StartArray();
+  for (const auto& f : failures_) {
+    w.StartObject().Key("source").Uint(f.origin.source).Key("location").String(f.origin.location);
+    if (f.origin.line > 0) w.Key("line").Uint(f.origin.line);
+    w.Key("reason").String(f.reason).EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return w.Take();
+}
+
+std::string IngestProgress::SaveCounters() const {
+  json::JsonWriter w;
+  w.StartObject();
+  w.Key("records_read").Uint(records_read_).Key("written").Uint(written_);
+  w.Key("failed").Uint(failed_).Key("incomplete_joins").Uint(incomplete_joins_);
+  w.Key("elapsed_s").Double(ElapsedSeconds());
+  w.Key("source_records").StartArray();
+  for (const auto& s : sources_) w.Uint(s->records);
+  w.EndArray();
+  std::lock_guard<std::mutex> lock(mu_);
+  w.Key("failures").StartArray();
+  for (const auto& f : failures_) {
+    w.StartObject().Key("source").Uint(f.origin.source).Key("location").String(f.origin.location);
+    w.Key("line").Uint(f.origin.line).Key("reason").String(f.reason).EndObject();
+  }
+  w.EndArray();
+  w.Key("incomplete_ids").StartArray();
+  for (const auto& id : incomplete_ids_) w.String(id);
+  w.EndArray();
+  w.EndObject();
+  return w.Take();
+}
+
+util::Status IngestProgress::RestoreCounters(std::string_view saved) {
+  rapidjson::Document d;
+  d.Parse(saved.data(), saved.size());
+  if (d.HasParseError() || !d.IsObject()) return util::Internal("corrupt ingest checkpoint");
+  auto u = [&](const char* k) -> uint64_t {
+    auto it = d.FindMember(k);
+    return it != d.MemberEnd() && it->value.IsUint64() ? it->value.GetUint64() : 0;
+  };
+  records_read_ = u("records_read");
+  written_ = u("written");
+  failed_ = u("failed");
+  incomplete_joins_ = u("incomplete_joins");
+  if (d.HasMember("elapsed_s") && d["elapsed_s"].IsNumber()) {
+    prior_elapsed_s_ = d["elapsed_s"].GetDouble();
+  }
+  if (d.HasMember("source_records") && d["source_records"].IsArray()) {
+    const auto& a = d["source_records"];
+    for (rapidjson::SizeType i = 0; i < a.Size() && i < sources_.size(); ++i) {
+      if (a[i].IsUint64()) sources_[i]->records = a[i].GetUint64();
+    }
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  failures_.clear();
+  if (d.HasMember("failures") && d["failures"].IsArray()) {
+    for (const auto& f : d["failures"].GetArray()) {
+      if (!f.IsObject()) continue;
+      Failure failure;
+      failure.origin.source = f["source"].GetUint64();
+      failure.origin.location = f["location"].GetString();
+      failure.origin.line = f["line"].GetUint64();
+      failure.reason = f["reason"].GetString();
+      failures_.push_back(std::move(failure));
+    }
+  }
+  incomplete_ids_.clear();
+  if (d.HasMember("incomplete_ids") && d["incomplete_ids"].IsArray()) {
+    for (const auto& id : d["incomplete_ids"].GetArray()) {
+      if (id.IsString()) incomplete_ids_.emplace_back(id.GetString());
+    }
+  }
+  return util::Status::Ok();
+}
+
+}  // namespace sluice::ingest

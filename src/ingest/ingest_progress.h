@@ -1,0 +1,81 @@
+// IngestProgress: the counters of one batch-ingestion task — what the task's
+// "progress" object shows (bytes, records, documents, failures, rate, per
+// source, the first few failed records and incomplete joins), and what a
+// checkpoint keeps so that a resumed task counts on from where it stopped.
+//
+// Thread-safety: counters may be updated from the reading and the writing
+// thread at once; all methods are thread-safe.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/result.h"
+
+namespace sluice::ingest {
+
+// Where a record came from, for error reports.
+struct RecordOrigin {
+  size_t source = 0;
+  std::string location;
+  uint64_t line = 0;  // 0 when not tied to one line (a joined document)
+};
+
+class IngestProgress {
+ public:
+  explicit IngestProgress(std::vector<std::string> source_locations, size_t max_errors = 10);
+
+  void SetPhase(std::string_view phase);
+  void AddBytesTotal(size_t source, uint64_t bytes);
+  // Raw bytes consumed so far in the source's current object, on top of the
+  // bytes of its objects already finished.
+  void SetBytesRead(size_t source, uint64_t finished_objects_bytes, uint64_t current_bytes);
+  void AddRecordRead(size_t source);
+  void AddWritten(uint64_t n) { written_ += n; }
+  void AddFailure(const RecordOrigin& origin, std::string reason);
+  void AddIncompleteJoin(std::string_view id);
+
+  uint64_t written() const { return written_; }
+  uint64_t failed() const { return failed_; }
+
+  // The task's "progress" object.
+  std::string ToJson() const;
+  // Counters for a checkpoint, and their restoration on resume.
+  std::string SaveCounters() const;
+  util::Status RestoreCounters(std::string_view saved);
+
+ private:
+  struct Source {
+    std::string location;
+    std::atomic<uint64_t> bytes_total{0};
+    std::atomic<uint64_t> bytes_read{0};
+    std::atomic<uint64_t> records{0};
+  };
+  struct Failure {
+    RecordOrigin origin;
+    std::string reason;
+  };
+  double ElapsedSeconds() const;
+
+  const size_t max_errors_;
+  std::vector<std::unique_ptr<Source>> sources_;
+  std::atomic<uint64_t> records_read_{0};
+  std::atomic<uint64_t> written_{0};
+  std::atomic<uint64_t> failed_{0};
+  std::atomic<uint64_t> incomplete_joins_{0};
+  const std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::atomic<double> prior_elapsed_s_{0};  // time spent before a restart
+
+  mutable std::mutex mu_;  // guards the fields below
+  std::string phase_ = "listing";
+  std::vector<Failure> failures_;
+  std::vector<std::string> incomplete_ids_;
+};
+
+}  // namespace sluice::ingest

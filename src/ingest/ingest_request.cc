@@ -1,0 +1,302 @@
+#include "ingest/ingest_request.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace sluice::ingest {
+namespace {
+
+using util::InvalidArgument;
+using util::Status;
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string Serialize(const rapidjson::Value& v) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  v.Accept(writer);
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+// "https://user:pw@host/p?sig=x" → "https://host/p".
+std::string StripUrlSecrets(const std::string& url) {
+  std::string out = url.substr(0, url.find_first_of("?#"));
+  size_t scheme = out.find("://");
+  if (scheme != std::string::npos) {
+    size_t host_start = scheme + 3;
+    size_t slash = out.find('/', host_start);
+    size_t at = out.find('@', host_start);
+    if (at != std::string::npos && (slash == std::string::npos || at < slash)) {
+      out.erase(host_start, at + 1 - host_start);
+    }
+  }
+  return out;
+}
+
+// Splits "source[N].$..." into N and the JSONPath. Returns nullopt source for
+// a bare path.
+struct PrefixedPath {
+  std::optional<size_t> source;
+  std::string path;
+};
+util::Result<PrefixedPath> SplitPrefix(const std::string& text, const std::string& field) {
+  PrefixedPath out;
+  if (text.rfind("source[", 0) != 0) {
+    out.path = text;
+    return out;
+  }
+  size_t close = text.find(']');
+  std::string digits = close == std::string::npos ? "" : text.substr(7, close - 7);
+  if (digits.empty() || digits.size() > 6 ||
+      !std::all_of(digits.begin(), digits.end(), [](char c) { return std::isdigit(c); }) ||
+      close + 1 >= text.size() || text[close + 1] != '.') {
+    return InvalidArgument("[" + field + "] has a malformed source prefix in [" + text +
+                           "]: expected source[N].$...");
+  }
+  out.source = static_cast<size_t>(std::stoul(digits));
+  out.path = text.substr(close + 2);
+  return out;
+}
+
+util::Result<SourcePath> CompilePath(const std::string& text, const std::string& field,
+                                     size_t source_count) {
+  SLUICE_ASSIGN_OR_RETURN(PrefixedPath split, SplitPrefix(text, field));
+  if (!split.source && source_count > 1) {
+    return InvalidArgument("[" + field + "] path [" + text +
+                           "] needs a source[N]. prefix: the request reads " +
+                           std::to_string(source_count) + " sources");
+  }
+  size_t source = split.source.value_or(0);
+  if (source >= source_count) {
+    return InvalidArgument("[" + field + "] path [" + text + "] refers to source[" +
+                           std::to_string(source) + "] but data_source.source has " +
+                           std::to_string(source_count) + " entr" +
+                           (source_count == 1 ? "y" : "ies"));
+  }
+  auto compiled = json::jsonpath::JsonPath::Compile(split.path);
+  if (!compiled.ok()) {
+    return InvalidArgument("[" + field + "] has an invalid JSONPath [" + split.path +
+                           "]: " + compiled.status().reason());
+  }
+  return SourcePath{source, std::move(*compiled), text};
+}
+
+Status ParseDataSource(const rapidjson::Value& body, IngestRequest* out) {
+  auto ds = body.FindMember("data_source");
+  if (ds == body.MemberEnd() || !ds->value.IsObject()) {
+    return InvalidArgument(
+        "No data sources were provided for ingestion. Please specify at least one valid data "
+        "source to proceed.");
+  }
+  auto type = ds->value.FindMember("type");
+  if (type == ds->value.MemberEnd() || !type->value.IsString()) {
+    return InvalidArgument("[data_source.type] is required: one of file, s3, openAI, http");
+  }
+  out->data_source.type = Lower(type->value.GetString());
+  const std::string& t = out->data_source.type;
+  if (t != "file" && t != "s3" && t != "openai" && t != "http") {
+    return InvalidArgument("[data_source.type] [" + std::string(type->value.GetString()) +
+                           "] is not supported: use file, s3, openAI or http");
+  }
+  auto source = ds->value.FindMember("source");
+  if (source == ds->value.MemberEnd() || !source->value.IsArray() || source->value.Empty()) {
+    return InvalidArgument("[data_source.source] must be a non-empty array of locations");
+  }
+  for (const auto& loc : source->value.GetArray()) {
+    if (!loc.IsString() || loc.GetStringLength() == 0) {
+      return InvalidArgument("[data_source.source] must contain only non-empty strings");
+    }
+    std::string location = loc.GetString();
+    if (t == "s3" && location.rfind("s3://", 0) != 0) {
+      return InvalidArgument("[data_source.source] [" + location + "] is not an s3:// URI");
+    }
+    if (t == "http" && location.rfind("http://", 0) != 0 && location.rfind("https://", 0) != 0) {
+      return InvalidArgument("[data_source.source] [" + StripUrlSecrets(location) +
+                             "] is not an http(s) URL");
+    }
+    out->data_source.locations.push_back(std::move(location));
+  }
+  return Status::Ok();
+}
+
+Status ParseCredential(const rapidjson::Value& body, IngestRequest* out) {
+  sources::Credential& cred = out->data_source.credential;
+  auto c = body.FindMember("credential");
+  if (c != body.MemberEnd() && !c->value.IsNull()) {
+    if (!c->value.IsObject()) return InvalidArgument("[credential] must be an object of strings");
+    for (auto it = c->value.MemberBegin(); it != c->value.MemberEnd(); ++it) {
+      std::string key = it->name.GetString();
+      if (!it->value.IsString()) {
+        return InvalidArgument("[credential." + key + "] must be a string");
+      }
+      std::string value(it->value.GetString(), it->value.GetStringLength());
+      if (key == "region") cred.region = std::move(value);
+      else if (key == "access_key") cred.access_key = std::move(value);
+      else if (key == "secret_key") cred.secret_key = util::Secret(std::move(value));
+      else if (key == "session_token") cred.session_token = util::Secret(std::move(value));
+      else if (key == "openAI_key") cred.openai_key = util::Secret(std::move(value));
+      else return InvalidArgument("[credential] has an unknown key [" + key + "]");
+    }
+  }
+  const std::string& t = out->data_source.type;
+  if (t == "s3" && (cred.access_key.empty() || cred.secret_key.empty())) {
+    return InvalidArgument(
+        "[credential] must have access_key and secret_key for data_source.type s3");
+  }
+  if (t == "openai" && cred.openai_key.empty()) {
+    return InvalidArgument("[credential] must have openAI_key for data_source.type openAI");
+  }
+  return Status::Ok();
+}
+
+Status ParseFieldMap(const rapidjson::Value& body, IngestRequest* out) {
+  const size_t n = out->source_count();
+  out->id_paths.assign(n, std::nullopt);
+  auto fm = body.FindMember("field_map");
+  if (fm == body.MemberEnd() || !fm->value.IsObject()) {
+    return InvalidArgument("[field_map] is required: an object of index field → JSONPath");
+  }
+  for (auto it = fm->value.MemberBegin(); it != fm->value.MemberEnd(); ++it) {
+    std::string name = it->name.GetString();
+    std::string field = "field_map." + name;
+    std::vector<std::string> texts;
+    if (it->value.IsString()) {
+      texts.push_back(it->value.GetString());
+    } else if (it->value.IsArray() && !it->value.Empty()) {
+      for (const auto& p : it->value.GetArray()) {
+        if (!p.IsString()) {
+          return InvalidArgument("[" + field + "] must be a JSONPath string or a list of them");
+        }
+        texts.push_back(p.GetString());
+      }
+    } else {
+      return InvalidArgument("[" + field + "] must be a JSONPath string or a list of them");
+    }
+    if (name.empty()) return InvalidArgument("[field_map] has an empty field name");
+    MappedField mapped{name, {}};
+    for (const auto& text : texts) {
+      SLUICE_ASSIGN_OR_RETURN(SourcePath path, CompilePath(text, field, n));
+      for (const auto& existing : mapped.paths) {
+        if (existing.source == path.source) {
+          return InvalidArgument("[" + field + "] has two paths for source[" +
+                                 std::to_string(path.source) + "]");
+        }
+      }
+      mapped.paths.push_back(std::move(path));
+    }
+    if (name == "_id") {
+      out->has_id = true;
+      for (auto& p : mapped.paths) {
+        if (!p.path.IsSingular()) {
+          return InvalidArgument("[" + field + "] path [" + p.text +
+                                 "] must select a single value (names and indexes only)");
+        }
+        out->id_paths[p.source] = std::move(p);
+      }
+    } else {
+      out->fields.push_back(std::move(mapped));
+    }
+  }
+  if (n > 1) {
+    if (!out->has_id) {
+      return InvalidArgument(
+          "[field_map._id] is required with several sources: it names the per-source paths "
+          "whose values join records into documents");
+    }
+    if (!out->id_paths[0]) {
+      return InvalidArgument(
+          "[field_map._id] must have a path for source[0]: sources without an _id path are "
+          "joined by position with source[0]");
+    }
+  }
+  return Status::Ok();
+}
+
+Status ParseIngestFields(const rapidjson::Value& body, IngestRequest* out) {
+  auto inf = body.FindMember("ingest_fields");
+  if (inf == body.MemberEnd() || inf->value.IsNull()) return Status::Ok();
+  if (!inf->value.IsArray()) return InvalidArgument("[ingest_fields] must be an array of JSONPaths");
+  for (const auto& p : inf->value.GetArray()) {
+    if (!p.IsString()) return InvalidArgument("[ingest_fields] must be an array of JSONPaths");
+    std::string text = p.GetString();
+    SLUICE_ASSIGN_OR_RETURN(SourcePath path, CompilePath(text, "ingest_fields", out->source_count()));
+    std::string name = IngestFieldName(path.path.expression());
+    // As in ml-commons, an ingest field replaces a field_map entry of the same name.
+    out->fields.erase(std::remove_if(out->fields.begin(), out->fields.end(),
+                                     [&](const MappedField& f) { return f.name == name; }),
+                      out->fields.end());
+    out->fields.push_back({name, {}});
+    out->fields.back().paths.push_back(std::move(path));
+  }
+  return Status::Ok();
+}
+
+std::string PersistedJson(rapidjson::Document& body, IngestRequest* out) {
+  body.RemoveMember("credential");
+  if (auto ds = body.FindMember("data_source"); ds != body.MemberEnd()) {
+    auto& source = ds->value["source"];
+    for (auto& loc : source.GetArray()) {
+      std::string stripped = StripUrlSecrets(loc.GetString());
+      if (stripped != loc.GetString() && out->data_source.type == "http") out->resumable = false;
+      loc.SetString(stripped.c_str(), static_cast<rapidjson::SizeType>(stripped.size()),
+                    body.GetAllocator());
+    }
+  }
+  if (out->data_source.type == "s3" || out->data_source.type == "openai") out->resumable = false;
+  return Serialize(body);
+}
+
+}  // namespace
+
+std::string IngestFieldName(std::string_view path) {
+  size_t dot = path.rfind('.');
+  return std::string(dot == std::string_view::npos ? path : path.substr(dot + 1));
+}
+
+util::Result<IngestRequest> ParseIngestRequest(std::string_view body_text) {
+  if (body_text.empty()) return util::ParseError("Batch Ingestion request has empty body");
+  rapidjson::Document body;
+  body.Parse(body_text.data(), body_text.size());
+  if (body.HasParseError() || !body.IsObject()) {
+    return util::ParsingError(
+        "Failed to parse object: expecting token of type [START_OBJECT] but found [VALUE]");
+  }
+  static const char* kKeys[] = {"index_name", "field_map", "ingest_fields", "credential",
+                                "data_source", "connector_id"};
+  for (auto it = body.MemberBegin(); it != body.MemberEnd(); ++it) {
+    std::string key = it->name.GetString();
+    if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys)) {
+      return InvalidArgument("[" + key + "] is not a batch ingestion parameter");
+    }
+  }
+  if (body.HasMember("connector_id")) {
+    return InvalidArgument("[connector_id] is not supported by sluice: give the credential");
+  }
+  IngestRequest out;
+  auto index = body.FindMember("index_name");
+  if (index == body.MemberEnd() || !index->value.IsString() || index->value.GetStringLength() == 0) {
+    return InvalidArgument(
+        "The index name for data ingestion is missing. Please provide a valid index name to "
+        "proceed.");
+  }
+  out.index_name = index->value.GetString();
+  SLUICE_RETURN_IF_ERROR(ParseDataSource(body, &out));
+  SLUICE_RETURN_IF_ERROR(ParseCredential(body, &out));
+  SLUICE_RETURN_IF_ERROR(ParseFieldMap(body, &out));
+  SLUICE_RETURN_IF_ERROR(ParseIngestFields(body, &out));
+  if (out.fields.empty() && !out.has_id) {
+    return InvalidArgument("[field_map] maps no field: nothing would be ingested");
+  }
+  out.persisted_json = PersistedJson(body, &out);
+  return out;
+}
+
+}  // namespace sluice::ingest

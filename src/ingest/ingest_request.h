@@ -1,0 +1,59 @@
+// IngestRequest: a parsed and validated POST /_plugins/_ml/_batch_ingestion body.
+//
+// Parsing checks everything that does not need the target index or the
+// network: the shape of every key, that every JSONPath compiles, that every
+// `source[N].` prefix is in range, that a multi-source request prefixes every
+// path and gives the join an `_id` path per source (or lets a source join by
+// position with source 0), and that the data source type has its credential.
+// Errors are illegal_argument_exception (400) Statuses that name the
+// offending field.
+//
+// Thread-safety: immutable after parsing; safe to share.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "json/jsonpath/json_path.h"
+#include "sources/sources_options.h"
+#include "util/result.h"
+
+namespace sluice::ingest {
+
+// One JSONPath of field_map / ingest_fields, with the source it reads.
+struct SourcePath {
+  size_t source = 0;  // index into data_source.source
+  json::jsonpath::JsonPath path;
+  std::string text;   // as written in the request, for messages
+};
+
+struct MappedField {
+  std::string name;                // target index field
+  std::vector<SourcePath> paths;   // at most one per source
+};
+
+struct IngestRequest {
+  std::string index_name;
+  std::vector<MappedField> fields;          // field_map without _id, then ingest_fields
+  std::vector<std::optional<SourcePath>> id_paths;  // per source; nullopt = joined by position
+  bool has_id = false;                      // field_map has an _id entry
+  sources::DataSource data_source;
+  // The body as persisted with the task: credential removed, URL query
+  // strings and user-info removed (presigned URLs are credentials too).
+  std::string persisted_json;
+  // False when resuming after a restart is impossible because a secret part
+  // of the request was not persisted (credentials, URL queries).
+  bool resumable = true;
+
+  size_t source_count() const { return data_source.locations.size(); }
+};
+
+util::Result<IngestRequest> ParseIngestRequest(std::string_view body);
+
+// The field name ml-commons derives for an ingest_fields path: the text after
+// its last '.', e.g. "$.id" → "id", "$.body.input" → "input".
+std::string IngestFieldName(std::string_view path);
+
+}  // namespace sluice::ingest

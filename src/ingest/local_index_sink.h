@@ -1,0 +1,29 @@
+// LocalIndexSink: a DocumentSink over an index of this server's Catalog,
+// through the same write path as _bulk (mapping validation, vector graphs,
+// one synced storage batch per Write).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "ingest/document_sink.h"
+
+namespace sluice::index {
+class Catalog;
+}
+
+namespace sluice::ingest {
+
+class LocalIndexSink : public DocumentSink {
+ public:
+  // catalog must outlive the sink.
+  LocalIndexSink(index::Catalog* catalog, std::string index_name);
+  util::Result<SinkSchema> Describe() override;
+  util::Result<std::vector<util::Status>> Write(std::vector<SinkDocument> documents) override;
+
+ private:
+  index::Catalog* catalog_;
+  std::string index_name_;
+};
+
+}  // namespace sluice::ingest
