@@ -1,0 +1,86 @@
+#include "search/source_filter.h"
+
+#include <gtest/gtest.h>
+
+namespace sluice::search {
+namespace {
+
+const char* kDoc =
+    R"({"title":"t","author":{"name":"ann","age":30},"v":[1,2],"meta":{"a":{"b":1,"c":2}}})";
+
+std::string Apply(std::vector<std::string> includes, std::vector<std::string> excludes,
+                  std::string_view doc = kDoc) {
+  SourceFilter f;
+  f.includes = std::move(includes);
+  f.excludes = std::move(excludes);
+  return f.Apply(doc);
+}
+
+TEST(SourceFilterTest, IdentityReturnsTheSourceUnchanged) {
+  SourceFilter f;
+  EXPECT_TRUE(f.IsIdentity());
+  std::string spaced = R"({ "a" : 1 })";
+  EXPECT_EQ(f.Apply(spaced), spaced);
+  f.fetch = false;
+  EXPECT_FALSE(f.IsIdentity());
+}
+
+TEST(SourceFilterTest, IncludesKeepOnlyNamedFields) {
+  EXPECT_EQ(Apply({"title"}, {}), R"({"title":"t"})");
+  EXPECT_EQ(Apply({"title", "v"}, {}), R"({"title":"t","v":[1,2]})");
+}
+
+TEST(SourceFilterTest, IncludingAnObjectKeepsEverythingBelowIt) {
+  EXPECT_EQ(Apply({"author"}, {}), R"({"author":{"name":"ann","age":30}})");
+}
+
+TEST(SourceFilterTest, DottedIncludesSelectInsideObjects) {
+  EXPECT_EQ(Apply({"author.name"}, {}), R"({"author":{"name":"ann"}})");
+  EXPECT_EQ(Apply({"meta.a.c"}, {}), R"({"meta":{"a":{"c":2}}})");
+}
+
+TEST(SourceFilterTest, ExcludesRemoveFieldsAndSubtrees) {
+  EXPECT_EQ(Apply({}, {"v"}),
+            R"({"title":"t","author":{"name":"ann","age":30},"meta":{"a":{"b":1,"c":2}}})");
+  EXPECT_EQ(Apply({}, {"author.age", "meta"}),
+            R"({"title":"t","author":{"name":"ann"},"v":[1,2]})");
+}
+
+TEST(SourceFilterTest, ExcludesWinOverIncludes) {
+  EXPECT_EQ(Apply({"author"}, {"author.name"}), R"({"author":{"age":30}})");
+  EXPECT_EQ(Apply({"title", "v"}, {"v"}), R"({"title":"t"})");
+}
+
+TEST(SourceFilterTest, WildcardsMatchPaths) {
+  EXPECT_EQ(Apply({"auth*"}, {}), R"({"author":{"name":"ann","age":30}})");
+  EXPECT_EQ(Apply({"author.*"}, {}), R"({"author":{"name":"ann","age":30}})");
+  EXPECT_EQ(Apply({"*.name"}, {}), R"({"author":{"name":"ann"}})");
+  EXPECT_EQ(Apply({}, {"*tle", "*.c"}),
+            R"({"author":{"name":"ann","age":30},"v":[1,2],"meta":{"a":{"b":1}}})");
+  EXPECT_EQ(Apply({"*"}, {"meta", "author"}), R"({"title":"t","v":[1,2]})");
+}
+
+TEST(SourceFilterTest, ObjectsLeftEmptyByIncludesDisappear) {
+  EXPECT_EQ(Apply({"author.missing"}, {}), "{}");
+  EXPECT_EQ(Apply({"title", "meta.a.x"}, {}), R"({"title":"t"})");
+}
+
+TEST(SourceFilterTest, NonObjectSourceIsReturnedAsIs) {
+  EXPECT_EQ(Apply({"a"}, {}, "not json"), "not json");
+}
+
+TEST(SourceFilterTest, WildcardMatchSupportsStarOnly) {
+  EXPECT_TRUE(WildcardMatch("*", ""));
+  EXPECT_TRUE(WildcardMatch("*", "abc"));
+  EXPECT_TRUE(WildcardMatch("a*c", "abbbc"));
+  EXPECT_TRUE(WildcardMatch("a*c", "ac"));
+  EXPECT_TRUE(WildcardMatch("*b*", "abc"));
+  EXPECT_TRUE(WildcardMatch("abc", "abc"));
+  EXPECT_FALSE(WildcardMatch("abc", "abcd"));
+  EXPECT_FALSE(WildcardMatch("a*c", "abd"));
+  EXPECT_FALSE(WildcardMatch("a?c", "abc"));
+  EXPECT_TRUE(WildcardMatch("a**", "a"));
+}
+
+}  // namespace
+}  // namespace sluice::search
