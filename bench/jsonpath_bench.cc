@@ -32,8 +32,8 @@ using sluice::json::jsonpath::JsonPath;
 constexpr int kDims = 384;
 
 std::string MakeRecord(std::mt19937_64& rng, size_t id) {
-  static const char* kWords[] = {"batch", "ingestion", "vector", "search", "embedding", "model",
-                                 "output", "record", "text", "semantic", "neural", "index"};
+  static const char* kWords[] = {"batch",  "ingestion", "vector", "search",   "embedding", "model",
+                                 "output", "record",    "text",   "semantic", "neural",    "index"};
   std::uniform_real_distribution<float> unit(-0.2f, 0.2f);
   std::string line = "{\"content\":[";
   for (int t = 0; t < 2; ++t) {

@@ -1,7 +1,6 @@
 #include "cli/jsonpath_command.h"
 
 #include <CLI/CLI.hpp>
-
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -46,7 +45,8 @@ void RunJsonPathCommand(const JsonPathOptions& options) {
 void AddJsonPathCommand(CLI::App& app) {
   auto options = std::make_shared<JsonPathOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "jsonpath", "Evaluate a JSONPath (RFC 9535) over a JSON or JSONL file and print the nodelists");
+      "jsonpath",
+      "Evaluate a JSONPath (RFC 9535) over a JSON or JSONL file and print the nodelists");
   cmd->add_option("expression", options->expression, "JSONPath query, e.g. '$.content[0]'")
       ->required();
   cmd->add_option("file", options->file, "JSON or JSONL file (default: stdin)");

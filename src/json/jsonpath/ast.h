@@ -75,18 +75,18 @@ enum class FunctionId { kLength, kCount, kMatch, kSearch, kValue };
 struct Literal {
   enum class Kind { kNull, kTrue, kFalse, kInt, kDouble, kString };
   Kind kind = Kind::kNull;
-  int64_t int_value = 0;  // kInt
+  int64_t int_value = 0;    // kInt
   double double_value = 0;  // kDouble
-  std::string string;     // kString, unescaped UTF-8
+  std::string string;       // kString, unescaped UTF-8
 };
 
 struct FilterExpr {
   ExprKind kind = ExprKind::kLiteral;
   size_t pos = 0;  // offset in the query text, for error messages
   std::vector<std::unique_ptr<FilterExpr>> children;
-  CompareOp op = CompareOp::kEq;  // kCompare
-  Literal literal;                // kLiteral
-  Query query;                    // kExists, kQuery
+  CompareOp op = CompareOp::kEq;              // kCompare
+  Literal literal;                            // kLiteral
+  Query query;                                // kExists, kQuery
   FunctionId function = FunctionId::kLength;  // kFunction
   // match()/search() whose pattern is a string literal: compiled once here.
   // Null when the pattern is not a literal (`pattern_is_literal` false) or is

@@ -93,13 +93,27 @@ Status Cursor::ParseString(std::string* out) {
     ++pos_;
     char e = Peek();
     switch (e) {
-      case 'b': *out += '\b'; break;
-      case 'f': *out += '\f'; break;
-      case 'n': *out += '\n'; break;
-      case 'r': *out += '\r'; break;
-      case 't': *out += '\t'; break;
-      case '/': *out += '/'; break;
-      case '\\': *out += '\\'; break;
+      case 'b':
+        *out += '\b';
+        break;
+      case 'f':
+        *out += '\f';
+        break;
+      case 'n':
+        *out += '\n';
+        break;
+      case 'r':
+        *out += '\r';
+        break;
+      case 't':
+        *out += '\t';
+        break;
+      case '/':
+        *out += '/';
+        break;
+      case '\\':
+        *out += '\\';
+        break;
       case 'u': {
         ++pos_;
         uint32_t cp = 0;
@@ -159,7 +173,8 @@ Status Cursor::ParseNumber(Literal* lit) {
   size_t start = pos_;
   Consume("-");
   if (!IsDigit(Peek())) return Expected("a digit");
-  if (Peek() == '0' && IsDigit(Peek(1))) return ErrorAt(start, "numbers may not have leading zeros");
+  if (Peek() == '0' && IsDigit(Peek(1)))
+    return ErrorAt(start, "numbers may not have leading zeros");
   while (IsDigit(Peek())) ++pos_;
   bool integral = true;
   if (Peek() == '.') {
@@ -192,6 +207,5 @@ Status Cursor::ParseNumber(Literal* lit) {
   lit->double_value = d;
   return Status::Ok();
 }
-
 
 }  // namespace sluice::json::jsonpath::internal

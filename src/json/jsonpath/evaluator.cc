@@ -154,12 +154,29 @@ Value FromElement(element e) {
 Value FromLiteral(const Literal& lit) {
   Value v;
   switch (lit.kind) {
-    case Literal::Kind::kNull: v.kind = Value::Kind::kNull; break;
-    case Literal::Kind::kTrue: v.kind = Value::Kind::kBool; v.b = true; break;
-    case Literal::Kind::kFalse: v.kind = Value::Kind::kBool; v.b = false; break;
-    case Literal::Kind::kInt: v.kind = Value::Kind::kInt; v.i = lit.int_value; break;
-    case Literal::Kind::kDouble: v.kind = Value::Kind::kDouble; v.d = lit.double_value; break;
-    case Literal::Kind::kString: v.kind = Value::Kind::kString; v.s = lit.string; break;
+    case Literal::Kind::kNull:
+      v.kind = Value::Kind::kNull;
+      break;
+    case Literal::Kind::kTrue:
+      v.kind = Value::Kind::kBool;
+      v.b = true;
+      break;
+    case Literal::Kind::kFalse:
+      v.kind = Value::Kind::kBool;
+      v.b = false;
+      break;
+    case Literal::Kind::kInt:
+      v.kind = Value::Kind::kInt;
+      v.i = lit.int_value;
+      break;
+    case Literal::Kind::kDouble:
+      v.kind = Value::Kind::kDouble;
+      v.d = lit.double_value;
+      break;
+    case Literal::Kind::kString:
+      v.kind = Value::Kind::kString;
+      v.s = lit.string;
+      break;
   }
   return v;
 }
@@ -178,9 +195,12 @@ int CompareNumbers(const Value& a, const Value& b) {
   }
   auto as_double = [](const Value& v) {
     switch (v.kind) {
-      case Value::Kind::kInt: return static_cast<double>(v.i);
-      case Value::Kind::kUint: return static_cast<double>(v.u);
-      default: return v.d;
+      case Value::Kind::kInt:
+        return static_cast<double>(v.i);
+      case Value::Kind::kUint:
+        return static_cast<double>(v.u);
+      default:
+        return v.d;
     }
   };
   double x = as_double(a), y = as_double(b);
@@ -219,12 +239,18 @@ bool Equal(const Value& a, const Value& b, Context& ctx) {
   if (guard.Exceeded()) return false;
   switch (a.kind) {
     case Value::Kind::kNothing:
-    case Value::Kind::kNull: return true;
-    case Value::Kind::kBool: return a.b == b.b;
-    case Value::Kind::kString: return a.s == b.s;
-    case Value::Kind::kArray: return ArraysEqual(AsArray(a.e), AsArray(b.e), ctx);
-    case Value::Kind::kObject: return ObjectsEqual(AsObject(a.e), AsObject(b.e), ctx);
-    default: return false;
+    case Value::Kind::kNull:
+      return true;
+    case Value::Kind::kBool:
+      return a.b == b.b;
+    case Value::Kind::kString:
+      return a.s == b.s;
+    case Value::Kind::kArray:
+      return ArraysEqual(AsArray(a.e), AsArray(b.e), ctx);
+    case Value::Kind::kObject:
+      return ObjectsEqual(AsObject(a.e), AsObject(b.e), ctx);
+    default:
+      return false;
   }
 }
 
@@ -237,12 +263,18 @@ bool Less(const Value& a, const Value& b) {
 
 bool Compare(CompareOp op, const Value& a, const Value& b, Context& ctx) {
   switch (op) {
-    case CompareOp::kEq: return Equal(a, b, ctx);
-    case CompareOp::kNe: return !Equal(a, b, ctx);
-    case CompareOp::kLt: return Less(a, b);
-    case CompareOp::kLe: return Less(a, b) || Equal(a, b, ctx);
-    case CompareOp::kGt: return Less(b, a);
-    case CompareOp::kGe: return Less(b, a) || Equal(a, b, ctx);
+    case CompareOp::kEq:
+      return Equal(a, b, ctx);
+    case CompareOp::kNe:
+      return !Equal(a, b, ctx);
+    case CompareOp::kLt:
+      return Less(a, b);
+    case CompareOp::kLe:
+      return Less(a, b) || Equal(a, b, ctx);
+    case CompareOp::kGt:
+      return Less(b, a);
+    case CompareOp::kGe:
+      return Less(b, a) || Equal(a, b, ctx);
   }
   return false;
 }
@@ -271,10 +303,10 @@ bool SelectSlice(const Slice& slice, array arr, Context& ctx, F& cont) {
     }
     return true;
   }
-  int64_t upper = std::min<int64_t>(std::max<int64_t>(normalize(slice.start.value_or(len - 1)), -1),
-                                    len - 1);
-  int64_t lower = std::min<int64_t>(std::max<int64_t>(normalize(slice.end.value_or(-len - 1)), -1),
-                                    len - 1);
+  int64_t upper =
+      std::min<int64_t>(std::max<int64_t>(normalize(slice.start.value_or(len - 1)), -1), len - 1);
+  int64_t lower =
+      std::min<int64_t>(std::max<int64_t>(normalize(slice.end.value_or(-len - 1)), -1), len - 1);
   if (upper <= lower) return true;
   // Backwards steps need random access, which the DOM array lacks: collect the range once.
   std::vector<element> items;

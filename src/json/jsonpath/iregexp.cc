@@ -27,9 +27,7 @@ class Translator {
 
  private:
   bool AtEnd() const { return pos_ >= in_.size(); }
-  char Peek(size_t ahead = 0) const {
-    return pos_ + ahead < in_.size() ? in_[pos_ + ahead] : '\0';
-  }
+  char Peek(size_t ahead = 0) const { return pos_ + ahead < in_.size() ? in_[pos_ + ahead] : '\0'; }
 
   bool Regexp() {
     if (!Branch()) return false;
@@ -96,7 +94,14 @@ class Translator {
         return ClassExpr();
       case '\\':
         return Escape();
-      case ')': case '*': case '+': case '?': case '{': case '}': case ']': case '|':
+      case ')':
+      case '*':
+      case '+':
+      case '?':
+      case '{':
+      case '}':
+      case ']':
+      case '|':
         return false;
       default:
         out_ += c;
@@ -112,15 +117,34 @@ class Translator {
     char c = Peek();
     ++pos_;
     switch (c) {
-      case 'n': out_ += "\\n"; return true;
-      case 'r': out_ += "\\r"; return true;
-      case 't': out_ += "\\t"; return true;
-      case '(': case ')': case '*': case '+': case '-': case '.': case '?': case '[':
-      case '\\': case ']': case '^': case '{': case '|': case '}':
+      case 'n':
+        out_ += "\\n";
+        return true;
+      case 'r':
+        out_ += "\\r";
+        return true;
+      case 't':
+        out_ += "\\t";
+        return true;
+      case '(':
+      case ')':
+      case '*':
+      case '+':
+      case '-':
+      case '.':
+      case '?':
+      case '[':
+      case '\\':
+      case ']':
+      case '^':
+      case '{':
+      case '|':
+      case '}':
         out_ += '\\';
         out_ += c;
         return true;
-      case 'p': case 'P':
+      case 'p':
+      case 'P':
         return Property(c);
       default:
         return false;
@@ -148,14 +172,29 @@ class Translator {
     if (name.empty() || name.size() > 2) return false;
     std::string_view subs;
     switch (name[0]) {
-      case 'L': subs = "lmotu"; break;
-      case 'M': subs = "cen"; break;
-      case 'N': subs = "dlo"; break;
-      case 'P': subs = "cdefios"; break;
-      case 'Z': subs = "lps"; break;
-      case 'S': subs = "ckmo"; break;
-      case 'C': subs = "cfno"; break;
-      default: return false;
+      case 'L':
+        subs = "lmotu";
+        break;
+      case 'M':
+        subs = "cen";
+        break;
+      case 'N':
+        subs = "dlo";
+        break;
+      case 'P':
+        subs = "cdefios";
+        break;
+      case 'Z':
+        subs = "lps";
+        break;
+      case 'S':
+        subs = "ckmo";
+        break;
+      case 'C':
+        subs = "cfno";
+        break;
+      default:
+        return false;
     }
     return name.size() == 1 || subs.find(name[1]) != std::string_view::npos;
   }

@@ -12,7 +12,8 @@ namespace sluice::json::jsonpath {
 
 util::Result<JsonPath> JsonPath::Compile(std::string_view expression) {
   SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<internal::Query> query, internal::ParseQuery(expression));
-  return JsonPath(std::string(expression), std::shared_ptr<const internal::Query>(std::move(query)));
+  return JsonPath(std::string(expression),
+                  std::shared_ptr<const internal::Query>(std::move(query)));
 }
 
 JsonPath::JsonPath(std::string expression, std::shared_ptr<const internal::Query> query)

@@ -52,8 +52,7 @@ class JsonPath {
 
   // Fast path for singular queries: the selected node, or nullopt when there is
   // none (or the query is not singular). Does not allocate.
-  std::optional<simdjson::dom::element> EvaluateSingular(
-      const simdjson::dom::element& root) const;
+  std::optional<simdjson::dom::element> EvaluateSingular(const simdjson::dom::element& root) const;
 
   // Appends the query's nodelist over `root` to *nodes, in RFC order. Fails
   // (illegal_argument_exception) only when the evaluation would recurse deeper

@@ -15,13 +15,27 @@ std::string FormatNormalizedPath(const std::vector<PathStep>& steps) {
     out += "['";
     for (char c : step.name) {
       switch (c) {
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        case '\'': out += "\\'"; break;
-        case '\\': out += "\\\\"; break;
+        case '\b':
+          out += "\\b";
+          break;
+        case '\f':
+          out += "\\f";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        case '\'':
+          out += "\\'";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
         default:
           if (static_cast<unsigned char>(c) < 0x20) {
             out += "\\u00";

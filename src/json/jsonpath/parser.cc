@@ -211,8 +211,7 @@ class Parser : private Cursor {
     node->children.push_back(std::move(lhs));
     while (true) {
       SkipBlank();
-      SLUICE_ASSIGN_OR_RETURN(ExprPtr operand,
-                              kind == ExprKind::kOr ? ParseAnd() : ParseBasic());
+      SLUICE_ASSIGN_OR_RETURN(ExprPtr operand, kind == ExprKind::kOr ? ParseAnd() : ParseBasic());
       SLUICE_ASSIGN_OR_RETURN(operand, RequireLogical(std::move(operand)));
       node->children.push_back(std::move(operand));
       save = pos_;
@@ -422,7 +421,8 @@ class Parser : private Cursor {
       case ExprKind::kLiteral:
         return Status::Ok();
       case ExprKind::kQuery:
-        if (!e.query.singular) return ErrorAt(at, "expected a singular query (names and indexes only)");
+        if (!e.query.singular)
+          return ErrorAt(at, "expected a singular query (names and indexes only)");
         return Status::Ok();
       case ExprKind::kFunction:
         if (ReturnType(e) != FnType::kValue) {
@@ -452,8 +452,9 @@ class Parser : private Cursor {
         return ErrorAt(e->pos, "a literal is not a logical expression (compare it to something)");
       case ExprKind::kFunction:
         if (ReturnType(*e) == FnType::kValue) {
-          return ErrorAt(e->pos, "a function returning a value is not a logical expression "
-                               "(compare its result)");
+          return ErrorAt(e->pos,
+                         "a function returning a value is not a logical expression "
+                         "(compare its result)");
         }
         return e;
       default:

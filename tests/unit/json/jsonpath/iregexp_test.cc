@@ -15,9 +15,9 @@ bool Full(std::string_view pattern, std::string_view text) {
 }
 
 TEST(IRegexpTest, RejectsSyntaxOutsideTheIRegexpGrammar) {
-  for (std::string_view bad : {"(", ")", "a**", "[", "[]", "[^]", "a{", "a{1,x}", "\\d", "\\w",
-                               "(?:a)", "a*?", "\\p{Xx}", "\\p{L", "\\", "[a-\\p{L}]", "]", "}",
-                               "\\b", "a|*"}) {
+  for (std::string_view bad :
+       {"(",     ")",   "a**",     "[",     "[]", "[^]",        "a{", "a{1,x}", "\\d", "\\w",
+        "(?:a)", "a*?", "\\p{Xx}", "\\p{L", "\\", "[a-\\p{L}]", "]",  "}",      "\\b", "a|*"}) {
     EXPECT_FALSE(TranslateIRegexp(bad)) << bad;
     EXPECT_FALSE(Regex::Compile(bad)) << bad;
   }
@@ -25,18 +25,18 @@ TEST(IRegexpTest, RejectsSyntaxOutsideTheIRegexpGrammar) {
 
 TEST(IRegexpTest, AcceptsTheIRegexpGrammar) {
   for (std::string_view good :
-       {"", "a|b", "(ab)*c+d?", "x{2}", "x{2,}", "x{2,3}", "[a-z0-9_]", "[^\\n\\r]", "[-a]",
-        "[a-]", "\\p{Lu}\\P{Nd}", "[\\p{L}\\-]", "\\.\\*\\(\\)\\[\\]\\{\\}\\|\\\\\\^"}) {
+       {"", "a|b", "(ab)*c+d?", "x{2}", "x{2,}", "x{2,3}", "[a-z0-9_]", "[^\\n\\r]", "[-a]", "[a-]",
+        "\\p{Lu}\\P{Nd}", "[\\p{L}\\-]", "\\.\\*\\(\\)\\[\\]\\{\\}\\|\\\\\\^"}) {
     EXPECT_TRUE(TranslateIRegexp(good)) << good;
   }
 }
 
 TEST(IRegexpTest, DotMatchesOneCodePointButNotLineBreaks) {
-  EXPECT_TRUE(Full(".", "\xc3\xa9"));       // é, two bytes
+  EXPECT_TRUE(Full(".", "\xc3\xa9"));          // é, two bytes
   EXPECT_TRUE(Full(".", "\xf0\x9f\x98\x80"));  // emoji, four bytes
   EXPECT_FALSE(Full(".", "\n"));
   EXPECT_FALSE(Full(".", "\r"));
-  EXPECT_TRUE(Full(".", "\xe2\x80\xa8"));   // U+2028 is an ordinary character
+  EXPECT_TRUE(Full(".", "\xe2\x80\xa8"));  // U+2028 is an ordinary character
   EXPECT_FALSE(Full("..", "\xc3\xa9"));
 }
 

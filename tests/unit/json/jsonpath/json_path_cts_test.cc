@@ -19,8 +19,7 @@ using simdjson::dom::element_type;
 
 // Cases known to fail, by CTS name, each with the reason. The test fails if a
 // listed case starts passing, so this list stays honest.
-const std::set<std::string, std::less<>> kExpectedFailures = {
-};
+const std::set<std::string, std::less<>> kExpectedFailures = {};
 
 bool JsonEqual(element a, element b) {
   if (a.type() != b.type()) {
@@ -133,11 +132,11 @@ TEST(JsonPathComplianceTest, PassesEveryCaseOfTheSuite) {
     if (failure.empty()) ++passed;
     if (kExpectedFailures.count(name)) {
       seen_expected.insert(name);
-      EXPECT_FALSE(failure.empty()) << "expected failure now passes, remove it from the list: "
-                                    << name;
+      EXPECT_FALSE(failure.empty())
+          << "expected failure now passes, remove it from the list: " << name;
     } else {
-      EXPECT_TRUE(failure.empty()) << name << " [" << test["selector"].get_string().value()
-                                   << "]: " << failure;
+      EXPECT_TRUE(failure.empty())
+          << name << " [" << test["selector"].get_string().value() << "]: " << failure;
     }
   }
   EXPECT_EQ(seen_expected.size(), kExpectedFailures.size()) << "stale expected-failure names";

@@ -142,8 +142,8 @@ TEST_F(JsonPathTest, EvaluateWithPathsReportsNormalizedPaths) {
   std::vector<std::string> paths;
   ASSERT_TRUE(MustCompile("$..b").EvaluateWithPaths(doc, &nodes, &paths).ok());
   ASSERT_EQ(nodes.size(), 3u);
-  EXPECT_EQ(paths, (std::vector<std::string>{"$['a'][0]['b']", "$['a'][1]['b']",
-                                             "$['it\\'s']['b']"}));
+  EXPECT_EQ(paths,
+            (std::vector<std::string>{"$['a'][0]['b']", "$['a'][1]['b']", "$['it\\'s']['b']"}));
 }
 
 TEST_F(JsonPathTest, EvaluateAppendsFilterResultsInDocumentOrder) {
@@ -179,8 +179,8 @@ TEST_F(JsonPathTest, CopiesShareTheCompiledQueryAndEvaluateConcurrently) {
   for (size_t t = 0; t < counts.size(); ++t) {
     threads.emplace_back([&, t, copy = path] {
       simdjson::dom::parser parser;
-      element doc = parser.parse(std::string_view(R"([{"s":"abc","n":1},{"s":"xyz","n":2}])"))
-                        .value();
+      element doc =
+          parser.parse(std::string_view(R"([{"s":"abc","n":1},{"s":"xyz","n":2}])")).value();
       for (int i = 0; i < 1000; ++i) {
         std::vector<element> nodes;
         if (copy.Evaluate(doc, &nodes).ok()) counts[t] += nodes.size();

@@ -37,10 +37,18 @@ class Fuzzer {
   void Iterate() {
     std::string expr;
     switch (Pick(5)) {
-      case 0: expr = corpus_.selectors[Pick(corpus_.selectors.size())]; break;
-      case 1: expr = GenerateQuery('$', 0); break;
-      case 2: expr = Mutate(GenerateQuery('$', 0)); break;
-      default: expr = Mutate(corpus_.selectors[Pick(corpus_.selectors.size())]); break;
+      case 0:
+        expr = corpus_.selectors[Pick(corpus_.selectors.size())];
+        break;
+      case 1:
+        expr = GenerateQuery('$', 0);
+        break;
+      case 2:
+        expr = Mutate(GenerateQuery('$', 0));
+        break;
+      default:
+        expr = Mutate(corpus_.selectors[Pick(corpus_.selectors.size())]);
+        break;
     }
     last_expression_ = expr;
     auto compiled = JsonPath::Compile(expr);
@@ -49,8 +57,8 @@ class Fuzzer {
       return;
     }
     ++compiled_;
-    std::string doc_text = Pick(2) ? corpus_.documents[Pick(corpus_.documents.size())]
-                                   : GenerateValue(0);
+    std::string doc_text =
+        Pick(2) ? corpus_.documents[Pick(corpus_.documents.size())] : GenerateValue(0);
     if (Pick(4) == 0) doc_text = Mutate(doc_text);
     simdjson::dom::element doc;
     if (parser_.parse(doc_text).get(doc) != simdjson::SUCCESS) return;
@@ -60,9 +68,9 @@ class Fuzzer {
   }
 
   void FuzzRegex() {
-    static const char* kPieces[] = {"a", ".", "*", "+", "?", "{2}", "{1,", "}", "(", ")", "[",
-                                    "]", "^", "-", "\\", "\\p{L}", "\\P{Nd}", "|", "\xc3\xa9",
-                                    "\n", "{0,1000}", "x{99999}"};
+    static const char* kPieces[] = {
+        "a", ".", "*", "+",  "?",      "{2}",     "{1,", "}",        "(",  ")",        "[",
+        "]", "^", "-", "\\", "\\p{L}", "\\P{Nd}", "|",   "\xc3\xa9", "\n", "{0,1000}", "x{99999}"};
     std::string pattern;
     for (size_t n = Pick(12); n > 0; --n) pattern += kPieces[Pick(std::size(kPieces))];
     auto re = internal::Regex::Compile(pattern);
@@ -76,7 +84,9 @@ class Fuzzer {
   const std::string& last_expression() const { return last_expression_; }
 
  private:
-  size_t Pick(size_t n) { return n == 0 ? 0 : std::uniform_int_distribution<size_t>(0, n - 1)(rng_); }
+  size_t Pick(size_t n) {
+    return n == 0 ? 0 : std::uniform_int_distribution<size_t>(0, n - 1)(rng_);
+  }
 
   [[noreturn]] static void Fail(const char* what, const std::string& expr) {
     std::fprintf(stderr, "jsonpath_fuzz: %s for expression [%s]\n", what, expr.c_str());
@@ -87,8 +97,8 @@ class Fuzzer {
              bool with_paths) {
     std::vector<simdjson::dom::element> nodes;
     std::vector<std::string> paths;
-    util::Status status = with_paths ? path.EvaluateWithPaths(doc, &nodes, &paths)
-                                     : path.Evaluate(doc, &nodes);
+    util::Status status =
+        with_paths ? path.EvaluateWithPaths(doc, &nodes, &paths) : path.Evaluate(doc, &nodes);
     if (with_paths && status.ok() && nodes.size() != paths.size()) {
       Fail("paths and nodes differ in count", expr);
     }
@@ -125,19 +135,64 @@ class Fuzzer {
   }
 
   std::string Mutate(std::string s) {
-    static const char* kTokens[] = {
-        "$", "@", ".", "..", "[", "]", "(", ")", "?", "*", ":", ",", "'", "\"", "\\", "\\u",
-        "\\uD83D", "\\uDE00", "==", "!=", "<", "<=", ">", "&&", "||", "!", "length(", "count(",
-        "match(", "search(", "value(", "0", "-1", "1e400", "9007199254740993", "-0", " ", "\t",
-        "\xff", "\xc3\xa9", std::string("\0", 1).c_str(), "true", "null", "[?@", "..*", "a"};
+    static const char* kTokens[] = {"$",
+                                    "@",
+                                    ".",
+                                    "..",
+                                    "[",
+                                    "]",
+                                    "(",
+                                    ")",
+                                    "?",
+                                    "*",
+                                    ":",
+                                    ",",
+                                    "'",
+                                    "\"",
+                                    "\\",
+                                    "\\u",
+                                    "\\uD83D",
+                                    "\\uDE00",
+                                    "==",
+                                    "!=",
+                                    "<",
+                                    "<=",
+                                    ">",
+                                    "&&",
+                                    "||",
+                                    "!",
+                                    "length(",
+                                    "count(",
+                                    "match(",
+                                    "search(",
+                                    "value(",
+                                    "0",
+                                    "-1",
+                                    "1e400",
+                                    "9007199254740993",
+                                    "-0",
+                                    " ",
+                                    "\t",
+                                    "\xff",
+                                    "\xc3\xa9",
+                                    std::string("\0", 1).c_str(),
+                                    "true",
+                                    "null",
+                                    "[?@",
+                                    "..*",
+                                    "a"};
     for (size_t n = 1 + Pick(4); n > 0; --n) {
       size_t pos = Pick(s.size() + 1);
       switch (Pick(5)) {
         case 0:
           if (!s.empty()) s.erase(pos, 1 + Pick(3));
           break;
-        case 1: s.insert(pos, kTokens[Pick(std::size(kTokens))]); break;
-        case 2: s.insert(pos, 1, static_cast<char>(Pick(256))); break;
+        case 1:
+          s.insert(pos, kTokens[Pick(std::size(kTokens))]);
+          break;
+        case 2:
+          s.insert(pos, 1, static_cast<char>(Pick(256)));
+          break;
         case 3: {
           const std::string& other = corpus_.selectors[Pick(corpus_.selectors.size())];
           size_t from = Pick(other.size() + 1);
@@ -160,10 +215,14 @@ class Fuzzer {
 
   std::string GenerateSegment(int depth) {
     switch (Pick(6)) {
-      case 0: return "." + Name();
-      case 1: return ".*";
-      case 2: return ".." + (Pick(2) ? Name() : std::string("*"));
-      case 3: return "..[" + GenerateSelector(depth) + "]";
+      case 0:
+        return "." + Name();
+      case 1:
+        return ".*";
+      case 2:
+        return ".." + (Pick(2) ? Name() : std::string("*"));
+      case 3:
+        return "..[" + GenerateSelector(depth) + "]";
       default: {
         std::string s = "[" + GenerateSelector(depth);
         for (size_t n = Pick(3); n > 0; --n) s += "," + GenerateSelector(depth);
@@ -178,34 +237,44 @@ class Fuzzer {
   }
 
   std::string Int() {
-    static const char* kInts[] = {"0", "1", "2", "-1", "-2", "3", "-9007199254740991",
-                                  "9007199254740991", "10"};
+    static const char* kInts[] = {
+        "0", "1", "2", "-1", "-2", "3", "-9007199254740991", "9007199254740991", "10"};
     return kInts[Pick(std::size(kInts))];
   }
 
   std::string GenerateSelector(int depth) {
     switch (Pick(depth > 3 ? 5 : 6)) {
-      case 0: return "'" + Name() + "'";
-      case 1: return Int();
-      case 2: return "*";
+      case 0:
+        return "'" + Name() + "'";
+      case 1:
+        return Int();
+      case 2:
+        return "*";
       case 3:
         return (Pick(2) ? Int() : "") + ":" + (Pick(2) ? Int() : "") +
                (Pick(2) ? ":" + Int() : std::string());
-      case 4: return "\"" + Name() + "\"";
-      default: return "?" + GenerateLogical(depth + 1);
+      case 4:
+        return "\"" + Name() + "\"";
+      default:
+        return "?" + GenerateLogical(depth + 1);
     }
   }
 
   std::string GenerateLogical(int depth) {
     switch (Pick(depth > 4 ? 2 : 6)) {
-      case 0: return GenerateComparable(depth) + Op() + GenerateComparable(depth);
-      case 1: return GenerateQuery(Pick(3) ? '@' : '$', depth);
-      case 2: return GenerateLogical(depth + 1) + " && " + GenerateLogical(depth + 1);
-      case 3: return GenerateLogical(depth + 1) + " || " + GenerateLogical(depth + 1);
-      case 4: return "!(" + GenerateLogical(depth + 1) + ")";
+      case 0:
+        return GenerateComparable(depth) + Op() + GenerateComparable(depth);
+      case 1:
+        return GenerateQuery(Pick(3) ? '@' : '$', depth);
+      case 2:
+        return GenerateLogical(depth + 1) + " && " + GenerateLogical(depth + 1);
+      case 3:
+        return GenerateLogical(depth + 1) + " || " + GenerateLogical(depth + 1);
+      case 4:
+        return "!(" + GenerateLogical(depth + 1) + ")";
       default:
-        return std::string(Pick(2) ? "match" : "search") + "(" + GenerateComparable(depth) +
-               ", '" + (Pick(2) ? "a.*" : "[b-z]+\\p{L}?") + "')";
+        return std::string(Pick(2) ? "match" : "search") + "(" + GenerateComparable(depth) + ", '" +
+               (Pick(2) ? "a.*" : "[b-z]+\\p{L}?") + "')";
     }
   }
 
@@ -216,22 +285,32 @@ class Fuzzer {
 
   std::string GenerateComparable(int depth) {
     switch (Pick(depth > 4 ? 2 : 5)) {
-      case 0: return GenerateValue(3);
-      case 1: return "@." + Name();
-      case 2: return "length(" + GenerateComparable(depth + 1) + ")";
-      case 3: return "count(" + GenerateQuery('@', depth + 1) + ")";
-      default: return "value(" + GenerateQuery('@', depth + 1) + ")";
+      case 0:
+        return GenerateValue(3);
+      case 1:
+        return "@." + Name();
+      case 2:
+        return "length(" + GenerateComparable(depth + 1) + ")";
+      case 3:
+        return "count(" + GenerateQuery('@', depth + 1) + ")";
+      default:
+        return "value(" + GenerateQuery('@', depth + 1) + ")";
     }
   }
 
   // A random JSON value (documents and literals); containers only below depth 3.
   std::string GenerateValue(int depth) {
     switch (Pick(depth >= 3 ? 5 : 7)) {
-      case 0: return Int();
-      case 1: return Pick(2) ? "1.5" : "-2e3";
-      case 2: return "'" + Name() + "'";
-      case 3: return Pick(2) ? "true" : "false";
-      case 4: return "null";
+      case 0:
+        return Int();
+      case 1:
+        return Pick(2) ? "1.5" : "-2e3";
+      case 2:
+        return "'" + Name() + "'";
+      case 3:
+        return Pick(2) ? "true" : "false";
+      case 4:
+        return "null";
       case 5: {
         std::string s = "[";
         for (size_t n = Pick(4); n > 0; --n) s += GenerateValue(depth + 1) + (n > 1 ? "," : "");
@@ -288,13 +367,18 @@ int main(int argc, char** argv) {
   size_t max_iterations = SIZE_MAX;
   uint64_t seed = static_cast<uint64_t>(Clock::now().time_since_epoch().count());
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--cts")) cts = argv[i + 1];
-    else if (!std::strcmp(argv[i], "--seconds")) seconds = std::atof(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--iterations")) max_iterations = std::strtoull(argv[i + 1], nullptr, 10);
-    else if (!std::strcmp(argv[i], "--seed")) seed = std::strtoull(argv[i + 1], nullptr, 10);
+    if (!std::strcmp(argv[i], "--cts"))
+      cts = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--seconds"))
+      seconds = std::atof(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--iterations"))
+      max_iterations = std::strtoull(argv[i + 1], nullptr, 10);
+    else if (!std::strcmp(argv[i], "--seed"))
+      seed = std::strtoull(argv[i + 1], nullptr, 10);
   }
   if (!cts) {
-    std::fprintf(stderr, "usage: jsonpath_fuzz --cts PATH [--seconds N] [--iterations N] [--seed N]\n");
+    std::fprintf(stderr,
+                 "usage: jsonpath_fuzz --cts PATH [--seconds N] [--iterations N] [--seed N]\n");
     return 2;
   }
   std::printf("jsonpath_fuzz: seed %llu\n", static_cast<unsigned long long>(seed));
@@ -308,10 +392,9 @@ int main(int argc, char** argv) {
     fuzzer.Iterate();
     if (iterations % 8 == 0) fuzzer.FuzzRegex();
     if (Clock::now() - t0 > std::chrono::seconds(20)) {
-      std::fprintf(stderr,
-                   "jsonpath_fuzz: one iteration took over 20 s (seed %llu, iteration %zu): [%s]\n",
-                   static_cast<unsigned long long>(seed), iterations,
-                   fuzzer.last_expression().c_str());
+      std::fprintf(
+          stderr, "jsonpath_fuzz: one iteration took over 20 s (seed %llu, iteration %zu): [%s]\n",
+          static_cast<unsigned long long>(seed), iterations, fuzzer.last_expression().c_str());
       return 1;
     }
     ++iterations;

@@ -1,10 +1,11 @@
 // Error messages and limits of the JSONPath parser, through the public API.
+#include "json/jsonpath/parser.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
 
 #include "json/jsonpath/json_path.h"
-#include "json/jsonpath/parser.h"
 
 namespace sluice::json::jsonpath {
 namespace {
@@ -20,8 +21,9 @@ std::string ErrorOf(std::string_view expression) {
 TEST(JsonPathParserTest, MissingRootNamesPositionZero) {
   EXPECT_EQ(ErrorOf("a.b"),
             "invalid JSONPath at position 0: expected '$' at the start of the query but found 'a'");
-  EXPECT_EQ(ErrorOf(""), "invalid JSONPath at position 0: expected '$' at the start of the query "
-                         "but found the end of the query");
+  EXPECT_EQ(ErrorOf(""),
+            "invalid JSONPath at position 0: expected '$' at the start of the query "
+            "but found the end of the query");
 }
 
 TEST(JsonPathParserTest, UnclosedBracketNamesWhereACommaOrBracketWasExpected) {
@@ -42,10 +44,12 @@ TEST(JsonPathParserTest, TrailingGarbageAndWhitespaceAreRejected) {
 }
 
 TEST(JsonPathParserTest, DotMustBeFollowedImmediatelyByANameOrWildcard) {
-  EXPECT_EQ(ErrorOf("$. a"), "invalid JSONPath at position 2: expected '*' or a member name after "
-                             "'.' but found ' '");
-  EXPECT_EQ(ErrorOf("$..1"), "invalid JSONPath at position 3: expected '[', '*' or a member name "
-                             "after '..' but found '1'");
+  EXPECT_EQ(ErrorOf("$. a"),
+            "invalid JSONPath at position 2: expected '*' or a member name after "
+            "'.' but found ' '");
+  EXPECT_EQ(ErrorOf("$..1"),
+            "invalid JSONPath at position 3: expected '[', '*' or a member name "
+            "after '..' but found '1'");
 }
 
 TEST(JsonPathParserTest, IntegersOutsideIJsonRangeOrWithLeadingZerosAreRejected) {
@@ -59,13 +63,15 @@ TEST(JsonPathParserTest, IntegersOutsideIJsonRangeOrWithLeadingZerosAreRejected)
 }
 
 TEST(JsonPathParserTest, StringErrorsNameTheOffendingCharacter) {
-  EXPECT_EQ(ErrorOf("$['a\\x']"), "invalid JSONPath at position 5: expected a valid escape "
-                                  "sequence after '\\' but found 'x'");
+  EXPECT_EQ(ErrorOf("$['a\\x']"),
+            "invalid JSONPath at position 5: expected a valid escape "
+            "sequence after '\\' but found 'x'");
   EXPECT_EQ(ErrorOf("$['\\uD800']"),
             "invalid JSONPath at position 9: expected '\\u' and a low surrogate after a high "
             "surrogate but found '''");
-  EXPECT_EQ(ErrorOf("$['a\tb']"), "invalid JSONPath at position 4: expected an escaped control "
-                                  "character in a string but found control character U+0009");
+  EXPECT_EQ(ErrorOf("$['a\tb']"),
+            "invalid JSONPath at position 4: expected an escaped control "
+            "character in a string but found control character U+0009");
   EXPECT_EQ(ErrorOf("$['abc"),
             "invalid JSONPath at position 6: expected closing ' but found the end of the query");
 }
@@ -79,15 +85,17 @@ TEST(JsonPathParserTest, FilterTypeErrorsAreExplained) {
   EXPECT_EQ(ErrorOf("$[?match(@.a, 'x') == true]"),
             "invalid JSONPath at position 3: a function returning a logical value cannot be "
             "compared");
-  EXPECT_EQ(ErrorOf("$[?1]"), "invalid JSONPath at position 3: a literal is not a logical "
-                              "expression (compare it to something)");
+  EXPECT_EQ(ErrorOf("$[?1]"),
+            "invalid JSONPath at position 3: a literal is not a logical "
+            "expression (compare it to something)");
   EXPECT_EQ(ErrorOf("$[?count(1) > 0]"),
             "invalid JSONPath at position 9: count() expects a filter query argument");
 }
 
 TEST(JsonPathParserTest, FunctionArityAndNamesAreChecked) {
-  EXPECT_EQ(ErrorOf("$[?foo(@)]"), "invalid JSONPath at position 3: unknown function 'foo' "
-                                   "(expected length, count, match, search or value)");
+  EXPECT_EQ(ErrorOf("$[?foo(@)]"),
+            "invalid JSONPath at position 3: unknown function 'foo' "
+            "(expected length, count, match, search or value)");
   EXPECT_EQ(ErrorOf("$[?search(@.a)]"),
             "invalid JSONPath at position 3: search() takes 2 arguments, not 1");
 }

@@ -22,7 +22,8 @@ RunOutput RunOn(std::string_view expression, std::string input) {
 }
 
 TEST(RunJsonPathTest, PrintsOneNodelistPerJsonlLine) {
-  RunOutput r = RunOn("$.content[0]", "{\"content\":[\"a\",\"b\"]}\n\n{\"content\":[]}\n{\"x\":1}\n");
+  RunOutput r =
+      RunOn("$.content[0]", "{\"content\":[\"a\",\"b\"]}\n\n{\"content\":[]}\n{\"x\":1}\n");
   ASSERT_TRUE(r.summary.ok());
   EXPECT_EQ(r.out, "[\"a\"]\n[]\n[]\n");
   EXPECT_EQ(r.summary->documents, 3u);
