@@ -60,11 +60,14 @@ struct Neighbor {
 struct SearchParams {
   // HNSW ef at search time; 0 = the method's ef_search. Effective ef is max(ef, k).
   int ef_search = 0;
-  // Optional: only labels for which `filter` returns true may be returned. Called concurrently
-  // from the searching thread only; must be cheap and thread-compatible.
+  // Optional: only labels for which `filter` returns true may be returned. Called on the
+  // searching thread, many times per search; must be cheap. Both engines apply it while
+  // traversing the graph; if the ANN result is short of min(k, live entries), the search falls
+  // back to exact distances over every allowed entry, so results are never short.
   std::function<bool(uint64_t)> filter;
-  // Optional: the complete list of labels the filter allows. When given, small allowed sets are
-  // searched exactly; when given without `filter`, the filter is membership in this list.
+  // Optional: the complete list of labels the filter allows. When given, sets with
+  // size <= k or size * dimension <= exact_search_max_distance_computations are searched
+  // exactly (as the plugin does); when given without `filter`, the filter is membership in it.
   std::optional<std::span<const uint64_t>> allowed_labels;
   // Radial search (set at most one): return every entry with distance <= max_distance, or with
   // score >= min_score, up to k of them (nearest first).
