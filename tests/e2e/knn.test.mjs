@@ -320,6 +320,16 @@ describe('filters, bool and radial search', () => {
     });
   }
 
+  test('post_filter also applies after the k neighbours are found; method_parameters.ef_search is accepted', async () => {
+    const b = await search('filtered-faiss', {
+      size: 50,
+      query: { knn: { v: { vector: query, k: 30, method_parameters: { ef_search: 200 } } } },
+      post_filter: { term: { label: 'l5' } },
+    });
+    const expected = bruteForceL2(items, query, 30).filter((id) => Number(id) % 10 === 5);
+    assert.deepEqual(b.hits.hits.map((h) => h._id).sort(), [...expected].sort());
+  });
+
   for (const engine of ['faiss', 'lucene']) {
     test(`${engine}: min_score and max_distance return every doc within the threshold`, async () => {
       const dists = items.map((it) => ({ id: it.id, d: squaredL2(it.vector, query) })).sort((a, b) => a.d - b.d);
@@ -407,6 +417,44 @@ describe('knn query validation (knn.md §4.1)', () => {
 
   test('a query vector of the wrong dimension is 400', async () => {
     await expect400({ vector: [1, 2], k: 2 }, /Query vector has invalid dimension: 2\. Dimension should be: 3/);
+  });
+
+  test('a document vector of the wrong dimension fails only its bulk item (400 mapper_parsing_exception)', async () => {
+    const res = await request(server.url, {
+      method: 'POST',
+      path: '/_bulk?refresh=true',
+      body: bulkBody('validate', [{ _id: 'bad', v: [1, 2] }, { _id: 'good', v: [3, 2, 1] }]),
+      headers: { 'Content-Type': 'application/x-ndjson' },
+    });
+    assert.equal(res.body.errors, true);
+    const [bad, good] = res.body.items.map((i) => i.index);
+    assert.equal(bad.status, 400);
+    assert.equal(bad.error.type, 'mapper_parsing_exception');
+    assert.match(bad.error.reason, /^failed to parse field \[v\] of type \[knn_vector\] in document with id 'bad'/);
+    assert.deepEqual(bad.error.caused_by, {
+      type: 'illegal_argument_exception',
+      reason: 'Vector dimension mismatch. Expected: 3, Given: 2',
+    });
+    assert.equal(good.status, 201);
+  });
+
+  test('a knn query on an index without index.knn is 400 "not built for ANN search"', async () => {
+    const create = await request(server.url, {
+      method: 'PUT',
+      path: '/no-knn',
+      json: { mappings: { properties: { v: { type: 'knn_vector', dimension: 3 } } } },
+    });
+    assert.equal(create.status, 200);
+    await bulk(bulkBody('no-knn', [{ _id: '1', v: [1, 2, 3] }]));
+    const res = await request(server.url, {
+      method: 'POST',
+      path: '/no-knn/_search',
+      json: { query: { knn: { v: { vector: [1, 2, 3], k: 1 } } } },
+    });
+    assert.equal(res.status, 400);
+    assert.equal(res.body.error.type, 'search_phase_execution_exception');
+    assert.equal(res.body.error.root_cause[0].type, 'query_shard_exception');
+    assert.equal(res.body.error.root_cause[0].reason, "failed to create query: Field 'v' is not built for ANN search.");
   });
 
   test('min_score ≤ 0, a missing vector and a knn query on a non-vector field are 400', async () => {
