@@ -125,6 +125,7 @@ struct TaskManager::Impl {
   std::unordered_map<std::string, std::shared_ptr<Entry>> tasks;  // GUARDED_BY(mu)
   std::deque<std::string> queue;  // GUARDED_BY(mu): ids waiting for a worker, FIFO
   uint64_t next_seq = 0;          // GUARDED_BY(mu)
+  int64_t last_create_time = 0;   // GUARDED_BY(mu): the newest task's create_time
   std::atomic<bool> shutting_down{false};
   std::vector<std::thread> workers;
 };
@@ -289,6 +290,7 @@ util::Status TaskManager::Recover(const JobFactory& factory) {
     }
     std::lock_guard lock(impl_->mu);
     e->seq = impl_->next_seq++;
+    impl_->last_create_time = std::max(impl_->last_create_time, e->record.create_time);
     if (queue) {
       impl_->queue.push_back(e->record.task_id);
       ++resumed;
@@ -309,9 +311,12 @@ util::Result<std::string> TaskManager::Submit(std::string task_type, std::string
   r.task_type = std::move(task_type);
   r.request_json = std::move(request_json);
   r.state = TaskState::kCreated;
-  r.create_time = r.last_update_time = NowMs();
   {
     std::lock_guard lock(impl_->mu);
+    // Strictly increasing, so that creation order survives a restart even for
+    // tasks submitted within the same millisecond.
+    impl_->last_create_time = std::max(NowMs(), impl_->last_create_time + 1);
+    r.create_time = r.last_update_time = impl_->last_create_time;
     do {
       r.task_id = GenerateTaskId();
     } while (impl_->tasks.count(r.task_id) > 0);
