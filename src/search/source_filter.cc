@@ -30,6 +30,13 @@ bool MayIncludeBelow(const std::vector<std::string>& patterns, std::string_view 
   return false;
 }
 
+bool HasObject(const rapidjson::Value& array) {
+  for (const auto& e : array.GetArray()) {
+    if (e.IsObject()) return true;
+  }
+  return false;
+}
+
 class Filterer {
  public:
   Filterer(const SourceFilter& filter, rapidjson::Document::AllocatorType& alloc)
@@ -57,6 +64,19 @@ class Filterer {
       Filterer(included ? SourceFilter{true, {}, filter_.excludes} : filter_, alloc_)
           .Object(value, path + ".");
       return value.MemberCount() > 0 || (included && filter_.includes.empty());
+    }
+    if (value.IsArray() && HasObject(value)) {
+      // Objects in an array are filtered like an object at the array's path
+      // and dropped when emptied; other elements follow the array itself.
+      if (!included && !MayIncludeBelow(filter_.includes, path)) return false;
+      if (included && filter_.excludes.empty()) return true;
+      SourceFilter inner = included ? SourceFilter{true, {}, filter_.excludes} : filter_;
+      for (auto it = value.Begin(); it != value.End();) {
+        if (it->IsObject()) Filterer(inner, alloc_).Object(*it, path + ".");
+        bool keep = it->IsObject() ? it->MemberCount() > 0 : included;
+        it = keep ? it + 1 : value.Erase(it);
+      }
+      return !value.Empty();
     }
     return included;
   }
