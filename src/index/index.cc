@@ -187,11 +187,11 @@ Status Index::Recover() {
     }
     std::string id(key.substr(prefix.size()));
     auto parsed = ParseDocument(record->source, id, mapping_);
-    if (!parsed.ok()) {
-      error = util::Internal("stored document [" + id + "] no longer parses: " +
-                             parsed.status().ToString());
-      return false;
-    }
+    // A field mapped after this document was written (PUT _mapping on a field
+    // that dynamic:false left unindexed) may not fit it. OpenSearch keeps such
+    // documents, so keep it rather than fail the whole index; it is stored and
+    // retrievable but has no searchable values until it is rewritten.
+    if (!parsed.ok()) parsed = ParsedDocument();
     for (const auto& [path, type] : parsed->new_fields) mapping_.AddDynamic(path, type);
     DocNo doc = record->doc_no;
     if (doc >= docs_.size()) docs_.resize(doc + 1);
