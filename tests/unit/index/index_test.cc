@@ -254,6 +254,20 @@ TEST_F(IndexTest, DocumentsSurviveReopenWithStableDocNumbers) {
   ExpectResult(One(Op(OpType::kIndex, "0", R"({"k":"y"})")), "updated", 2, 9);
 }
 
+TEST_F(IndexTest, ReopenKeepsDocumentsThatALaterMappingNoLongerAccepts) {
+  // dynamic:false stores unknown fields unindexed; a field mapped later may
+  // not fit them. OpenSearch keeps such documents; so must a restart.
+  Create("", R"({"dynamic":false})");
+  ExpectResult(One(Op(OpType::kIndex, "1", R"({"x":"abc","y":"keep"})")), "created", 1, 0);
+  ASSERT_TRUE(index_->MergeMapping(R"({"properties":{"x":{"type":"long"}}})").ok());
+  ExpectResult(One(Op(OpType::kIndex, "2", R"({"x":5})")), "created", 1, 1);
+  Reopen();
+  EXPECT_EQ(index_->doc_count(), 2u);
+  EXPECT_EQ(Source("1"), R"({"x":"abc","y":"keep"})");
+  EXPECT_TRUE(index_->Find("1").has_value());
+  ExpectResult(One(Op(OpType::kIndex, "3", R"({"x":6})")), "created", 1, 2);
+}
+
 TEST_F(IndexTest, VectorsAreSearchableAndSurviveReopen) {
   Create(R"({"index":{"knn":true}})",
          R"({"properties":{"v":{"type":"knn_vector","dimension":2}}})");

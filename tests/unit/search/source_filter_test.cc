@@ -65,6 +65,14 @@ TEST(SourceFilterTest, ObjectsLeftEmptyByIncludesDisappear) {
   EXPECT_EQ(Apply({"title", "meta.a.x"}, {}), R"({"title":"t"})");
 }
 
+TEST(SourceFilterTest, FiltersObjectsInsideArrays) {
+  const char* doc = R"({"arr":[{"x":1,"y":2},{"y":3},5],"n":1})";
+  EXPECT_EQ(Apply({"arr.x"}, {}, doc), R"({"arr":[{"x":1}]})");
+  EXPECT_EQ(Apply({}, {"arr.y"}, doc), R"({"arr":[{"x":1},5],"n":1})");
+  EXPECT_EQ(Apply({"arr"}, {}, doc), R"({"arr":[{"x":1,"y":2},{"y":3},5]})");
+  EXPECT_EQ(Apply({"n"}, {}, doc), R"({"n":1})");
+}
+
 TEST(SourceFilterTest, NonObjectSourceIsReturnedAsIs) {
   EXPECT_EQ(Apply({"a"}, {}, "not json"), "not json");
 }
