@@ -94,6 +94,10 @@ util::Result<std::vector<BulkItem>> ParseBulk(std::string_view body, std::string
       return util::Status(util::Code::kInvalidArgument, "action_request_validation_exception",
                           "Validation Failed: 1: index is missing;");
     }
+    if (item.op.id.empty() && (item.action == "update" || item.action == "delete")) {
+      return util::Status(util::Code::kInvalidArgument, "action_request_validation_exception",
+                          "Validation Failed: 1: id is missing;");
+    }
     item.op.type = item.action == "index"    ? index::OpType::kIndex
                    : item.action == "create" ? index::OpType::kCreate
                    : item.action == "update" ? index::OpType::kUpdate
