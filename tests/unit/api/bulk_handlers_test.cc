@@ -79,6 +79,13 @@ TEST_F(BulkHandlersTest, IndexMissingWithoutPathIndex) {
                      "Validation Failed: 1: index is missing;");
 }
 
+TEST_F(BulkHandlersTest, IdMissingForUpdateOrDelete) {
+  ExpectRequestError("/a/_bulk", "{\"delete\":{}}\n", "action_request_validation_exception",
+                     "Validation Failed: 1: id is missing;");
+  ExpectRequestError("/a/_bulk", "{\"update\":{}}\n{\"doc\":{}}\n",
+                     "action_request_validation_exception", "Validation Failed: 1: id is missing;");
+}
+
 TEST_F(BulkHandlersTest, PerItemResultsInRequestOrder) {
   ASSERT_EQ(Call("PUT", "/movies", R"({"mappings":{"properties":{"n":{"type":"long"}}}})").status,
             200);
