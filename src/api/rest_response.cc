@@ -62,7 +62,12 @@ void WriteErrorObject(json::JsonWriter& w, const util::Status& s) {
 
 http::Response ErrorResponse(const http::Request& request, const util::Status& status) {
   const util::Status* root = &status;
-  for (const util::Status* c = status.cause(); c != nullptr; c = c->cause()) {
+  // A search_phase_execution_exception reports its shard failures' causes as the root causes,
+  // plain Java ones included (OpenSearch SearchPhaseExecutionException#guessRootCauses).
+  if (status.type() == "search_phase_execution_exception" && status.cause() != nullptr) {
+    root = status.cause();
+  }
+  for (const util::Status* c = root->cause(); c != nullptr; c = c->cause()) {
     if (!IsPlainJavaException(c->type())) root = c;
   }
   int code = HttpStatus(status);
