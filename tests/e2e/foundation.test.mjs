@@ -431,6 +431,116 @@ describe('error shapes (rest-api.md §1)', () => {
     assert.equal(res.body.error.reason, 'unknown query [foo]');
     assert.equal(res.body.error.root_cause[0].type, 'parsing_exception');
   });
+  test('from + size over the result window: 400 search_phase_execution_exception, IAE root cause', async () => {
+    const res = await request(server.url, {
+      method: 'POST',
+      path: `/${INDEX}/_search`,
+      json: { query: { match_all: {} }, from: 10, size: 10_000 },
+    });
+    assert.equal(res.status, 400);
+    const e = res.body.error;
+    const reason =
+      'Result window is too large, from + size must be less than or equal to: [10000] but was [10010]. ' +
+      'See the scroll api for a more efficient way to request large data sets. This limit can be set by ' +
+      'changing the [index.max_result_window] index level setting.';
+    assert.equal(e.type, 'search_phase_execution_exception');
+    assert.equal(e.reason, 'all shards failed');
+    assert.equal(e.phase, 'query');
+    assert.equal(e.grouped, true);
+    // OpenSearch reports the shard failure's cause as the root cause, even a plain Java exception.
+    assert.deepEqual(e.root_cause, [{ type: 'illegal_argument_exception', reason }]);
+    assert.equal(e.caused_by.type, 'illegal_argument_exception');
+    assert.equal(e.caused_by.reason, reason);
+  });
+
+  test('an unknown top-level search key names its JSON token', async () => {
+    const res = await request(server.url, {
+      method: 'POST',
+      path: `/${INDEX}/_search`,
+      json: { query: { match_all: {} }, foo: 1 },
+    });
+    assert.equal(res.status, 400);
+    assert.equal(res.body.error.type, 'parsing_exception');
+    assert.equal(res.body.error.reason, 'Unknown key for a VALUE_NUMBER in [foo].');
+  });
+});
+
+describe('auto-created indices, index names and request-level errors', () => {
+  test('indexing into a missing index creates it with dynamic mappings (arrays of floats are float)', async () => {
+    const res = await request(server.url, {
+      method: 'POST',
+      path: '/auto/_doc?refresh=true',
+      json: { s: 'hello', n: 1, f: 1.5, b: true, d: '2024-01-01T00:00:00Z', o: { x: 'y' }, arr: [1.5, 2.5] },
+    });
+    assert.equal(res.status, 201);
+    assert.match(res.body._id, /^[A-Za-z0-9_-]{20}$/);
+    const mapping = await client.indices.getMapping({ index: 'auto' });
+    const text = { type: 'text', fields: { keyword: { type: 'keyword', ignore_above: 256 } } };
+    assert.deepEqual(mapping.body.auto.mappings.properties, {
+      s: text,
+      n: { type: 'long' },
+      f: { type: 'float' },
+      b: { type: 'boolean' },
+      d: { type: 'date' },
+      o: { properties: { x: text } },
+      arr: { type: 'float' },
+    });
+    const exists = await client.indices.exists({ index: 'auto' });
+    assert.equal(exists.body, true);
+    const byKeyword = await client.search({ index: 'auto', body: { query: { term: { 's.keyword': 'hello' } } } });
+    assert.equal(byKeyword.body.hits.total.value, 1);
+  });
+
+  test('index names with forbidden characters or a leading - are 400 invalid_index_name_exception', async () => {
+    const cases = [
+      ['/a%20b', 'a b', 'must not contain the following characters [ , ", *, \\, <, |, ,, >, /, ?]'],
+      ['/a,b', 'a,b', 'must not contain the following characters [ , ", *, \\, <, |, ,, >, /, ?]'],
+      ['/-a', '-a', "must not start with '_', '-', or '+'"],
+      ['/a:b', 'a:b', "must not contain ':'"],
+    ];
+    for (const [path, name, desc] of cases) {
+      const res = await request(server.url, { method: 'PUT', path });
+      assert.equal(res.status, 400, path);
+      assert.equal(res.body.error.type, 'invalid_index_name_exception');
+      assert.equal(res.body.error.reason, `Invalid index name [${name}], ${desc}`);
+      assert.equal(res.body.error.index, name);
+    }
+  });
+
+  test('bulk bodies without a final newline or with an unknown action are rejected whole', async () => {
+    const ndjson = { 'Content-Type': 'application/x-ndjson' };
+    const noNewline = await request(server.url, {
+      method: 'POST',
+      path: '/_bulk',
+      body: '{"index":{"_index":"x"}}\n{"a":1}',
+      headers: ndjson,
+    });
+    assert.equal(noNewline.status, 400);
+    assert.equal(noNewline.body.error.type, 'illegal_argument_exception');
+    assert.equal(noNewline.body.error.reason, 'The bulk request must be terminated by a newline [\\n]');
+    const unknown = await request(server.url, { method: 'POST', path: '/_bulk', body: '{"foo":{"_index":"x"}}\n', headers: ndjson });
+    assert.equal(unknown.status, 400);
+    assert.equal(
+      unknown.body.error.reason,
+      'Malformed action/metadata line [1], expected one of [create, delete, index, update] but found [foo]',
+    );
+    const x = await request(server.url, { path: '/x' });
+    assert.equal(x.status, 404, 'a rejected bulk request creates nothing');
+  });
+
+  test('a body without Content-Type is 406; an unsupported Content-Type is 406', async () => {
+    const missing = await request(server.url, { method: 'PUT', path: '/auto/_doc/9', body: '{"a":1}' });
+    assert.equal(missing.status, 406);
+    assert.deepEqual(missing.body, { error: 'Content-Type header is missing', status: 406 });
+    const plain = await request(server.url, {
+      method: 'POST',
+      path: '/auto/_search',
+      body: '{}',
+      headers: { 'Content-Type': 'text/plain' },
+    });
+    assert.equal(plain.status, 406);
+    assert.deepEqual(plain.body, { error: 'Content-Type header [text/plain] is not supported', status: 406 });
+  });
 });
 
 describe('transport rules', () => {
