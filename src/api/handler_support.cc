@@ -25,7 +25,7 @@ void WriteShards(json::JsonWriter& w, const index::Index& index) {
 
 bool RefreshRequested(const http::Request& request) {
   auto v = request.Query("refresh");
-  return v && *v != "false";
+  return v && *v != "false" && *v != "wait_for";
 }
 
 void WriteResultFields(json::JsonWriter& w, const index::Index& index,

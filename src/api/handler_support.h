@@ -26,7 +26,8 @@ util::Result<std::shared_ptr<index::Index>> GetOrCreateIndex(index::Catalog& cat
 // "_shards":{"total":1+replicas,"successful":1,"failed":0}
 void WriteShards(json::JsonWriter& w, const index::Index& index);
 
-// ?refresh / ?refresh=true / ?refresh=wait_for asked for visibility on return.
+// ?refresh / ?refresh=true forced a refresh: the response says "forced_refresh":true.
+// (?refresh=wait_for waits for one instead; writes are visible on return anyway.)
 bool RefreshRequested(const http::Request& request);
 
 // The fields of a successful write's response (_index, _id, _version,
