@@ -41,6 +41,12 @@ TEST_F(DocumentHandlersTest, RefreshAddsForcedRefresh) {
   rapidjson::Document d = Json(Call("PUT", "/books/_doc/1?refresh=true", R"({"a":1})"));
   EXPECT_TRUE(d["forced_refresh"].GetBool());
   EXPECT_FALSE(Json(Call("PUT", "/books/_doc/2", R"({"a":1})")).HasMember("forced_refresh"));
+  EXPECT_TRUE(Json(Call("PUT", "/books/_doc/3?refresh", R"({"a":1})"))["forced_refresh"].GetBool());
+  // wait_for waits for a refresh instead of forcing one.
+  EXPECT_FALSE(Json(Call("PUT", "/books/_doc/4?refresh=wait_for", R"({"a":1})"))
+                   .HasMember("forced_refresh"));
+  EXPECT_FALSE(
+      Json(Call("PUT", "/books/_doc/5?refresh=false", R"({"a":1})")).HasMember("forced_refresh"));
 }
 
 TEST_F(DocumentHandlersTest, CreateOnExistingIdIs409) {
