@@ -56,13 +56,14 @@ util::Result<T> Guarded(std::string_view what, Fn&& fn) {
 
 struct TaskManager::Impl {
   struct Entry {
-    TaskRecord record;                          // GUARDED_BY(mu); task_id is immutable
-    uint64_t seq = 0;                           // creation order, for List()
-    std::unique_ptr<TaskJob> job;               // owned by the queue until a worker starts it
-    bool started = false;                       // GUARDED_BY(mu): a worker took it in this process
-    bool job_returned = false;                  // GUARDED_BY(mu)
-    bool deleted = false;                       // GUARDED_BY(mu): deleted while running; hidden
-    int64_t progress_persisted_ms = 0;          // GUARDED_BY(mu)
+    TaskRecord record;                  // GUARDED_BY(mu); task_id is immutable
+    uint64_t seq = 0;                   // creation order, for List()
+    std::unique_ptr<TaskJob> job;       // owned by the queue until a worker starts it
+    bool started = false;               // GUARDED_BY(mu): a worker took it in this process
+    bool job_returned = false;          // GUARDED_BY(mu)
+    bool settled = false;               // GUARDED_BY(mu): finished and persisted; Wait() returns
+    bool deleted = false;               // GUARDED_BY(mu): deleted while running; hidden
+    int64_t progress_persisted_ms = 0;  // GUARDED_BY(mu)
     std::atomic<bool> cancel_requested{false};  // by a user (Cancel/Delete)
   };
 
@@ -107,6 +108,14 @@ struct TaskManager::Impl {
     if (util::Status s = Persist(e); !s.ok()) {
       spdlog::warn("task_persist_failed task_id={} error={}", e.record.task_id, s.ToString());
     }
+  }
+
+  void Settle(Entry& e) {
+    {
+      std::lock_guard lock(mu);
+      e.settled = true;
+    }
+    done_cv.notify_all();
   }
 
   void WorkerLoop();
@@ -227,7 +236,7 @@ void TaskManager::Impl::RunTask(const std::shared_ptr<Entry>& e) {
   } else {
     PersistOrLog(*e);
   }
-  done_cv.notify_all();
+  Settle(*e);
 }
 
 std::unique_ptr<TaskJob> TaskManager::Impl::CancelQueuedLocked(Entry& e) {
@@ -289,6 +298,7 @@ util::Status TaskManager::Recover(const JobFactory& factory) {
       }
     }
     std::lock_guard lock(impl_->mu);
+    e->settled = !queue;
     e->seq = impl_->next_seq++;
     impl_->last_create_time = std::max(impl_->last_create_time, e->record.create_time);
     if (queue) {
@@ -378,7 +388,7 @@ util::Status TaskManager::Cancel(std::string_view task_id) {
   }
   dropped.reset();
   util::Status s = impl_->Persist(*e);
-  impl_->done_cv.notify_all();
+  impl_->Settle(*e);
   return s;
 }
 
@@ -416,7 +426,7 @@ util::Result<TaskRecord> TaskManager::Wait(std::string_view task_id) const {
   auto it = impl_->tasks.find(std::string(task_id));
   if (it == impl_->tasks.end()) return TaskNotFound();
   std::shared_ptr<Impl::Entry> e = it->second;
-  impl_->done_cv.wait(lock, [&] { return IsFinished(e->record.state) || impl_->shutting_down; });
+  impl_->done_cv.wait(lock, [&] { return e->settled || impl_->shutting_down; });
   return e->record;
 }
 
