@@ -172,6 +172,7 @@ TEST_F(QueriesTest, RangeOnKeywordsIsLexicographic) {
 TEST_F(QueriesTest, ExistsOnLeafObjectAndKnnFields) {
   EXPECT_THAT(Ids(ExistsQuery("tag", 1)), ElementsAre("a", "b", "c", "d"));
   EXPECT_THAT(Ids(ExistsQuery("price", 1)), ElementsAre("a", "b"));
+  EXPECT_THAT(Ids(ExistsQuery("title", 1)), ElementsAre("a", "b", "c"));
   EXPECT_THAT(Ids(ExistsQuery("author", 1)), ElementsAre("a"));
   EXPECT_THAT(Ids(ExistsQuery("v", 1)), ElementsAre("a", "b", "c"));
   EXPECT_TRUE(Ids(ExistsQuery("nothing", 1)).empty());
