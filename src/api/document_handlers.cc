@@ -35,7 +35,9 @@ Response WriteOne(const ApiContext& ctx, const Request& req, index::WriteOp op) 
     (std::string_view(p) == "if_seq_no" ? op.if_seq_no : op.if_primary_term) = *v;
   }
   std::shared_ptr<index::Index> index;
-  if (op.type == index::OpType::kDelete || op.type == index::OpType::kUpdate) {
+  // Like OpenSearch (and _bulk here), every write but a delete auto-creates the index: an
+  // upsert into a missing index creates both.
+  if (op.type == index::OpType::kDelete) {
     auto found = ctx.catalog->Get(req.PathParam("index"));
     if (!found.ok()) return ErrorResponse(req, found.status());
     index = *found;
