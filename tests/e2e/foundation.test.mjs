@@ -330,6 +330,44 @@ describe('document CRUD with versions', () => {
     assert.equal(res.body.status, 404);
   });
 
+  test('upserts create the index and the document; an unchanged update is a noop', async () => {
+    const up = await client.update({ index: 'upserted', id: 'u1', body: { doc: { a: 1 }, doc_as_upsert: true } });
+    assert.equal(up.statusCode, 201);
+    assert.equal(up.body.result, 'created');
+    assert.equal(up.body._version, 1);
+    const withUpsert = await client.update({ index: 'upserted', id: 'u2', body: { doc: { a: 1 }, upsert: { b: 2 } } });
+    assert.equal(withUpsert.body.result, 'created');
+    assert.deepEqual((await client.get({ index: 'upserted', id: 'u2' })).body._source, { b: 2 });
+    const applied = await client.update({ index: 'upserted', id: 'u2', body: { doc: { a: 1 }, upsert: { b: 3 } } });
+    assert.equal(applied.body.result, 'updated');
+    assert.deepEqual((await client.get({ index: 'upserted', id: 'u2' })).body._source, { b: 2, a: 1 });
+    const noop = await client.update({ index: 'upserted', id: 'u1', body: { doc: { a: 1 } } });
+    assert.equal(noop.statusCode, 200);
+    assert.equal(noop.body.result, 'noop');
+    assert.equal(noop.body._version, 1);
+    assert.deepEqual(noop.body._shards, { total: 0, successful: 0, failed: 0 });
+  });
+
+  test('if_seq_no/if_primary_term writes succeed when current and conflict with 409 otherwise', async () => {
+    const first = await client.index({ index: idx, id: 'cas', body: { n: 1 } });
+    const { _seq_no: seq, _primary_term: term } = first.body;
+    const ok = await client.index({ index: idx, id: 'cas', body: { n: 2 }, if_seq_no: seq, if_primary_term: term });
+    assert.equal(ok.body.result, 'updated');
+    const stale = await request(server.url, {
+      method: 'PUT',
+      path: `/${idx}/_doc/cas?if_seq_no=${seq}&if_primary_term=${term}`,
+      json: { n: 3 },
+    });
+    assert.equal(stale.status, 409);
+    assert.equal(stale.body.error.type, 'version_conflict_engine_exception');
+    assert.equal(
+      stale.body.error.reason,
+      `[cas]: version conflict, required seqNo [${seq}], primary term [${term}]. ` +
+        `current document has seqNo [${ok.body._seq_no}] and primary term [${term}]`,
+    );
+    assert.deepEqual((await client.get({ index: idx, id: 'cas' })).body._source, { n: 2 });
+  });
+
   test('_create on an existing id is 409 version_conflict_engine_exception', async () => {
     const first = await client.create({ index: idx, id: 'c1', body: { v: 1 } });
     assert.equal(first.statusCode, 201);
