@@ -4,6 +4,7 @@
 // gzip request bodies), _cat/indices and _cluster/health.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import zlib from 'node:zlib';
 
 import { createClient } from './lib/client.mjs';
 import { request } from './lib/http.mjs';
@@ -621,6 +622,20 @@ describe('transport rules', () => {
       assert.equal((await gz.count({ index: 'gzipped' })).body.count, 51);
     } finally {
       await gz.close();
+    }
+  });
+
+  test('raw Content-Encoding: gzip and deflate request bodies are inflated', async () => {
+    for (const [encoding, pack] of [['gzip', zlib.gzipSync], ['deflate', zlib.deflateSync]]) {
+      const res = await request(server.url, {
+        method: 'PUT',
+        path: `/gzipped/_doc/raw-${encoding}?refresh=true`,
+        body: pack(Buffer.from(JSON.stringify({ encoding }))),
+        headers: { 'Content-Type': 'application/json', 'Content-Encoding': encoding },
+      });
+      assert.equal(res.status, 201, res.text);
+      const got = await request(server.url, { path: `/gzipped/_doc/raw-${encoding}` });
+      assert.deepEqual(got.body._source, { encoding });
     }
   });
 
