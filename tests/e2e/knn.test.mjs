@@ -375,6 +375,38 @@ describe('filters, bool and radial search', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+describe('deletes and vector updates', () => {
+  for (const engine of ['faiss', 'nmslib', 'lucene']) {
+    test(`${engine}: a deleted doc is never returned and an updated vector is found at its new place`, async () => {
+      const index = `mutate-${engine}`;
+      const create = await request(server.url, {
+        method: 'PUT',
+        path: `/${index}`,
+        json: {
+          settings: { 'index.knn': true },
+          mappings: { properties: { v: { type: 'knn_vector', dimension: 2, method: { name: 'hnsw', engine } } } },
+        },
+      });
+      assert.equal(create.status, 200);
+      await bulk(bulkBody(index, [{ _id: '1', v: [1, 1] }, { _id: '2', v: [5, 5] }, { _id: '3', v: [9, 9] }]));
+      assert.equal((await request(server.url, { method: 'DELETE', path: `/${index}/_doc/1?refresh=true` })).status, 200);
+      const put = await request(server.url, { method: 'PUT', path: `/${index}/_doc/2?refresh=true`, json: { v: [100, 100] } });
+      assert.equal(put.body.result, 'updated');
+
+      const near = await search(index, { query: { knn: { v: { vector: [1, 1], k: 10 } } } });
+      assert.deepEqual(near.hits.hits.map((h) => h._id), ['3', '2']);
+      assert.deepEqual(near.hits.total, { value: 2, relation: 'eq' });
+      assertClose(near.hits.hits[0]._score, 1 / (1 + 128), 'doc 3 score');
+      assertClose(near.hits.hits[1]._score, 1 / (1 + 2 * 99 * 99), 'moved doc 2 score');
+      const moved = await search(index, { query: { knn: { v: { vector: [100, 100], k: 1 } } } });
+      assert.deepEqual(moved.hits.hits.map((h) => [h._id, h._score]), [['2', 1]]);
+      const radial = await search(index, { query: { knn: { v: { vector: [1, 1], max_distance: 128 } } } });
+      assert.deepEqual(radial.hits.hits.map((h) => h._id), ['3']);
+    });
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
 describe('knn query validation (knn.md §4.1)', () => {
   before(async () => {
     const res = await request(server.url, {
