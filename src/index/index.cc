@@ -44,6 +44,30 @@ void MergeInto(rapidjson::Value& target, const rapidjson::Value& patch,
   }
 }
 
+// A new dotted field ("a.b") needs every parent to be an object: under a
+// concrete field OpenSearch rejects it (and the mapping could not be loaded
+// again if it were added).
+Status CheckDynamicParents(const Mapping& mapping,
+                           const std::vector<std::pair<std::string, FieldType>>& new_fields) {
+  for (const auto& [path, type] : new_fields) {
+    for (size_t dot = path.find('.'); dot != std::string::npos; dot = path.find('.', dot + 1)) {
+      std::string parent = path.substr(0, dot);
+      std::optional<FieldType> parent_type;
+      if (const FieldMapping* f = mapping.Find(parent)) parent_type = f->type;
+      for (const auto& [p, t] : new_fields) {
+        if (p == parent) parent_type = t;
+      }
+      if (parent_type && !IsContainer(*parent_type)) {
+        return util::MapperParsingError("Could not dynamically add mapping for field [" + path +
+                                        "]. Existing mapping for [" + parent +
+                                        "] must be of type object but found [" +
+                                        std::string(FieldTypeName(*parent_type)) + "].");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 int64_t NowMillis() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -388,6 +412,10 @@ WriteResult Index::Prepare(WriteOp& op, Mapping& mapping, Pending& pending) {
     auto p = ParseDocument(*new_source, op.id, mapping);
     if (!p.ok()) {
       result.status = p.status();
+      return result;
+    }
+    if (Status s = CheckDynamicParents(mapping, p->new_fields); !s.ok()) {
+      result.status = std::move(s);
       return result;
     }
     for (const auto& [path, type] : p->new_fields) {
