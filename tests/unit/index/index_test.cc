@@ -268,6 +268,23 @@ TEST_F(IndexTest, ReopenKeepsDocumentsThatALaterMappingNoLongerAccepts) {
   ExpectResult(One(Op(OpType::kIndex, "3", R"({"x":6})")), "created", 1, 2);
 }
 
+TEST_F(IndexTest, DottedFieldUnderAConcreteFieldIsRejected) {
+  ExpectResult(One(Op(OpType::kIndex, "1", R"({"a":"x"})")), "created", 1, 0);
+  WriteResult r = One(Op(OpType::kIndex, "2", R"({"a.b":1})"));
+  EXPECT_EQ(r.status.type(), "mapper_parsing_exception");
+  EXPECT_EQ(r.status.reason(),
+            "Could not dynamically add mapping for field [a.b]. Existing mapping for [a] must be "
+            "of type object but found [text].");
+  WriteResult same_doc = One(Op(OpType::kIndex, "4", R"({"x":5,"x.y":1})"));
+  EXPECT_EQ(same_doc.status.reason(),
+            "Could not dynamically add mapping for field [x.y]. Existing mapping for [x] must be "
+            "of type object but found [long].");
+  Reopen();  // the mapping must still load
+  EXPECT_EQ(index_->doc_count(), 1u);
+  ExpectResult(One(Op(OpType::kIndex, "3", R"({"c.d":1})")), "created", 1, 1);
+  EXPECT_EQ(index_->mapping().Find("c")->type, FieldType::kObject);
+}
+
 TEST_F(IndexTest, VectorsAreSearchableAndSurviveReopen) {
   Create(R"({"index":{"knn":true}})",
          R"({"properties":{"v":{"type":"knn_vector","dimension":2}}})");
