@@ -44,12 +44,18 @@ void MergeInto(rapidjson::Value& target, const rapidjson::Value& patch,
   }
 }
 
-// A new dotted field ("a.b") needs every parent to be an object: under a
-// concrete field OpenSearch rejects it (and the mapping could not be loaded
-// again if it were added).
+// A new dotted field ("a.b") needs non-empty parts and every parent to be an
+// object, as OpenSearch requires; the mapping could not be loaded again if
+// such a field were added.
 Status CheckDynamicParents(const Mapping& mapping,
                            const std::vector<std::pair<std::string, FieldType>>& new_fields) {
   for (const auto& [path, type] : new_fields) {
+    if (path.front() == '.' || path.back() == '.' || path.find("..") != std::string::npos) {
+      return util::MapperParsingError("failed to parse")
+          .WithCause(util::InvalidArgument(
+              "object field starting or ending with a [.] makes object resolution ambiguous: [" +
+              path + "]"));
+    }
     for (size_t dot = path.find('.'); dot != std::string::npos; dot = path.find('.', dot + 1)) {
       std::string parent = path.substr(0, dot);
       std::optional<FieldType> parent_type;
