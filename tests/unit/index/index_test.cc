@@ -285,6 +285,21 @@ TEST_F(IndexTest, DottedFieldUnderAConcreteFieldIsRejected) {
   EXPECT_EQ(index_->mapping().Find("c")->type, FieldType::kObject);
 }
 
+TEST_F(IndexTest, FieldNamesWithEmptyDottedPartsAreRejected) {
+  for (const char* source : {R"({"a..b":1})", R"({".a":1})", R"({"a.":1})", R"({"o":{"x.":1}})"}) {
+    WriteResult r = One(Op(OpType::kIndex, "1", source));
+    EXPECT_EQ(r.status.type(), "mapper_parsing_exception") << source;
+    ASSERT_NE(r.status.cause(), nullptr) << source;
+    EXPECT_EQ(r.status.cause()->type(), "illegal_argument_exception");
+    EXPECT_THAT(r.status.cause()->reason(),
+                ::testing::StartsWith("object field starting or ending with a [.] makes object "
+                                      "resolution ambiguous: ["))
+        << source;
+  }
+  Reopen();  // the mapping must still load
+  EXPECT_EQ(index_->doc_count(), 0u);
+}
+
 TEST_F(IndexTest, VectorsAreSearchableAndSurviveReopen) {
   Create(R"({"index":{"knn":true}})",
          R"({"properties":{"v":{"type":"knn_vector","dimension":2}}})");
