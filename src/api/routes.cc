@@ -8,6 +8,8 @@ void RegisterAllRoutes(http::Router& router, const ApiContext& ctx) {
   RegisterDocumentRoutes(router, ctx);
   RegisterBulkRoutes(router, ctx);
   RegisterSearchRoutes(router, ctx);
+  if (ctx.tasks != nullptr) RegisterTaskRoutes(router, ctx);
+  if (ctx.ingest != nullptr) RegisterBatchIngestRoutes(router, ctx);
 }
 
 }  // namespace sluice::api

@@ -3,6 +3,7 @@
 
 #include <iostream>
 
+#include "cli/jsonpath_command.h"
 #include "cli/serve_command.h"
 
 int main(int argc, char** argv) {
@@ -11,6 +12,7 @@ int main(int argc, char** argv) {
       "OpenSearch REST API"};
   app.require_subcommand(1);
   sluice::cli::AddServeCommand(app);
+  sluice::cli::AddJsonPathCommand(app);
   app.add_subcommand("version", "Print the version")->callback([]() {
     std::cout << "sluice " << SLUICE_VERSION << "\n";
   });

@@ -14,7 +14,10 @@
 #include "http/server.h"
 #include "index/catalog.h"
 #include "index/id_generator.h"
+#include "ingest/batch_ingest_service.h"
+#include "sources/source_catalog.h"
 #include "storage/store.h"
+#include "tasks/task_manager.h"
 
 namespace sluice::cli {
 namespace {
@@ -24,6 +27,10 @@ struct ServeFlags {
   uint16_t port = 9200;
   std::string data_dir = "./data";
   std::vector<std::string> file_roots;
+  std::string s3_endpoint;
+  std::string openai_base_url = "https://api.openai.com/v1";
+  std::vector<std::string> allowed_source_hosts;
+  int max_running_tasks = 2;
   std::string log_level = "info";
   size_t max_content_length = 100u << 20;
   size_t threads = 0;
@@ -38,6 +45,63 @@ util::Result<std::string> ClusterUuid(storage::Store& store) {
   batch.Put(storage::Column::kMeta, "cluster_uuid", uuid);
   SLUICE_RETURN_IF_ERROR(store.Write(batch));
   return uuid;
+}
+
+// Serves until SIGINT/SIGTERM. Everything that uses the catalog and store
+// lives in this scope, so it is gone before they are closed.
+int ServeUntilSignal(const ServeFlags& flags, const std::filesystem::path& data_dir,
+                     storage::Store* store, index::Catalog* catalog, const std::string& uuid,
+                     sigset_t signals) {
+  sources::SourcesOptions source_options;
+  source_options.file_roots = flags.file_roots;
+  if (source_options.file_roots.empty()) {
+    source_options.file_roots.push_back((data_dir / "import").string());
+  }
+  source_options.s3_endpoint = flags.s3_endpoint;
+  source_options.openai_base_url = flags.openai_base_url;
+  source_options.allowed_http_hosts = flags.allowed_source_hosts;
+  sources::SourceCatalog source_catalog(source_options);
+  tasks::TaskManager task_manager(store, {.max_running = flags.max_running_tasks});
+  ingest::BatchIngestService ingest_service(catalog, &source_catalog, store,
+                                            &task_manager, ingest::IngestOptions{});
+  if (util::Status s = task_manager.Recover([&](const tasks::TaskRecord& record) {
+        return ingest_service.ResumeJob(record);
+      });
+      !s.ok()) {
+    spdlog::error("event=start_failed reason=\"{}\"", s.ToString());
+    return 1;
+  }
+  if (util::Status s = ingest_service.CollectStaging(); !s.ok()) {
+    spdlog::warn("event=staging_cleanup_failed reason=\"{}\"", s.ToString());
+  }
+
+  api::ApiContext ctx;
+  ctx.catalog = catalog;
+  ctx.tasks = &task_manager;
+  ctx.ingest = &ingest_service;
+  ctx.node.cluster_uuid = uuid;
+  http::Router router;
+  api::RegisterAllRoutes(router, ctx);
+
+  http::ServerOptions options;
+  options.host = flags.host;
+  options.port = flags.port;
+  options.threads = flags.threads;
+  options.max_content_length = flags.max_content_length;
+  http::Server server(options, router);
+  if (util::Status s = server.Start(); !s.ok()) {
+    spdlog::error("event=start_failed reason=\"{}\"", s.ToString());
+    return 1;
+  }
+  spdlog::info("sluice listening url=http://{}:{} data_dir={}", flags.host, server.port(),
+               data_dir.string());
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("event=shutdown signal={}", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  server.Stop();
+  // Leaving this scope stops the task workers (running jobs keep their
+  // checkpoints and resume at the next start) before the catalog closes.
+  return 0;
 }
 
 int Serve(const ServeFlags& flags) {
@@ -73,35 +137,14 @@ int Serve(const ServeFlags& flags) {
     spdlog::error("event=start_failed reason=\"{}\"", uuid.status().ToString());
     return 1;
   }
-  api::ApiContext ctx;
-  ctx.catalog = catalog->get();
-  ctx.node.cluster_uuid = *uuid;
-  http::Router router;
-  api::RegisterAllRoutes(router, ctx);
-
-  http::ServerOptions options;
-  options.host = flags.host;
-  options.port = flags.port;
-  options.threads = flags.threads;
-  options.max_content_length = flags.max_content_length;
-  http::Server server(options, router);
-  if (util::Status s = server.Start(); !s.ok()) {
-    spdlog::error("event=start_failed reason=\"{}\"", s.ToString());
-    return 1;
-  }
-  spdlog::info("sluice listening url=http://{}:{} data_dir={}", flags.host, server.port(),
-               data_dir.string());
-  int sig = 0;
-  sigwait(&signals, &sig);
-  spdlog::info("event=shutdown signal={}", sig == SIGINT ? "SIGINT" : "SIGTERM");
-  server.Stop();
+  int rc = ServeUntilSignal(flags, data_dir, store->get(), catalog->get(), *uuid, signals);
   catalog->reset();
   if (util::Status s = (*store)->Flush(); !s.ok()) {
     spdlog::warn("event=flush_failed reason=\"{}\"", s.ToString());
   }
   store->reset();
   spdlog::info("event=stopped");
-  return 0;
+  return rc;
 }
 
 }  // namespace
@@ -126,6 +169,20 @@ void AddServeCommand(CLI::App& app) {
                     "Directory local batch-ingestion files must lie under (repeatable; default "
                     "<data-dir>/import)")
       ->envname("SLUICE_FILE_ROOT");
+  serve->add_option("--s3-endpoint", flags->s3_endpoint,
+                    "S3-compatible endpoint URL (MinIO, Ceph, localstack), path-style; default AWS")
+      ->envname("SLUICE_S3_ENDPOINT");
+  serve->add_option("--openai-base-url", flags->openai_base_url, "OpenAI API base URL")
+      ->envname("SLUICE_OPENAI_BASE_URL")
+      ->capture_default_str();
+  serve->add_option("--allow-source-host", flags->allowed_source_hosts,
+                    "Host pattern that data_source type http may fetch from (repeatable; "
+                    "\"*.example.com\", \"host:port\"); none by default")
+      ->envname("SLUICE_ALLOW_SOURCE_HOST");
+  serve->add_option("--max-running-tasks", flags->max_running_tasks,
+                    "Batch ingestion tasks running at once; more wait as CREATED")
+      ->envname("SLUICE_MAX_RUNNING_TASKS")
+      ->capture_default_str();
   serve->add_option("--log-level", flags->log_level, "trace, debug, info, warn, error")
       ->envname("SLUICE_LOG_LEVEL")
       ->capture_default_str();
