@@ -156,11 +156,10 @@ class Walker {
     return SubFields(field, value);
   }
 
+  // Text is not kept in memory (it is most of a batch-ingested corpus, and
+  // memory must not grow with it): text queries read the stored _source.
   Status Text(const FieldMapping& field, const rapidjson::Value& value) {
     std::string text = ScalarText(value);
-    for (auto& token : AnalyzeText(text)) {
-      Add(field.path, IndexedValue::Kind::kString, std::move(token), 0);
-    }
     // A dynamically mapped string gets its "keyword" subfield in this very
     // document too (the mapping learns it only after the write).
     if (mapping_.Find(field.path) == nullptr && text.size() <= 256) {
@@ -333,6 +332,38 @@ std::vector<std::string> AnalyzeText(std::string_view text) {
   }
   if (!current.empty()) tokens.push_back(std::move(current));
   return tokens;
+}
+
+std::vector<std::string> SourceValues(std::string_view source_json, std::string_view path) {
+  std::vector<std::string> out;
+  rapidjson::Document doc;
+  doc.Parse(source_json.data(), source_json.size());
+  if (doc.HasParseError() || !doc.IsObject()) return out;
+  // Walks dotted path segments; arrays are flattened at every level.
+  auto walk = [&](auto&& self, const rapidjson::Value& v, std::string_view rest) -> void {
+    if (v.IsArray()) {
+      for (const auto& e : v.GetArray()) self(self, e, rest);
+      return;
+    }
+    if (rest.empty()) {
+      if (v.IsNull()) return;
+      if (v.IsString()) out.emplace_back(v.GetString(), v.GetStringLength());
+      else out.push_back(Preview(v));
+      return;
+    }
+    if (!v.IsObject()) return;
+    // A key may itself contain dots ("a.b": 1), so try every split.
+    for (size_t dot = rest.find('.');; dot = rest.find('.', dot + 1)) {
+      std::string_view head = rest.substr(0, dot);
+      auto it = v.FindMember(rapidjson::StringRef(head.data(), head.size()));
+      if (it != v.MemberEnd()) {
+        self(self, it->value, dot == std::string_view::npos ? std::string_view() : rest.substr(dot + 1));
+      }
+      if (dot == std::string_view::npos) break;
+    }
+  };
+  walk(walk, doc, path);
+  return out;
 }
 
 util::Result<ParsedDocument> ParseDocument(std::string_view source_json, std::string_view id,

@@ -19,8 +19,8 @@
 
 namespace sluice::index {
 
-// One searchable value of a field. Keyword fields keep the exact string, text
-// fields one entry per lowercased token, numbers and dates (epoch millis) a
+// One searchable value of a field. Keyword fields keep the exact string
+// (text fields keep nothing: see SourceValues), numbers and dates (epoch millis) a
 // double, booleans 0/1 in number with kind kBool.
 struct IndexedValue {
   enum class Kind { kString, kNumber, kBool };
@@ -39,6 +39,11 @@ struct ParsedDocument {
 // id is used in error messages only.
 util::Result<ParsedDocument> ParseDocument(std::string_view source_json, std::string_view id,
                                            const Mapping& mapping);
+
+// The values at a dotted path of a stored _source, as text (strings as they
+// are, other scalars as JSON; arrays flattened, nulls skipped). Used for text
+// fields, whose values are not held in memory.
+std::vector<std::string> SourceValues(std::string_view source_json, std::string_view path);
 
 // Lowercased alphanumeric tokens of a text (a small stand-in for the standard
 // analyzer); used for text fields at index time and by match queries.

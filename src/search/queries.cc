@@ -65,6 +65,21 @@ std::optional<double> AsNumber(const QueryValue& value, FieldType type) {
   return d;
 }
 
+// Text fields are not held in memory: these scans read each live document's
+// stored _source and test the field's values there.
+template <typename Match>
+util::Result<DocList> ScanSources(const Index& index, const std::string& field, float boost,
+                                  Match match) {
+  DocList out;
+  for (index::DocNo doc = 0; doc < index.max_doc(); ++doc) {
+    if (!index.live(doc)) continue;
+    SLUICE_ASSIGN_OR_RETURN(auto stored, index.Load(doc));
+    if (!stored) continue;
+    if (match(index::SourceValues(stored->source, field))) out.push_back({doc, boost});
+  }
+  return out;
+}
+
 bool IsNumberLike(FieldType type) {
   return index::IsNumeric(type) || type == FieldType::kDate || type == FieldType::kBoolean;
 }
@@ -92,6 +107,19 @@ util::Result<DocList> IdsQuery::Execute(const Index& index) const {
 
 util::Result<DocList> TermsQuery::Execute(const Index& index) const {
   const index::FieldMapping* field = index.mapping().Find(field_);
+  if (field != nullptr && field->type == FieldType::kText) {
+    // A term matches a text field's analyzed tokens, the term itself unanalyzed.
+    return ScanSources(index, field_, boost_, [&](const std::vector<std::string>& texts) {
+      for (const auto& text : texts) {
+        for (const auto& token : index::AnalyzeText(text)) {
+          for (const auto& q : values_) {
+            if (q.text == token) return true;
+          }
+        }
+      }
+      return false;
+    });
+  }
   auto id = index.FieldId(field_);
   if (field == nullptr || !id) return DocList();
   if (IsNumberLike(field->type)) {
@@ -151,8 +179,12 @@ util::Result<DocList> RangeQuery::Execute(const Index& index) const {
 
 util::Result<DocList> ExistsQuery::Execute(const Index& index) const {
   DocList out;
-  if (const auto* field = index.mapping().Find(field_);
-      field != nullptr && field->type == FieldType::kKnnVector) {
+  const auto* mapped = index.mapping().Find(field_);
+  if (mapped != nullptr && (mapped->type == FieldType::kText || index::IsContainer(mapped->type))) {
+    return ScanSources(index, field_, boost_,
+                       [](const std::vector<std::string>& values) { return !values.empty(); });
+  }
+  if (const auto* field = mapped; field != nullptr && field->type == FieldType::kKnnVector) {
     const vector::VectorIndex* graph = index.vectors(field_);
     if (graph == nullptr) return out;
     for (index::DocNo doc = 0; doc < index.max_doc(); ++doc) {
@@ -175,6 +207,16 @@ util::Result<DocList> ExistsQuery::Execute(const Index& index) const {
 }
 
 util::Result<DocList> PrefixQuery::Execute(const Index& index) const {
+  if (const auto* field = index.mapping().Find(field_); field && field->type == FieldType::kText) {
+    return ScanSources(index, field_, boost_, [&](const std::vector<std::string>& texts) {
+      for (const auto& text : texts) {
+        for (const auto& token : index::AnalyzeText(text)) {
+          if (token.compare(0, prefix_.size(), prefix_) == 0) return true;
+        }
+      }
+      return false;
+    });
+  }
   auto id = index.FieldId(field_);
   if (!id) return DocList();
   return ScanValues(index, *id, boost_, [&](const Index::Value& v) {
@@ -184,8 +226,7 @@ util::Result<DocList> PrefixQuery::Execute(const Index& index) const {
 
 util::Result<DocList> MatchQuery::Execute(const Index& index) const {
   const index::FieldMapping* field = index.mapping().Find(field_);
-  auto id = index.FieldId(field_);
-  if (field == nullptr || !id) return DocList();
+  if (field == nullptr) return DocList();
   if (field->type != FieldType::kText) {
     QueryValue value{QueryValue::Kind::kString, text_, 0};
     if (IsNumberLike(field->type)) {
@@ -195,21 +236,17 @@ util::Result<DocList> MatchQuery::Execute(const Index& index) const {
   }
   std::vector<std::string> tokens = index::AnalyzeText(text_);
   if (tokens.empty()) return DocList();
-  DocList out;
-  for (index::DocNo doc = 0; doc < index.max_doc(); ++doc) {
-    if (!index.live(doc)) continue;
+  return ScanSources(index, field_, boost_, [&](const std::vector<std::string>& texts) {
+    std::vector<std::string> doc_tokens;
+    for (const auto& text : texts) {
+      for (auto& t : index::AnalyzeText(text)) doc_tokens.push_back(std::move(t));
+    }
     size_t found = 0;
     for (const auto& token : tokens) {
-      for (const auto& v : index.values(doc)) {
-        if (v.field == *id && v.text == token) {
-          ++found;
-          break;
-        }
-      }
+      found += std::find(doc_tokens.begin(), doc_tokens.end(), token) != doc_tokens.end();
     }
-    if (require_all_ ? found == tokens.size() : found > 0) out.push_back({doc, boost_});
-  }
-  return out;
+    return require_all_ ? found == tokens.size() : found > 0;
+  });
 }
 
 util::Result<DocList> BoolQuery::Execute(const Index& index) const {
