@@ -23,8 +23,14 @@ std::string HumanBytes(uint64_t bytes) {
     ++u;
   }
   char buf[32];
-  if (u == 0) std::snprintf(buf, sizeof buf, "%llub", static_cast<unsigned long long>(bytes));
-  else std::snprintf(buf, sizeof buf, "%.1f%s", v, units[u]);
+  if (u == 0) {
+    std::snprintf(buf, sizeof buf, "%llub", static_cast<unsigned long long>(bytes));
+    return buf;
+  }
+  // OpenSearch keeps one decimal, truncated, and drops it when it is 0: 1.5kb, 2kb, 1.9kb.
+  auto tenths = static_cast<unsigned long long>(v * 10);
+  if (tenths % 10 == 0) std::snprintf(buf, sizeof buf, "%llu%s", tenths / 10, units[u]);
+  else std::snprintf(buf, sizeof buf, "%llu.%llu%s", tenths / 10, tenths % 10, units[u]);
   return buf;
 }
 
