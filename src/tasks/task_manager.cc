@@ -62,7 +62,7 @@ struct TaskManager::Impl {
     bool started = false;               // GUARDED_BY(mu): a worker took it in this process
     bool job_returned = false;          // GUARDED_BY(mu)
     bool settled = false;               // GUARDED_BY(mu): finished and persisted; Wait() returns
-    bool deleted = false;               // GUARDED_BY(mu): deleted while running; hidden
+    bool deleted = false;               // GUARDED_BY(mu): by Delete; hidden, never persisted
     int64_t progress_persisted_ms = 0;  // GUARDED_BY(mu)
     std::atomic<bool> cancel_requested{false};  // by a user (Cancel/Delete)
   };
@@ -334,7 +334,10 @@ util::Result<std::string> TaskManager::Submit(std::string task_type, std::string
   // Durable before anyone can see the id.
   storage::WriteBatch batch;
   batch.Put(Column::kTasks, TaskKey(r.task_id), EncodeTaskRecord(r));
-  SLUICE_RETURN_IF_ERROR(impl_->store->Write(batch));
+  {
+    std::lock_guard store_lock(impl_->store_mu);
+    SLUICE_RETURN_IF_ERROR(impl_->store->Write(batch));
+  }
   std::string id = r.task_id;
   {
     std::lock_guard lock(impl_->mu);
@@ -404,11 +407,13 @@ util::Status TaskManager::Delete(std::string_view task_id) {
         e->cancel_requested = true;
         dropped = impl_->CancelQueuedLocked(*e);
       }
+      // Hidden at once and never written again. A running job's worker drops
+      // the entry when the job returns; otherwise it goes now.
+      e->deleted = true;
       if (e->started && !e->job_returned) {
-        // The worker drops the entry when the job returns; it is hidden until then.
         e->cancel_requested = true;
-        e->deleted = true;
       } else {
+        e->settled = true;
         impl_->tasks.erase(e->record.task_id);
       }
     }

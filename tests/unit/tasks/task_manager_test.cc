@@ -241,6 +241,22 @@ TEST_F(TaskManagerTest, DeletingRunningTaskCancelsItAndRemovesTheRecord) {
   EXPECT_TRUE(manager->List().empty());
 }
 
+TEST_F(TaskManagerTest, DeletingCreatedTaskDropsItWithoutRunningIt) {
+  auto manager = NewManager(1);
+  auto blocker = std::make_shared<Probe>(), queued = std::make_shared<Probe>();
+  std::string blocker_id = SubmitProbe(*manager, blocker);
+  std::string queued_id = SubmitProbe(*manager, queued);
+  blocker->WaitStarted();
+  ASSERT_TRUE(manager->Delete(queued_id).ok());
+  EXPECT_EQ(manager->Get(queued_id).status().code(), util::Code::kNotFound);
+  EXPECT_FALSE(StoredRecord(queued_id).has_value());
+  blocker->Finish();
+  ASSERT_EQ(manager->Wait(blocker_id)->state, TaskState::kCompleted);
+  manager.reset();
+  EXPECT_FALSE(queued->HasStarted());
+  EXPECT_FALSE(StoredRecord(queued_id).has_value());
+}
+
 TEST_F(TaskManagerTest, ProgressIsVisibleAtOnceAndPersistedWhenTheTaskEnds) {
   auto manager = NewManager();
   auto probe = std::make_shared<Probe>();
