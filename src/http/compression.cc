@@ -10,9 +10,9 @@ namespace {
 constexpr size_t kChunk = 64 * 1024;
 
 util::Status TooLarge(size_t limit) {
-  return util::Status(util::Code::kTooLarge, "content_too_long_exception",
-                      "inflated request body is larger than the limit of [" +
-                          std::to_string(limit) + "] bytes");
+  return util::Status(
+      util::Code::kTooLarge, "content_too_long_exception",
+      "inflated request body is larger than the limit of [" + std::to_string(limit) + "] bytes");
 }
 
 // Inflates with the given zlib windowBits (15+32: gzip or zlib, -15: raw deflate).
@@ -47,7 +47,8 @@ util::Result<std::string> Inflate(std::string_view in, int window_bits, size_t l
   }
   inflateEnd(&zs);
   if (rc != Z_STREAM_END) {
-    return util::InvalidArgument("failed to decompress the request body: invalid or truncated data");
+    return util::InvalidArgument(
+        "failed to decompress the request body: invalid or truncated data");
   }
   return out;
 }

@@ -42,7 +42,8 @@ Request::Pairs ParseQueryString(std::string_view query) {
     if (item.empty()) continue;
     size_t eq = item.find('=');
     std::string_view key = item.substr(0, eq);
-    std::string_view value = eq == std::string_view::npos ? std::string_view() : item.substr(eq + 1);
+    std::string_view value =
+        eq == std::string_view::npos ? std::string_view() : item.substr(eq + 1);
     if (key.empty()) continue;
     out.emplace_back(PercentDecode(key, true), PercentDecode(value, true));
   }
@@ -65,7 +66,8 @@ Request Request::Make(std::string method, std::string target, std::string body, 
   r.headers = std::move(headers);
   size_t q = r.target.find('?');
   r.path = r.target.substr(0, q);
-  if (q != std::string::npos) r.query_params = ParseQueryString(std::string_view(r.target).substr(q + 1));
+  if (q != std::string::npos)
+    r.query_params = ParseQueryString(std::string_view(r.target).substr(q + 1));
   return r;
 }
 

@@ -189,8 +189,8 @@ Response Router::Dispatch(Request& request) const {
   if (!request.body.empty()) {
     if (content_type.empty()) return SimpleError(406, "Content-Type header is missing");
     if (!IsSupportedMediaType(MediaType(content_type))) {
-      return SimpleError(406,
-                         "Content-Type header [" + std::string(content_type) + "] is not supported");
+      return SimpleError(
+          406, "Content-Type header [" + std::string(content_type) + "] is not supported");
     }
   }
   request.path_params = std::move(match.params);
@@ -203,8 +203,8 @@ Response Router::Dispatch(Request& request) const {
     spdlog::error("http handler_exception method={} path={} what=unknown", request.method,
                   request.path);
   }
-  return SimpleError(500, "internal error: the handler for [" + request.method + " " +
-                              request.path + "] failed");
+  return SimpleError(
+      500, "internal error: the handler for [" + request.method + " " + request.path + "] failed");
 }
 
 }  // namespace sluice::http

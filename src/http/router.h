@@ -50,11 +50,11 @@ class Router {
 
   // The outcome of routing a method and path, without running anything.
   struct Match {
-    const Handler* handler = nullptr;     // set when a route has the method
-    bool head_via_get = false;            // HEAD served by a GET route
-    Request::Pairs params;                // decoded path params of the chosen route
-    std::vector<std::string> allowed;     // methods of all matching patterns
-    bool path_known = false;              // some pattern matched the path
+    const Handler* handler = nullptr;  // set when a route has the method
+    bool head_via_get = false;         // HEAD served by a GET route
+    Request::Pairs params;             // decoded path params of the chosen route
+    std::vector<std::string> allowed;  // methods of all matching patterns
+    bool path_known = false;           // some pattern matched the path
   };
   Match Find(std::string_view method, std::string_view path) const;
 

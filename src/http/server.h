@@ -32,9 +32,9 @@
 namespace sluice::http {
 
 struct ServerOptions {
-  std::string host = "127.0.0.1";  // address to bind (IPv4 or IPv6 literal, or "localhost")
-  uint16_t port = 9200;            // 0 = pick a free port (see Server::port())
-  size_t threads = 0;              // 0 = max(4, 2 * hardware threads)
+  std::string host = "127.0.0.1";         // address to bind (IPv4 or IPv6 literal, or "localhost")
+  uint16_t port = 9200;                   // 0 = pick a free port (see Server::port())
+  size_t threads = 0;                     // 0 = max(4, 2 * hardware threads)
   size_t max_content_length = 100 << 20;  // bytes, like http.max_content_length; over → 413
   size_t max_header_size = 16 << 10;      // bytes of request line + headers; over → 431
   // Time allowed for a complete request header, counted from the first wait for
@@ -56,7 +56,7 @@ struct ServerOptions {
 class Server {
  public:
   Server(ServerOptions options, const Router& router);  // router must outlive the server
-  ~Server();  // stops if running
+  ~Server();                                            // stops if running
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 

@@ -18,10 +18,10 @@ Handler Named(std::string name) {
   };
 }
 
-Response DispatchTo(const Router& router, std::string method, std::string target, std::string body = {},
-             Request::Pairs headers = {}) {
-  Request r = Request::Make(std::move(method), std::move(target), std::move(body),
-                            std::move(headers));
+Response DispatchTo(const Router& router, std::string method, std::string target,
+                    std::string body = {}, Request::Pairs headers = {}) {
+  Request r =
+      Request::Make(std::move(method), std::move(target), std::move(body), std::move(headers));
   return router.Dispatch(r);
 }
 
@@ -115,11 +115,10 @@ TEST_F(RouterTest, BodyWithoutContentTypeIs406) {
 
 TEST_F(RouterTest, UnsupportedContentTypeIs406WithTheHeaderValue) {
   Response r = DispatchTo(router_, "PUT", "/books", "a=b",
-                   {{"Content-Type", "application/x-www-form-urlencoded"}});
+                          {{"Content-Type", "application/x-www-form-urlencoded"}});
   EXPECT_EQ(r.status, 406);
-  EXPECT_EQ(r.body,
-            R"({"error":"Content-Type header [application/x-www-form-urlencoded] is not )"
-            R"(supported","status":406})");
+  EXPECT_EQ(r.body, R"({"error":"Content-Type header [application/x-www-form-urlencoded] is not )"
+                    R"(supported","status":406})");
 }
 
 TEST_F(RouterTest, AcceptsJsonAndNdjsonTypesWithParameters) {
@@ -144,9 +143,8 @@ TEST_F(RouterTest, MalformedContentTypeIs400) {
 }
 
 TEST_F(RouterTest, ThrowingHandlerBecomes500) {
-  router_.Add("GET", "/boom", [](const Request&) -> Response {
-    throw std::runtime_error("kaboom");
-  });
+  router_.Add("GET", "/boom",
+              [](const Request&) -> Response { throw std::runtime_error("kaboom"); });
   Response r = DispatchTo(router_, "GET", "/boom");
   EXPECT_EQ(r.status, 500);
   EXPECT_NE(r.body.find("\"status\":500"), std::string::npos);

@@ -18,6 +18,7 @@ namespace {
 using testing::ClientResponse;
 using testing::TestConnection;
 using namespace std::chrono_literals;
+using namespace std::string_literals;
 
 const Request::Pairs kJson = {{"Content-Type", "application/json"}};
 
@@ -25,7 +26,8 @@ const Request::Pairs kJson = {{"Content-Type", "application/json"}};
 Response Echo(const Request& r) {
   Response res;
   res.body = r.method + " " + r.path + " index=" + std::string(r.PathParam("index")) +
-             " id=" + std::string(r.PathParam("id")) + " q=" + std::string(r.Query("q").value_or("-")) +
+             " id=" + std::string(r.PathParam("id")) +
+             " q=" + std::string(r.Query("q").value_or("-")) +
              " flag=" + (r.HasQuery("flag") ? "yes" : "no") + " body=" + r.body;
   return res;
 }
@@ -46,9 +48,8 @@ class ServerTest : public ::testing::Test {
       r.body = std::string(100000, 'x');
       return r;
     });
-    router_.Add("GET", "/boom", [](const Request&) -> Response {
-      throw std::runtime_error("handler bug");
-    });
+    router_.Add("GET", "/boom",
+                [](const Request&) -> Response { throw std::runtime_error("handler bug"); });
   }
 
   void StartServer(ServerOptions options = {}) {
@@ -133,19 +134,19 @@ TEST_F(ServerTest, ChunkedBodyOverLimitIs413) {
   StartServer(o);
   TestConnection c(port());
   std::string chunk(600, 'a');
-  ASSERT_TRUE(c.SendRaw(
-      "POST /_bulk HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-      "Transfer-Encoding: chunked\r\n\r\n258\r\n" + chunk + "\r\n258\r\n" + chunk +
-      "\r\n0\r\n\r\n"));
+  ASSERT_TRUE(
+      c.SendRaw("POST /_bulk HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                "Transfer-Encoding: chunked\r\n\r\n258\r\n" +
+                chunk + "\r\n258\r\n" + chunk + "\r\n0\r\n\r\n"));
   EXPECT_EQ(c.Read().status, 413);
 }
 
 TEST_F(ServerTest, ChunkedBodyIsReassembled) {
   StartServer();
   TestConnection c(port());
-  ASSERT_TRUE(c.SendRaw(
-      "POST /_bulk HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-      "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"));
+  ASSERT_TRUE(
+      c.SendRaw("POST /_bulk HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"));
   ClientResponse r = c.Read();
   EXPECT_EQ(r.status, 200);
   EXPECT_NE(r.body.find("body=abcde"), std::string::npos);
@@ -156,18 +157,18 @@ TEST_F(ServerTest, ExpectContinueOverLimitIsRefusedBeforeTheBody) {
   o.max_content_length = 1000;
   StartServer(o);
   TestConnection c(port());
-  ASSERT_TRUE(c.SendRaw(
-      "POST /_bulk HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-      "Content-Length: 5000000\r\nExpect: 100-continue\r\n\r\n"));
+  ASSERT_TRUE(
+      c.SendRaw("POST /_bulk HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                "Content-Length: 5000000\r\nExpect: 100-continue\r\n\r\n"));
   EXPECT_EQ(c.Read().status, 413);
 }
 
 TEST_F(ServerTest, ExpectContinueWithinLimitGets100ThenResponse) {
   StartServer();
   TestConnection c(port());
-  ASSERT_TRUE(c.SendRaw(
-      "POST /_bulk HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-      "Content-Length: 2\r\nExpect: 100-continue\r\n\r\n"));
+  ASSERT_TRUE(
+      c.SendRaw("POST /_bulk HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                "Content-Length: 2\r\nExpect: 100-continue\r\n\r\n"));
   EXPECT_EQ(c.Read(/*head=*/true).status, 100);
   ASSERT_TRUE(c.SendRaw("{}"));
   ClientResponse r = c.Read();
@@ -181,9 +182,9 @@ TEST_F(ServerTest, GzipRequestBodyIsInflated) {
   auto gz = GzipCompress(body);
   ASSERT_TRUE(gz.ok());
   TestConnection c(port());
-  ClientResponse r = c.Request(
-      "POST", "/_bulk", *gz,
-      {{"Content-Type", "application/x-ndjson"}, {"Content-Encoding", "gzip"}});
+  ClientResponse r =
+      c.Request("POST", "/_bulk", *gz,
+                {{"Content-Type", "application/x-ndjson"}, {"Content-Encoding", "gzip"}});
   EXPECT_EQ(r.status, 200);
   EXPECT_NE(r.body.find("body=" + body), std::string::npos);
 }
@@ -196,16 +197,17 @@ TEST_F(ServerTest, GzipBodyInflatingOverLimitIs413) {
   ASSERT_TRUE(gz.ok());
   ASSERT_LT(gz->size(), 10000u);
   TestConnection c(port());
-  ClientResponse r = c.Request("POST", "/_bulk", *gz,
-                               {{"Content-Type", "application/json"}, {"Content-Encoding", "gzip"}});
+  ClientResponse r = c.Request(
+      "POST", "/_bulk", *gz, {{"Content-Type", "application/json"}, {"Content-Encoding", "gzip"}});
   EXPECT_EQ(r.status, 413);
 }
 
 TEST_F(ServerTest, CorruptGzipBodyIs400) {
   StartServer();
   TestConnection c(port());
-  ClientResponse r = c.Request("POST", "/_bulk", "not gzip at all",
-                               {{"Content-Type", "application/json"}, {"Content-Encoding", "gzip"}});
+  ClientResponse r =
+      c.Request("POST", "/_bulk", "not gzip at all",
+                {{"Content-Type", "application/json"}, {"Content-Encoding", "gzip"}});
   EXPECT_EQ(r.status, 400);
   EXPECT_NE(r.body.find("decompress"), std::string::npos);
 }
@@ -266,6 +268,31 @@ TEST_F(ServerTest, MalformedRequestIs400AndCloses) {
   EXPECT_EQ(r.status, 400);
   EXPECT_NE(r.body.find("\"status\":400"), std::string::npos);
   EXPECT_TRUE(c.WaitForClose());
+}
+
+TEST_F(ServerTest, GarbageInputNeverStopsTheServer) {
+  StartServer();
+  const std::string inputs[] = {
+      "\0\0\0\xff\xfe garbage\r\n\r\n"s,
+      "GET\r\n\r\n",
+      "GET http://example.com/ HTTP/1.1\r\nHost: x\r\n\r\n",
+      "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n",
+      "POST /_bulk HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n",
+      "POST /_bulk HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
+      "POST /_bulk HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
+      "POST /_bulk HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+      "POST /_bulk HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\n",
+      "GET /%%%%/_doc/%zz?%=%&&==&q=%ff HTTP/1.1\r\nHost: x\r\n\r\n",
+      "GET / HTTP/9.9\r\n\r\n",
+  };
+  for (const std::string& input : inputs) {
+    TestConnection c(port());
+    ASSERT_TRUE(c.SendRaw(input));
+    ClientResponse r = c.Read();  // a 4xx, or a plain close; never a hang or a crash
+    EXPECT_TRUE(r.status == 0 || (r.status >= 200 && r.status < 500)) << input << " " << r.status;
+  }
+  TestConnection c(port());
+  EXPECT_EQ(c.Request("GET", "/").status, 200);
 }
 
 TEST_F(ServerTest, OversizedHeaderIs431) {
