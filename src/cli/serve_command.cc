@@ -3,7 +3,9 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
 #include <csignal>
+#include <ctime>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -31,6 +33,7 @@ struct ServeFlags {
   std::string openai_base_url = "https://api.openai.com/v1";
   std::vector<std::string> allowed_source_hosts;
   int max_running_tasks = 2;
+  int checkpoint_interval_s = 60;
   std::string log_level = "info";
   size_t max_content_length = 100u << 20;
   size_t threads = 0;
@@ -95,8 +98,16 @@ int ServeUntilSignal(const ServeFlags& flags, const std::filesystem::path& data_
   }
   spdlog::info("sluice listening url=http://{}:{} data_dir={}", flags.host, server.port(),
                data_dir.string());
+  // Wait for a signal; between signals, checkpoint the vector graphs now and
+  // then so a crash costs little start-up time (the documents are durable anyway).
   int sig = 0;
-  sigwait(&signals, &sig);
+  const timespec interval{flags.checkpoint_interval_s, 0};
+  while ((sig = sigtimedwait(&signals, nullptr, &interval)) < 0) {
+    if (errno != EAGAIN && errno != EINTR) break;
+    if (util::Status s = catalog->CheckpointAll(); !s.ok()) {
+      spdlog::warn("event=graph_checkpoint_failed reason=\"{}\"", s.ToString());
+    }
+  }
   spdlog::info("event=shutdown signal={}", sig == SIGINT ? "SIGINT" : "SIGTERM");
   server.Stop();
   // Leaving this scope stops the task workers (running jobs keep their
@@ -127,7 +138,9 @@ int Serve(const ServeFlags& flags) {
     spdlog::error("event=start_failed reason=\"{}\"", store.status().ToString());
     return 1;
   }
-  auto catalog = index::Catalog::Open(store->get(), index::IndexOptions{});
+  index::IndexOptions index_options;
+  index_options.vector_dir = (data_dir / "vectors").string();
+  auto catalog = index::Catalog::Open(store->get(), index_options);
   if (!catalog.ok()) {
     spdlog::error("event=start_failed reason=\"{}\"", catalog.status().ToString());
     return 1;
@@ -138,6 +151,10 @@ int Serve(const ServeFlags& flags) {
     return 1;
   }
   int rc = ServeUntilSignal(flags, data_dir, store->get(), catalog->get(), *uuid, signals);
+  // Graphs are derived data, but a fresh checkpoint makes the next start fast.
+  if (util::Status s = (*catalog)->CheckpointAll(); !s.ok()) {
+    spdlog::warn("event=graph_checkpoint_failed reason=\"{}\"", s.ToString());
+  }
   catalog->reset();
   if (util::Status s = (*store)->Flush(); !s.ok()) {
     spdlog::warn("event=flush_failed reason=\"{}\"", s.ToString());
@@ -182,6 +199,11 @@ void AddServeCommand(CLI::App& app) {
   serve->add_option("--max-running-tasks", flags->max_running_tasks,
                     "Batch ingestion tasks running at once; more wait as CREATED")
       ->envname("SLUICE_MAX_RUNNING_TASKS")
+      ->capture_default_str();
+  serve->add_option("--checkpoint-interval", flags->checkpoint_interval_s,
+                    "Seconds between vector graph checkpoints (graphs are also saved at shutdown)")
+      ->envname("SLUICE_CHECKPOINT_INTERVAL")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   serve->add_option("--log-level", flags->log_level, "trace, debug, info, warn, error")
       ->envname("SLUICE_LOG_LEVEL")

@@ -213,4 +213,13 @@ std::vector<std::shared_ptr<Index>> Catalog::List() const {
   return out;
 }
 
+util::Status Catalog::CheckpointAll() const {
+  util::Status first_error;
+  for (const auto& index : List()) {
+    util::Status s = index->Checkpoint();
+    if (!s.ok() && first_error.ok()) first_error = s;
+  }
+  return first_error;
+}
+
 }  // namespace sluice::index

@@ -41,6 +41,8 @@ class Catalog {
   // is index_not_found_exception; wildcards may match nothing.
   util::Result<std::vector<std::shared_ptr<Index>>> Resolve(std::string_view expression) const;
   std::vector<std::shared_ptr<Index>> List() const;
+  // Checkpoints the vector graphs of every index (see Index::Checkpoint).
+  util::Status CheckpointAll() const;
 
  private:
   Catalog(storage::Store* store, IndexOptions options) : store_(store), options_(options) {}

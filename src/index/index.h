@@ -71,6 +71,9 @@ struct StoredDocument {
 
 struct IndexOptions {
   int vector_threads = 0;  // threads for graph builds (0 = all cores)
+  // Directory for vector graph checkpoints ("" = none: graphs are rebuilt
+  // from the stored documents at every open).
+  std::string vector_dir;
 };
 
 class Index {
@@ -97,8 +100,14 @@ class Index {
   util::Result<std::optional<StoredDocument>> Get(std::string_view id) const;
   // PUT _mapping.
   util::Status MergeMapping(std::string_view mappings_json);
-  // Deletes every stored record of this index (documents, metadata).
+  // Deletes every stored record of this index (documents, metadata,
+  // graph checkpoints).
   util::Status Drop();
+  // Saves every vector graph with the sequence number it includes, when
+  // anything was written since the last checkpoint. At the next open the
+  // graphs are loaded and caught up from the documents written after it,
+  // instead of rebuilt. Writers wait while it runs; searches do not.
+  util::Status Checkpoint();
 
   std::string MappingJson() const;
   uint64_t doc_count() const;
@@ -145,6 +154,12 @@ class Index {
   Index(storage::Store* store, std::string name, std::string uuid, int64_t creation_date,
         IndexSettings settings, Mapping mapping, IndexOptions options);
   util::Status Recover();
+  // Loads graph checkpoints that match the mapping; returns the sequence
+  // number each loaded field's graph includes, and sets *next_doc_no to the
+  // doc number counter at checkpoint time.
+  std::map<std::string, int64_t> LoadCheckpoints(DocNo* next_doc_no);
+  std::string CheckpointDir() const;
+  std::string CheckpointPath(const std::string& field) const;
   util::Status CreateVectorIndexes();
   std::string MetadataJson(const Mapping& mapping) const;
   std::string DocKey(std::string_view id) const;
@@ -163,6 +178,7 @@ class Index {
   std::mutex write_mu_;  // serialises writers
   int64_t next_seq_no_ = 0;           // guarded by write_mu_
   DocNo next_doc_no_ = 0;             // guarded by write_mu_
+  int64_t checkpoint_seq_no_ = -1;    // guarded by write_mu_: next_seq_no_ at the last checkpoint
   uint64_t stored_bytes_ = 0;         // guarded by write_mu_ (approximate)
 
   mutable std::shared_mutex state_mu_;  // guards everything below
