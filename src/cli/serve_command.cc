@@ -65,8 +65,8 @@ int ServeUntilSignal(const ServeFlags& flags, const std::filesystem::path& data_
   source_options.allowed_http_hosts = flags.allowed_source_hosts;
   sources::SourceCatalog source_catalog(source_options);
   tasks::TaskManager task_manager(store, {.max_running = flags.max_running_tasks});
-  ingest::BatchIngestService ingest_service(catalog, &source_catalog, store,
-                                            &task_manager, ingest::IngestOptions{});
+  ingest::BatchIngestService ingest_service(ingest::LocalSinkFactory(catalog), &source_catalog,
+                                            store, &task_manager, ingest::IngestOptions{});
   if (util::Status s = task_manager.Recover([&](const tasks::TaskRecord& record) {
         return ingest_service.ResumeJob(record);
       });

@@ -12,17 +12,25 @@
 
 namespace sluice::ingest {
 
-BatchIngestService::BatchIngestService(index::Catalog* catalog,
-                                       const sources::SourceCatalog* sources,
+SinkFactory LocalSinkFactory(index::Catalog* catalog) {
+  return [catalog](const std::string& index_name) -> std::unique_ptr<DocumentSink> {
+    return std::make_unique<LocalIndexSink>(catalog, index_name);
+  };
+}
+
+BatchIngestService::BatchIngestService(SinkFactory sinks, const sources::SourceCatalog* sources,
                                        storage::Store* store, tasks::TaskManager* tasks,
                                        IngestOptions options)
-    : catalog_(catalog), sources_(sources), store_(store), tasks_(tasks), options_(options) {}
+    : sinks_(std::move(sinks)),
+      sources_(sources),
+      store_(store),
+      tasks_(tasks),
+      options_(options) {}
 
 util::Result<IngestRequest> BatchIngestService::Validate(std::string_view body) {
   SLUICE_ASSIGN_OR_RETURN(IngestRequest request, ParseIngestRequest(body));
   // The index must exist: an auto-created one would lack the knn_vector mapping.
-  LocalIndexSink sink(catalog_, request.index_name);
-  SLUICE_ASSIGN_OR_RETURN(SinkSchema schema, sink.Describe());
+  SLUICE_ASSIGN_OR_RETURN(SinkSchema schema, sinks_(request.index_name)->Describe());
   if (!schema.vector_fields.empty()) {
     std::set<std::string> mapped;
     for (const auto& f : request.fields) mapped.insert(f.name);
@@ -49,7 +57,7 @@ util::Result<IngestRequest> BatchIngestService::Validate(std::string_view body) 
 util::Result<std::string> BatchIngestService::Submit(std::string_view body) {
   SLUICE_ASSIGN_OR_RETURN(IngestRequest request, Validate(body));
   std::string persisted = request.persisted_json;
-  auto sink = std::make_unique<LocalIndexSink>(catalog_, request.index_name);
+  auto sink = sinks_(request.index_name);
   auto job = std::make_unique<BatchIngestJob>(std::move(request), sources_, std::move(sink),
                                               store_, options_);
   return tasks_->Submit("BATCH_INGEST", std::move(persisted), std::move(job));
@@ -78,7 +86,7 @@ util::Result<std::unique_ptr<tasks::TaskJob>> BatchIngestService::ResumeJob(
         "the task cannot be resumed after a restart: part of its request (a URL query "
         "string) is not persisted; submit the request again");
   }
-  auto sink = std::make_unique<LocalIndexSink>(catalog_, request.index_name);
+  auto sink = sinks_(request.index_name);
   return std::unique_ptr<tasks::TaskJob>(std::make_unique<BatchIngestJob>(
       std::move(request), sources_, std::move(sink), store_, options_));
 }

@@ -6,6 +6,7 @@
 // Thread-safety: all methods are thread-safe.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -26,10 +27,16 @@ class Store;
 
 namespace sluice::ingest {
 
+// Makes the sink a task writes to, for a target index name.
+using SinkFactory = std::function<std::unique_ptr<DocumentSink>(const std::string& index_name)>;
+
+// The embedded default: write into an index of this catalog.
+SinkFactory LocalSinkFactory(index::Catalog* catalog);
+
 class BatchIngestService {
  public:
-  // All pointers must outlive the service.
-  BatchIngestService(index::Catalog* catalog, const sources::SourceCatalog* sources,
+  // All pointers must outlive the service. `store` holds task staging rows.
+  BatchIngestService(SinkFactory sinks, const sources::SourceCatalog* sources,
                      storage::Store* store, tasks::TaskManager* tasks, IngestOptions options);
 
   // Returns the new task's id, or the 4xx error that names what is wrong.
@@ -44,7 +51,7 @@ class BatchIngestService {
  private:
   util::Result<IngestRequest> Validate(std::string_view body);
 
-  index::Catalog* catalog_;
+  SinkFactory sinks_;
   const sources::SourceCatalog* sources_;
   storage::Store* store_;
   tasks::TaskManager* tasks_;
