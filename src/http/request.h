@@ -29,6 +29,9 @@ struct Request {
   Pairs headers;       // names as received
   Pairs query_params;  // percent-decoded
   Pairs path_params;   // percent-decoded; filled by Router
+  // The route pattern that served the request, e.g. "/{index}/_search" (filled
+  // by Router::Dispatch; "" when no route matched). A bounded label for metrics.
+  std::string route;
 
   // Builds a request for `target`, splitting path and query string.
   static Request Make(std::string method, std::string target, std::string body = {},

@@ -14,6 +14,7 @@ struct Router::Node {
     std::string method;
     Handler handler;
     std::vector<std::string> param_names;  // one per "{..}" segment, in order
+    std::string pattern;                   // "/" + segments joined by "/"
   };
   std::map<std::string, std::unique_ptr<Node>, std::less<>> literals;
   std::unique_ptr<Node> param;
@@ -84,7 +85,9 @@ Router& Router::operator=(Router&&) noexcept = default;
 void Router::Add(std::string_view method, std::string_view pattern, Handler handler) {
   Node* node = root_.get();
   std::vector<std::string> names;
+  std::string normalised;
   for (std::string_view seg : SplitPath(pattern)) {
+    normalised.append("/").append(seg);
     if (IsParam(seg)) {
       if (!node->param) node->param = std::make_unique<Node>();
       names.emplace_back(seg.substr(1, seg.size() - 2));
@@ -97,14 +100,17 @@ void Router::Add(std::string_view method, std::string_view pattern, Handler hand
       node = it->second.get();
     }
   }
+  if (normalised.empty()) normalised = "/";
   for (auto& route : node->routes) {
     if (route.method == method) {
       route.handler = std::move(handler);
       route.param_names = std::move(names);
+      route.pattern = std::move(normalised);
       return;
     }
   }
-  node->routes.push_back({std::string(method), std::move(handler), std::move(names)});
+  node->routes.push_back(
+      {std::string(method), std::move(handler), std::move(names), std::move(normalised)});
 }
 
 Router::Match Router::Find(std::string_view method, std::string_view path) const {
@@ -160,6 +166,7 @@ Router::Match Router::Find(std::string_view method, std::string_view path) const
     }
     if (chosen == nullptr) continue;
     match.handler = &chosen->handler;
+    match.pattern = chosen->pattern;
     for (size_t i = 0; i < chosen->param_names.size() && i < c.raw_params.size(); ++i) {
       match.params.emplace_back(chosen->param_names[i], PercentDecode(c.raw_params[i], false));
     }
@@ -194,6 +201,7 @@ Response Router::Dispatch(Request& request) const {
     }
   }
   request.path_params = std::move(match.params);
+  request.route = std::move(match.pattern);
   try {
     return (*match.handler)(request);
   } catch (const std::exception& e) {

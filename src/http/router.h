@@ -55,6 +55,7 @@ class Router {
     Request::Pairs params;             // decoded path params of the chosen route
     std::vector<std::string> allowed;  // methods of all matching patterns
     bool path_known = false;           // some pattern matched the path
+    std::string pattern;               // the chosen route's pattern, normalised ("/a/{b}")
   };
   Match Find(std::string_view method, std::string_view path) const;
 

@@ -10,6 +10,9 @@
 // in sanitizer builds; the headers are third-party.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+#pragma GCC diagnostic ignored "-Wtsan"  // Asio's fences, in TSan builds
+#endif
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -140,6 +143,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     state_ = State::kIdle;
     method_ = "-";
     path_ = "-";
+    route_.clear();
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(opts().max_header_size));
     // Checked against our limit after the header (see OnHeader). Not boost::none:
@@ -235,6 +239,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       req.body = std::move(breq.body());
     }
     Response res = server_.router().Dispatch(req);
+    route_ = std::move(req.route);
     Send(std::move(res), breq.keep_alive());
   }
 
@@ -291,6 +296,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void OnWrite(beast::error_code ec, unsigned status, size_t body_bytes, bool keep_alive) {
+    if (opts().observer) {
+      opts().observer({.method = method_,
+                       .route = route_,
+                       .status = status,
+                       .response_bytes = body_bytes,
+                       .seconds = std::chrono::duration<double>(Clock::now() - start_).count()});
+    }
     if (opts().access_log) {
       double ms = std::chrono::duration<double, std::milli>(Clock::now() - start_).count();
       spdlog::info("http method={} path={} status={} bytes={} duration_ms={:.3f}", method_, path_,
@@ -331,6 +343,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   State state_ = State::kIdle;
   std::string method_ = "-";
   std::string path_ = "-";
+  std::string route_;
   Clock::time_point start_ = Clock::now();
   std::array<char, 16 * 1024> scratch_;
 };

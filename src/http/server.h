@@ -21,8 +21,10 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "http/request.h"
 #include "http/response.h"
@@ -30,6 +32,15 @@
 #include "util/status.h"
 
 namespace sluice::http {
+
+// What the server tells an observer about each answered request (for metrics).
+struct RequestStats {
+  std::string_view method;  // "GET", ...; "-" when the request line was unreadable
+  std::string_view route;   // Request::route; "" when no route served it
+  unsigned status = 0;
+  size_t response_bytes = 0;
+  double seconds = 0;  // from the complete header to the response written
+};
 
 struct ServerOptions {
   std::string host = "127.0.0.1";         // address to bind (IPv4 or IPv6 literal, or "localhost")
@@ -51,6 +62,9 @@ struct ServerOptions {
   bool compress_responses = true;
   // One spdlog info line per request. Default true.
   bool access_log = true;
+  // Called once per answered request on a server thread; must be thread-safe
+  // and cheap. Default: none.
+  std::function<void(const RequestStats&)> observer;
 };
 
 class Server {

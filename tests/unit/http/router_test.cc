@@ -57,6 +57,18 @@ TEST_F(RouterTest, MethodMissingOnLiteralFallsThroughToParameterRoute) {
   EXPECT_EQ(DispatchTo(router_, "GET", "/_bulk").body, "get_index index=_bulk");
 }
 
+TEST_F(RouterTest, DispatchRecordsTheMatchedRoutePatternNotThePath) {
+  Request r = Request::Make("GET", "/my-index/_doc/42?pretty");
+  router_.Dispatch(r);
+  EXPECT_EQ(r.route, "/{index}/_doc/{id}");
+  Request root = Request::Make("GET", "/");
+  router_.Dispatch(root);
+  EXPECT_EQ(root.route, "/");
+  Request unknown = Request::Make("GET", "/a/b/c/d/e");
+  router_.Dispatch(unknown);
+  EXPECT_EQ(unknown.route, "");
+}
+
 TEST_F(RouterTest, BindsAndPercentDecodesPathParams) {
   EXPECT_EQ(DispatchTo(router_, "GET", "/my%20idx/_doc/a%2Fb+c").body,
             "get_doc index=my idx id=a/b+c");
