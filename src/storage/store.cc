@@ -7,6 +7,7 @@
 #include <rocksdb/cache.h>
 
 #include <array>
+#include <filesystem>
 #include <vector>
 
 namespace sluice::storage {
@@ -68,6 +69,9 @@ Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Store::~Store() = default;
 
 util::Result<std::unique_ptr<Store>> Store::Open(const StorageOptions& options) {
+  // RocksDB creates the last directory only; make its parents too.
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(options.path).parent_path(), ec);
   rocksdb::Options db_options;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
