@@ -178,6 +178,7 @@ Status BatchIngestJob::Run(tasks::TaskContext& ctx) {
   }
   plan.progress = std::make_unique<IngestProgress>(locations, options_.max_reported_failures);
   IngestProgress& progress = *plan.progress;
+  progress.AttachMetrics(options_.metrics, request_.data_source.type);
   ctx.SetProgress(progress.ToJson());
 
   SLUICE_ASSIGN_OR_RETURN(SinkSchema schema, sink_->Describe());

@@ -23,6 +23,9 @@
 #include "ingest/ingest_request.h"
 #include "tasks/task_manager.h"
 
+namespace sluice::metrics {
+class Registry;
+}
 namespace sluice::sources {
 class SourceCatalog;
 }
@@ -38,6 +41,7 @@ struct IngestOptions {
   size_t queue_depth = 2;             // batches mapped ahead of the writer
   size_t max_line_bytes = 64u << 20;  // longer lines fail as records
   size_t max_reported_failures = 10;  // failed records listed in the progress
+  metrics::Registry* metrics = nullptr;  // process-wide ingest counters; none by default
 };
 
 class BatchIngestJob : public tasks::TaskJob {

@@ -2,7 +2,10 @@
 
 #include <rapidjson/document.h>
 
+#include <cctype>
+
 #include "json/json_writer.h"
+#include "metrics/registry.h"
 
 namespace sluice::ingest {
 namespace {
@@ -17,6 +20,26 @@ IngestProgress::IngestProgress(std::vector<std::string> source_locations, size_t
   }
 }
 
+void IngestProgress::AttachMetrics(metrics::Registry* registry, std::string_view source_type) {
+  if (registry == nullptr) return;
+  std::string type;
+  for (char c : source_type) type += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  m_records_read_ = registry->GetCounter("sluice_ingest_records_read_total",
+                                         "Input records (JSON lines) read by batch ingestion.");
+  m_records_failed_ = registry->GetCounter(
+      "sluice_ingest_records_failed_total", "Input records that failed (bad JSON, mapping, index).");
+  m_written_ = registry->GetCounter("sluice_ingest_documents_written_total",
+                                    "Documents written by batch ingestion.");
+  m_bytes_read_ = registry->GetCounter("sluice_ingest_bytes_read_total",
+                                       "Raw bytes read from batch-ingestion sources.",
+                                       {{"source_type", type}});
+}
+
+void IngestProgress::AddWritten(uint64_t n) {
+  written_ += n;
+  if (m_written_ != nullptr) m_written_->Inc(n);
+}
+
 void IngestProgress::SetPhase(std::string_view phase) {
   std::lock_guard<std::mutex> lock(mu_);
   phase_ = std::string(phase);
@@ -27,16 +50,20 @@ void IngestProgress::AddBytesTotal(size_t source, uint64_t bytes) {
 }
 
 void IngestProgress::SetBytesRead(size_t source, uint64_t finished, uint64_t current) {
-  sources_[source]->bytes_read = finished + current;
+  const uint64_t now = finished + current;
+  const uint64_t before = sources_[source]->bytes_read.exchange(now);
+  if (m_bytes_read_ != nullptr && now > before) m_bytes_read_->Inc(now - before);
 }
 
 void IngestProgress::AddRecordRead(size_t source) {
   ++records_read_;
   ++sources_[source]->records;
+  if (m_records_read_ != nullptr) m_records_read_->Inc();
 }
 
 void IngestProgress::AddFailure(const RecordOrigin& origin, std::string reason) {
   ++failed_;
+  if (m_records_failed_ != nullptr) m_records_failed_->Inc();
   std::lock_guard<std::mutex> lock(mu_);
   if (failures_.size() < max_errors_) failures_.push_back({origin, std::move(reason)});
 }

@@ -18,6 +18,11 @@
 
 #include "util/result.h"
 
+namespace sluice::metrics {
+class Counter;
+class Registry;
+}  // namespace sluice::metrics
+
 namespace sluice::ingest {
 
 // Where a record came from, for error reports.
@@ -31,13 +36,18 @@ class IngestProgress {
  public:
   explicit IngestProgress(std::vector<std::string> source_locations, size_t max_errors = 10);
 
+  // Also counts into the registry's process-wide ingest counters (records
+  // read/failed, documents written, bytes read by source type). Call before
+  // counting starts; `registry` may be null (then nothing is exported).
+  void AttachMetrics(metrics::Registry* registry, std::string_view source_type);
+
   void SetPhase(std::string_view phase);
   void AddBytesTotal(size_t source, uint64_t bytes);
   // Raw bytes consumed so far in the source's current object, on top of the
   // bytes of its objects already finished.
   void SetBytesRead(size_t source, uint64_t finished_objects_bytes, uint64_t current_bytes);
   void AddRecordRead(size_t source);
-  void AddWritten(uint64_t n) { written_ += n; }
+  void AddWritten(uint64_t n);
   void AddFailure(const RecordOrigin& origin, std::string reason);
   void AddIncompleteJoin(std::string_view id);
 
@@ -64,6 +74,10 @@ class IngestProgress {
   double ElapsedSeconds() const;
 
   const size_t max_errors_;
+  metrics::Counter* m_records_read_ = nullptr;
+  metrics::Counter* m_records_failed_ = nullptr;
+  metrics::Counter* m_written_ = nullptr;
+  metrics::Counter* m_bytes_read_ = nullptr;
   std::vector<std::unique_ptr<Source>> sources_;
   std::atomic<uint64_t> records_read_{0};
   std::atomic<uint64_t> written_{0};
