@@ -9,7 +9,6 @@
 #include <filesystem>
 #include <random>
 
-
 #include "index/document_record.h"
 #include "index/id_generator.h"
 #include "json/json_writer.h"
