@@ -200,6 +200,26 @@ export async function allDocs(url, index) {
   return { docs: out, total: res.body.hits.total.value };
 }
 
+/** The documents with these ids (any number), as {_id: _source}, by ids queries of ≤ 5000. */
+export async function docsByIds(url, index, ids) {
+  await request(url, { method: 'POST', path: `/${index}/_refresh` });
+  const out = new Map();
+  for (let i = 0; i < ids.length; i += 5000) {
+    const values = ids.slice(i, i + 5000);
+    const res = await request(url, {
+      method: 'POST',
+      path: `/${index}/_search`,
+      json: { size: values.length, query: { ids: { values } } },
+    });
+    if (res.status !== 200) throw new Error(`search ${index}: ${res.status} ${res.text}`);
+    for (const hit of res.body.hits.hits) {
+      if (out.has(hit._id)) throw new Error(`duplicate hit ${hit._id}`);
+      out.set(hit._id, hit._source);
+    }
+  }
+  return out;
+}
+
 export async function count(url, index) {
   await request(url, { method: 'POST', path: `/${index}/_refresh` });
   const res = await request(url, { path: `/${index}/_count` });
