@@ -21,7 +21,7 @@ namespace sluice::api {
 class ApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto catalog = index::Catalog::Open(store_.get(), {.vector_threads = 1});
+    auto catalog = index::Catalog::Open(store_.get(), testutil::OneThread());
     ASSERT_TRUE(catalog.ok()) << catalog.status().ToString();
     catalog_ = std::move(catalog).value();
     ctx_.catalog = catalog_.get();

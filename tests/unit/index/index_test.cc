@@ -34,7 +34,7 @@ class IndexTest : public ::testing::Test {
       mapping = *m;
     }
     index_.reset();
-    auto i = Index::Create(store_.get(), "idx", *settings, mapping, {.vector_threads = 1});
+    auto i = Index::Create(store_.get(), "idx", *settings, mapping, testutil::OneThread());
     ASSERT_TRUE(i.ok()) << i.status().ToString();
     index_ = *i;
   }
@@ -45,7 +45,7 @@ class IndexTest : public ::testing::Test {
     store_.Reopen();
     auto meta = store_->Get(storage::Column::kMeta, "index/idx");
     ASSERT_TRUE(meta.ok() && meta->has_value());
-    auto i = Index::Open(store_.get(), "idx", **meta, {.vector_threads = 1});
+    auto i = Index::Open(store_.get(), "idx", **meta, testutil::OneThread());
     ASSERT_TRUE(i.ok()) << i.status().ToString();
     index_ = *i;
   }

@@ -11,6 +11,7 @@
 #include <random>
 #include <string>
 
+#include "index/index.h"
 #include "storage/store.h"
 
 namespace sluice::testutil {
@@ -59,5 +60,12 @@ class TempStore {
   TempDir dir_;
   std::unique_ptr<storage::Store> store_;
 };
+
+// Index options for tests: graphs built on one thread, everything else default.
+inline index::IndexOptions OneThread() {
+  index::IndexOptions options;
+  options.vector_threads = 1;
+  return options;
+}
 
 }  // namespace sluice::testutil

@@ -47,7 +47,7 @@ class QueriesTest : public ::testing::Test {
         "vl":{"type":"knn_vector","dimension":2,"method":{"name":"hnsw","engine":"lucene","space_type":"cosinesimil"}}}})",
                                          true);
     ASSERT_TRUE(mapping.ok()) << mapping.status().ToString();
-    auto i = index::Index::Create(store_.get(), "q", *settings, *mapping, {.vector_threads = 1});
+    auto i = index::Index::Create(store_.get(), "q", *settings, *mapping, testutil::OneThread());
     ASSERT_TRUE(i.ok()) << i.status().ToString();
     index_ = *i;
     Write("a", R"({"tag":"red","title":"Quick Brown Fox","n":1,"price":1.5,"d":"2024-01-01",)"

@@ -202,7 +202,7 @@ TEST_F(SearchRequestTest, KnnKBoundsTotalAndSizeBoundsHits) {
   auto s = index::IndexSettings::Parse(R"({"index.knn":true})");
   auto m = index::Mapping::Parse(
       R"({"properties":{"v":{"type":"knn_vector","dimension":2},"tag":{"type":"keyword"}}})", true);
-  auto v = index::Index::Create(store_.get(), "v", *s, *m, {.vector_threads = 1});
+  auto v = index::Index::Create(store_.get(), "v", *s, *m, testutil::OneThread());
   ASSERT_TRUE(v.ok()) << v.status().ToString();
   std::vector<index::WriteOp> ops(5);
   for (int d = 0; d < 5; ++d) {
