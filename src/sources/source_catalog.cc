@@ -1,12 +1,16 @@
 #include "sources/source_catalog.h"
 
 #include <curl/curl.h>
+#include <rapidjson/document.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
+#include <optional>
 
 #include "sources/decompressing_source.h"
 #include "sources/file_source.h"
+#include "sources/http_client.h"
 #include "sources/http_host_allowlist.h"
 #include "sources/http_stream.h"
 #include "sources/s3_source.h"
@@ -17,6 +21,7 @@ namespace {
 enum class SourceType { kFile, kS3, kOpenAi, kHttp };
 
 constexpr char kOpenAiScheme[] = "openai://";
+constexpr size_t kMaxMetadataBytes = 64 << 10;
 
 util::Result<SourceType> ParseType(const std::string& type) {
   std::string lower = type;
@@ -42,30 +47,83 @@ util::Status ValidateOpenAiFileId(const std::string& id) {
   return util::InvalidArgument("[" + id + "] is not a valid OpenAI file id");
 }
 
+util::Status OpenAiError(long status, const std::string& id) {
+  if (status == 401 || status == 403) {
+    return Unauthorized("OpenAI rejected the API key (HTTP " + std::to_string(status) +
+                        ") reading file [" + id + "]");
+  }
+  if (status == 404) {
+    return util::NotFound("resource_not_found_exception", "OpenAI file [" + id + "] not found")
+        .WithMetadata("file_id", id);
+  }
+  return util::InvalidArgument("OpenAI answered HTTP " + std::to_string(status) + " for file [" +
+                               id + "]");
+}
+
+std::string OpenAiBase(const SourcesOptions& options) {
+  std::string base = options.openai_base_url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return base;
+}
+
+// The size of an OpenAI file, for progress, from its metadata (GET
+// {base}/files/{id} → "bytes"). Any answer but a 200 with "bytes" leaves the
+// size unknown: the content request reports errors (401, 404, ...) as usual.
+// A server that cannot be reached after the retries is an error.
+util::Result<std::optional<uint64_t>> OpenAiFileSize(const std::string& id,
+                                                     const Credential& credential,
+                                                     const SourcesOptions& options) {
+  RequestBuilder build = [&]() -> util::Result<HttpRequest> {
+    return HttpRequest{OpenAiBase(options) + "/files/" + id,
+                       {{"Authorization", "Bearer " + credential.openai_key.Reveal()}}};
+  };
+  SLUICE_ASSIGN_OR_RETURN(HttpResponse response,
+                          HttpFetch(build, options, kOpenAiScheme + id, kMaxMetadataBytes));
+  if (response.status != 200) return std::optional<uint64_t>();
+  rapidjson::Document d;
+  d.Parse(response.body.data(), response.body.size());
+  if (response.truncated || d.HasParseError() || !d.IsObject()) return std::optional<uint64_t>();
+  auto bytes = d.FindMember("bytes");
+  if (bytes == d.MemberEnd() || !bytes->value.IsUint64()) return std::optional<uint64_t>();
+  return std::optional<uint64_t>(bytes->value.GetUint64());
+}
+
+// The size of an http(s) object, for progress, from a one-byte ranged GET
+// (Content-Range total, or Content-Length of a server that ignores Range).
+// Redirects and error answers leave it unknown: the stream follows and reports
+// them. A server that cannot be reached after the retries is an error.
+util::Result<std::optional<uint64_t>> HttpObjectSize(const std::string& url,
+                                                     const SourcesOptions& options) {
+  RequestBuilder build = [&]() -> util::Result<HttpRequest> {
+    return HttpRequest{url, {{"Range", "bytes=0-0"}}};
+  };
+  SLUICE_ASSIGN_OR_RETURN(HttpResponse response,
+                          HttpFetch(build, options, RedactUrl(url), kMaxMetadataBytes));
+  std::string range = response.Header("content-range");
+  size_t slash = range.find('/');
+  if (response.status == 206 && slash != std::string::npos && slash + 1 < range.size() &&
+      std::isdigit(static_cast<unsigned char>(range[slash + 1]))) {
+    return std::optional<uint64_t>(std::strtoull(range.c_str() + slash + 1, nullptr, 10));
+  }
+  std::string length = response.Header("content-length");
+  if (response.status == 200 && !length.empty() &&
+      std::isdigit(static_cast<unsigned char>(length[0]))) {
+    return std::optional<uint64_t>(std::strtoull(length.c_str(), nullptr, 10));
+  }
+  return std::optional<uint64_t>();
+}
+
 util::Result<std::unique_ptr<ByteSource>> OpenOpenAiFile(const std::string& id,
                                                          const Credential& credential,
                                                          const SourcesOptions& options,
                                                          uint64_t offset) {
   SLUICE_RETURN_IF_ERROR(ValidateOpenAiFileId(id));
-  std::string base = options.openai_base_url;
-  while (!base.empty() && base.back() == '/') base.pop_back();
   HttpStreamConfig config;
-  config.build_request = [url = base + "/files/" + id + "/content",
+  config.build_request = [url = OpenAiBase(options) + "/files/" + id + "/content",
                           key = credential.openai_key]() -> util::Result<HttpRequest> {
     return HttpRequest{url, {{"Authorization", "Bearer " + key.Reveal()}}};
   };
-  config.map_error = [id](long status, const std::string&) -> util::Status {
-    if (status == 401 || status == 403) {
-      return Unauthorized("OpenAI rejected the API key (HTTP " + std::to_string(status) +
-                          ") reading file [" + id + "]");
-    }
-    if (status == 404) {
-      return util::NotFound("resource_not_found_exception", "OpenAI file [" + id + "] not found")
-          .WithMetadata("file_id", id);
-    }
-    return util::InvalidArgument("OpenAI answered HTTP " + std::to_string(status) + " for file [" +
-                                 id + "]");
-  };
+  config.map_error = [id](long status, const std::string&) { return OpenAiError(status, id); };
   config.display = kOpenAiScheme + id;
   SLUICE_ASSIGN_OR_RETURN(auto stream, HttpStream::Open(std::move(config), options, offset));
   return std::unique_ptr<ByteSource>(std::move(stream));
@@ -144,14 +202,18 @@ util::Result<std::vector<std::vector<SourceObject>>> SourceCatalog::List(
         SLUICE_ASSIGN_OR_RETURN(objects, client.List(location, slot));
         break;
       }
-      case SourceType::kOpenAi:
+      case SourceType::kOpenAi: {
         SLUICE_RETURN_IF_ERROR(ValidateOpenAiFileId(location));
-        objects.push_back({kOpenAiScheme + location, std::nullopt, slot});
+        SLUICE_ASSIGN_OR_RETURN(auto size, OpenAiFileSize(location, source.credential, options_));
+        objects.push_back({kOpenAiScheme + location, size, slot});
         break;
-      case SourceType::kHttp:
+      }
+      case SourceType::kHttp: {
         SLUICE_RETURN_IF_ERROR(CheckHttpSourceUrl(location, options_));
-        objects.push_back({RedactUrl(location), std::nullopt, slot});
+        SLUICE_ASSIGN_OR_RETURN(auto size, HttpObjectSize(location, options_));
+        objects.push_back({RedactUrl(location), size, slot});
         break;
+      }
     }
     slots.push_back(std::move(objects));
   }

@@ -29,6 +29,9 @@ class SourceCatalog {
   // One slot per location, in order. An s3 prefix ("s3://b/p/") or a location
   // with '*' (s3 keys, or the file name of a local path) expands into its
   // objects in key order; a file location may be "/abs" or "file:///abs".
+  // Sizes (for progress) come from the file system, the S3 listing or probe,
+  // OpenAI's file metadata (GET {base}/files/{id}) or a one-byte ranged GET
+  // for http; a size the server does not tell stays unknown.
   util::Result<std::vector<std::vector<SourceObject>>> List(const DataSource& source) const;
 
   // Opens `object` (from List on the same source) for streaming, starting at

@@ -156,6 +156,32 @@ TEST(OpenAiCatalogTest, StreamsFileContentWithBearerKey) {
   EXPECT_EQ(*ReadAll(**stream), data);
 }
 
+TEST(OpenAiCatalogTest, ListTakesTheFileSizeFromItsMetadataForProgress) {
+  const std::string data = Lines(50);
+  FakeHttpServer server([&](const FakeRequest& request) {
+    if (request.Header("authorization") != "Bearer k") return FakeResponse{401, {}, "", {}};
+    if (request.path == "/v1/files/file-sized") {
+      return FakeResponse{200, {{"Content-Type", "application/json"}},
+                          "{\"id\":\"file-sized\",\"object\":\"file\",\"bytes\":" +
+                              std::to_string(data.size()) + ",\"purpose\":\"batch_output\"}",
+                          {}};
+    }
+    if (request.path == "/v1/files/file-sized/content") return ServeBytes(request, data);
+    return FakeResponse{404, {}, "{}", {}};
+  });
+  SourcesOptions options = FastOptions();
+  options.openai_base_url = server.base_url() + "/v1";
+  SourceCatalog catalog(options);
+  DataSource source{"openAI", {"file-sized", "file-nometa"}, {}};
+  source.credential.openai_key = util::Secret("k");
+  auto slots = catalog.List(source);
+  ASSERT_TRUE(slots.ok()) << slots.status().ToString();
+  EXPECT_EQ((*slots)[0][0].size, data.size());
+  // No metadata (404): the size is unknown and the content request reports the error.
+  EXPECT_EQ((*slots)[1][0].size, std::nullopt);
+  EXPECT_EQ(catalog.Open(source, (*slots)[1][0]).status().code(), util::Code::kNotFound);
+}
+
 TEST(OpenAiCatalogTest, RejectedKeyIsUnauthorizedAndMissingFileNamesTheId) {
   FakeHttpServer server([](const FakeRequest& request) {
     if (request.Header("authorization") != "Bearer good") return FakeResponse{401, {}, "", {}};
@@ -225,6 +251,28 @@ TEST(HttpCatalogTest, StreamsAllowedUrlAndShowsItWithoutQuery) {
   ASSERT_TRUE(stream.ok()) << stream.status().ToString();
   EXPECT_EQ(*ReadAll(**stream), data);
   EXPECT_EQ(server.requests()[0].query, "X-Amz-Signature=abc");
+}
+
+TEST(HttpCatalogTest, ListProbesTheObjectSizeWithAOneByteRange) {
+  const std::string data = Lines(80);
+  FakeHttpServer server([&](const FakeRequest& request) {
+    if (request.path == "/norange") return FakeResponse{200, {}, data, {}};  // ignores Range
+    if (request.path == "/gone") return FakeResponse{404, {}, "", {}};
+    return ServeBytes(request, data);
+  });
+  SourcesOptions options = FastOptions();
+  options.allowed_http_hosts = {"127.0.0.1"};
+  SourceCatalog catalog(options);
+  DataSource source{"http",
+                    {server.base_url() + "/ranged", server.base_url() + "/norange",
+                     server.base_url() + "/gone"},
+                    {}};
+  auto slots = catalog.List(source);
+  ASSERT_TRUE(slots.ok()) << slots.status().ToString();
+  EXPECT_EQ((*slots)[0][0].size, data.size());
+  EXPECT_EQ((*slots)[1][0].size, data.size());
+  EXPECT_EQ((*slots)[2][0].size, std::nullopt);
+  EXPECT_EQ(server.requests()[0].Header("range"), "bytes=0-0");
 }
 
 TEST(HttpCatalogTest, FollowsRedirectToAllowedHostOnly) {
