@@ -26,7 +26,9 @@ function records(prefix, count) {
 
 const plain = records('r', RECORDS);
 const gz = gzipSync(records('g', RECORDS));
-const isObjectGet = (req) => req.method === 'GET' && !req.url.includes('list-type') && req.headers.range !== 'bytes=0-0';
+// Object content requests: not listings, size probes or OpenAI file metadata.
+const isObjectGet = (req) => req.method === 'GET' && !req.url.includes('list-type') &&
+  req.headers.range !== 'bytes=0-0' && !/\/v1\/files\/[^/]+$/.test(req.url);
 
 let s3;
 let files;

@@ -1,9 +1,10 @@
-// A fake OpenAI Files API on loopback: GET {base}/files/{id}/content with
-// "Authorization: Bearer KEY", as sluice's openAI data source calls it.
+// A fake OpenAI Files API on loopback: GET {base}/files/{id}/content (and the
+// file's metadata, GET {base}/files/{id}) with "Authorization: Bearer KEY", as
+// sluice's openAI data source calls it.
 //
 //   const openai = await startFakeOpenAI({ key: 'sk-test', files: { 'file-out': buffer } });
 //   ... sluice serve --openai-base-url openai.baseUrl ...
-//   openai.failNext('file-out', [429, 503]);   // the next requests for it answer these
+//   openai.failNext('file-out', [429, 503]);   // the next content requests answer these
 //   openai.requests                            // [{method, path, authorization, status}]
 //   await openai.stop();
 //
@@ -33,7 +34,7 @@ export async function startFakeOpenAI({ key, files = {} }) {
     const error = (status, message, type, code, headers = {}) =>
       answer(status, { error: { message, type, param: null, code } }, headers);
 
-    const m = /^\/v1\/files\/([^/?]+)\/content$/.exec(req.url);
+    const m = /^\/v1\/files\/([^/?]+)(\/content)?$/.exec(req.url);
     if (req.method !== 'GET' || !m) return error(404, `Invalid URL (${req.method} ${req.url})`, 'invalid_request_error', null);
     if (req.headers.authorization !== `Bearer ${key}`) {
       // Like OpenAI, the message shows only the key's ends.
@@ -42,6 +43,13 @@ export async function startFakeOpenAI({ key, files = {} }) {
         'invalid_request_error', 'invalid_api_key');
     }
     const id = decodeURIComponent(m[1]);
+    if (!m[2]) {
+      // File metadata, as GET /v1/files/{id} returns it.
+      const content = contents.get(id);
+      if (!content) return error(404, `No such File object: ${id}`, 'invalid_request_error', null);
+      return answer(200, { id, object: 'file', bytes: content.length, created_at: 1700000000,
+        filename: `${id}.jsonl`, purpose: 'batch_output', status: 'processed' });
+    }
     const queue = scripted.get(id);
     if (queue && queue.length > 0) {
       const status = queue.shift();
