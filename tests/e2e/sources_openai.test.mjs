@@ -30,7 +30,7 @@ before(async () => {
       [ZSTD_ID]: execFileSync('zstd', ['-q', '-c'], { input: readConstructed('openai/batch_input.jsonl') }),
     },
   });
-  server = await startServer({ args: ['--openai-base-url', openai.baseUrl] });
+  server = await startServer({ args: ['--openai-base-url', openai.baseUrl, '--log-level', 'debug'] });
   await createIndex(server, 'openai-docs', {
     embedding: { type: 'knn_vector', dimension: 256, method: { engine: 'faiss', space_type: 'l2', name: 'hnsw' } },
     text: { type: 'text' },
@@ -40,7 +40,7 @@ before(async () => {
 
 after(async () => {
   if (server) {
-    assertNoSecrets(server, transcript, [KEY]);
+    assertNoSecrets(server, transcript, [KEY], { canary: 'Vector search finds the nearest neighbours' });
     await server.stop();
   }
   await openai?.stop();

@@ -49,12 +49,13 @@ before(async () => {
   for (let p = 0; p < 5; p++) await s3.put('offlinebatch', `parts/part-${p}.jsonl`, seedLines(`p${p}`, 10 + p));
   await s3.put('offlinebatch', 'parts/README.txt', 'not jsonl\n');
   await s3.put('offlinebatch', 'parts-old/part-9.jsonl', seedLines('old', 7));
-  server = await startServer({ args: ['--s3-endpoint', s3.endpoint] });
+  // Debug logging: secrets must stay out of the most verbose logs too.
+  server = await startServer({ args: ['--s3-endpoint', s3.endpoint, '--log-level', 'debug'] });
 });
 
 after(async () => {
   if (server) {
-    assertNoSecrets(server, transcript, [SECRET_KEY, SESSION_TOKEN]);
+    assertNoSecrets(server, transcript, [SECRET_KEY, SESSION_TOKEN], { canary: 'meta-request-3' });
     await server.stop();
   }
   await s3?.stop();

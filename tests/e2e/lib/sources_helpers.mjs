@@ -90,9 +90,11 @@ function filesUnder(dir) {
 
 /**
  * Asserts that no secret occurs in the transcript's responses, the server's
- * logs, or any file under its data directory (searched as raw bytes).
+ * logs, or any file under its data directory (searched as raw bytes). A
+ * `canary` (a string the test stored, e.g. a document value) must be found in
+ * the data dir, proving that the byte search sees what the server wrote.
  */
-export function assertNoSecrets(server, transcript, secrets) {
+export function assertNoSecrets(server, transcript, secrets, { canary } = {}) {
   const logs = server.logs();
   for (const secret of secrets) {
     for (const text of transcript.texts) assert.ok(!text.includes(secret), `a response contains the secret: ${text}`);
@@ -100,12 +102,15 @@ export function assertNoSecrets(server, transcript, secrets) {
   }
   const files = filesUnder(server.dataDir);
   assert.ok(files.length > 0, 'the data dir has files');
+  let canaryFound = false;
   for (const file of files) {
     const bytes = readFileSync(file);
     for (const secret of secrets) {
       assert.equal(bytes.indexOf(Buffer.from(secret)), -1, `${file} contains a secret`);
     }
+    if (canary && bytes.indexOf(Buffer.from(canary)) !== -1) canaryFound = true;
   }
+  if (canary) assert.ok(canaryFound, `the data dir holds the canary [${canary}]`);
 }
 
 /** Peak resident set size of a process in KiB (VmHWM from /proc/<pid>/status). */
