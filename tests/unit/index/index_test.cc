@@ -34,7 +34,7 @@ class IndexTest : public ::testing::Test {
       mapping = *m;
     }
     index_.reset();
-    auto i = Index::Create(store_.get(), "idx", *settings, mapping, testutil::OneThread());
+    auto i = Index::Create(store_.get(), "idx", *settings, mapping, options_);
     ASSERT_TRUE(i.ok()) << i.status().ToString();
     index_ = *i;
   }
@@ -45,7 +45,7 @@ class IndexTest : public ::testing::Test {
     store_.Reopen();
     auto meta = store_->Get(storage::Column::kMeta, "index/idx");
     ASSERT_TRUE(meta.ok() && meta->has_value());
-    auto i = Index::Open(store_.get(), "idx", **meta, testutil::OneThread());
+    auto i = Index::Open(store_.get(), "idx", **meta, options_);
     ASSERT_TRUE(i.ok()) << i.status().ToString();
     index_ = *i;
   }
@@ -63,6 +63,7 @@ class IndexTest : public ::testing::Test {
   }
 
   testutil::TempStore store_;
+  IndexOptions options_ = testutil::OneThread();
   std::shared_ptr<Index> index_;
 };
 
@@ -327,6 +328,55 @@ TEST_F(IndexTest, VectorsAreSearchableAndSurviveReopen) {
   EXPECT_EQ(nearest({6, 6}), (std::vector<std::string>{"c", "a"}));
   One(Op(OpType::kIndex, "e", R"({"v":[1.5,1.5]})"));
   EXPECT_EQ(nearest({1, 1}), (std::vector<std::string>{"e", "a", "c"}));
+}
+
+// Ids of the vector graph's neighbours of q, nearest first.
+std::vector<std::string> Nearest(const Index& index, std::vector<float> q) {
+  std::vector<std::string> ids;
+  const vector::VectorIndex* graph = index.vectors("v");
+  if (graph == nullptr) return {"<no graph>"};
+  auto found = graph->Search(q, 10);
+  if (!found.ok()) return {found.status().ToString()};
+  for (const auto& n : *found) ids.push_back(index.id(static_cast<DocNo>(n.label)));
+  return ids;
+}
+
+TEST_F(IndexTest, GraphCheckpointsAreCaughtUpOnReopen) {
+  testutil::TempDir graphs;
+  options_.vector_dir = graphs.path().string();
+  Create(R"({"index":{"knn":true}})",
+         R"({"properties":{"v":{"type":"knn_vector","dimension":2}}})");
+  One(Op(OpType::kIndex, "a", R"({"v":[1,1]})"));
+  One(Op(OpType::kIndex, "b", R"({"v":[2,2]})"));
+  One(Op(OpType::kIndex, "c", R"({"v":[3,3]})"));
+  One(Op(OpType::kIndex, "e", R"({"v":[4,4]})"));
+  ASSERT_TRUE(index_->Checkpoint().ok());
+  // After the checkpoint: a delete, a moved vector, a dropped vector, a new document.
+  One(Op(OpType::kDelete, "b"));
+  One(Op(OpType::kIndex, "a", R"({"v":[9,9]})"));
+  One(Op(OpType::kIndex, "e", R"({"no_vector":1})"));
+  One(Op(OpType::kIndex, "d", R"({"v":[0.5,0.5]})"));
+  const std::vector<std::string> expected = {"d", "c", "a"};
+  ASSERT_EQ(Nearest(*index_, {0, 0}), expected);
+  std::map<std::string, DocNo> docs;
+  for (const char* id : {"a", "c", "d", "e"}) docs[id] = *index_->Find(id);
+
+  Reopen();
+  EXPECT_EQ(Nearest(*index_, {0, 0}), expected);
+  for (const auto& [id, doc] : docs) EXPECT_EQ(index_->Find(id), doc) << id;
+  // New documents get doc numbers the loaded graph has not seen.
+  One(Op(OpType::kIndex, "f", R"({"v":[0,0]})"));
+  EXPECT_EQ(Nearest(*index_, {0, 0}), (std::vector<std::string>{"f", "d", "c", "a"}));
+
+  // A second checkpoint and reopen with nothing written in between.
+  ASSERT_TRUE(index_->Checkpoint().ok());
+  Reopen();
+  EXPECT_EQ(Nearest(*index_, {0, 0}), (std::vector<std::string>{"f", "d", "c", "a"}));
+  EXPECT_EQ(index_->doc_count(), 5u);
+  const auto dir = graphs.path() / index_->uuid();
+  EXPECT_TRUE(std::filesystem::exists(dir));
+  ASSERT_TRUE(index_->Drop().ok());
+  EXPECT_FALSE(std::filesystem::exists(dir));  // Drop removes the checkpoints too
 }
 
 TEST_F(IndexTest, ReplacingAVectorDocumentUpdatesTheGraph) {
