@@ -2,6 +2,7 @@
 
 #include <rapidjson/document.h>
 
+#include <charconv>
 #include <cmath>
 #include <optional>
 #include <set>
@@ -22,7 +23,12 @@ Status ValidationError(const std::string& message) {
 std::string ValueText(const rapidjson::Value& v) {
   if (v.IsString()) return v.GetString();
   if (v.IsInt64()) return std::to_string(v.GetInt64());
-  if (v.IsNumber()) return std::to_string(v.GetDouble());
+  if (v.IsNumber()) {
+    // Shortest form, as Java prints a double in the plugin's messages (3.5, not 3.500000).
+    char buf[32];
+    auto end = std::to_chars(buf, buf + sizeof buf, v.GetDouble()).ptr;
+    return std::string(buf, end);
+  }
   if (v.IsBool()) return v.GetBool() ? "true" : "false";
   if (v.IsNull()) return "null";
   return "{...}";
