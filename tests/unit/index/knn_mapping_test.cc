@@ -56,6 +56,8 @@ TEST(KnnMappingTest, NullDimension) {
 TEST(KnnMappingTest, DimensionThatIsNotAnInteger) {
   ExpectError(Error(R"(,"dimension":"abc")"), "illegal_argument_exception",
               "Unable to parse [dimension] from provided value [abc] for vector [v]");
+  ExpectError(Error(R"(,"dimension":3.5)"), "illegal_argument_exception",
+              "Unable to parse [dimension] from provided value [3.5] for vector [v]");
   ExpectError(Error(R"(,"dimension":2147483648)"), "illegal_argument_exception",
               "Unable to parse [dimension] from provided value [2147483648] for vector [v]");
 }
