@@ -218,6 +218,23 @@ Status Mapping::MergeObject(const void* properties_ptr, const std::string& prefi
       }
       node->params_json = Serialize(old);
     } else {
+      // Multi-fields merge as in OpenSearch: subfields already there stay.
+      rapidjson::Document old;
+      old.Parse(node->params_json.c_str());
+      auto old_fields = old.FindMember("fields");
+      if (!old.HasParseError() && old_fields != old.MemberEnd() && old_fields->value.IsObject()) {
+        auto& alloc = params.GetAllocator();
+        auto new_fields = params.FindMember("fields");
+        if (new_fields == params.MemberEnd()) {
+          params.AddMember("fields", rapidjson::Value(old_fields->value, alloc), alloc);
+        } else if (new_fields->value.IsObject()) {
+          for (auto f = old_fields->value.MemberBegin(); f != old_fields->value.MemberEnd(); ++f) {
+            if (new_fields->value.HasMember(f->name)) continue;
+            new_fields->value.AddMember(rapidjson::Value(f->name, alloc),
+                                        rapidjson::Value(f->value, alloc), alloc);
+          }
+        }
+      }
       node->params_json = Serialize(params);
     }
     fields_[path] = field;
