@@ -120,6 +120,22 @@ TEST(MappingTest, MergeConflictNamesTheFullPath) {
   EXPECT_EQ(s.reason(), "mapper [a.b] cannot be changed from type [keyword] to [long]");
 }
 
+TEST(MappingTest, MergeKeepsExistingMultiFields) {
+  Mapping m;
+  m.AddDynamic("title", FieldType::kText);
+  ASSERT_TRUE(
+      m.Merge(R"({"properties":{"title":{"type":"text","fields":{"raw":{"type":"keyword"}}}}})",
+              false)
+          .ok());
+  EXPECT_NE(m.Find("title.keyword"), nullptr);
+  EXPECT_NE(m.Find("title.raw"), nullptr);
+  // What is rendered (and persisted) still has both subfields.
+  auto reparsed = Mapping::Parse(m.ToJson(), false);
+  ASSERT_TRUE(reparsed.ok()) << reparsed.status().ToString();
+  EXPECT_NE(reparsed->Find("title.keyword"), nullptr) << m.ToJson();
+  EXPECT_NE(reparsed->Find("title.raw"), nullptr) << m.ToJson();
+}
+
 TEST(MappingTest, MergeWithSameTypeSucceeds) {
   Mapping m = ParseOk(R"({"properties":{"f":{"type":"long"}}})");
   EXPECT_TRUE(m.Merge(R"({"properties":{"f":{"type":"long"}}})", false).ok());
