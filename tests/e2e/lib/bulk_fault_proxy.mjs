@@ -90,6 +90,7 @@ export async function startBulkFaultProxy({
       }
       const headers = { ...req.headers };
       delete headers.authorization;
+      delete headers['accept-encoding'];  // the proxy reads the target's responses
       const isBulk = req.method === 'POST' && /\/_bulk(\?|$)/.test(req.url);
       if (!isBulk) {
         const up = await forward(upstream, req.method, req.url, headers, body);
