@@ -174,7 +174,7 @@ Status BatchIngestJob::Run(tasks::TaskContext& ctx) {
   Plan plan;
   std::vector<std::string> locations;
   for (const auto& loc : request_.data_source.locations) {
-    locations.push_back(loc.substr(0, loc.find_first_of("?#")));
+    locations.push_back(RedactLocation(loc));
   }
   plan.progress = std::make_unique<IngestProgress>(locations, options_.max_reported_failures);
   IngestProgress& progress = *plan.progress;
@@ -234,7 +234,7 @@ Status BatchIngestJob::RunSingle(tasks::TaskContext& ctx, Plan& plan, Checkpoint
       0, objects, cp.object, cp.offset, cp.line,
       [&](size_t object, const Line& line, const simdjson::dom::element* record,
           const std::string& error) -> Status {
-        RecordOrigin origin{0, objects[object].location, line.number};
+        RecordOrigin origin{0, RedactLocation(objects[object].location), line.number};
         last_line = line;
         last_object = object;
         if (++since_progress >= kProgressEvery) {
@@ -291,7 +291,7 @@ Status BatchIngestJob::RunJoin(tasks::TaskContext& ctx, Plan& plan, Checkpoint& 
           s, objects, resuming ? cp.object : 0, resuming ? cp.offset : 0, resuming ? cp.line : 0,
           [&](size_t object, const Line& line, const simdjson::dom::element* record,
               const std::string& error) -> Status {
-            RecordOrigin origin{s, objects[object].location, line.number};
+            RecordOrigin origin{s, RedactLocation(objects[object].location), line.number};
             uint64_t my_position = position++;
             if (s == 0 && any_by_position && record != nullptr) {
               // Source 0's record keeps its place in a position join even if

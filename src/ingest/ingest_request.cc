@@ -26,21 +26,6 @@ std::string Serialize(const rapidjson::Value& v) {
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
-// "https://user:pw@host/p?sig=x" → "https://host/p".
-std::string StripUrlSecrets(const std::string& url) {
-  std::string out = url.substr(0, url.find_first_of("?#"));
-  size_t scheme = out.find("://");
-  if (scheme != std::string::npos) {
-    size_t host_start = scheme + 3;
-    size_t slash = out.find('/', host_start);
-    size_t at = out.find('@', host_start);
-    if (at != std::string::npos && (slash == std::string::npos || at < slash)) {
-      out.erase(host_start, at + 1 - host_start);
-    }
-  }
-  return out;
-}
-
 // Splits "source[N].$..." into N and the JSONPath. Returns nullopt source for
 // a bare path.
 struct PrefixedPath {
@@ -119,7 +104,7 @@ Status ParseDataSource(const rapidjson::Value& body, IngestRequest* out) {
       return InvalidArgument("[data_source.source] [" + location + "] is not an s3:// URI");
     }
     if (t == "http" && location.rfind("http://", 0) != 0 && location.rfind("https://", 0) != 0) {
-      return InvalidArgument("[data_source.source] [" + StripUrlSecrets(location) +
+      return InvalidArgument("[data_source.source] [" + RedactLocation(location) +
                              "] is not an http(s) URL");
     }
     out->data_source.locations.push_back(std::move(location));
@@ -244,7 +229,7 @@ std::string PersistedJson(rapidjson::Document& body, IngestRequest* out) {
   if (auto ds = body.FindMember("data_source"); ds != body.MemberEnd()) {
     auto& source = ds->value["source"];
     for (auto& loc : source.GetArray()) {
-      std::string stripped = StripUrlSecrets(loc.GetString());
+      std::string stripped = RedactLocation(loc.GetString());
       if (stripped != loc.GetString() && out->data_source.type == "http") out->resumable = false;
       loc.SetString(stripped.c_str(), static_cast<rapidjson::SizeType>(stripped.size()),
                     body.GetAllocator());
@@ -255,6 +240,20 @@ std::string PersistedJson(rapidjson::Document& body, IngestRequest* out) {
 }
 
 }  // namespace
+
+std::string RedactLocation(const std::string& url) {
+  std::string out = url.substr(0, url.find_first_of("?#"));
+  size_t scheme = out.find("://");
+  if (scheme != std::string::npos) {
+    size_t host_start = scheme + 3;
+    size_t slash = out.find('/', host_start);
+    size_t at = out.find('@', host_start);
+    if (at != std::string::npos && (slash == std::string::npos || at < slash)) {
+      out.erase(host_start, at + 1 - host_start);
+    }
+  }
+  return out;
+}
 
 std::string IngestFieldName(std::string_view path) {
   size_t dot = path.rfind('.');

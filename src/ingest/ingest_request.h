@@ -52,6 +52,11 @@ struct IngestRequest {
 
 util::Result<IngestRequest> ParseIngestRequest(std::string_view body);
 
+// A source location as it may be shown and persisted (task progress, failures):
+// without user-info, query string or fragment, which may hold credentials
+// ("https://user:pw@host/p?sig=x" → "https://host/p").
+std::string RedactLocation(const std::string& location);
+
 // The field name ml-commons derives for an ingest_fields path: the text after
 // its last '.', e.g. "$.id" → "id", "$.body.input" → "input".
 std::string IngestFieldName(std::string_view path);
