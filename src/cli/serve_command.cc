@@ -6,20 +6,16 @@
 #include <cerrno>
 #include <csignal>
 #include <ctime>
-#include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "api/routes.h"
-#include "http/router.h"
+#include "cli/engine.h"
+#include "cli/remote_cluster_flags.h"
 #include "http/server.h"
 #include "index/catalog.h"
-#include "index/id_generator.h"
-#include "ingest/batch_ingest_service.h"
-#include "sources/source_catalog.h"
-#include "storage/store.h"
-#include "tasks/task_manager.h"
+#include "metrics/registry.h"
 
 namespace sluice::cli {
 namespace {
@@ -37,81 +33,53 @@ struct ServeFlags {
   std::string log_level = "info";
   size_t max_content_length = 100u << 20;
   size_t threads = 0;
+  RemoteClusterFlags remote;
 };
 
-// The cluster UUID is made once per data directory and kept, like OpenSearch's.
-util::Result<std::string> ClusterUuid(storage::Store& store) {
-  SLUICE_ASSIGN_OR_RETURN(auto existing, store.Get(storage::Column::kMeta, "cluster_uuid"));
-  if (existing) return *existing;
-  std::string uuid = index::GenerateId(22);
-  storage::WriteBatch batch;
-  batch.Put(storage::Column::kMeta, "cluster_uuid", uuid);
-  SLUICE_RETURN_IF_ERROR(store.Write(batch));
-  return uuid;
+// Counts every answered request by method, route pattern (not the raw path,
+// so the label set stays bounded) and status, and times it.
+std::function<void(const http::RequestStats&)> HttpMetrics(metrics::Registry* registry) {
+  return [registry](const http::RequestStats& stats) {
+    std::string route = stats.route.empty() ? "unmatched" : std::string(stats.route);
+    std::string method(stats.method);
+    registry
+        ->GetCounter("sluice_http_requests_total", "HTTP requests answered.",
+                     {{"method", method}, {"route", route}, {"status", std::to_string(stats.status)}})
+        ->Inc();
+    registry
+        ->GetHistogram("sluice_http_request_duration_seconds",
+                       "Time from a request's complete header to its response written.",
+                       metrics::DefaultLatencyBuckets(), {{"method", method}, {"route", route}})
+        ->Observe(stats.seconds);
+  };
 }
 
-// Serves until SIGINT/SIGTERM. Everything that uses the catalog and store
-// lives in this scope, so it is gone before they are closed.
-int ServeUntilSignal(const ServeFlags& flags, const std::filesystem::path& data_dir,
-                     storage::Store* store, index::Catalog* catalog, const std::string& uuid,
-                     sigset_t signals) {
-  sources::SourcesOptions source_options;
-  source_options.file_roots = flags.file_roots;
-  if (source_options.file_roots.empty()) {
-    source_options.file_roots.push_back((data_dir / "import").string());
-  }
-  source_options.s3_endpoint = flags.s3_endpoint;
-  source_options.openai_base_url = flags.openai_base_url;
-  source_options.allowed_http_hosts = flags.allowed_source_hosts;
-  sources::SourceCatalog source_catalog(source_options);
-  tasks::TaskManager task_manager(store, {.max_running = flags.max_running_tasks});
-  ingest::BatchIngestService ingest_service(ingest::LocalSinkFactory(catalog), &source_catalog,
-                                            store, &task_manager, ingest::IngestOptions{});
-  if (util::Status s = task_manager.Recover([&](const tasks::TaskRecord& record) {
-        return ingest_service.ResumeJob(record);
-      });
-      !s.ok()) {
-    spdlog::error("event=start_failed reason=\"{}\"", s.ToString());
-    return 1;
-  }
-  if (util::Status s = ingest_service.CollectStaging(); !s.ok()) {
-    spdlog::warn("event=staging_cleanup_failed reason=\"{}\"", s.ToString());
-  }
-
-  api::ApiContext ctx;
-  ctx.catalog = catalog;
-  ctx.tasks = &task_manager;
-  ctx.ingest = &ingest_service;
-  ctx.node.cluster_uuid = uuid;
-  http::Router router;
-  api::RegisterAllRoutes(router, ctx);
-
+// Serves until SIGINT/SIGTERM; between signals, checkpoints the vector graphs
+// now and then so a crash costs little start-up time (documents are durable anyway).
+int ServeUntilSignal(const ServeFlags& flags, Engine& engine, sigset_t signals) {
   http::ServerOptions options;
   options.host = flags.host;
   options.port = flags.port;
   options.threads = flags.threads;
   options.max_content_length = flags.max_content_length;
-  http::Server server(options, router);
+  options.observer = HttpMetrics(engine.metrics());
+  http::Server server(options, engine.router());
   if (util::Status s = server.Start(); !s.ok()) {
     spdlog::error("event=start_failed reason=\"{}\"", s.ToString());
     return 1;
   }
   spdlog::info("sluice listening url=http://{}:{} data_dir={}", flags.host, server.port(),
-               data_dir.string());
-  // Wait for a signal; between signals, checkpoint the vector graphs now and
-  // then so a crash costs little start-up time (the documents are durable anyway).
+               engine.data_dir().string());
   int sig = 0;
   const timespec interval{flags.checkpoint_interval_s, 0};
   while ((sig = sigtimedwait(&signals, nullptr, &interval)) < 0) {
     if (errno != EAGAIN && errno != EINTR) break;
-    if (util::Status s = catalog->CheckpointAll(); !s.ok()) {
+    if (util::Status s = engine.catalog()->CheckpointAll(); !s.ok()) {
       spdlog::warn("event=graph_checkpoint_failed reason=\"{}\"", s.ToString());
     }
   }
   spdlog::info("event=shutdown signal={}", sig == SIGINT ? "SIGINT" : "SIGTERM");
   server.Stop();
-  // Leaving this scope stops the task workers (running jobs keep their
-  // checkpoints and resume at the next start) before the catalog closes.
   return 0;
 }
 
@@ -125,41 +93,30 @@ int Serve(const ServeFlags& flags) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  std::error_code ec;
-  std::filesystem::path data_dir = std::filesystem::absolute(flags.data_dir);
-  std::filesystem::create_directories(data_dir / "import", ec);
-  if (ec) {
-    spdlog::error("event=start_failed reason=\"cannot create data dir {}: {}\"", data_dir.string(),
-                  ec.message());
+  EngineOptions options;
+  options.data_dir = flags.data_dir;
+  options.sources.file_roots = flags.file_roots;
+  options.sources.s3_endpoint = flags.s3_endpoint;
+  options.sources.openai_base_url = flags.openai_base_url;
+  options.sources.allowed_http_hosts = flags.allowed_source_hosts;
+  options.tasks.max_running = flags.max_running_tasks;
+  if (!flags.remote.url.empty()) {
+    auto sinks = RemoteSinkFactory(flags.remote, &options.ingest);
+    if (!sinks.ok()) {
+      spdlog::error("event=start_failed reason=\"{}\"", sinks.status().ToString());
+      return 1;
+    }
+    options.sinks = std::move(*sinks);
+  }
+  auto engine = Engine::Open(std::move(options));
+  if (!engine.ok()) {
+    spdlog::error("event=start_failed reason=\"{}\"", engine.status().ToString());
     return 1;
   }
-  auto store = storage::Store::Open({.path = (data_dir / "rocksdb").string()});
-  if (!store.ok()) {
-    spdlog::error("event=start_failed reason=\"{}\"", store.status().ToString());
-    return 1;
-  }
-  index::IndexOptions index_options;
-  index_options.vector_dir = (data_dir / "vectors").string();
-  auto catalog = index::Catalog::Open(store->get(), index_options);
-  if (!catalog.ok()) {
-    spdlog::error("event=start_failed reason=\"{}\"", catalog.status().ToString());
-    return 1;
-  }
-  auto uuid = ClusterUuid(**store);
-  if (!uuid.ok()) {
-    spdlog::error("event=start_failed reason=\"{}\"", uuid.status().ToString());
-    return 1;
-  }
-  int rc = ServeUntilSignal(flags, data_dir, store->get(), catalog->get(), *uuid, signals);
-  // Graphs are derived data, but a fresh checkpoint makes the next start fast.
-  if (util::Status s = (*catalog)->CheckpointAll(); !s.ok()) {
-    spdlog::warn("event=graph_checkpoint_failed reason=\"{}\"", s.ToString());
-  }
-  catalog->reset();
-  if (util::Status s = (*store)->Flush(); !s.ok()) {
-    spdlog::warn("event=flush_failed reason=\"{}\"", s.ToString());
-  }
-  store->reset();
+  int rc = ServeUntilSignal(flags, **engine, signals);
+  // Stops the task workers (running jobs keep their checkpoints and resume at
+  // the next start), checkpoints the graphs and closes the store.
+  engine->reset();
   spdlog::info("event=stopped");
   return rc;
 }
@@ -215,6 +172,7 @@ void AddServeCommand(CLI::App& app) {
   serve->add_option("--threads", flags->threads, "HTTP worker threads (0: max(4, 2 x cores))")
       ->envname("SLUICE_THREADS")
       ->capture_default_str();
+  AddRemoteClusterFlags(serve, &flags->remote, "--remote-cluster");
   serve->callback([flags]() {
     int rc = Serve(*flags);
     if (rc != 0) throw CLI::RuntimeError(rc);

@@ -1,0 +1,160 @@
+#include "cli/engine.h"
+
+#include <spdlog/spdlog.h>
+
+#include <map>
+#include <system_error>
+#include <utility>
+
+#include "api/routes.h"
+#include "http/router.h"
+#include "index/catalog.h"
+#include "index/id_generator.h"
+#include "index/index.h"
+#include "ingest/batch_ingest_service.h"
+#include "metrics/registry.h"
+#include "sources/source_catalog.h"
+#include "storage/store.h"
+#include "tasks/task_manager.h"
+#include "vector/vector_index.h"
+
+namespace sluice::cli {
+namespace {
+
+// The cluster UUID is made once per data directory and kept, like OpenSearch's.
+util::Result<std::string> ClusterUuid(storage::Store& store) {
+  SLUICE_ASSIGN_OR_RETURN(auto existing, store.Get(storage::Column::kMeta, "cluster_uuid"));
+  if (existing) return *existing;
+  std::string uuid = index::GenerateId(22);
+  storage::WriteBatch batch;
+  batch.Put(storage::Column::kMeta, "cluster_uuid", uuid);
+  SLUICE_RETURN_IF_ERROR(store.Write(batch));
+  return uuid;
+}
+
+// The one place that decides where batch ingestion writes documents.
+ingest::SinkFactory MakeSinkFactory(const EngineOptions& options, index::Catalog* catalog) {
+  if (options.sinks) return options.sinks;  // a remote cluster (cli/remote_cluster_flags.h)
+  return ingest::LocalSinkFactory(catalog);
+}
+
+}  // namespace
+
+struct Engine::Routes {
+  api::ApiContext ctx;
+  http::Router router;
+};
+
+util::Result<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
+  std::unique_ptr<Engine> engine(new Engine());
+  SLUICE_RETURN_IF_ERROR(engine->Start(std::move(options)));
+  return engine;
+}
+
+util::Status Engine::Start(EngineOptions options) {
+  std::error_code ec;
+  data_dir_ = std::filesystem::absolute(options.data_dir, ec).lexically_normal();
+  if (!ec) std::filesystem::create_directories(data_dir_ / "import", ec);
+  if (ec) {
+    return util::IoError("cannot create data dir " + options.data_dir + ": " + ec.message());
+  }
+  metrics_ = std::make_unique<metrics::Registry>();
+  SLUICE_ASSIGN_OR_RETURN(store_,
+                          storage::Store::Open({.path = (data_dir_ / "rocksdb").string()}));
+  index::IndexOptions index_options;
+  index_options.vector_dir = (data_dir_ / "vectors").string();
+  SLUICE_ASSIGN_OR_RETURN(catalog_, index::Catalog::Open(store_.get(), index_options));
+  SLUICE_ASSIGN_OR_RETURN(cluster_uuid_, ClusterUuid(*store_));
+
+  if (options.sources.file_roots.empty() && !options.sources.allow_any_file) {
+    options.sources.file_roots.push_back((data_dir_ / "import").string());
+  }
+  sources_ = std::make_unique<sources::SourceCatalog>(options.sources);
+  tasks_ = std::make_unique<tasks::TaskManager>(store_.get(), options.tasks);
+  options.ingest.metrics = metrics_.get();
+  ingest_ = std::make_unique<ingest::BatchIngestService>(
+      MakeSinkFactory(options, catalog_.get()), sources_.get(), store_.get(), tasks_.get(),
+      options.ingest);
+  SLUICE_RETURN_IF_ERROR(tasks_->Recover(
+      [this](const tasks::TaskRecord& record) { return ingest_->ResumeJob(record); }));
+  if (util::Status s = ingest_->CollectStaging(); !s.ok()) {
+    spdlog::warn("event=staging_cleanup_failed reason=\"{}\"", s.ToString());
+  }
+
+  routes_ = std::make_unique<Routes>();
+  routes_->ctx.catalog = catalog_.get();
+  routes_->ctx.tasks = tasks_.get();
+  routes_->ctx.ingest = ingest_.get();
+  routes_->ctx.node.cluster_uuid = cluster_uuid_;
+  router_ = &routes_->router;
+  api::RegisterAllRoutes(*router_, routes_->ctx);
+  metrics::Registry* registry = metrics_.get();
+  router_->Add("GET", "/_prometheus/metrics", [registry](const http::Request&) {
+    http::Response res;
+    res.content_type = kPrometheusContentType;
+    res.body = registry->Render();
+    return res;
+  });
+  AddCollectors();
+  return util::Status::Ok();
+}
+
+// Values that already live in the catalog and the task manager are read at
+// scrape time rather than mirrored into counters.
+void Engine::AddCollectors() {
+  metrics_->AddCollector([tasks = tasks_.get()](metrics::Scrape& scrape) {
+    std::map<std::string, int> by_state;
+    for (auto state : {tasks::TaskState::kCreated, tasks::TaskState::kRunning,
+                       tasks::TaskState::kCompleted, tasks::TaskState::kFailed,
+                       tasks::TaskState::kCancelled}) {
+      by_state[std::string(tasks::TaskStateName(state))] = 0;
+    }
+    for (const auto& record : tasks->List()) ++by_state[std::string(TaskStateName(record.state))];
+    for (const auto& [state, n] : by_state) {
+      scrape.Gauge("sluice_tasks", "Tasks known to this node, by state.", {{"state", state}}, n);
+    }
+  });
+  metrics_->AddCollector([catalog = catalog_.get()](metrics::Scrape& scrape) {
+    for (const auto& index : catalog->List()) {
+      scrape.Gauge("sluice_index_documents", "Live documents in an index.",
+                   {{"index", index->name()}}, static_cast<double>(index->doc_count()));
+      scrape.Gauge("sluice_index_stored_bytes", "Bytes of stored documents in an index.",
+                   {{"index", index->name()}}, static_cast<double>(index->stored_bytes()));
+      index::Index::ReadGuard guard(*index);
+      for (const auto& [field, mapping] : index->mapping().fields()) {
+        const vector::VectorIndex* vectors = index->vectors(field);
+        if (vectors == nullptr) continue;
+        metrics::Labels labels{{"index", index->name()}, {"field", field}};
+        scrape.Gauge("sluice_vector_index_vectors", "Vectors in a knn_vector field's graph.",
+                     labels, static_cast<double>(vectors->Size()));
+        scrape.Gauge("sluice_vector_index_memory_bytes",
+                     "Memory held by a knn_vector field's graph.", labels,
+                     static_cast<double>(vectors->MemoryBytes()));
+      }
+    }
+  });
+}
+
+Engine::~Engine() {
+  // Routes first (handlers point into the modules), then the running tasks
+  // (they keep their checkpoints and resume at the next open), then the data.
+  routes_.reset();
+  tasks_.reset();
+  ingest_.reset();
+  sources_.reset();
+  if (catalog_) {
+    // Graphs are derived data, but a fresh checkpoint makes the next open fast.
+    if (util::Status s = catalog_->CheckpointAll(); !s.ok()) {
+      spdlog::warn("event=graph_checkpoint_failed reason=\"{}\"", s.ToString());
+    }
+    catalog_.reset();
+  }
+  if (store_) {
+    if (util::Status s = store_->Flush(); !s.ok()) {
+      spdlog::warn("event=flush_failed reason=\"{}\"", s.ToString());
+    }
+    store_.reset();
+  }
+}
+
+}  // namespace sluice::cli

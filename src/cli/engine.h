@@ -1,0 +1,100 @@
+// Engine: one data directory opened with sluice's whole module graph — the
+// store, the index catalog, the sources, the task manager, batch ingestion,
+// the process's metrics registry and the REST routes over all of them. Used
+// by `sluice serve` (behind the HTTP server) and by the in-process CLI
+// commands (which dispatch REST requests to router() directly), so both
+// behave the same.
+//
+// Open() creates the data directory (and its import/ folder), opens RocksDB
+// (which locks the directory: one process at a time), loads every index,
+// resumes unfinished tasks and collects stale join staging. The destructor
+// stops running tasks (they keep their checkpoints), checkpoints the vector
+// graphs, flushes and closes the store.
+//
+// Where ingested documents go (the sink) is decided in one place, in
+// engine.cc's MakeSinkFactory().
+//
+// Thread-safety: the accessors may be used from any thread once Open returns;
+// the objects they return document their own thread-safety.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "ingest/batch_ingest_job.h"
+#include "ingest/batch_ingest_service.h"
+#include "sources/sources_options.h"
+#include "tasks/task_manager.h"
+#include "util/result.h"
+
+namespace sluice::http {
+class Router;
+}
+namespace sluice::index {
+class Catalog;
+}
+namespace sluice::ingest {
+class BatchIngestService;
+}
+namespace sluice::metrics {
+class Registry;
+}
+namespace sluice::sources {
+class SourceCatalog;
+}
+namespace sluice::storage {
+class Store;
+}
+
+namespace sluice::cli {
+
+struct EngineOptions {
+  std::string data_dir = "./data";
+  // Empty file_roots and allow_any_file false: <data-dir>/import is the root.
+  sources::SourcesOptions sources;
+  tasks::TaskManagerOptions tasks;
+  ingest::IngestOptions ingest;  // .metrics is set by the engine
+  // Where batch ingestion writes. Empty (default): this data directory's indexes.
+  ingest::SinkFactory sinks;
+};
+
+// The Content-Type of GET /_prometheus/metrics.
+inline constexpr const char* kPrometheusContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+class Engine {
+ public:
+  static util::Result<std::unique_ptr<Engine>> Open(EngineOptions options);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  const std::filesystem::path& data_dir() const { return data_dir_; }
+  const std::string& cluster_uuid() const { return cluster_uuid_; }
+  storage::Store* store() const { return store_.get(); }
+  index::Catalog* catalog() const { return catalog_.get(); }
+  tasks::TaskManager* tasks() const { return tasks_.get(); }
+  ingest::BatchIngestService* ingest() const { return ingest_.get(); }
+  // Every REST route, plus GET /_prometheus/metrics.
+  const http::Router& router() const { return *router_; }
+  metrics::Registry* metrics() const { return metrics_.get(); }
+
+ private:
+  struct Routes;
+  Engine() = default;
+  util::Status Start(EngineOptions options);
+  void AddCollectors();
+
+  std::filesystem::path data_dir_;
+  std::string cluster_uuid_;
+  std::unique_ptr<metrics::Registry> metrics_;
+  std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<index::Catalog> catalog_;
+  std::unique_ptr<sources::SourceCatalog> sources_;
+  std::unique_ptr<tasks::TaskManager> tasks_;
+  std::unique_ptr<ingest::BatchIngestService> ingest_;
+  std::unique_ptr<Routes> routes_;
+  http::Router* router_ = nullptr;  // owned by routes_
+};
+
+}  // namespace sluice::cli
