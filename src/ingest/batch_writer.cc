@@ -50,6 +50,7 @@ void BatchWriter::Loop() {
     util::Status status;
     size_t count = batch.documents.size();
     auto results = sink_->Write(std::move(batch.documents));
+    progress_->SetSinkStats(sink_->Stats());
     if (!results.ok()) {
       status = results.status();
     } else {

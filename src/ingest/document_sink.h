@@ -8,6 +8,7 @@
 // documents instead of duplicating them.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,15 @@ struct SinkSchema {
   std::vector<VectorField> vector_fields;     // knn_vector fields
 };
 
+// What a remote sink has done so far, for the task's progress ("cluster").
+struct SinkStats {
+  bool remote = false;             // false: nothing to show (the local index)
+  uint64_t bulk_requests = 0;      // requests sent, retries included
+  uint64_t documents_retried = 0;  // documents sent again (rejections, failed requests)
+  uint64_t items_rejected = 0;     // per-document rejections by the cluster (429)
+  double docs_per_second = 0;      // documents acknowledged per second of writing
+};
+
 struct SinkDocument {
   std::string id;
   std::string source_json;  // a JSON object
@@ -39,6 +49,8 @@ class DocumentSink {
   // rejected document, e.g. a mapper error, fails alone); an error Result
   // means the whole batch failed and the task cannot go on.
   virtual util::Result<std::vector<util::Status>> Write(std::vector<SinkDocument> documents) = 0;
+  // Counters for progress; any thread, any time. Default: nothing to show.
+  virtual SinkStats Stats() const { return {}; }
 };
 
 }  // namespace sluice::ingest

@@ -74,6 +74,11 @@ void IngestProgress::AddIncompleteJoin(std::string_view id) {
   if (incomplete_ids_.size() < kMaxIncompleteIds) incomplete_ids_.emplace_back(id);
 }
 
+void IngestProgress::SetSinkStats(const SinkStats& stats) {
+  std::lock_guard<std::mutex> lock(mu_);
+  sink_stats_ = stats;
+}
+
 double IngestProgress::ElapsedSeconds() const {
   return prior_elapsed_s_ +
          std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
@@ -105,6 +110,14 @@ std::string IngestProgress::ToJson() const {
   }
   w.EndArray();
   std::lock_guard<std::mutex> lock(mu_);
+  if (sink_stats_.remote) {
+    w.Key("cluster").StartObject();
+    w.Key("bulk_requests").Uint(sink_stats_.bulk_requests);
+    w.Key("documents_retried").Uint(sink_stats_.documents_retried);
+    w.Key("items_rejected").Uint(sink_stats_.items_rejected);
+    w.Key("docs_per_second").Double(sink_stats_.docs_per_second);
+    w.EndObject();
+  }
   if (sources_.size() > 1) {
     w.Key("incomplete_joins").Uint(incomplete_joins_);
     w.Key("incomplete_join_ids").StartArray();

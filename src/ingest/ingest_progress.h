@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ingest/document_sink.h"
 #include "util/result.h"
 
 namespace sluice::metrics {
@@ -50,6 +51,8 @@ class IngestProgress {
   void AddWritten(uint64_t n);
   void AddFailure(const RecordOrigin& origin, std::string reason);
   void AddIncompleteJoin(std::string_view id);
+  // The sink's counters, shown as "cluster" when the sink is remote.
+  void SetSinkStats(const SinkStats& stats);
 
   uint64_t written() const { return written_; }
   uint64_t failed() const { return failed_; }
@@ -90,6 +93,7 @@ class IngestProgress {
   std::string phase_ = "listing";
   std::vector<Failure> failures_;
   std::vector<std::string> incomplete_ids_;
+  SinkStats sink_stats_;
 };
 
 }  // namespace sluice::ingest

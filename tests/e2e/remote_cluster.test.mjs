@@ -131,6 +131,13 @@ describe('batch ingestion into a remote cluster through faults', () => {
     assert.ok(proxy.stats.status429 > before429, JSON.stringify(proxy.stats));
     assert.ok(proxy.stats.itemsRejected > 0, JSON.stringify(proxy.stats));
     assert.equal(proxy.stats.dropped, 1);
+    // Progress shows the cluster's side: requests, retried and rejected documents, throughput.
+    const c = task.progress.cluster;
+    assert.ok(c, JSON.stringify(task.progress));
+    assert.equal(c.items_rejected, proxy.stats.itemsRejected);
+    assert.ok(c.documents_retried >= c.items_rejected, JSON.stringify(c));
+    assert.ok(c.bulk_requests >= proxy.stats.bulkRequests, JSON.stringify({ c, p: proxy.stats }));
+    assert.ok(c.docs_per_second > 0);
 
     const { docs, total } = await allDocs(cluster.url, 'my-nlp-index');
     assert.equal(total, N_SINGLE);

@@ -64,6 +64,11 @@ SinkCounters OpenSearchSink::counters() const {
   return c;
 }
 
+ingest::SinkStats OpenSearchSink::Stats() const {
+  SinkCounters c = counters();
+  return {true, c.bulk_requests, c.documents_retried, c.items_rejected, c.docs_per_second};
+}
+
 util::Result<ingest::SinkSchema> OpenSearchSink::Describe() {
   std::string path = "/" + sources::UriEncode(index_name_, false);
   SLUICE_ASSIGN_OR_RETURN(auto response, client_->Send("GET", path, "", false));

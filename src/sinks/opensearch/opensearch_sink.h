@@ -53,6 +53,7 @@ class OpenSearchSink : public ingest::DocumentSink {
       std::vector<ingest::SinkDocument> documents) override;
 
   SinkCounters counters() const;
+  ingest::SinkStats Stats() const override;
 
  private:
   util::Status CheckFirstVectors(const std::vector<ingest::SinkDocument>& documents);
