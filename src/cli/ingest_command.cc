@@ -205,7 +205,7 @@ Examples:
       --ingest-fields '$.id' examples/data/sagemaker_batch.json.out
 
   # The same body as POST /_plugins/_ml/_batch_ingestion, against a running server
-  sluice ingest --server http://127.0.0.1:9200 --request examples/requests/sagemaker.json
+  sluice ingest --server http://127.0.0.1:9200 --request my-request.json
 
   # From S3, progress as log lines
   sluice ingest --index docs --field-map map.json --progress log s3://bucket/output/)");
