@@ -15,6 +15,7 @@
 #   SLUICE_URL         the server (default http://127.0.0.1:9200)
 #   SLUICE_IMPORT_DIR  the server's file root (default <repo>/data/import, which
 #                      is where `make run` serves from)
+#   SLUICE_WAIT_S      seconds to wait for the server to answer (default 20)
 #
 # It deletes and recreates its own three indexes (my-nlp-index, openai-index,
 # bedrock-index). Needs bash, curl and sed. Exits non-zero if any step fails
@@ -90,10 +91,15 @@ knn_field() {  # knn_field DIM: a knn_vector mapping like the seed's
 }
 
 echo "quickstart: sluice at $url, sample files copied to $import_dir/examples/"
-for ((i = 0; i < 100; i++)); do
-  curl -sS -o /dev/null "$url/" 2>/dev/null && break
+up=""
+for ((i = 0; i < ${SLUICE_WAIT_S:-20} * 5; i++)); do
+  if curl -sS -o /dev/null "$url/" 2>/dev/null; then up=1 && break; fi
   sleep 0.2
 done
+if [[ -z "$up" ]]; then
+  echo "quickstart: no sluice answers at $url (start one with 'make run', or set SLUICE_URL)" >&2
+  exit 1
+fi
 mkdir -p "$import_dir/examples"
 cp "$here"/data/*.json* "$import_dir/examples/"
 chmod u+w "$import_dir"/examples/*

@@ -108,9 +108,18 @@ std::string ReplyError(const RestReply& reply) {
   if (!d.HasParseError() && d.IsObject() && d.HasMember("error")) {
     const auto& e = d["error"];
     if (e.IsString()) return prefix + e.GetString();
-    if (e.IsObject() && e.HasMember("reason") && e["reason"].IsString()) {
-      std::string type = e.HasMember("type") && e["type"].IsString() ? e["type"].GetString() : "";
-      return prefix + (type.empty() ? "" : type + ": ") + e["reason"].GetString();
+    auto describe = [](const rapidjson::Value& v) -> std::string {
+      if (!v.IsObject() || !v.HasMember("reason") || !v["reason"].IsString()) return "";
+      std::string type = v.HasMember("type") && v["type"].IsString() ? v["type"].GetString() : "";
+      return (type.empty() ? "" : type + ": ") + v["reason"].GetString();
+    };
+    if (std::string top = describe(e); !top.empty()) {
+      // "all shards failed" says little: the root cause says what to fix.
+      if (e.HasMember("root_cause") && e["root_cause"].IsArray() && !e["root_cause"].Empty()) {
+        std::string root = describe(e["root_cause"][0]);
+        if (!root.empty() && root != top) top += " (caused by " + root + ")";
+      }
+      return prefix + top;
     }
   }
   return prefix + reply.body;

@@ -1,0 +1,188 @@
+// `sluice ingest` end to end: in-process on a data directory (no server) and
+// against a running server (--server), with the shorthand flags and with a
+// REST request body (--request). Checks exit codes, the summary (documents
+// written, failed records with their reasons), the plain progress log lines
+// printed when stderr is not a terminal, the live line when forced, and a
+// FAILED task (exit 1).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { progressFields, runCli, runCliAsync } from './lib/cli.mjs';
+import { count, jsonl, sagemakerRecords, seedSingleFileRequest, startIngestServer } from './lib/ingest.mjs';
+import { makeTempDir, startServer } from './lib/server.mjs';
+
+const DIM = 8;
+const N = 300;
+const FIELD_MAP = JSON.stringify({
+  chapter: '$.content[0]',
+  title: '$.content[1]',
+  chapter_embedding: '$.SageMakerOutput[0]',
+  title_embedding: '$.SageMakerOutput[1]',
+  _id: '$.id',
+});
+const CREATE_ARGS = ['--dimension', String(DIM), '--field', 'chapter_embedding', '--field', 'title_embedding',
+  '--text', 'chapter', '--text', 'title'];
+
+// N good records, then a line that is not JSON and a record without vectors (lines N+1, N+2).
+function writeSample(dir) {
+  const lines = [...sagemakerRecords(N, DIM, 7), '{"id": 9999, "content": ["broken"', { id: 10000, content: ['no vectors', 'x'] }];
+  const path = join(dir, 'batch.json.out');
+  writeFileSync(path, jsonl(lines));
+  return path;
+}
+
+function summaryValue(stdout, label) {
+  const m = new RegExp(`^\\s+${label}:\\s+(.*)$`, 'm').exec(stdout);
+  assert.ok(m, `no "${label}" in the summary:\n${stdout}`);
+  return m[1].trim();
+}
+
+function assertSummary(r, { written, read, failed }) {
+  assert.match(r.stdout, /^Task \S+ COMPLETED$/m, r.stdout + r.stderr);
+  assert.equal(summaryValue(r.stdout, 'documents written'), String(written));
+  assert.equal(summaryValue(r.stdout, 'records read'), String(read));
+  assert.equal(summaryValue(r.stdout, 'records failed'), String(failed));
+  assert.match(summaryValue(r.stdout, 'time'), /^\d+\.\d s \(task \d+\.\d s\)$/);
+  assert.match(summaryValue(r.stdout, 'rate'), /^\d+ docs\/s$/);
+}
+
+describe('in-process (no server)', () => {
+  let dataDir;
+  let sample;
+  before(() => {
+    dataDir = join(makeTempDir('sluice-cli-'), 'data');
+    sample = writeSample(makeTempDir('sluice-cli-in-'));
+    const created = runCli(['create-index', 'books', '--data-dir', dataDir, ...CREATE_ARGS]);
+    assert.equal(created.status, 0, created.stderr);
+  });
+
+  test('ingests a file given by flags, reports bad lines by number and exits 0', () => {
+    const r = runCli(['ingest', '--data-dir', dataDir, '--index', 'books', '--field-map', FIELD_MAP,
+      '--ingest-fields', '$.id', '--progress-interval', '0.01', sample]);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assertSummary(r, { written: N, read: N + 2, failed: 2 });
+    // The failed records are listed with file:line and a reason.
+    assert.match(r.stdout, new RegExp(`batch\\.json\\.out:${N + 1}: .+`));
+    assert.match(r.stdout, new RegExp(`batch\\.json\\.out:${N + 2}: .+`));
+  });
+
+  test('progress is plain key=value log lines when stderr is not a terminal', () => {
+    const r = runCli(['ingest', '--data-dir', dataDir, '--index', 'books', '--field-map', FIELD_MAP,
+      '--progress-interval', '0.01', sample]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(!r.stderr.includes('\r') && !r.stderr.includes('\x1b'), 'no terminal control characters');
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('progress '));
+    assert.ok(lines.length >= 1, r.stderr);
+    const keys = ['task', 'state', 'phase', 'bytes_read', 'bytes_total', 'records_read', 'documents_written',
+      'records_failed', 'docs_per_second', 'eta_s'];
+    for (const line of lines) assert.deepEqual(Object.keys(progressFields(line)), keys, line);
+    const last = progressFields(lines.at(-1));
+    assert.equal(last.state, 'COMPLETED');
+    assert.equal(last.documents_written, String(N));
+    assert.equal(last.records_failed, '2');
+    assert.equal(last.bytes_read, last.bytes_total);
+    assert.match(r.stderr, /^sluice ingest: task \S+ submitted to data dir /m);
+  });
+
+  test('--progress live draws one redrawn line, --progress none prints none', () => {
+    const live = runCli(['ingest', '--data-dir', dataDir, '--index', 'books', '--field-map', FIELD_MAP,
+      '--progress', 'live', sample]);
+    assert.equal(live.status, 0, live.stderr);
+    assert.match(live.stderr, /\r\x1b\[K(CREATED|RUNNING|COMPLETED) /);
+    assert.match(live.stderr, /COMPLETED done .*\| \d+ records, \d+ docs, 2 failed \| \d+ docs\/s \| ETA /);
+    const none = runCli(['ingest', '--data-dir', dataDir, '--index', 'books', '--field-map', FIELD_MAP,
+      '--progress', 'none', sample]);
+    assert.equal(none.status, 0, none.stderr);
+    assert.ok(!none.stderr.includes('progress '), none.stderr);
+  });
+
+  test('search finds a record by its own vector, and a server on the same data dir sees the documents', async () => {
+    const line = 42;  // record id 41
+    const r = runCli(['search', '--data-dir', dataDir, '--index', 'books', '--vector-from', `${sample}:${line}`,
+      '--k', '3', '--show', 'title']);
+    assert.equal(r.status, 0, r.stderr);
+    const rows = r.stdout.trim().split('\n').map((l) => l.trim().split(/\s{2,}/));
+    assert.deepEqual(rows[0], ['rank', '_id', '_score', 'title']);
+    assert.deepEqual(rows[1].slice(0, 2), ['1', '41']);
+    assert.equal(rows[1][3], 'title of book 41');
+    assert.equal(rows.length, 4);
+
+    const server = await startServer({ dataDir });
+    try {
+      assert.equal(await count(server.url, 'books'), N);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('a task that FAILS exits 1 and says why', () => {
+    const r = runCli(['ingest', '--data-dir', dataDir, '--index', 'books', '--field-map', FIELD_MAP,
+      '--type', 'http', 'http://127.0.0.1:9/batch.jsonl']);
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /^Task \S+ FAILED: .*allow-source-host/m);
+    assert.equal(summaryValue(r.stdout, 'documents written'), '0');
+  });
+
+  test('a rejected request or bad usage exits 2 with the reason', () => {
+    const missing = runCli(['ingest', '--data-dir', dataDir, '--index', 'nope', '--field-map', FIELD_MAP, sample]);
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /rejected: HTTP 404: index_not_found_exception/);
+    const usage = runCli(['ingest', '--data-dir', dataDir, '--index', 'books']);
+    assert.equal(usage.status, 2);
+    assert.match(usage.stderr, /--field-map/);
+  });
+});
+
+describe('against a server (--server)', () => {
+  let server;
+  let sample;
+  before(async () => {
+    server = await startIngestServer();
+    sample = writeSample(server.importDir);
+    const created = await runCliAsync(['create-index', 'books', '--server', server.url, ...CREATE_ARGS]);
+    assert.equal(created.status, 0, created.stderr);
+  });
+  after(() => server.stop());
+
+  test('submits a REST request body (--request), polls the task and prints the summary', async () => {
+    const requestFile = join(makeTempDir(), 'request.json');
+    writeFileSync(requestFile, JSON.stringify(seedSingleFileRequest('books', sample, 'file')));
+    const r = await runCliAsync(['ingest', '--server', server.url, '--request', requestFile]);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assertSummary(r, { written: N, read: N + 2, failed: 2 });
+    assert.match(r.stderr, new RegExp(`submitted to ${server.url.replace(/\./g, '\\.')}`));
+    assert.equal(await count(server.url, 'books'), N);
+    // The server ran it: its task list has the task the CLI named.
+    const taskId = /^Task (\S+) COMPLETED$/m.exec(r.stdout)[1];
+    const task = await fetch(`${server.url}/_plugins/_ml/tasks/${taskId}`).then((res) => res.json());
+    assert.equal(task.state, 'COMPLETED');
+  });
+
+  test('the shorthand flags work through the server too', async () => {
+    const r = await runCliAsync(['ingest', '--server', server.url, '--index', 'books', '--field-map', FIELD_MAP, sample]);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assertSummary(r, { written: N, read: N + 2, failed: 2 });
+  });
+
+  test('the server keeps its file root: a file outside it is rejected (exit 2)', async () => {
+    const outside = writeSample(makeTempDir('sluice-cli-outside-'));
+    const r = await runCliAsync(['ingest', '--server', server.url, '--index', 'books', '--field-map', FIELD_MAP, outside]);
+    assert.equal(r.status, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, /file root/);
+  });
+
+  test('a task that FAILS on the server exits 1', async () => {
+    const r = await runCliAsync(['ingest', '--server', server.url, '--index', 'books', '--field-map', FIELD_MAP,
+      '--type', 'http', 'http://127.0.0.1:9/batch.jsonl']);
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /^Task \S+ FAILED: /m);
+  });
+
+  test('an unreachable server exits 2 with a clear message', async () => {
+    const r = await runCliAsync(['ingest', '--server', 'http://127.0.0.1:9', '--index', 'books', '--field-map', FIELD_MAP, sample]);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /cannot reach sluice at http:\/\/127\.0\.0\.1:9/);
+  });
+});
