@@ -152,10 +152,8 @@ test('a query string (e.g. a presigned signature) is sent but never shown or sto
   transcript.add(await request(server.url, { path: '/_plugins/_ml/tasks/_search' }));
 });
 
-// Known bug (src/ingest, BatchIngestJob::Run): the progress locations strip the
-// query but not the user-info, so the password shows in GET _plugins/_ml/tasks
-// and is stored with the task. Runs on its own server so the other checks stay clean.
-test('URL user-info is sent as Basic auth but never shown or stored', { todo: 'src/ingest shows user-info in progress.sources[].location' }, async () => {
+// Runs on its own server with its own transcript and data-dir check.
+test('URL user-info is sent as Basic auth but never shown or stored', async () => {
   const own = await startServer({ args: ['--allow-source-host', `127.0.0.1:${files.port}`] });
   try {
     const seen = new Transcript();
