@@ -7,6 +7,8 @@
 #include <map>
 #include <utility>
 
+#include "util/json_depth.h"
+
 namespace sluice::http {
 
 struct Router::Node {
@@ -198,6 +200,11 @@ Response Router::Dispatch(Request& request) const {
     if (!IsSupportedMediaType(MediaType(content_type))) {
       return SimpleError(
           406, "Content-Type header [" + std::string(content_type) + "] is not supported");
+    }
+    // Parsers recurse per nesting level: refuse bodies that could exhaust a stack.
+    if (util::ExceedsJsonNesting(request.body)) {
+      return SimpleError(400, "Document nesting depth exceeds the maximum allowed (" +
+                                  std::to_string(util::kMaxJsonNesting) + ")");
     }
   }
   request.path_params = std::move(match.params);

@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "index/date_parse.h"
+#include "util/json_depth.h"
 
 namespace sluice::index {
 namespace {
@@ -368,6 +369,12 @@ std::vector<std::string> SourceValues(std::string_view source_json, std::string_
 
 util::Result<ParsedDocument> ParseDocument(std::string_view source_json, std::string_view id,
                                            const Mapping& mapping) {
+  if (util::ExceedsJsonNesting(source_json)) {
+    return MapperParsingError("failed to parse")
+        .WithCause(Status(util::Code::kInvalidArgument, "json_parse_exception",
+                          "Document nesting depth exceeds the maximum allowed (" +
+                              std::to_string(util::kMaxJsonNesting) + ")"));
+  }
   rapidjson::Document doc;
   doc.Parse<rapidjson::kParseFullPrecisionFlag>(source_json.data(), source_json.size());
   // OpenSearch's parser reads a number beyond the double range (1e400) as
