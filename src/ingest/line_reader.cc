@@ -36,28 +36,24 @@ util::Result<std::optional<Line>> LineReader::Next() {
   bool discarding = false;  // inside a line that is already too long: drop its bytes
   size_t searched = 0;      // bytes after begin_ already scanned without a line ending
   while (true) {
-    if (skip_lf_) {
-      if (begin_ == buffer_.size() && !eof_) {
-        SLUICE_RETURN_IF_ERROR(Fill());
-        continue;
-      }
-      if (begin_ < buffer_.size() && buffer_[begin_] == '\n') {
-        ++begin_;
-        ++offset_;
-      }
-      skip_lf_ = false;
-    }
     const char* data = buffer_.data();
     const size_t size = buffer_.size();
     size_t pos = begin_ + searched;
     while (pos < size && data[pos] != '\n' && data[pos] != '\r') ++pos;
+    if (pos + 1 == size && data[pos] == '\r' && !eof_) {
+      // A "\r\n" may be split across reads: read on, so that the line's
+      // end_offset (a resume point) lies past the '\n' too.
+      searched = pos - begin_;
+      SLUICE_RETURN_IF_ERROR(Fill());
+      continue;
+    }
     if (pos < size || (eof_ && (begin_ < size || discarding))) {
       Line line;
       line.number = next_number_++;
       line.too_long = discarding;
       if (!discarding) line.text = std::string_view(data + begin_, pos - begin_);
       size_t next = pos < size ? pos + 1 : size;
-      if (pos < size && data[pos] == '\r') skip_lf_ = true;
+      if (pos < size && data[pos] == '\r' && next < size && data[next] == '\n') ++next;
       offset_ += next - begin_;
       begin_ = next;
       line.end_offset = offset_;

@@ -40,7 +40,6 @@ class LineReader {
   std::string buffer_;
   size_t begin_ = 0;  // start of unread data in buffer_
   bool eof_ = false;
-  bool skip_lf_ = false;  // the previous line ended with '\r': drop a following '\n'
   uint64_t offset_;       // decompressed offset of buffer_[begin_]
   uint64_t next_number_;
 };
