@@ -265,17 +265,25 @@ export async function startMockS3(objects) {
 }
 
 /**
- * A local stand-in for the OpenAI Files API: GET /v1/files/<id>/content,
+ * A local stand-in for the OpenAI Files API: GET /v1/files/<id> and /v1/files/<id>/content,
  * answering 401 unless "Authorization: Bearer <key>". files: {id: string}.
  */
 export async function startMockOpenAI(files, key) {
   const requests = [];
   const server = http.createServer((req, res) => {
     requests.push({ method: req.method, url: req.url, headers: req.headers });
-    const m = /^\/v1\/files\/([^/]+)\/content$/.exec(new URL(req.url, 'http://x').pathname);
+    const path = new URL(req.url, 'http://x').pathname;
+    const m = /^\/v1\/files\/([^/]+)\/content$/.exec(path);
+    const meta = /^\/v1\/files\/([^/]+)$/.exec(path);
     if (req.headers.authorization !== `Bearer ${key}`) {
       res.writeHead(401, { 'Content-Type': 'application/json' });
       res.end('{"error":{"message":"Incorrect API key provided","type":"invalid_request_error"}}');
+      return;
+    }
+    if (meta && meta[1] in files) {
+      // The file object (its size), as GET /v1/files/{id} returns it.
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ id: meta[1], object: 'file', bytes: Buffer.byteLength(files[meta[1]]), purpose: 'batch_output' }));
       return;
     }
     if (!m || !(m[1] in files)) {
