@@ -1,7 +1,6 @@
 #include "cli/create_index_command.h"
 
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 #include <memory>
 #include <string>
@@ -104,8 +103,7 @@ void AddCreateIndexCommand(CLI::App& app) {
       ->allow_extra_args(false);
   cmd->add_option("--keyword", flags->keyword_fields, "keyword field name (repeatable)")
       ->allow_extra_args(false);
-  cmd->add_option("--space", flags->space,
-                  "space_type: cosinesimil, l2, innerproduct, l1, linf")
+  cmd->add_option("--space", flags->space, "space_type: cosinesimil, l2, innerproduct, l1, linf")
       ->capture_default_str();
   cmd->add_option("--engine", flags->engine, "nmslib, faiss or lucene")->capture_default_str();
   cmd->add_option("--m", flags->m, "HNSW m")->capture_default_str();

@@ -59,8 +59,7 @@ util::Status Engine::Start(EngineOptions options) {
     return util::IoError("cannot create data dir " + options.data_dir + ": " + ec.message());
   }
   metrics_ = std::make_unique<metrics::Registry>();
-  SLUICE_ASSIGN_OR_RETURN(store_,
-                          storage::Store::Open({.path = (data_dir_ / "rocksdb").string()}));
+  SLUICE_ASSIGN_OR_RETURN(store_, storage::Store::Open({.path = (data_dir_ / "rocksdb").string()}));
   index::IndexOptions index_options;
   index_options.vector_dir = (data_dir_ / "vectors").string();
   SLUICE_ASSIGN_OR_RETURN(catalog_, index::Catalog::Open(store_.get(), index_options));
@@ -72,9 +71,9 @@ util::Status Engine::Start(EngineOptions options) {
   sources_ = std::make_unique<sources::SourceCatalog>(options.sources);
   tasks_ = std::make_unique<tasks::TaskManager>(store_.get(), options.tasks);
   options.ingest.metrics = metrics_.get();
-  ingest_ = std::make_unique<ingest::BatchIngestService>(
-      MakeSinkFactory(options, catalog_.get()), sources_.get(), store_.get(), tasks_.get(),
-      options.ingest);
+  ingest_ = std::make_unique<ingest::BatchIngestService>(MakeSinkFactory(options, catalog_.get()),
+                                                         sources_.get(), store_.get(), tasks_.get(),
+                                                         options.ingest);
   SLUICE_RETURN_IF_ERROR(tasks_->Recover(
       [this](const tasks::TaskRecord& record) { return ingest_->ResumeJob(record); }));
   if (util::Status s = ingest_->CollectStaging(); !s.ok()) {
@@ -104,9 +103,9 @@ util::Status Engine::Start(EngineOptions options) {
 void Engine::AddCollectors() {
   metrics_->AddCollector([tasks = tasks_.get()](metrics::Scrape& scrape) {
     std::map<std::string, int> by_state;
-    for (auto state : {tasks::TaskState::kCreated, tasks::TaskState::kRunning,
-                       tasks::TaskState::kCompleted, tasks::TaskState::kFailed,
-                       tasks::TaskState::kCancelled}) {
+    for (auto state :
+         {tasks::TaskState::kCreated, tasks::TaskState::kRunning, tasks::TaskState::kCompleted,
+          tasks::TaskState::kFailed, tasks::TaskState::kCancelled}) {
       by_state[std::string(tasks::TaskStateName(state))] = 0;
     }
     for (const auto& record : tasks->List()) ++by_state[std::string(TaskStateName(record.state))];

@@ -88,9 +88,9 @@ std::string HumanBytes(uint64_t bytes) {
 std::string FormatProgressLine(const TaskView& t) {
   std::string bytes = HumanBytes(t.bytes_read);
   if (t.bytes_total > 0) {
-    bytes += fmt::format("/{} ({:.0f}%)", HumanBytes(t.bytes_total),
-                         100.0 * static_cast<double>(t.bytes_read) /
-                             static_cast<double>(t.bytes_total));
+    bytes +=
+        fmt::format("/{} ({:.0f}%)", HumanBytes(t.bytes_total),
+                    100.0 * static_cast<double>(t.bytes_read) / static_cast<double>(t.bytes_total));
   }
   return fmt::format("{} {} {} | {} records, {} docs, {} failed | {:.0f} docs/s | ETA {}", t.state,
                      t.phase.empty() ? "-" : t.phase, bytes, t.records_read, t.documents_written,

@@ -1,12 +1,12 @@
 #include "cli/rest_client.h"
 
+#include <rapidjson/document.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <rapidjson/document.h>
-
 #include <exception>
 #include <utility>
 
@@ -134,8 +134,8 @@ util::Result<std::unique_ptr<RestClient>> MakeHttpClient(std::string_view base_u
                                                          std::chrono::milliseconds timeout) {
   constexpr std::string_view kScheme = "http://";
   if (!base_url.starts_with(kScheme)) {
-    return util::InvalidArgument("--server must be an http:// URL, got [" +
-                                 std::string(base_url) + "]");
+    return util::InvalidArgument("--server must be an http:// URL, got [" + std::string(base_url) +
+                                 "]");
   }
   std::string_view rest = base_url.substr(kScheme.size());
   size_t slash = rest.find('/');
@@ -156,8 +156,7 @@ util::Result<std::unique_ptr<RestClient>> MakeHttpClient(std::string_view base_u
     host = std::string(authority.substr(0, colon));
     port = std::string(authority.substr(colon + 1));
   }
-  if (host.empty() || port.empty() ||
-      port.find_first_not_of("0123456789") != std::string::npos) {
+  if (host.empty() || port.empty() || port.find_first_not_of("0123456789") != std::string::npos) {
     return util::InvalidArgument("bad --server URL [" + std::string(base_url) + "]");
   }
   return std::unique_ptr<RestClient>(

@@ -1,12 +1,12 @@
 #include "cli/search_command.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 #include <simdjson.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <fstream>
 #include <iostream>
@@ -26,7 +26,7 @@ constexpr int kExitBadInput = 2;
 
 // Where batch-inference outputs keep a record's (first) embedding.
 constexpr const char* kKnownVectorPaths[] = {
-    "$.SageMakerOutput[0]",              // SageMaker batch transform (seed's shape)
+    "$.SageMakerOutput[0]",               // SageMaker batch transform (seed's shape)
     "$.response.body.data[0].embedding",  // OpenAI batch output
     "$.modelOutput.embedding",            // Bedrock Titan
     "$.modelOutput.embeddings[0]",        // Bedrock Cohere
@@ -120,8 +120,7 @@ std::string DefaultVectorField(RestClient& client, const std::string& index) {
     const auto& mappings = idx.value["mappings"];
     if (!mappings.IsObject() || !mappings.HasMember("properties")) continue;
     for (const auto& prop : mappings["properties"].GetObject()) {
-      if (prop.value.IsObject() && prop.value.HasMember("type") &&
-          prop.value["type"].IsString() &&
+      if (prop.value.IsObject() && prop.value.HasMember("type") && prop.value["type"].IsString() &&
           std::string_view(prop.value["type"].GetString()) == "knn_vector") {
         return prop.name.GetString();
       }
@@ -148,15 +147,15 @@ void PrintTable(const rapidjson::Document& d, const std::vector<std::string>& sh
       d["hits"]["hits"].IsArray()) {
     int rank = 0;
     for (const auto& hit : d["hits"]["hits"].GetArray()) {
-      std::vector<std::string> row = {std::to_string(++rank), Cell(&hit["_id"]),
-                                      hit["_score"].IsNumber()
-                                          ? fmt::format("{:.6f}", hit["_score"].GetDouble())
-                                          : "-"};
+      std::vector<std::string> row = {
+          std::to_string(++rank), Cell(&hit["_id"]),
+          hit["_score"].IsNumber() ? fmt::format("{:.6f}", hit["_score"].GetDouble()) : "-"};
       const rapidjson::Value* source =
           hit.HasMember("_source") && hit["_source"].IsObject() ? &hit["_source"] : nullptr;
       for (const auto& field : show) {
         const rapidjson::Value* value = nullptr;
-        if (source != nullptr && source->HasMember(field.c_str())) value = &(*source)[field.c_str()];
+        if (source != nullptr && source->HasMember(field.c_str()))
+          value = &(*source)[field.c_str()];
         row.push_back(Cell(value));
       }
       rows.push_back(std::move(row));

@@ -42,14 +42,15 @@ std::function<void(const http::RequestStats&)> HttpMetrics(metrics::Registry* re
   return [registry](const http::RequestStats& stats) {
     std::string route = stats.route.empty() ? "unmatched" : std::string(stats.route);
     std::string method(stats.method);
-    registry
-        ->GetCounter("sluice_http_requests_total", "HTTP requests answered.",
-                     {{"method", method}, {"route", route}, {"status", std::to_string(stats.status)}})
+    metrics::Labels labels{{"method", method}, {"route", route}};
+    metrics::Labels with_status = labels;
+    with_status.emplace_back("status", std::to_string(stats.status));
+    registry->GetCounter("sluice_http_requests_total", "HTTP requests answered.", with_status)
         ->Inc();
     registry
         ->GetHistogram("sluice_http_request_duration_seconds",
                        "Time from a request's complete header to its response written.",
-                       metrics::DefaultLatencyBuckets(), {{"method", method}, {"route", route}})
+                       metrics::DefaultLatencyBuckets(), labels)
         ->Observe(stats.seconds);
   };
 }

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cassert>
-#include <cmath>
 #include <charconv>
+#include <cmath>
 
 namespace sluice::metrics {
 
@@ -24,9 +24,8 @@ bool IsNameChar(char c, bool first, bool colon_ok) {
 }
 
 bool ValidLabels(const Labels& labels) {
-  return std::all_of(labels.begin(), labels.end(), [](const auto& l) {
-    return IsValidLabelName(l.first) && l.first != "le";
-  });
+  return std::all_of(labels.begin(), labels.end(),
+                     [](const auto& l) { return IsValidLabelName(l.first) && l.first != "le"; });
 }
 
 // HELP text escaping: backslash and newline only.
@@ -248,7 +247,8 @@ std::string Registry::Render() const {
       for (const auto& [labels, c] : f->counters) {
         AppendSample(out, name, labels, nullptr, static_cast<double>(c->value()));
       }
-      for (const auto& [labels, g] : f->gauges) AppendSample(out, name, labels, nullptr, g->value());
+      for (const auto& [labels, g] : f->gauges)
+        AppendSample(out, name, labels, nullptr, g->value());
       for (const auto& [labels, h] : f->histograms) {
         std::string bucket = std::string(name) + "_bucket";
         for (size_t i = 0; i <= h->bounds().size(); ++i) {
