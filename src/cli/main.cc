@@ -13,15 +13,16 @@ int main(int argc, char** argv) {
   CLI::App app{
       "sluice: load embedding batch outputs into k-NN indexes and search them over the "
       "OpenSearch REST API"};
-  app.footer(R"(Quick start:
-  sluice serve --data-dir ./data &                      # or: make run
-  sluice create-index docs --dimension 384 --server http://127.0.0.1:9200
-  sluice ingest --server http://127.0.0.1:9200 --index docs \
-      --field-map '{"embedding":"$.SageMakerOutput[0]","_id":"$.id"}' ./output.json.out
-  sluice search --server http://127.0.0.1:9200 --index docs --vector-from ./output.json.out:1
+  app.footer(R"(Quick start (in-process on ./data, no server needed):
+  sluice create-index docs --dimension 384
+  sluice ingest --index docs \
+      --field-map '{"embedding":"$.SageMakerOutput[0]","text":"$.content[0]","_id":"$.id"}' \
+      ./output.json.out
+  sluice search --index docs --vector-from ./output.json.out:1 --show text
+  sluice serve                  # then serve ./data over the OpenSearch REST API (make run)
 
-Without --server, create-index, ingest and search work in-process on --data-dir
-(no server needed; not while a server has that directory open).
+create-index, ingest and search also talk to a running server with --server URL
+(in-process they cannot open a data dir that a server holds).
 Run 'sluice COMMAND --help' for a command's flags and examples;
 examples/quickstart.sh walks through the REST API with curl.)");
   app.require_subcommand(1);

@@ -18,10 +18,8 @@ std::string Str(const rapidjson::Value& obj, const char* key) {
 
 // Seconds left at the current byte rate; negative when unknown.
 double EtaSeconds(const TaskView& t) {
-  if (t.bytes_total == 0 || t.bytes_read == 0 || t.elapsed_ms == 0 ||
-      t.bytes_read >= t.bytes_total) {
-    return -1;
-  }
+  if (t.bytes_total > 0 && t.bytes_read >= t.bytes_total) return 0;
+  if (t.bytes_total == 0 || t.bytes_read == 0 || t.elapsed_ms == 0) return -1;
   double rate = static_cast<double>(t.bytes_read) / (static_cast<double>(t.elapsed_ms) / 1000);
   return static_cast<double>(t.bytes_total - t.bytes_read) / rate;
 }

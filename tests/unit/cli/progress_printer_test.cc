@@ -71,6 +71,8 @@ TEST(ProgressPrinterTest, LogLineIsKeyValue) {
             "progress task=t1 state=RUNNING phase=reading bytes_read=1048576 bytes_total=4194304 "
             "records_read=1200 documents_written=1100 records_failed=3 docs_per_second=550.5 "
             "eta_s=6");
+  t.bytes_read = t.bytes_total;
+  EXPECT_THAT(FormatProgressLog(t), HasSubstr("eta_s=0"));
   t.bytes_total = 0;
   EXPECT_THAT(FormatProgressLog(t), HasSubstr("eta_s=unknown"));
 }
