@@ -4,12 +4,14 @@
 // (--vector and --vector-from, the table, errors), in-process and via --server.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import { runCli, runCliAsync } from './lib/cli.mjs';
 import { request } from './lib/http.mjs';
-import { makeTempDir, startServer } from './lib/server.mjs';
+import { makeTempDir, sluiceBin, startServer } from './lib/server.mjs';
 
 describe('help', () => {
   test('sluice --help lists every command and a quick start', () => {
@@ -18,7 +20,25 @@ describe('help', () => {
     for (const cmd of ['serve', 'ingest', 'create-index', 'search', 'jsonpath', 'version']) {
       assert.match(r.stdout, new RegExp(`^\\s+${cmd}\\s`, 'm'), `${cmd} missing:\n${r.stdout}`);
     }
-    assert.match(r.stdout, /Quick start:/);
+    assert.match(r.stdout, /Quick start/);
+  });
+
+  test('the quick start in sluice --help works as written (in-process, on the sample output)', () => {
+    const help = runCli(['--help']).stdout;
+    const block = help.slice(help.indexOf('Quick start')).split('\n\n')[0];
+    const commands = block.replace(/\\\n\s*/g, ' ').split('\n').slice(1)
+      .map((l) => l.trim()).filter((l) => l.startsWith('sluice ') && !l.startsWith('sluice serve'));
+    assert.equal(commands.length, 3, block);
+    const cwd = makeTempDir('sluice-help-qs-');
+    copyFileSync(fileURLToPath(new URL('../../examples/data/sagemaker_batch.json.out', import.meta.url)),
+      join(cwd, 'output.json.out'));
+    let last;
+    for (const command of commands) {
+      last = spawnSync('bash', ['-c', command.replace(/^sluice /, `"${sluiceBin()}" `)], { cwd, encoding: 'utf8' });
+      assert.equal(last.status, 0, `${command}\n${last.stdout}${last.stderr}`);
+    }
+    // The search finds record 1 by its own vector.
+    assert.match(last.stdout.split('\n')[1], /^1\s+1\s+1\.0+\s+this is chapter 1$/);
   });
 
   for (const [cmd, flags] of [
