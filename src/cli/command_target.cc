@@ -22,7 +22,8 @@ void AddTargetFlags(CLI::App* cmd, TargetFlags* flags) {
       ->capture_default_str();
 }
 
-util::Result<CommandTarget> OpenTarget(const TargetFlags& flags) {
+util::Result<CommandTarget> OpenTarget(
+    const TargetFlags& flags, const std::function<util::Status(EngineOptions*)>& configure) {
   spdlog::set_level(spdlog::level::from_str(flags.log_level));
   CommandTarget target;
   if (!flags.server.empty()) {
@@ -32,6 +33,7 @@ util::Result<CommandTarget> OpenTarget(const TargetFlags& flags) {
   EngineOptions options;
   options.data_dir = flags.data_dir;
   options.sources.allow_any_file = true;
+  if (configure) SLUICE_RETURN_IF_ERROR(configure(&options));
   SLUICE_ASSIGN_OR_RETURN(target.engine, Engine::Open(std::move(options)));
   target.client = MakeInProcessClient(target.engine->router(),
                                       "data dir " + target.engine->data_dir().string());

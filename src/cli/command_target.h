@@ -9,6 +9,7 @@
 // Thread-safety: one command, one thread.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -39,6 +40,10 @@ struct CommandTarget {
 };
 
 // Opens the data directory (in-process) or prepares the HTTP client.
-util::Result<CommandTarget> OpenTarget(const TargetFlags& flags);
+// `configure`, when given, adjusts the in-process engine's options (e.g. a
+// remote cluster sink for `sluice ingest --target`).
+util::Result<CommandTarget> OpenTarget(
+    const TargetFlags& flags,
+    const std::function<util::Status(EngineOptions*)>& configure = nullptr);
 
 }  // namespace sluice::cli

@@ -18,7 +18,9 @@
 
 #include "cli/command_target.h"
 #include "cli/progress_printer.h"
+#include "cli/remote_cluster_flags.h"
 #include "json/json_writer.h"
+#include "sources/http_client.h"
 
 namespace sluice::cli {
 namespace {
@@ -38,6 +40,7 @@ struct IngestFlags {
   std::string progress = "auto";
   double progress_interval_s = 5;
   double poll_interval_s = 0.2;
+  RemoteClusterFlags remote;  // --target: write into an OpenSearch cluster
 };
 
 [[noreturn]] void Fail(int rc, const std::string& message) {
@@ -139,9 +142,43 @@ bool UseLiveLine(const std::string& mode) {
   return isatty(fileno(stderr)) != 0;
 }
 
+// With --target, the summary's cluster line: requests, retried and rejected
+// documents and the cluster's throughput, from the task's progress.cluster.
+std::string ClusterSummary(const std::string& task_body, const std::string& url) {
+  rapidjson::Document d;
+  d.Parse(task_body.data(), task_body.size());
+  if (d.HasParseError() || !d.IsObject() || !d.HasMember("progress") ||
+      !d["progress"].IsObject() || !d["progress"].HasMember("cluster") ||
+      !d["progress"]["cluster"].IsObject()) {
+    return "";
+  }
+  const auto& c = d["progress"]["cluster"];
+  auto u = [&](const char* k) -> uint64_t {
+    return c.HasMember(k) && c[k].IsUint64() ? c[k].GetUint64() : 0;
+  };
+  double rate = c.HasMember("docs_per_second") && c["docs_per_second"].IsNumber()
+                    ? c["docs_per_second"].GetDouble()
+                    : 0.0;
+  std::ostringstream out;
+  out << "  cluster:           " << url << ": " << u("bulk_requests") << " _bulk requests, "
+      << u("documents_retried") << " documents retried, " << u("items_rejected")
+      << " items rejected, " << static_cast<uint64_t>(rate) << " docs/s\n";
+  return out.str();
+}
+
 void RunIngest(const IngestFlags& flags) {
   std::string body = RequestBody(flags);
-  auto target = OpenTarget(flags.target);
+  std::function<util::Status(EngineOptions*)> configure;
+  if (!flags.remote.url.empty()) {
+    if (!flags.target.server.empty()) {
+      Fail(kExitRejected, "--target writes from this process; it cannot be used with --server");
+    }
+    configure = [&flags](EngineOptions* options) -> util::Status {
+      SLUICE_ASSIGN_OR_RETURN(options->sinks, RemoteSinkFactory(flags.remote, &options->ingest));
+      return util::Status::Ok();
+    };
+  }
+  auto target = OpenTarget(flags.target, configure);
   if (!target.ok()) Fail(kExitRejected, target.status().ToString());
   RestClient& client = *target->client;
   const auto start = std::chrono::steady_clock::now();
@@ -162,10 +199,12 @@ void RunIngest(const IngestFlags& flags) {
                               static_cast<int64_t>(flags.progress_interval_s * 1000)));
   const auto poll = std::chrono::milliseconds(static_cast<int64_t>(flags.poll_interval_s * 1000));
   TaskView task;
+  std::string last_reply;
   for (;;) {
     auto reply = client.Call("GET", "/_plugins/_ml/tasks/" + task_id);
     if (!reply.ok()) Fail(kExitRejected, reply.status().ToString());
     if (reply->status != 200) Fail(kExitRejected, "task lookup: " + ReplyError(*reply));
+    last_reply = reply->body;
     auto view = ParseTaskView(reply->body);
     if (!view.ok()) Fail(kExitRejected, view.status().ToString());
     task = std::move(view).value();
@@ -176,7 +215,11 @@ void RunIngest(const IngestFlags& flags) {
   }
   printer.Finish();
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::cout << FormatSummary(task, IndexOf(body), wall) << std::flush;
+  std::cout << FormatSummary(task, IndexOf(body), wall);
+  if (!flags.remote.url.empty()) {
+    std::cout << ClusterSummary(last_reply, sources::RedactUrl(flags.remote.url));
+  }
+  std::cout << std::flush;
   if (task.state != "COMPLETED") throw CLI::RuntimeError(kExitTaskFailed);
 }
 
@@ -207,9 +250,13 @@ Examples:
   # The same body as POST /_plugins/_ml/_batch_ingestion, against a running server
   sluice ingest --server http://127.0.0.1:9200 --request my-request.json
 
+  # Read locally, write into an OpenSearch cluster (password from $SLUICE_REMOTE_PASSWORD)
+  sluice ingest --target https://cluster:9200 --remote-user admin --request my-request.json
+
   # From S3, progress as log lines
   sluice ingest --index docs --field-map map.json --progress log s3://bucket/output/)");
   AddTargetFlags(cmd, &flags->target);
+  AddRemoteClusterFlags(cmd, &flags->remote, "--target");
   cmd->add_option("--request", flags->request_file,
                   "A batch-ingestion request body (JSON file, '-' for stdin), as for POST "
                   "/_plugins/_ml/_batch_ingestion");
