@@ -93,8 +93,8 @@ util::Result<HttpResponse> HttpSession::Send(const HttpCall& call, size_t max_bo
   // The password must not linger in the handle between exchanges.
   curl_easy_setopt(easy, CURLOPT_PASSWORD, "");
   if (rc != CURLE_OK) {
-    std::string reason = call.method + " " + RedactUrl(call.url) + " failed: " +
-                         curl_easy_strerror(rc);
+    std::string reason =
+        call.method + " " + RedactUrl(call.url) + " failed: " + curl_easy_strerror(rc);
     if (IsRetryableCurlError(rc)) return util::Unavailable(std::move(reason));
     return util::InvalidArgument(std::move(reason));
   }

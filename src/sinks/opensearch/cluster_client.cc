@@ -125,9 +125,9 @@ util::Result<sources::HttpResponse> ClusterClient::SendOnce(const std::string& m
   if (!options_.sigv4_service.empty()) {
     sources::SigV4Request req{method, full_path, query, call.headers,
                               sources::Sha256Hex(wire_body)};
-    sources::SigV4Signature sig = sources::SignV4(
-        req, ClusterSigV4Params(options_, std::chrono::system_clock::now()),
-        options_.aws_credentials);
+    sources::SigV4Signature sig =
+        sources::SignV4(req, ClusterSigV4Params(options_, std::chrono::system_clock::now()),
+                        options_.aws_credentials);
     for (auto& h : sig.headers_to_add) call.headers.push_back(std::move(h));
     call.headers.push_back({"authorization", std::move(sig.authorization)});
   }
@@ -161,8 +161,7 @@ util::Result<sources::HttpResponse> ClusterClient::Send(const std::string& metho
     tally->bytes_sent += body.size();
     auto response = SendOnce(method, path, body, gzip_body && !body.empty());
     if (!response.ok()) {
-      if (response.status().code() != util::Code::kUnavailable ||
-          attempt >= options_.max_retries) {
+      if (response.status().code() != util::Code::kUnavailable || attempt >= options_.max_retries) {
         return util::Status(response.status().code(), "connect_exception",
                             "cluster " + display_url() + ": " + response.status().reason() +
                                 " (after " + std::to_string(attempt) + " retries)");

@@ -139,11 +139,11 @@ util::Status OpenSearchSink::CheckFirstVectors(const std::vector<ingest::SinkDoc
       if (++carrying >= kLooked) break;
     }
     if (!any_right && carrying > 0) {
-      return util::InvalidArgument(
-          "field [" + field.name + "] of index [" + index_name_ + "] on the cluster is a " +
-          "knn_vector of dimension [" + std::to_string(field.dimension) +
-          "], but the first records carry vectors of dimension [" + std::to_string(first_wrong) +
-          "]");
+      return util::InvalidArgument("field [" + field.name + "] of index [" + index_name_ +
+                                   "] on the cluster is a " + "knn_vector of dimension [" +
+                                   std::to_string(field.dimension) +
+                                   "], but the first records carry vectors of dimension [" +
+                                   std::to_string(first_wrong) + "]");
     }
   }
   return util::Status::Ok();
@@ -161,8 +161,8 @@ util::Result<std::vector<util::Status>> OpenSearchSink::Write(
   size_t total = 0;
   for (const auto& d : documents) total += d.source_json.size() + d.id.size() + 24;
   size_t in_flight = static_cast<size_t>(options.max_in_flight);
-  size_t target = std::min(options.bulk_bytes,
-                           std::max(kMinChunkBytes, (total + in_flight - 1) / in_flight));
+  size_t target =
+      std::min(options.bulk_bytes, std::max(kMinChunkBytes, (total + in_flight - 1) / in_flight));
   auto chunks = Chunk(documents, target);
   std::vector<util::Status> results(documents.size());
   std::mutex error_mu;
@@ -189,9 +189,9 @@ util::Result<std::vector<util::Status>> OpenSearchSink::Write(
     for (size_t t = 0; t < threads; ++t) pool.emplace_back(worker);
     for (auto& t : pool) t.join();
   }
-  write_ns_ += std::chrono::duration_cast<std::chrono::nanoseconds>(
-                   std::chrono::steady_clock::now() - start)
-                   .count();
+  write_ns_ +=
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
+          .count();
   if (!first_error.ok()) return first_error;
   return results;
 }
@@ -216,9 +216,9 @@ util::Status OpenSearchSink::WriteChunk(const std::vector<ingest::SinkDocument>&
     if (!response.ok()) return response.status();
     if (response->status != 200) {
       util::Status error = ErrorFromResponse(response->status, response->body);
-      return util::Status(error.code(), error.type(),
-                          "cluster " + client_->display_url() + " refused a _bulk request: " +
-                              error.reason());
+      return util::Status(
+          error.code(), error.type(),
+          "cluster " + client_->display_url() + " refused a _bulk request: " + error.reason());
     }
     SLUICE_ASSIGN_OR_RETURN(auto items, ParseBulkItems(response->body, pending.size()));
     std::vector<size_t> again;

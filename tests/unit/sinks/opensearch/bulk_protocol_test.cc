@@ -72,7 +72,8 @@ TEST(BulkProtocolTest, SchemaOfAnAliasIsTheSingleConcreteIndex) {
 
 TEST(BulkProtocolTest, ErrorResponsesBecomeStatusesWithTheClustersTypeAndReason) {
   util::Status s = ErrorFromResponse(
-      401, R"({"error":{"root_cause":[],"type":"security_exception","reason":"authentication failed"},"status":401})");
+      401,
+      R"({"error":{"root_cause":[],"type":"security_exception","reason":"authentication failed"},"status":401})");
   EXPECT_EQ(s.code(), util::Code::kUnauthorized);
   EXPECT_EQ(s.ToString(), "security_exception: authentication failed");
   util::Status plain = ErrorFromResponse(403, "Forbidden");
