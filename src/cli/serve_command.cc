@@ -49,7 +49,7 @@ std::function<void(const http::RequestStats&)> HttpMetrics(metrics::Registry* re
         ->Inc();
     registry
         ->GetHistogram("sluice_http_request_duration_seconds",
-                       "Time from a request's complete header to its response written.",
+                       "Time from a request's complete header to its response being sent.",
                        metrics::DefaultLatencyBuckets(), labels)
         ->Observe(stats.seconds);
   };

@@ -279,6 +279,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
       }
     }
     const size_t body_bytes = body.size();
+    // Before the write, so that a client that has its response also finds it
+    // counted (a scrape right after a request sees that request).
+    if (opts().observer) {
+      opts().observer({.method = method_,
+                       .route = route_,
+                       .status = static_cast<unsigned>(r.status),
+                       .response_bytes = body_bytes,
+                       .seconds = std::chrono::duration<double>(Clock::now() - start_).count()});
+    }
     if (head) {
       // HEAD: the length of the body a GET would get, and no body.
       res->set(bhttp::field::content_length, std::to_string(body_bytes));
@@ -296,13 +305,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void OnWrite(beast::error_code ec, unsigned status, size_t body_bytes, bool keep_alive) {
-    if (opts().observer) {
-      opts().observer({.method = method_,
-                       .route = route_,
-                       .status = status,
-                       .response_bytes = body_bytes,
-                       .seconds = std::chrono::duration<double>(Clock::now() - start_).count()});
-    }
     if (opts().access_log) {
       double ms = std::chrono::duration<double, std::milli>(Clock::now() - start_).count();
       spdlog::info("http method={} path={} status={} bytes={} duration_ms={:.3f}", method_, path_,

@@ -39,7 +39,7 @@ struct RequestStats {
   std::string_view route;   // Request::route; "" when no route served it
   unsigned status = 0;
   size_t response_bytes = 0;
-  double seconds = 0;  // from the complete header to the response written
+  double seconds = 0;  // from the complete header to the response ready to write
 };
 
 struct ServerOptions {
@@ -62,8 +62,8 @@ struct ServerOptions {
   bool compress_responses = true;
   // One spdlog info line per request. Default true.
   bool access_log = true;
-  // Called once per answered request on a server thread; must be thread-safe
-  // and cheap. Default: none.
+  // Called once per answer, just before it is written, on a server thread;
+  // must be thread-safe and cheap. Default: none.
   std::function<void(const RequestStats&)> observer;
 };
 
