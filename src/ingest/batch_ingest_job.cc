@@ -121,6 +121,7 @@ struct SlotReader {
     for (size_t i = 0; i < first_object && i < objects.size(); ++i) {
       finished += objects[i].size.value_or(0);
     }
+    if (finished > 0) progress.ResumeBytesAt(slot, finished);
     for (size_t obj = first_object; obj < objects.size(); ++obj) {
       uint64_t start = obj == first_object ? offset : 0;
       SLUICE_ASSIGN_OR_RETURN(auto source, catalog.Open(data_source, objects[obj], start));

@@ -55,6 +55,10 @@ void IngestProgress::SetBytesRead(size_t source, uint64_t finished, uint64_t cur
   if (m_bytes_read_ != nullptr && now > before) m_bytes_read_->Inc(now - before);
 }
 
+void IngestProgress::ResumeBytesAt(size_t source, uint64_t bytes) {
+  sources_[source]->bytes_read = bytes;
+}
+
 void IngestProgress::AddRecordRead(size_t source) {
   ++records_read_;
   ++sources_[source]->records;

@@ -47,6 +47,9 @@ class IngestProgress {
   // Raw bytes consumed so far in the source's current object, on top of the
   // bytes of its objects already finished.
   void SetBytesRead(size_t source, uint64_t finished_objects_bytes, uint64_t current_bytes);
+  // A resumed task starts reading at `bytes` (objects finished before the
+  // restart): shown as read, but not counted again in the metrics.
+  void ResumeBytesAt(size_t source, uint64_t bytes);
   void AddRecordRead(size_t source);
   void AddWritten(uint64_t n);
   void AddFailure(const RecordOrigin& origin, std::string reason);
