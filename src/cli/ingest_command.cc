@@ -4,7 +4,10 @@
 #include <rapidjson/document.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <csignal>
+#include <ctime>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -13,7 +16,6 @@
 #include <memory>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "cli/command_target.h"
@@ -26,6 +28,7 @@ namespace sluice::cli {
 namespace {
 
 constexpr int kExitTaskFailed = 1;
+constexpr int kExitInterrupted = 130;  // 128 + SIGINT, as shells report it
 constexpr int kExitRejected = 2;
 constexpr const char* kIngestPath = "/_plugins/_ml/_batch_ingestion";
 
@@ -166,8 +169,50 @@ std::string ClusterSummary(const std::string& task_body, const std::string& url)
   return out.str();
 }
 
+// Waits up to `wait` for SIGINT or SIGTERM (blocked in every thread, see
+// RunIngest); returns the signal, or 0 when none came.
+int WaitForSignal(const sigset_t& signals, std::chrono::milliseconds wait) {
+  const timespec ts{static_cast<time_t>(wait.count() / 1000),
+                    static_cast<long>(wait.count() % 1000) * 1'000'000};
+  int sig = sigtimedwait(&signals, nullptr, &ts);
+  return sig > 0 ? sig : 0;
+}
+
+// Ctrl-C while waiting. In-process, the first one cancels the task (it stops
+// within a second and the summary shows what was written); a second one
+// leaves at once (the task resumes at the next open of the data dir). With
+// --server the task belongs to the server: the CLI stops following it.
+void OnInterrupt(RestClient& client, bool in_process, const std::string& task_id,
+                 int* interrupts) {
+  if (!in_process) {
+    std::cerr << "\nsluice ingest: stopped following task " << task_id
+              << "; it goes on at " << client.Describe() << " (GET /_plugins/_ml/tasks/" << task_id
+              << ", POST .../_cancel to stop it)\n";
+    throw CLI::RuntimeError(kExitInterrupted);
+  }
+  if (++*interrupts > 1) {
+    std::cerr << "\nsluice ingest: leaving now; task " << task_id
+              << " resumes when this data dir is next opened\n";
+    std::_Exit(kExitInterrupted);
+  }
+  std::cerr << "\nsluice ingest: cancelling task " << task_id
+            << " (interrupt again to leave at once)\n";
+  auto reply = client.Call("POST", "/_plugins/_ml/tasks/" + task_id + "/_cancel");
+  if (!reply.ok() || reply->status != 200) {
+    std::cerr << "sluice ingest: cancel failed: "
+              << (reply.ok() ? ReplyError(*reply) : reply.status().ToString()) << "\n";
+  }
+}
+
 void RunIngest(const IngestFlags& flags) {
   std::string body = RequestBody(flags);
+  // Signals are taken by the polling loop below (sigtimedwait); threads
+  // started from here on (the in-process engine's) inherit the blocked mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::function<util::Status(EngineOptions*)> configure;
   if (!flags.remote.url.empty()) {
     if (!flags.target.server.empty()) {
@@ -200,6 +245,7 @@ void RunIngest(const IngestFlags& flags) {
   const auto poll = std::chrono::milliseconds(static_cast<int64_t>(flags.poll_interval_s * 1000));
   TaskView task;
   std::string last_reply;
+  int interrupts = 0;
   for (;;) {
     auto reply = client.Call("GET", "/_plugins/_ml/tasks/" + task_id);
     if (!reply.ok()) Fail(kExitRejected, reply.status().ToString());
@@ -211,7 +257,9 @@ void RunIngest(const IngestFlags& flags) {
     if (task.task_id.empty()) task.task_id = task_id;
     if (flags.progress != "none") printer.Update(task);
     if (task.finished()) break;
-    std::this_thread::sleep_for(poll);
+    if (WaitForSignal(signals, poll) != 0) {
+      OnInterrupt(client, target->in_process(), task_id, &interrupts);
+    }
   }
   printer.Finish();
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -235,7 +283,10 @@ request to a running sluice and polls the task. Local files are read with your o
 permissions in-process; a server reads only files under its --file-root.
 
 Exit code: 0 COMPLETED (failed records, if any, are listed in the summary), 1 FAILED or
-CANCELLED, 2 the request was rejected or sluice could not be reached.
+CANCELLED, 2 the request was rejected or sluice could not be reached, 130 interrupted.
+Ctrl-C in-process cancels the task (what was written stays; a second Ctrl-C leaves at
+once and the task resumes at the next start); with --server it only stops following the
+task, which goes on on the server.
 Credentials for the shorthand come from the environment: AWS_ACCESS_KEY_ID,
 AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION (s3); OPENAI_API_KEY (openAI).
 

@@ -6,12 +6,14 @@
 // FAILED task (exit 1).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createWriteStream, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
 import { join } from 'node:path';
 
 import { progressFields, runCli, runCliAsync } from './lib/cli.mjs';
-import { count, jsonl, sagemakerRecords, seedSingleFileRequest, startIngestServer } from './lib/ingest.mjs';
-import { makeTempDir, startServer } from './lib/server.mjs';
+import { count, jsonl, sagemakerRecords, seedSingleFileRequest, startIngestServer, waitTask } from './lib/ingest.mjs';
+import { makeTempDir, sluiceBin, startServer } from './lib/server.mjs';
 
 const DIM = 8;
 const N = 300;
@@ -184,5 +186,84 @@ describe('against a server (--server)', () => {
     const r = await runCliAsync(['ingest', '--server', 'http://127.0.0.1:9', '--index', 'books', '--field-map', FIELD_MAP, sample]);
     assert.equal(r.status, 2);
     assert.match(r.stderr, /cannot reach sluice at http:\/\/127\.0\.0\.1:9/);
+  });
+});
+
+// A file big enough that the ingest is still running when the test interrupts it.
+async function writeBigSample(dir, n = 100000) {
+  const path = join(dir, 'big.json.out');
+  const out = createWriteStream(path);
+  let chunk = '';
+  for (let i = 0; i < n; i++) {
+    const v = [i % 7, (i * 3) % 11, (i * 5) % 13, 1].map((x) => x / 13);
+    chunk += `{"SageMakerOutput":[${JSON.stringify(v)},${JSON.stringify(v)}],"content":["c${i}","t${i}"],"id":${i}}\n`;
+    if (chunk.length > 1 << 20) {
+      if (!out.write(chunk)) await once(out, 'drain');
+      chunk = '';
+    }
+  }
+  out.end(chunk);
+  await once(out, 'finish');
+  return path;
+}
+
+// Runs `sluice ingest`, sends SIGINT once a progress line shows written
+// documents, and returns how it ended.
+async function interruptWhileRunning(args) {
+  const proc = spawn(sluiceBin(), ['ingest', '--progress-interval', '0.02', '--poll-interval', '0.02', ...args],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let sent = false;
+  proc.stdout.setEncoding('utf8').on('data', (c) => { stdout += c; });
+  proc.stderr.setEncoding('utf8').on('data', (c) => {
+    stderr += c;
+    if (!sent && /state=RUNNING .*documents_written=[1-9]/.test(stderr)) {
+      sent = true;
+      proc.kill('SIGINT');
+    }
+  });
+  const [status] = await once(proc, 'exit');
+  assert.ok(sent, `the ingest finished before it could be interrupted:\n${stderr}`);
+  return { status, stdout, stderr };
+}
+
+describe('Ctrl-C', () => {
+  const DIM4 = ['--dimension', '4', '--field', 'chapter_embedding', '--field', 'title_embedding'];
+  const MAP4 = JSON.stringify({ chapter_embedding: '$.SageMakerOutput[0]', title_embedding: '$.SageMakerOutput[1]', _id: '$.id' });
+
+  test('in-process, cancels the task and prints what was written (exit 1)', async () => {
+    const dataDir = join(makeTempDir('sluice-cli-int-'), 'data');
+    const big = await writeBigSample(makeTempDir('sluice-cli-big-'));
+    assert.equal(runCli(['create-index', 'big', '--data-dir', dataDir, ...DIM4]).status, 0);
+    const r = await interruptWhileRunning(['--data-dir', dataDir, '--index', 'big', '--field-map', MAP4, big]);
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /cancelling task \S+/);
+    assert.match(r.stdout, /^Task \S+ CANCELLED$/m);
+    const written = Number(/documents written: (\d+)/.exec(r.stdout)[1]);
+    assert.ok(written > 0 && written < 100000, r.stdout);
+    // What was written stays, and the data dir opens again.
+    const server = await startServer({ dataDir });
+    try {
+      assert.equal(await count(server.url, 'big'), written);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('with --server, stops following the task, which completes on the server (exit 130)', async () => {
+    const server = await startIngestServer();
+    try {
+      const big = await writeBigSample(server.importDir);
+      assert.equal((await runCliAsync(['create-index', 'big', '--server', server.url, ...DIM4])).status, 0);
+      const r = await interruptWhileRunning(['--server', server.url, '--index', 'big', '--field-map', MAP4, big]);
+      assert.equal(r.status, 130, r.stdout + r.stderr);
+      const taskId = /stopped following task (\S+);/.exec(r.stderr)[1];
+      const task = await waitTask(server.url, taskId, { timeoutMs: 120000 });
+      assert.equal(task.state, 'COMPLETED');
+      assert.equal(await count(server.url, 'big'), 100000);
+    } finally {
+      await server.stop();
+    }
   });
 });
