@@ -10,11 +10,13 @@
 //   });
 //   proxy.url; proxy.stats → {bulkRequests, status429, itemsRejected, dropped, unauthorized}
 //   proxy.requests → [{method, path, headers, body: Buffer}] (with record: true)
+//   tls: {key, cert} (PEM) serves HTTPS instead of HTTP
 //
 // Rejected items are cut out of the request before it is forwarded (the target
 // never sees them), and their rejections are spliced into the target's
 // response at their places, as a real cluster's per-shard rejections would be.
 import http from 'node:http';
+import https from 'node:https';
 import zlib from 'node:zlib';
 
 function readBody(req) {
@@ -67,6 +69,7 @@ export async function startBulkFaultProxy({
   basicAuth = null,
   authAfter = 0,
   record = false,
+  tls = null,
 } = {}) {
   const upstream = new URL(target);
   const stats = { bulkRequests: 0, status429: 0, itemsRejected: 0, dropped: 0, unauthorized: 0 };
@@ -77,7 +80,7 @@ export async function startBulkFaultProxy({
     ? 'Basic ' + Buffer.from(`${basicAuth.user}:${basicAuth.password}`).toString('base64')
     : null;
 
-  const server = http.createServer(async (req, res) => {
+  const handler = async (req, res) => {
     try {
       const body = await readBody(req);
       requestCount += 1;
@@ -159,10 +162,11 @@ export async function startBulkFaultProxy({
       res.writeHead(502, { 'content-type': 'text/plain' });
       res.end(String(err));
     }
-  });
+  };
+  const server = tls ? https.createServer({ key: tls.key, cert: tls.cert }, handler) : http.createServer(handler);
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    url: `http://127.0.0.1:${server.address().port}`,
+    url: `${tls ? 'https' : 'http'}://127.0.0.1:${server.address().port}`,
     stats,
     requests,
     close: () =>
