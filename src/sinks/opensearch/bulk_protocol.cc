@@ -192,6 +192,7 @@ util::Status ErrorFromResponse(long http_status, std::string_view body) {
 }
 
 util::Result<std::string> Gzip(std::string_view data) {
+  if (data.size() > (1u << 31)) return util::InvalidArgument("body too large to compress");
   z_stream z{};
   if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
     return util::Internal("deflateInit2 failed");

@@ -143,9 +143,10 @@ util::Result<sources::HttpResponse> ClusterClient::SendOnce(const std::string& m
 util::Result<sources::HttpResponse> ClusterClient::Send(const std::string& method,
                                                         const std::string& path,
                                                         std::string_view body, bool gzip_body,
-                                                        ClusterCounters* tally) {
+                                                        ClusterCounters* tally, int max_retries) {
   ClusterCounters ignored;
   if (tally == nullptr) tally = &ignored;
+  if (max_retries < 0) max_retries = options_.max_retries;
   std::string compressed;
   if (gzip_body && !body.empty()) {
     SLUICE_ASSIGN_OR_RETURN(compressed, Gzip(body));
@@ -161,14 +162,14 @@ util::Result<sources::HttpResponse> ClusterClient::Send(const std::string& metho
     tally->bytes_sent += body.size();
     auto response = SendOnce(method, path, body, gzip_body && !body.empty());
     if (!response.ok()) {
-      if (response.status().code() != util::Code::kUnavailable || attempt >= options_.max_retries) {
+      if (response.status().code() != util::Code::kUnavailable || attempt >= max_retries) {
         return util::Status(response.status().code(), "connect_exception",
                             "cluster " + display_url() + ": " + response.status().reason() +
                                 " (after " + std::to_string(attempt) + " retries)");
       }
       continue;
     }
-    if (IsRetryableStatus(response->status) && attempt < options_.max_retries) continue;
+    if (IsRetryableStatus(response->status) && attempt < max_retries) continue;
     return response;
   }
 }

@@ -44,9 +44,10 @@ class ClusterClient {
   // kUnavailable when the transport kept failing; kInvalidArgument for
   // failures no retry cures (TLS verification).
   // `tally`, when given, gets this call's requests, retries and bytes added.
+  // `max_retries` < 0 means options().max_retries.
   util::Result<sources::HttpResponse> Send(const std::string& method, const std::string& path,
                                            std::string_view body, bool gzip_body,
-                                           ClusterCounters* tally = nullptr);
+                                           ClusterCounters* tally = nullptr, int max_retries = -1);
 
   // Sleep before retry `attempt` (1-based): exponential, capped, with jitter.
   void Backoff(int attempt);

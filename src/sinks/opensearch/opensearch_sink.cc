@@ -16,6 +16,7 @@ namespace {
 
 // Small batches are still split across connections, down to this size.
 constexpr size_t kMinChunkBytes = 64u << 10;
+constexpr int kDescribeRetries = 2;
 
 // Contiguous ranges of documents, each at most `target` bytes of NDJSON (a
 // single larger document forms a range of its own).
@@ -71,7 +72,10 @@ ingest::SinkStats OpenSearchSink::Stats() const {
 
 util::Result<ingest::SinkSchema> OpenSearchSink::Describe() {
   std::string path = "/" + sources::UriEncode(index_name_, false);
-  SLUICE_ASSIGN_OR_RETURN(auto response, client_->Send("GET", path, "", false));
+  // Describe answers a submission: a cluster that stays unreachable is
+  // reported within seconds rather than after the writer's full backoff.
+  SLUICE_ASSIGN_OR_RETURN(auto response,
+                          client_->Send("GET", path, "", false, nullptr, kDescribeRetries));
   if (response.status == 404) {
     return util::NotFound("index_not_found_exception", "no such index [" + index_name_ + "]")
         .WithMetadata("index", index_name_)
@@ -104,7 +108,8 @@ util::Result<ingest::SinkSchema> OpenSearchSink::Describe() {
 // answers with an error, and _bulk bodies then go uncompressed.
 bool OpenSearchSink::ProbeGzip() {
   std::string path = "/" + sources::UriEncode(index_name_, false) + "/_search";
-  auto response = client_->Send("POST", path, R"({"size":0,"query":{"match_all":{}}})", true);
+  auto response = client_->Send("POST", path, R"({"size":0,"query":{"match_all":{}}})", true,
+                                nullptr, kDescribeRetries);
   return response.ok() && response->status == 200;
 }
 

@@ -241,6 +241,23 @@ TEST(OpenSearchSinkTest, BasicAuthAndGzipWhenTheClusterAcceptsIt) {
   EXPECT_TRUE(saw_bulk);
 }
 
+TEST(OpenSearchSinkTest, AnUnreachableClusterIsUnavailableAfterAFewRetriesAtDescribe) {
+  std::string url;
+  {
+    FakeCluster gone(Cluster(AllCreated));
+    url = gone.url();
+  }  // closed: connections are refused
+  OpenSearchOptions options;
+  options.url = url;
+  options.initial_backoff_ms = 1;
+  options.max_retries = 50;
+  auto schema = MakeSink(options)->Describe();
+  ASSERT_FALSE(schema.ok());
+  EXPECT_EQ(schema.status().code(), util::Code::kUnavailable);
+  EXPECT_NE(schema.status().reason().find("after 2 retries"), std::string::npos)
+      << schema.status().reason();
+}
+
 TEST(OpenSearchSinkTest, SigV4WithoutCredentialsIsAConfigurationError) {
   OpenSearchOptions options;
   options.url = "https://search.example.com";
