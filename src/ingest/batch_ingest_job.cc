@@ -52,7 +52,8 @@ struct BatchIngestJob::Checkpoint {
   uint64_t line = 0;      // number of the last line read
   uint64_t position = 0;  // records of the slot read before this point
   std::optional<std::string> after_id;  // merge: last id written
-  std::string counters;
+  std::string counters;        // IngestProgress::SaveCounters when the batch was read
+  std::string write_counters;  // IngestProgress::SaveWriteCounters when it was durable
 
   std::string Serialize() const {
     json::JsonWriter w;
@@ -60,6 +61,7 @@ struct BatchIngestJob::Checkpoint {
     w.Key("offset").Uint(offset).Key("line").Uint(line).Key("position").Uint(position);
     if (after_id) w.Key("after_id").String(*after_id);
     if (!counters.empty()) w.Key("counters").Raw(counters);
+    if (!write_counters.empty()) w.Key("write_counters").Raw(write_counters);
     w.EndObject();
     return w.Take();
   }
@@ -78,11 +80,13 @@ struct BatchIngestJob::Checkpoint {
     cp.line = d["line"].GetUint64();
     cp.position = d["position"].GetUint64();
     if (d.HasMember("after_id")) cp.after_id = d["after_id"].GetString();
-    if (d.HasMember("counters")) {
+    for (auto [key, target] : {std::pair{"counters", &cp.counters},
+                               std::pair{"write_counters", &cp.write_counters}}) {
+      if (!d.HasMember(key)) continue;
       rapidjson::StringBuffer buffer;
       rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-      d["counters"].Accept(writer);
-      cp.counters.assign(buffer.GetString(), buffer.GetSize());
+      d[key].Accept(writer);
+      target->assign(buffer.GetString(), buffer.GetSize());
     }
     return cp;
   }
@@ -197,7 +201,9 @@ Status BatchIngestJob::Run(tasks::TaskContext& ctx) {
   Checkpoint cp;
   if (auto saved = ctx.LoadCheckpoint()) {
     SLUICE_ASSIGN_OR_RETURN(cp, Checkpoint::Parse(*saved));
-    if (!cp.counters.empty()) SLUICE_RETURN_IF_ERROR(progress.RestoreCounters(cp.counters));
+    if (!cp.counters.empty()) {
+      SLUICE_RETURN_IF_ERROR(progress.RestoreCounters(cp.counters, cp.write_counters));
+    }
   }
   Status status = request_.source_count() == 1 ? RunSingle(ctx, plan, cp) : RunJoin(ctx, plan, cp);
   progress.SetPhase(status.ok() ? "done" : status.code() == util::Code::kCancelled ? "cancelled"
@@ -206,22 +212,31 @@ Status BatchIngestJob::Run(tasks::TaskContext& ctx) {
   return status;
 }
 
+Status BatchIngestJob::CommitCheckpoint(tasks::TaskContext& ctx, IngestProgress& progress,
+                                        const std::string& checkpoint) {
+  // The batch was read earlier (its counters are from then); the writing
+  // side's counters are as of now, when the batch is durable.
+  SLUICE_ASSIGN_OR_RETURN(Checkpoint cp, Checkpoint::Parse(checkpoint));
+  cp.write_counters = progress.SaveWriteCounters();
+  Status s = ctx.SaveCheckpoint(cp.Serialize());
+  ctx.SetProgress(progress.ToJson());
+  return s;
+}
+
 Status BatchIngestJob::RunSingle(tasks::TaskContext& ctx, Plan& plan, Checkpoint& cp) {
   IngestProgress& progress = *plan.progress;
   progress.SetPhase("reading");
   RecordMapper mapper(request_, 0, plan.vector_fields);
   BatchWriter writer(sink_.get(), &progress, options_.queue_depth,
                      [&](const std::string& checkpoint) {
-                       Status s = ctx.SaveCheckpoint(checkpoint);
-                       ctx.SetProgress(progress.ToJson());
-                       return s;
+                       return CommitCheckpoint(ctx, progress, checkpoint);
                      });
   const auto& objects = plan.slots[0];
   DocumentBatch batch;
   uint64_t since_progress = 0;
   auto flush = [&](size_t object, const Line& line) -> Status {
     Checkpoint next{"read", 0, object, line.end_offset, line.number, 0, std::nullopt,
-                    progress.SaveCounters()};
+                    progress.SaveCounters(), ""};
     batch.checkpoint = next.Serialize();
     Status s = writer.Push(std::move(batch));
     batch = DocumentBatch();
@@ -327,7 +342,7 @@ Status BatchIngestJob::RunJoin(tasks::TaskContext& ctx, Plan& plan, Checkpoint& 
               since_checkpoint = 0;
               SLUICE_RETURN_IF_ERROR(staging.Flush());
               Checkpoint next{"stage", s, object, line.end_offset, line.number, position,
-                              std::nullopt, progress.SaveCounters()};
+                              std::nullopt, progress.SaveCounters(), ""};
               SLUICE_RETURN_IF_ERROR(ctx.SaveCheckpoint(next.Serialize()));
               ctx.SetProgress(progress.ToJson());
             }
@@ -335,25 +350,23 @@ Status BatchIngestJob::RunJoin(tasks::TaskContext& ctx, Plan& plan, Checkpoint& 
           });
       SLUICE_RETURN_IF_ERROR(read);
       SLUICE_RETURN_IF_ERROR(staging.Flush());
-      Checkpoint next{"stage", s + 1, 0, 0, 0, 0, std::nullopt, progress.SaveCounters()};
+      Checkpoint next{"stage", s + 1, 0, 0, 0, 0, std::nullopt, progress.SaveCounters(), ""};
       if (s + 1 == n) next.phase = "merge";
       SLUICE_RETURN_IF_ERROR(ctx.SaveCheckpoint(next.Serialize()));
       ctx.SetProgress(progress.ToJson());
     }
-    cp = Checkpoint{"merge", 0, 0, 0, 0, 0, std::nullopt, ""};
+    cp = Checkpoint{"merge", 0, 0, 0, 0, 0, std::nullopt, "", ""};
   }
 
   progress.SetPhase("joining");
   BatchWriter writer(sink_.get(), &progress, options_.queue_depth,
                      [&](const std::string& checkpoint) {
-                       Status s = ctx.SaveCheckpoint(checkpoint);
-                       ctx.SetProgress(progress.ToJson());
-                       return s;
+                       return CommitCheckpoint(ctx, progress, checkpoint);
                      });
   DocumentBatch batch;
   std::string last_id;
   auto flush = [&]() -> Status {
-    Checkpoint next{"merge", 0, 0, 0, 0, 0, last_id, progress.SaveCounters()};
+    Checkpoint next{"merge", 0, 0, 0, 0, 0, last_id, progress.SaveCounters(), ""};
     batch.checkpoint = next.Serialize();
     Status s = writer.Push(std::move(batch));
     batch = DocumentBatch();

@@ -35,6 +35,8 @@ class Store;
 
 namespace sluice::ingest {
 
+class IngestProgress;
+
 struct IngestOptions {
   size_t batch_documents = 500;       // documents per sink write
   size_t batch_bytes = 8u << 20;      // or this many bytes of documents per write
@@ -58,6 +60,9 @@ class BatchIngestJob : public tasks::TaskJob {
   struct Plan;
   util::Status RunSingle(tasks::TaskContext& ctx, Plan& plan, Checkpoint& cp);
   util::Status RunJoin(tasks::TaskContext& ctx, Plan& plan, Checkpoint& cp);
+  // Saves a durable batch's checkpoint (called by the writer thread).
+  static util::Status CommitCheckpoint(tasks::TaskContext& ctx, IngestProgress& progress,
+                                       const std::string& checkpoint);
 
   IngestRequest request_;
   const sources::SourceCatalog* sources_;

@@ -59,7 +59,7 @@ void BatchWriter::Loop() {
         if ((*results)[i].ok()) {
           ++written;
         } else {
-          progress_->AddFailure(batch.origins[i], (*results)[i].ToString());
+          progress_->AddFailure(batch.origins[i], (*results)[i].ToString(), /*from_sink=*/true);
         }
       }
       progress_->AddWritten(written);

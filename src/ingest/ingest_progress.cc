@@ -65,8 +65,9 @@ void IngestProgress::AddRecordRead(size_t source) {
   if (m_records_read_ != nullptr) m_records_read_->Inc();
 }
 
-void IngestProgress::AddFailure(const RecordOrigin& origin, std::string reason) {
+void IngestProgress::AddFailure(const RecordOrigin& origin, std::string reason, bool from_sink) {
   ++failed_;
+  if (from_sink) ++write_failed_;
   if (m_records_failed_ != nullptr) m_records_failed_->Inc();
   std::lock_guard<std::mutex> lock(mu_);
   if (failures_.size() < max_errors_) failures_.push_back({origin, std::move(reason)});
@@ -139,22 +140,27 @@ std::string IngestProgress::ToJson() const {
   return w.Take();
 }
 
-std::string IngestProgress::SaveCounters() const {
-  json::JsonWriter w;
-  w.StartObject();
-  w.Key("records_read").Uint(records_read_).Key("written").Uint(written_);
-  w.Key("failed").Uint(failed_).Key("incomplete_joins").Uint(incomplete_joins_);
-  w.Key("elapsed_s").Double(ElapsedSeconds());
-  w.Key("source_records").StartArray();
-  for (const auto& s : sources_) w.Uint(s->records);
-  w.EndArray();
-  std::lock_guard<std::mutex> lock(mu_);
+void IngestProgress::WriteFailures(json::JsonWriter& w) const {
   w.Key("failures").StartArray();
   for (const auto& f : failures_) {
     w.StartObject().Key("source").Uint(f.origin.source).Key("location").String(f.origin.location);
     w.Key("line").Uint(f.origin.line).Key("reason").String(f.reason).EndObject();
   }
   w.EndArray();
+}
+
+std::string IngestProgress::SaveCounters() const {
+  json::JsonWriter w;
+  w.StartObject();
+  w.Key("records_read").Uint(records_read_).Key("written").Uint(written_);
+  w.Key("failed").Uint(failed_).Key("write_failed").Uint(write_failed_);
+  w.Key("incomplete_joins").Uint(incomplete_joins_);
+  w.Key("elapsed_s").Double(ElapsedSeconds());
+  w.Key("source_records").StartArray();
+  for (const auto& s : sources_) w.Uint(s->records);
+  w.EndArray();
+  std::lock_guard<std::mutex> lock(mu_);
+  WriteFailures(w);
   w.Key("incomplete_ids").StartArray();
   for (const auto& id : incomplete_ids_) w.String(id);
   w.EndArray();
@@ -162,18 +168,58 @@ std::string IngestProgress::SaveCounters() const {
   return w.Take();
 }
 
-util::Status IngestProgress::RestoreCounters(std::string_view saved) {
-  rapidjson::Document d;
+std::string IngestProgress::SaveWriteCounters() const {
+  json::JsonWriter w;
+  w.StartObject();
+  w.Key("written").Uint(written_).Key("write_failed").Uint(write_failed_);
+  std::lock_guard<std::mutex> lock(mu_);
+  WriteFailures(w);
+  w.EndObject();
+  return w.Take();
+}
+
+namespace {
+
+uint64_t UintMember(const rapidjson::Value& d, const char* key) {
+  auto it = d.FindMember(key);
+  return it != d.MemberEnd() && it->value.IsUint64() ? it->value.GetUint64() : 0;
+}
+
+}  // namespace
+
+void IngestProgress::ReadFailures(const rapidjson::Value& d) {
+  failures_.clear();
+  auto list = d.FindMember("failures");
+  if (list == d.MemberEnd() || !list->value.IsArray()) return;
+  for (const auto& f : list->value.GetArray()) {
+    if (!f.IsObject() || !f.HasMember("location") || !f["location"].IsString() ||
+        !f.HasMember("reason") || !f["reason"].IsString()) {
+      continue;
+    }
+    Failure failure;
+    failure.origin.source = UintMember(f, "source");
+    failure.origin.location = f["location"].GetString();
+    failure.origin.line = UintMember(f, "line");
+    failure.reason = f["reason"].GetString();
+    failures_.push_back(std::move(failure));
+  }
+}
+
+util::Status IngestProgress::RestoreCounters(std::string_view saved, std::string_view saved_write) {
+  rapidjson::Document d, w;
   d.Parse(saved.data(), saved.size());
   if (d.HasParseError() || !d.IsObject()) return util::Internal("corrupt ingest checkpoint");
-  auto u = [&](const char* k) -> uint64_t {
-    auto it = d.FindMember(k);
-    return it != d.MemberEnd() && it->value.IsUint64() ? it->value.GetUint64() : 0;
-  };
-  records_read_ = u("records_read");
-  written_ = u("written");
-  failed_ = u("failed");
-  incomplete_joins_ = u("incomplete_joins");
+  if (!saved_write.empty()) {
+    w.Parse(saved_write.data(), saved_write.size());
+    if (w.HasParseError() || !w.IsObject()) return util::Internal("corrupt ingest checkpoint");
+  }
+  const rapidjson::Value& writes = saved_write.empty() ? d : w;
+  records_read_ = UintMember(d, "records_read");
+  written_ = UintMember(writes, "written");
+  write_failed_ = UintMember(writes, "write_failed");
+  // Read-side failures as of the batch, sink-side failures as of its commit.
+  failed_ = UintMember(d, "failed") - UintMember(d, "write_failed") + write_failed_;
+  incomplete_joins_ = UintMember(d, "incomplete_joins");
   if (d.HasMember("elapsed_s") && d["elapsed_s"].IsNumber()) {
     prior_elapsed_s_ = d["elapsed_s"].GetDouble();
   }
@@ -184,18 +230,7 @@ util::Status IngestProgress::RestoreCounters(std::string_view saved) {
     }
   }
   std::lock_guard<std::mutex> lock(mu_);
-  failures_.clear();
-  if (d.HasMember("failures") && d["failures"].IsArray()) {
-    for (const auto& f : d["failures"].GetArray()) {
-      if (!f.IsObject()) continue;
-      Failure failure;
-      failure.origin.source = f["source"].GetUint64();
-      failure.origin.location = f["location"].GetString();
-      failure.origin.line = f["line"].GetUint64();
-      failure.reason = f["reason"].GetString();
-      failures_.push_back(std::move(failure));
-    }
-  }
+  ReadFailures(writes);
   incomplete_ids_.clear();
   if (d.HasMember("incomplete_ids") && d["incomplete_ids"].IsArray()) {
     for (const auto& id : d["incomplete_ids"].GetArray()) {

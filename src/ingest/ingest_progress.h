@@ -7,6 +7,8 @@
 // thread at once; all methods are thread-safe.
 #pragma once
 
+#include <rapidjson/fwd.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -23,6 +25,10 @@ namespace sluice::metrics {
 class Counter;
 class Registry;
 }  // namespace sluice::metrics
+
+namespace sluice::json {
+class JsonWriter;
+}
 
 namespace sluice::ingest {
 
@@ -52,7 +58,8 @@ class IngestProgress {
   void ResumeBytesAt(size_t source, uint64_t bytes);
   void AddRecordRead(size_t source);
   void AddWritten(uint64_t n);
-  void AddFailure(const RecordOrigin& origin, std::string reason);
+  // from_sink: the index rejected the document (counted on the writing side).
+  void AddFailure(const RecordOrigin& origin, std::string reason, bool from_sink = false);
   void AddIncompleteJoin(std::string_view id);
   // The sink's counters, shown as "cluster" when the sink is remote.
   void SetSinkStats(const SinkStats& stats);
@@ -62,9 +69,13 @@ class IngestProgress {
 
   // The task's "progress" object.
   std::string ToJson() const;
-  // Counters for a checkpoint, and their restoration on resume.
+  // Counters for a checkpoint, and their restoration on resume. The reading
+  // side runs ahead of the writer, so a checkpoint combines the counters as
+  // they were when its batch was read (SaveCounters, taken then) with the
+  // writing side's as they are when the batch is durable (SaveWriteCounters).
   std::string SaveCounters() const;
-  util::Status RestoreCounters(std::string_view saved);
+  std::string SaveWriteCounters() const;
+  util::Status RestoreCounters(std::string_view saved, std::string_view saved_write = "");
 
  private:
   struct Source {
@@ -78,6 +89,8 @@ class IngestProgress {
     std::string reason;
   };
   double ElapsedSeconds() const;
+  void WriteFailures(json::JsonWriter& w) const;  // requires mu_
+  void ReadFailures(const rapidjson::Value& saved);  // requires mu_
 
   const size_t max_errors_;
   metrics::Counter* m_records_read_ = nullptr;
@@ -87,7 +100,8 @@ class IngestProgress {
   std::vector<std::unique_ptr<Source>> sources_;
   std::atomic<uint64_t> records_read_{0};
   std::atomic<uint64_t> written_{0};
-  std::atomic<uint64_t> failed_{0};
+  std::atomic<uint64_t> failed_{0};        // all failed records
+  std::atomic<uint64_t> write_failed_{0};  // of which the sink rejected
   std::atomic<uint64_t> incomplete_joins_{0};
   const std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::atomic<double> prior_elapsed_s_{0};  // time spent before a restart

@@ -203,10 +203,11 @@ describe('restart during a running ingest', () => {
     assert.equal(s3.requests.length, 0, 'the s3 task never ran');
   });
 
-  // Known bug (reported): a checkpoint saves documents_written as counted when its batch
-  // was queued, not when it was written, so a resumed task under-counts by the batches
-  // that were queued ahead of the writer (observed 7000 of 8000, 11000 of 12000).
-  test('after the resume, documents_written is exactly N', { todo: 'checkpoint counters lag the writer' }, () => {
-    assert.equal(resumedWritten, 8000);
+  // A checkpoint takes the writing side's counters when its batch is durable, so a
+  // resumed task counts on from there (it used to lag by the batches queued ahead).
+  // Only a batch that was durable but not yet checkpointed when the process died
+  // is written, and counted, twice: at most one batch (500 documents) over.
+  test('after the resume, documents_written is N (at most one replayed batch over)', () => {
+    assert.ok(resumedWritten >= 8000 && resumedWritten <= 8500, `documents_written ${resumedWritten}`);
   });
 });
