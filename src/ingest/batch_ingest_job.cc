@@ -209,6 +209,12 @@ Status BatchIngestJob::Run(tasks::TaskContext& ctx) {
   progress.SetPhase(status.ok() ? "done" : status.code() == util::Code::kCancelled ? "cancelled"
                                                                                    : "failed");
   ctx.SetProgress(progress.ToJson());
+  if (!status.ok() && status.code() != util::Code::kCancelled) {
+    // ml-commons' wording for a failure while reading or writing, so that
+    // clients matching on it keep working.
+    return Status(status.code(), status.type(), "Failed to batch ingest: " + status.reason(),
+                  status.metadata());
+  }
   return status;
 }
 
