@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cli/engine.h"
@@ -36,12 +37,16 @@ struct ServeFlags {
   RemoteClusterFlags remote;
 };
 
-// Counts every answered request by method, route pattern (not the raw path,
-// so the label set stays bounded) and status, and times it.
+// Counts every answered request by method, route pattern (not the raw path)
+// and status, and times it. Every label has a bounded set of values.
 std::function<void(const http::RequestStats&)> HttpMetrics(metrics::Registry* registry) {
   return [registry](const http::RequestStats& stats) {
     std::string route = stats.route.empty() ? "unmatched" : std::string(stats.route);
-    std::string method(stats.method);
+    // Any token is a valid method on the wire; only the known ones become labels.
+    std::string method = "other";
+    for (std::string_view known : {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"}) {
+      if (stats.method == known) method = std::string(known);
+    }
     metrics::Labels labels{{"method", method}, {"route", route}};
     metrics::Labels with_status = labels;
     with_status.emplace_back("status", std::to_string(stats.status));

@@ -103,11 +103,15 @@ test('unknown paths share one bounded label and errors are counted by status', a
     assert.equal(res.status, 400);
   }
   await request(server.url, { path: '/missing-index/_doc/1' });
+  await request(server.url, { method: 'PURGE', path: '/' });
   const m = await scrape();
   const delta = (labels) =>
     value(m, 'sluice_http_requests_total', labels) - value(before, 'sluice_http_requests_total', labels);
   assert.equal(delta({ method: 'GET', route: 'unmatched', status: '400' }), 3);
   assert.equal(delta({ method: 'GET', route: '/{index}/_doc/{id}', status: '404' }), 1);
+  assert.equal(delta({ method: 'other', route: 'unmatched' }) + delta({ method: 'other', route: '/' }), 1);
+  const methods = new Set(m.sluice_http_requests_total.metrics.map((s) => s.labels.method));
+  assert.ok(!methods.has('PURGE'), [...methods].join(' '));
   const routes = new Set(m.sluice_http_requests_total.metrics.map((s) => s.labels.route));
   assert.ok(![...routes].some((r) => r.includes('missing-index') || r.includes('/a/b')), [...routes].join(' '));
 });
