@@ -82,6 +82,10 @@ wait_task() {
 # ingest BODY: submits a batch ingestion and waits for its task.
 ingest() {
   call POST /_plugins/_ml/_batch_ingestion "$1"
+  if [[ "$status" == 403 ]]; then
+    echo "quickstart: the server may not read $data: set SLUICE_IMPORT_DIR to its" \
+      "--file-root (default <its data dir>/import)" >&2
+  fi
   expect 200
   wait_task "$(json_string task_id)"
 }
