@@ -12,21 +12,7 @@
 // records. Raw and ingest runs alternate for `rounds` rounds (default 2) and the
 // best of each counts, to damp the noise of a shared machine. Default N = 5000
 // (about a minute on 2 busy cores).
-// hnswlib 0.6.2 defines non-inline globals in its headers that libsluice_vector
-// also contains; rename this translation unit's copies so both link into one binary.
-#include <cpuid.h>
-#include <x86intrin.h>
-#define AVX512Capable bench_AVX512Capable
-#define AVXCapable bench_AVXCapable
-#define cpuid bench_cpuid
-#define xgetbv bench_xgetbv
-#define InnerProductDistanceSIMD16Ext bench_InnerProductDistanceSIMD16Ext
-#define InnerProductDistanceSIMD4Ext bench_InnerProductDistanceSIMD4Ext
-#define InnerProductSIMD16Ext bench_InnerProductSIMD16Ext
-#define InnerProductSIMD4Ext bench_InnerProductSIMD4Ext
-#define L2SqrSIMD16Ext bench_L2SqrSIMD16Ext
-#define L2SqrSIMD4Ext bench_L2SqrSIMD4Ext
-#include <hnswlib.h>
+#include "raw_hnswlib.h"
 
 #include <sys/wait.h>
 #include <unistd.h>

@@ -6,21 +6,7 @@
 // QPS at the smallest ef giving recall@10 >= 0.95 for raw searchKnn and VectorIndex::Search
 // (score conversion included), the two ratios, and FAISS figures for information. Best of three
 // builds and nine interleaved search rounds each, to damp noise on a shared machine.
-// hnswlib 0.6.2 defines a few non-inline globals in its headers, and libsluice_vector already
-// contains one copy; rename this translation unit's copies so both can link into one binary.
-#include <cpuid.h>
-#include <x86intrin.h>
-#define AVX512Capable bench_AVX512Capable
-#define AVXCapable bench_AVXCapable
-#define cpuid bench_cpuid
-#define xgetbv bench_xgetbv
-#define InnerProductDistanceSIMD16Ext bench_InnerProductDistanceSIMD16Ext
-#define InnerProductDistanceSIMD4Ext bench_InnerProductDistanceSIMD4Ext
-#define InnerProductSIMD16Ext bench_InnerProductSIMD16Ext
-#define InnerProductSIMD4Ext bench_InnerProductSIMD4Ext
-#define L2SqrSIMD16Ext bench_L2SqrSIMD16Ext
-#define L2SqrSIMD4Ext bench_L2SqrSIMD4Ext
-#include <hnswlib.h>
+#include "raw_hnswlib.h"
 
 #include <algorithm>
 #include <atomic>

@@ -4,22 +4,7 @@
 // threads and parameters, in the same run. HTTP is excluded.
 //
 //   build/bench/knn_bulk_bench [N=20000] [DIM=128]
-//
-// hnswlib 0.6.2 defines non-inline globals in its headers and libsluice_vector
-// already contains them, so this file renames its copy (as knn_bench does).
-#include <cpuid.h>
-#include <x86intrin.h>
-#define AVX512Capable bulk_AVX512Capable
-#define AVXCapable bulk_AVXCapable
-#define cpuid bulk_cpuid
-#define xgetbv bulk_xgetbv
-#define InnerProductDistanceSIMD16Ext bulk_InnerProductDistanceSIMD16Ext
-#define InnerProductDistanceSIMD4Ext bulk_InnerProductDistanceSIMD4Ext
-#define InnerProductSIMD16Ext bulk_InnerProductSIMD16Ext
-#define InnerProductSIMD4Ext bulk_InnerProductSIMD4Ext
-#define L2SqrSIMD16Ext bulk_L2SqrSIMD16Ext
-#define L2SqrSIMD4Ext bulk_L2SqrSIMD4Ext
-#include <hnswlib.h>
+#include "raw_hnswlib.h"
 
 #include <unistd.h>
 

@@ -6,7 +6,7 @@
 #include "api/routes.h"
 #include "index/catalog.h"
 #include "json/json_writer.h"
-#include "search/source_filter.h"
+#include "util/wildcard.h"
 
 namespace sluice::api {
 namespace {
@@ -136,7 +136,7 @@ Response CatIndices(const ApiContext& ctx, const Request& req) {
       size_t comma = h->find(',', start);
       std::string name(h->substr(start, comma == h->npos ? h->npos : comma - start));
       for (size_t c = 0; c < columns.size(); ++c) {
-        if (search::WildcardMatch(name, columns[c])) selected.push_back(c);
+        if (util::WildcardMatch(name, columns[c])) selected.push_back(c);
       }
       if (comma == h->npos) break;
       start = comma + 1;

@@ -5,6 +5,7 @@
 #include <rapidjson/writer.h>
 
 #include "storage/store.h"
+#include "util/wildcard.h"
 
 namespace sluice::index {
 namespace {
@@ -23,26 +24,6 @@ Status InvalidName(std::string_view name, const std::string& why) {
                 "Invalid index name [" + std::string(name) + "], " + why)
       .WithMetadata("index_uuid", "_na_")
       .WithMetadata("index", std::string(name));
-}
-
-bool WildcardMatch(std::string_view pattern, std::string_view text) {
-  size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && pattern[p] == text[t]) {
-      ++p;
-      ++t;
-    } else if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      mark = t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
 }
 
 }  // namespace
@@ -192,7 +173,7 @@ util::Result<std::vector<std::shared_ptr<Index>>> Catalog::Resolve(
     if (!part.empty()) {
       if (part.find('*') != std::string_view::npos) {
         for (const auto& [n, index] : indices_) {
-          if (WildcardMatch(part, n)) add(index);
+          if (util::WildcardMatch(part, n)) add(index);
         }
       } else {
         auto it = indices_.find(part);

@@ -4,12 +4,14 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "util/wildcard.h"
+
 namespace sluice::search {
 namespace {
 
 bool MatchesAny(const std::vector<std::string>& patterns, std::string_view path) {
   for (const auto& p : patterns) {
-    if (WildcardMatch(p, path)) return true;
+    if (util::WildcardMatch(p, path)) return true;
     // "a.b" includes everything below it ("a.b.c").
     if (path.size() > p.size() && path.substr(0, p.size()) == p && path[p.size()] == '.') {
       return true;
@@ -86,26 +88,6 @@ class Filterer {
 };
 
 }  // namespace
-
-bool WildcardMatch(std::string_view pattern, std::string_view text) {
-  size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && pattern[p] != '*' && pattern[p] == text[t]) {
-      ++p;
-      ++t;
-    } else if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      mark = t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
-}
 
 std::string SourceFilter::Apply(std::string_view source_json) const {
   if (IsIdentity()) return std::string(source_json);

@@ -19,7 +19,4 @@ struct SourceFilter {
   std::string Apply(std::string_view source_json) const;
 };
 
-// Glob match with `*` only (OpenSearch's simple wildcard match).
-bool WildcardMatch(std::string_view pattern, std::string_view text);
-
 }  // namespace sluice::search

@@ -77,18 +77,5 @@ TEST(SourceFilterTest, NonObjectSourceIsReturnedAsIs) {
   EXPECT_EQ(Apply({"a"}, {}, "not json"), "not json");
 }
 
-TEST(SourceFilterTest, WildcardMatchSupportsStarOnly) {
-  EXPECT_TRUE(WildcardMatch("*", ""));
-  EXPECT_TRUE(WildcardMatch("*", "abc"));
-  EXPECT_TRUE(WildcardMatch("a*c", "abbbc"));
-  EXPECT_TRUE(WildcardMatch("a*c", "ac"));
-  EXPECT_TRUE(WildcardMatch("*b*", "abc"));
-  EXPECT_TRUE(WildcardMatch("abc", "abc"));
-  EXPECT_FALSE(WildcardMatch("abc", "abcd"));
-  EXPECT_FALSE(WildcardMatch("a*c", "abd"));
-  EXPECT_FALSE(WildcardMatch("a?c", "abc"));
-  EXPECT_TRUE(WildcardMatch("a**", "a"));
-}
-
 }  // namespace
 }  // namespace sluice::search

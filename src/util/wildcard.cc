@@ -1,0 +1,26 @@
+#include "util/wildcard.h"
+
+namespace sluice::util {
+
+bool WildcardMatch(std::string_view pattern, std::string_view text) {
+  // Greedy scan with backtracking to the last '*': linear in practice.
+  size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && pattern[p] != '*' && pattern[p] == text[t]) {
+      ++p;
+      ++t;
+    } else if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+}  // namespace sluice::util
