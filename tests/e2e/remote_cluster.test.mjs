@@ -136,7 +136,10 @@ describe('batch ingestion into a remote cluster through faults', () => {
     assert.ok(c, JSON.stringify(task.progress));
     assert.equal(c.items_rejected, proxy.stats.itemsRejected);
     assert.ok(c.documents_retried >= c.items_rejected, JSON.stringify(c));
-    assert.ok(c.bulk_requests >= proxy.stats.bulkRequests, JSON.stringify({ c, p: proxy.stats }));
+    // A request whose connection the proxy dropped reached the proxy but got no answer,
+    // so the sink may not count it (its retry is counted).
+    assert.ok(c.bulk_requests >= proxy.stats.bulkRequests - proxy.stats.dropped,
+      JSON.stringify({ c, p: proxy.stats }));
     assert.ok(c.docs_per_second > 0);
 
     const { docs, total } = await allDocs(cluster.url, 'my-nlp-index');
