@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 #include <simdjson.h>
 
 #include <CLI/CLI.hpp>
@@ -17,6 +15,7 @@
 #include "cli/command_target.h"
 #include "json/json_writer.h"
 #include "json/jsonpath/json_path.h"
+#include "json/value_text.h"
 
 namespace sluice::cli {
 namespace {
@@ -132,10 +131,7 @@ std::string DefaultVectorField(RestClient& client, const std::string& index) {
 std::string Cell(const rapidjson::Value* v) {
   if (v == nullptr || v->IsNull()) return "-";
   if (v->IsString()) return v->GetString();
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  v->Accept(writer);
-  return buffer.GetString();
+  return json::ValueText(*v);
 }
 
 void PrintTable(const rapidjson::Document& d, const std::vector<std::string>& show) {

@@ -1,23 +1,15 @@
 #include "index/catalog.h"
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include "storage/store.h"
 #include "util/wildcard.h"
+#include "json/value_text.h"
 
 namespace sluice::index {
 namespace {
 
 using util::Status;
-
-std::string Serialize(const rapidjson::Value& v) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  v.Accept(writer);
-  return std::string(buffer.GetString(), buffer.GetSize());
-}
 
 Status InvalidName(std::string_view name, const std::string& why) {
   return Status(util::Code::kInvalidArgument, "invalid_index_name_exception",
@@ -91,12 +83,12 @@ util::Result<std::shared_ptr<Index>> Catalog::Create(std::string_view name,
       std::string key = it->name.GetString();
       if (key == "settings") {
         if (!it->value.IsObject()) return util::InvalidArgument("[settings] must be an object");
-        settings_json = Serialize(it->value);
+        settings_json = json::ValueText(it->value);
       } else if (key == "mappings") {
         if (!it->value.IsObject()) {
           return util::MapperParsingError("Failed to parse mapping [_doc]: expected an object");
         }
-        mappings_json = Serialize(it->value);
+        mappings_json = json::ValueText(it->value);
       } else if (key == "aliases") {
         if (it->value.IsObject() && it->value.MemberCount() > 0) {
           return util::InvalidArgument("aliases are not supported by sluice yet");

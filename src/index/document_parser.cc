@@ -2,13 +2,12 @@
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <cmath>
 #include <limits>
 
 #include "index/date_parse.h"
+#include "json/value_text.h"
 #include "util/json_depth.h"
 
 namespace sluice::index {
@@ -20,10 +19,7 @@ using util::Status;
 std::string Preview(const rapidjson::Value& v) {
   if (v.IsString()) return v.GetString();
   if (v.IsNull()) return "null";
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  v.Accept(writer);
-  std::string s(buffer.GetString(), buffer.GetSize());
+  std::string s = json::ValueText(v);
   return s.size() > 100 ? s.substr(0, 100) + "..." : s;
 }
 

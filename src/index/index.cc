@@ -1,8 +1,6 @@
 #include "index/index.h"
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <chrono>
 #include <cstring>
@@ -14,18 +12,12 @@
 #include "json/json_writer.h"
 #include "storage/store.h"
 #include "vector/vector_index.h"
+#include "json/value_text.h"
 
 namespace sluice::index {
 namespace {
 
 using util::Status;
-
-std::string Serialize(const rapidjson::Value& v) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  v.Accept(writer);
-  return std::string(buffer.GetString(), buffer.GetSize());
-}
 
 // Deep-merges `patch` into `target` (objects merge key by key, anything else
 // replaces), as OpenSearch's partial update does.
@@ -160,9 +152,9 @@ util::Result<std::shared_ptr<Index>> Index::Open(storage::Store* store, std::str
     return util::Internal("corrupt metadata for index [" + std::string(name) + "]");
   }
   SLUICE_ASSIGN_OR_RETURN(IndexSettings settings,
-                          IndexSettings::FromFlatJson(Serialize(meta["settings"])));
+                          IndexSettings::FromFlatJson(json::ValueText(meta["settings"])));
   SLUICE_ASSIGN_OR_RETURN(Mapping mapping,
-                          Mapping::Parse(Serialize(meta["mappings"]), settings.knn()));
+                          Mapping::Parse(json::ValueText(meta["mappings"]), settings.knn()));
   std::shared_ptr<Index> index(new Index(store, std::string(name), meta["uuid"].GetString(),
                                          meta["creation_date"].GetInt64(), std::move(settings),
                                          std::move(mapping), options));
@@ -301,9 +293,9 @@ WriteResult Index::Prepare(WriteOp& op, Mapping& mapping, Pending& pending) {
       }
       if (!current.exists) {
         if (upsert != body.MemberEnd()) {
-          new_source = Serialize(upsert->value);
+          new_source = json::ValueText(upsert->value);
         } else if (doc_as_upsert && doc != body.MemberEnd()) {
-          new_source = Serialize(doc->value);
+          new_source = json::ValueText(doc->value);
         } else {
           result.status = conflict_meta(util::NotFound("document_missing_exception",
                                                  "[" + op.id + "]: document missing"));
@@ -348,7 +340,7 @@ WriteResult Index::Prepare(WriteOp& op, Mapping& mapping, Pending& pending) {
         result.seq_no = current.seq_no;
         return result;
       }
-      new_source = Serialize(merged);
+      new_source = json::ValueText(merged);
       break;
     }
   }

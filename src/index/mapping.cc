@@ -1,13 +1,12 @@
 #include "index/mapping.h"
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <set>
 
 #include "index/knn_mapping.h"
 #include "json/json_writer.h"
+#include "json/value_text.h"
 
 namespace sluice::index {
 namespace {
@@ -15,13 +14,6 @@ namespace {
 using util::InvalidArgument;
 using util::MapperParsingError;
 using util::Status;
-
-std::string Serialize(const rapidjson::Value& v) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  v.Accept(writer);
-  return std::string(buffer.GetString(), buffer.GetSize());
-}
 
 // Parameters OpenSearch's core mappers accept; sluice stores them and echoes
 // them back. Anything else is "unknown parameter".
@@ -116,7 +108,7 @@ Status Mapping::Merge(std::string_view mappings_json, bool knn_enabled) {
     std::string key = it->name.GetString();
     if (!TopLevelKeys().count(key)) {
       return MapperParsingError("Root mapping definition has unsupported parameters:  [" + key +
-                                " : " + Serialize(it->value) + "]");
+                                " : " + json::ValueText(it->value) + "]");
     }
     if (key == "properties") continue;
     if (key == "dynamic") {
@@ -133,11 +125,11 @@ Status Mapping::Merge(std::string_view mappings_json, bool knn_enabled) {
     extras.RemoveMember(key.c_str());
     extras.AddMember(k, v, extras.GetAllocator());
   }
-  next.root_->params_json = Serialize(extras);
+  next.root_->params_json = json::ValueText(extras);
   if (auto p = top->FindMember("properties"); p != top->MemberEnd()) {
     if (!p->value.IsObject()) {
       return MapperParsingError("Expected map for property [properties] but got [" +
-                                Serialize(p->value) + "]");
+                                json::ValueText(p->value) + "]");
     }
     SLUICE_RETURN_IF_ERROR(next.MergeObject(&p->value, "", next.root_.get(), knn_enabled));
   }
@@ -173,7 +165,7 @@ Status Mapping::MergeObject(const void* properties_ptr, const std::string& prefi
     field.path = path;
     field.type = type;
     if (type == FieldType::kKnnVector) {
-      auto knn = ParseKnnFieldMapping(name, Serialize(def), knn_enabled);
+      auto knn = ParseKnnFieldMapping(name, json::ValueText(def), knn_enabled);
       if (!knn.ok()) return knn.status();
       field.knn = *knn;
     } else {
@@ -216,7 +208,7 @@ Status Mapping::MergeObject(const void* properties_ptr, const std::string& prefi
         old.RemoveMember(p->name.GetString());
         old.AddMember(k, v, old.GetAllocator());
       }
-      node->params_json = Serialize(old);
+      node->params_json = json::ValueText(old);
     } else {
       // Multi-fields merge as in OpenSearch: subfields already there stay.
       rapidjson::Document old;
@@ -235,7 +227,7 @@ Status Mapping::MergeObject(const void* properties_ptr, const std::string& prefi
           }
         }
       }
-      node->params_json = Serialize(params);
+      node->params_json = json::ValueText(params);
     }
     fields_[path] = field;
 
@@ -333,7 +325,7 @@ std::string Mapping::ToJson() const {
     params.Parse(node.params_json.c_str());
     w.StartObject();
     for (auto it = params.MemberBegin(); it != params.MemberEnd(); ++it) {
-      w.Key(it->name.GetString()).Raw(Serialize(it->value));
+      w.Key(it->name.GetString()).Raw(json::ValueText(it->value));
     }
     if (!node.children.empty()) {
       w.Key("properties").StartObject();

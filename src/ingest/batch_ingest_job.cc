@@ -1,8 +1,6 @@
 #include "ingest/batch_ingest_job.h"
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 #include <simdjson.h>
 
 #include <algorithm>
@@ -15,6 +13,7 @@
 #include "ingest/line_reader.h"
 #include "ingest/record_mapper.h"
 #include "json/json_writer.h"
+#include "json/value_text.h"
 #include "sources/source_catalog.h"
 
 namespace sluice::ingest {
@@ -82,11 +81,7 @@ struct BatchIngestJob::Checkpoint {
     if (d.HasMember("after_id")) cp.after_id = d["after_id"].GetString();
     for (auto [key, target] : {std::pair{"counters", &cp.counters},
                                std::pair{"write_counters", &cp.write_counters}}) {
-      if (!d.HasMember(key)) continue;
-      rapidjson::StringBuffer buffer;
-      rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-      d[key].Accept(writer);
-      target->assign(buffer.GetString(), buffer.GetSize());
+      if (d.HasMember(key)) *target = json::ValueText(d[key]);
     }
     return cp;
   }

@@ -1,11 +1,11 @@
 #include "ingest/ingest_request.h"
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <algorithm>
 #include <cctype>
+
+#include "json/value_text.h"
 
 namespace sluice::ingest {
 namespace {
@@ -17,13 +17,6 @@ std::string Lower(std::string_view s) {
   std::string out(s);
   for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
-}
-
-std::string Serialize(const rapidjson::Value& v) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  v.Accept(writer);
-  return std::string(buffer.GetString(), buffer.GetSize());
 }
 
 // Splits "source[N].$..." into N and the JSONPath. Returns nullopt source for
@@ -236,7 +229,7 @@ std::string PersistedJson(rapidjson::Document& body, IngestRequest* out) {
     }
   }
   if (out->data_source.type == "s3" || out->data_source.type == "openai") out->resumable = false;
-  return Serialize(body);
+  return json::ValueText(body);
 }
 
 }  // namespace

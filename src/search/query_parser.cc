@@ -1,12 +1,11 @@
 #include "search/query_parser.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <cmath>
 #include <set>
 
 #include "search/queries.h"
+#include "json/value_text.h"
 
 namespace sluice::search {
 namespace {
@@ -16,13 +15,6 @@ using util::ParsingError;
 using util::Result;
 using util::Status;
 using QueryPtr = std::unique_ptr<Query>;
-
-std::string Serialize(const rapidjson::Value& v) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  v.Accept(writer);
-  return std::string(buffer.GetString(), buffer.GetSize());
-}
 
 Result<QueryValue> ParseValue(const rapidjson::Value& v, const std::string& query_name) {
   QueryValue out;
@@ -35,10 +27,10 @@ Result<QueryValue> ParseValue(const rapidjson::Value& v, const std::string& quer
   } else if (v.IsNumber()) {
     out.kind = QueryValue::Kind::kNumber;
     out.number = v.GetDouble();
-    out.text = Serialize(v);
+    out.text = json::ValueText(v);
   } else {
     return ParsingError("[" + query_name + "] query does not support values of this type: " +
-                        Serialize(v));
+                        json::ValueText(v));
   }
   return out;
 }

@@ -1,9 +1,8 @@
 #include "search/source_filter.h"
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
+#include "json/value_text.h"
 #include "util/wildcard.h"
 
 namespace sluice::search {
@@ -95,10 +94,7 @@ std::string SourceFilter::Apply(std::string_view source_json) const {
   doc.Parse(source_json.data(), source_json.size());
   if (doc.HasParseError() || !doc.IsObject()) return std::string(source_json);
   Filterer(*this, doc.GetAllocator()).Object(doc, "");
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  doc.Accept(writer);
-  return std::string(buffer.GetString(), buffer.GetSize());
+  return json::ValueText(doc);
 }
 
 }  // namespace sluice::search
