@@ -147,9 +147,7 @@ Response DocExists(const ApiContext& ctx, const Request& req) {
 
 void RegisterDocumentRoutes(http::Router& router, const ApiContext& ctx) {
   const ApiContext* c = &ctx;
-  auto bind = [c](Response (*fn)(const ApiContext&, const Request&)) {
-    return [c, fn](const Request& r) { return fn(*c, r); };
-  };
+  auto bind = [&ctx](ContextHandler fn) { return BindHandler(ctx, fn); };
   router.Add("PUT", "/{index}/_doc/{id}", bind(IndexDoc));
   router.Add("POST", "/{index}/_doc/{id}", bind(IndexDoc));
   router.Add("POST", "/{index}/_doc", bind(IndexDoc));

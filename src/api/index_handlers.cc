@@ -113,10 +113,7 @@ Response Refresh(const ApiContext& ctx, const Request& req) {
 }  // namespace
 
 void RegisterIndexRoutes(http::Router& router, const ApiContext& ctx) {
-  const ApiContext* c = &ctx;
-  auto bind = [c](Response (*fn)(const ApiContext&, const Request&)) {
-    return [c, fn](const Request& r) { return fn(*c, r); };
-  };
+  auto bind = [&ctx](ContextHandler fn) { return BindHandler(ctx, fn); };
   router.Add("PUT", "/{index}", bind(Create));
   router.Add("GET", "/{index}", bind(Get));
   router.Add("HEAD", "/{index}", bind(Exists));

@@ -18,6 +18,13 @@ void RegisterTaskRoutes(http::Router& router, const ApiContext& ctx);
 // POST /_plugins/_ml/_batch_ingestion
 void RegisterBatchIngestRoutes(http::Router& router, const ApiContext& ctx);
 
+// A route handler from a function of the context and the request. ctx must
+// outlive the router.
+using ContextHandler = http::Response (*)(const ApiContext&, const http::Request&);
+inline http::Handler BindHandler(const ApiContext& ctx, ContextHandler fn) {
+  return [c = &ctx, fn](const http::Request& r) { return fn(*c, r); };
+}
+
 // All of the above.
 void RegisterAllRoutes(http::Router& router, const ApiContext& ctx);
 

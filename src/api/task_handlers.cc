@@ -239,10 +239,7 @@ Response SearchTasks(const ApiContext& ctx, const Request& req) {
 }  // namespace
 
 void RegisterTaskRoutes(http::Router& router, const ApiContext& ctx) {
-  const ApiContext* c = &ctx;
-  auto bind = [c](Response (*fn)(const ApiContext&, const Request&)) {
-    return [c, fn](const Request& r) { return fn(*c, r); };
-  };
+  auto bind = [&ctx](ContextHandler fn) { return BindHandler(ctx, fn); };
   router.Add("GET", "/_plugins/_ml/tasks/{task_id}", bind(GetTask));
   router.Add("DELETE", "/_plugins/_ml/tasks/{task_id}", bind(DeleteTask));
   router.Add("POST", "/_plugins/_ml/tasks/{task_id}/_cancel", bind(CancelTask));
