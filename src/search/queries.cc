@@ -73,7 +73,12 @@ util::Result<DocList> ScanSources(const Index& index, const std::string& field, 
   DocList out;
   for (index::DocNo doc = 0; doc < index.max_doc(); ++doc) {
     if (!index.live(doc)) continue;
-    SLUICE_ASSIGN_OR_RETURN(auto stored, index.Load(doc));
+    // Read the loaded document in place: moving the optional<StoredDocument> out of the
+    // Result copies nothing useful and makes GCC 12 under ASan see its strings as
+    // maybe-uninitialized (-Wmaybe-uninitialized false positives on the moved payload).
+    const auto loaded = index.Load(doc);
+    if (!loaded.ok()) return loaded.status();
+    const std::optional<index::StoredDocument>& stored = *loaded;
     if (!stored) continue;
     if (match(index::SourceValues(stored->source, field))) out.push_back({doc, boost});
   }
