@@ -62,6 +62,7 @@ util::Result<std::unique_ptr<Catalog>> Catalog::Open(storage::Store* store, Inde
                                      }));
   for (const auto& [name, meta] : records) {
     SLUICE_ASSIGN_OR_RETURN(auto index, Index::Open(store, name, meta, options));
+    util::WriterMutexLock lock(&catalog->mu_);  // not shared yet: uncontended
     catalog->indices_.emplace(name, std::move(index));
   }
   return catalog;
@@ -109,7 +110,7 @@ util::Result<std::shared_ptr<Index>> Catalog::Create(std::string_view name,
     }
     mapping = std::move(*parsed);
   }
-  std::unique_lock<std::shared_mutex> lock(mu_);
+  util::WriterMutexLock lock(&mu_);
   if (auto it = indices_.find(name); it != indices_.end()) {
     std::string n(name);
     return Status(util::Code::kAlreadyExists, "resource_already_exists_exception",
@@ -124,7 +125,7 @@ util::Result<std::shared_ptr<Index>> Catalog::Create(std::string_view name,
 }
 
 util::Result<std::shared_ptr<Index>> Catalog::Get(std::string_view name) const {
-  std::shared_lock<std::shared_mutex> lock(mu_);
+  util::ReaderMutexLock lock(&mu_);
   auto it = indices_.find(name);
   if (it == indices_.end()) return IndexNotFound(name);
   return it->second;
@@ -133,7 +134,7 @@ util::Result<std::shared_ptr<Index>> Catalog::Get(std::string_view name) const {
 Status Catalog::Delete(std::string_view name) {
   std::shared_ptr<Index> index;
   {
-    std::unique_lock<std::shared_mutex> lock(mu_);
+    util::WriterMutexLock lock(&mu_);
     auto it = indices_.find(name);
     if (it == indices_.end()) return IndexNotFound(name);
     index = it->second;
@@ -145,7 +146,7 @@ Status Catalog::Delete(std::string_view name) {
 
 util::Result<std::vector<std::shared_ptr<Index>>> Catalog::Resolve(
     std::string_view expression) const {
-  std::shared_lock<std::shared_mutex> lock(mu_);
+  util::ReaderMutexLock lock(&mu_);
   std::vector<std::shared_ptr<Index>> out;
   auto add = [&](const std::shared_ptr<Index>& index) {
     for (const auto& existing : out) {
@@ -180,7 +181,7 @@ util::Result<std::vector<std::shared_ptr<Index>>> Catalog::Resolve(
 }
 
 std::vector<std::shared_ptr<Index>> Catalog::List() const {
-  std::shared_lock<std::shared_mutex> lock(mu_);
+  util::ReaderMutexLock lock(&mu_);
   std::vector<std::shared_ptr<Index>> out;
   for (const auto& [n, index] : indices_) out.push_back(index);
   return out;

@@ -10,14 +10,14 @@
 
 #include <map>
 #include <memory>
-#include <mutex>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "index/index.h"
+#include "util/mutex.h"
 #include "util/result.h"
+#include "util/thread_annotations.h"
 
 namespace sluice::index {
 
@@ -49,8 +49,8 @@ class Catalog {
 
   storage::Store* const store_;
   const IndexOptions options_;
-  mutable std::shared_mutex mu_;
-  std::map<std::string, std::shared_ptr<Index>, std::less<>> indices_;  // guarded by mu_
+  mutable util::SharedMutex mu_;
+  std::map<std::string, std::shared_ptr<Index>, std::less<>> indices_ GUARDED_BY(mu_);
 };
 
 }  // namespace sluice::index

@@ -135,10 +135,15 @@ util::Result<std::shared_ptr<Index>> Index::Create(storage::Store* store, std::s
   settings.SetGenerated(name, uuid, now);
   std::shared_ptr<Index> index(
       new Index(store, name, uuid, now, std::move(settings), std::move(mapping), options));
-  SLUICE_RETURN_IF_ERROR(index->CreateVectorIndexes());
-  storage::WriteBatch batch;
-  batch.Put(storage::Column::kMeta, "index/" + name, index->MetadataJson(index->mapping_));
-  SLUICE_RETURN_IF_ERROR(store->Write(batch));
+  {
+    // Not shared yet: the locks are uncontended and keep the contract checkable.
+    util::MutexLock write_lock(&index->write_mu_);
+    util::WriterMutexLock state_lock(&index->state_mu_);
+    SLUICE_RETURN_IF_ERROR(index->CreateVectorIndexes());
+    storage::WriteBatch batch;
+    batch.Put(storage::Column::kMeta, "index/" + name, index->MetadataJson(index->mapping_));
+    SLUICE_RETURN_IF_ERROR(store->Write(batch));
+  }
   return index;
 }
 
@@ -158,8 +163,12 @@ util::Result<std::shared_ptr<Index>> Index::Open(storage::Store* store, std::str
   std::shared_ptr<Index> index(new Index(store, std::string(name), meta["uuid"].GetString(),
                                          meta["creation_date"].GetInt64(), std::move(settings),
                                          std::move(mapping), options));
-  SLUICE_RETURN_IF_ERROR(index->CreateVectorIndexes());
-  SLUICE_RETURN_IF_ERROR(index->Recover());
+  {
+    util::MutexLock write_lock(&index->write_mu_);  // not shared yet: uncontended
+    util::WriterMutexLock state_lock(&index->state_mu_);
+    SLUICE_RETURN_IF_ERROR(index->CreateVectorIndexes());
+    SLUICE_RETURN_IF_ERROR(index->Recover());
+  }
   return index;
 }
 
@@ -386,12 +395,18 @@ WriteResult Index::Prepare(WriteOp& op, Mapping& mapping, Pending& pending) {
 std::vector<WriteResult> Index::Write(std::vector<WriteOp> ops) {
   std::vector<WriteResult> results;
   results.reserve(ops.size());
-  std::lock_guard<std::mutex> write_lock(write_mu_);
-  Mapping mapping = mapping_;  // working copy: dynamic fields of this batch
+  util::MutexLock write_lock(&write_mu_);
+  Mapping mapping;  // working copy: dynamic fields of this batch
   Pending pending;
   int64_t first_seq = next_seq_no_;
   DocNo first_doc_no = next_doc_no_;
-  for (auto& op : ops) results.push_back(Prepare(op, mapping, pending));
+  {
+    // Only writers change the tables and this is the only writer, so the
+    // shared lock never waits; it makes the reads below checkable.
+    util::ReaderMutexLock state_lock(&state_mu_);
+    mapping = mapping_;
+    for (auto& op : ops) results.push_back(Prepare(op, mapping, pending));
+  }
   if (next_seq_no_ == first_seq) return results;
 
   storage::WriteBatch batch;
@@ -417,13 +432,13 @@ std::vector<WriteResult> Index::Write(std::vector<WriteOp> ops) {
     }
     return results;
   }
-  stored_bytes_ += added_bytes;
+  stored_bytes_.fetch_add(added_bytes, std::memory_order_relaxed);
 
   // The batch is durable; publish it to readers.
   std::map<std::string, std::pair<std::vector<uint64_t>, std::vector<float>>> adds;
   std::vector<std::pair<std::string, uint64_t>> removals;
   {
-    std::unique_lock<std::shared_mutex> state_lock(state_mu_);
+    util::WriterMutexLock state_lock(&state_mu_);
     if (pending.mapping_changed) mapping_ = std::move(mapping);
     for (const auto& p : pending.prepared) {
       DocNo doc = p.doc;
@@ -483,19 +498,23 @@ util::Result<std::optional<StoredDocument>> Index::Load(DocNo doc) const {
 }
 
 Status Index::MergeMapping(std::string_view mappings_json) {
-  std::lock_guard<std::mutex> write_lock(write_mu_);
-  Mapping next = mapping_;
+  util::MutexLock write_lock(&write_mu_);
+  Mapping next;
+  {
+    util::ReaderMutexLock state_lock(&state_mu_);  // uncontended: writers hold write_mu_
+    next = mapping_;
+  }
   SLUICE_RETURN_IF_ERROR(next.Merge(mappings_json, settings_.knn()));
   storage::WriteBatch batch;
   batch.Put(storage::Column::kMeta, "index/" + name_, MetadataJson(next));
   SLUICE_RETURN_IF_ERROR(store_->Write(batch));
-  std::unique_lock<std::shared_mutex> state_lock(state_mu_);
+  util::WriterMutexLock state_lock(&state_mu_);
   mapping_ = std::move(next);
   return CreateVectorIndexes();
 }
 
 Status Index::Drop() {
-  std::lock_guard<std::mutex> write_lock(write_mu_);
+  util::MutexLock write_lock(&write_mu_);
   storage::WriteBatch batch;
   std::string begin = uuid_;
   begin.push_back('\0');
@@ -514,16 +533,16 @@ Status Index::Drop() {
 }
 
 std::string Index::MappingJson() const {
-  std::shared_lock<std::shared_mutex> lock(state_mu_);
+  util::ReaderMutexLock lock(&state_mu_);
   return mapping_.ToJson();
 }
 
 uint64_t Index::doc_count() const {
-  std::shared_lock<std::shared_mutex> lock(state_mu_);
+  util::ReaderMutexLock lock(&state_mu_);
   return live_count_;
 }
 
-uint64_t Index::stored_bytes() const { return stored_bytes_; }
+uint64_t Index::stored_bytes() const { return stored_bytes_.load(std::memory_order_relaxed); }
 
 std::optional<DocNo> Index::Find(std::string_view id) const {
   auto it = doc_numbers_.find(std::string(id));

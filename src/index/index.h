@@ -14,12 +14,11 @@
 // storage phase. All methods are thread-safe.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -28,7 +27,9 @@
 #include "index/document_parser.h"
 #include "index/index_settings.h"
 #include "index/mapping.h"
+#include "util/mutex.h"
 #include "util/result.h"
+#include "util/thread_annotations.h"
 
 namespace sluice::storage {
 class Store;
@@ -109,23 +110,27 @@ class Index {
   // instead of rebuilt. Writers wait while it runs; searches do not.
   util::Status Checkpoint();
 
-  std::string MappingJson() const;
-  uint64_t doc_count() const;
+  std::string MappingJson() const EXCLUDES(state_mu_);
+  uint64_t doc_count() const EXCLUDES(state_mu_);
+  // Approximate bytes of stored documents; lock-free (read by the metrics
+  // collector while writes run).
   uint64_t stored_bytes() const;
 
   // ---- Read access for search. Hold a ReadGuard while using these. ----
-  class ReadGuard {
+  class SCOPED_CAPABILITY ReadGuard {
    public:
-    explicit ReadGuard(const Index& index) : lock_(index.state_mu_) {}
+    explicit ReadGuard(const Index& index) ACQUIRE_SHARED(index.state_mu_)
+        : lock_(&index.state_mu_) {}
+    ~ReadGuard() RELEASE() {}
 
    private:
-    std::shared_lock<std::shared_mutex> lock_;
+    util::ReaderMutexLock lock_;
   };
-  DocNo max_doc() const { return static_cast<DocNo>(docs_.size()); }
-  bool live(DocNo doc) const { return docs_[doc].live; }
-  const std::string& id(DocNo doc) const { return docs_[doc].id; }
-  std::optional<DocNo> Find(std::string_view id) const;
-  const Mapping& mapping() const { return mapping_; }
+  DocNo max_doc() const REQUIRES_SHARED(state_mu_) { return static_cast<DocNo>(docs_.size()); }
+  bool live(DocNo doc) const REQUIRES_SHARED(state_mu_) { return docs_[doc].live; }
+  const std::string& id(DocNo doc) const REQUIRES_SHARED(state_mu_) { return docs_[doc].id; }
+  std::optional<DocNo> Find(std::string_view id) const REQUIRES_SHARED(state_mu_);
+  const Mapping& mapping() const REQUIRES_SHARED(state_mu_) { return mapping_; }
   // Values of a field for a doc (strings for keyword/text tokens, numbers for
   // numeric/date/boolean fields). field_id from FieldId().
   struct Value {
@@ -134,12 +139,14 @@ class Index {
     std::string text;
     double number;
   };
-  std::optional<uint32_t> FieldId(std::string_view path) const;
-  const std::vector<Value>& values(DocNo doc) const { return docs_[doc].values; }
+  std::optional<uint32_t> FieldId(std::string_view path) const REQUIRES_SHARED(state_mu_);
+  const std::vector<Value>& values(DocNo doc) const REQUIRES_SHARED(state_mu_) {
+    return docs_[doc].values;
+  }
   // The vector graph of a knn_vector field, or nullptr (index.knn false or no such field).
-  const vector::VectorIndex* vectors(std::string_view field) const;
+  const vector::VectorIndex* vectors(std::string_view field) const REQUIRES_SHARED(state_mu_);
   // A stored document by doc number (for hits).
-  util::Result<std::optional<StoredDocument>> Load(DocNo doc) const;
+  util::Result<std::optional<StoredDocument>> Load(DocNo doc) const REQUIRES_SHARED(state_mu_);
 
  private:
   struct DocEntry {
@@ -153,20 +160,22 @@ class Index {
 
   Index(storage::Store* store, std::string name, std::string uuid, int64_t creation_date,
         IndexSettings settings, Mapping mapping, IndexOptions options);
-  util::Status Recover();
+  util::Status Recover() REQUIRES(write_mu_, state_mu_);
   // Loads graph checkpoints that match the mapping; returns the sequence
   // number each loaded field's graph includes, and sets *next_doc_no to the
   // doc number counter at checkpoint time.
-  std::map<std::string, int64_t> LoadCheckpoints(DocNo* next_doc_no);
+  std::map<std::string, int64_t> LoadCheckpoints(DocNo* next_doc_no)
+      REQUIRES(write_mu_, state_mu_);
   std::string CheckpointDir() const;
   std::string CheckpointPath(const std::string& field) const;
-  util::Status CreateVectorIndexes();
+  util::Status CreateVectorIndexes() REQUIRES(write_mu_, state_mu_);
   std::string MetadataJson(const Mapping& mapping) const;
   std::string DocKey(std::string_view id) const;
-  uint32_t InternField(const std::string& path);
+  uint32_t InternField(const std::string& path) REQUIRES(state_mu_);
   void Apply(DocNo doc, const std::string& id, int64_t version, int64_t seq_no,
-             const ParsedDocument* parsed);
-  WriteResult Prepare(WriteOp& op, Mapping& mapping, Pending& pending);
+             const ParsedDocument* parsed) REQUIRES(state_mu_);
+  WriteResult Prepare(WriteOp& op, Mapping& mapping, Pending& pending) REQUIRES(write_mu_)
+      REQUIRES_SHARED(state_mu_);
 
   storage::Store* const store_;
   const std::string name_;
@@ -175,18 +184,25 @@ class Index {
   const IndexSettings settings_;
   const IndexOptions options_;
 
-  std::mutex write_mu_;  // serialises writers
-  int64_t next_seq_no_ = 0;           // guarded by write_mu_
-  DocNo next_doc_no_ = 0;             // guarded by write_mu_
-  int64_t checkpoint_seq_no_ = -1;    // guarded by write_mu_: next_seq_no_ at the last checkpoint
-  uint64_t stored_bytes_ = 0;         // guarded by write_mu_ (approximate)
+  util::Mutex write_mu_ ACQUIRED_BEFORE(state_mu_);  // serialises writers
+  int64_t next_seq_no_ GUARDED_BY(write_mu_) = 0;
+  DocNo next_doc_no_ GUARDED_BY(write_mu_) = 0;
+  int64_t checkpoint_seq_no_ GUARDED_BY(write_mu_) = -1;  // next_seq_no_ at the last checkpoint
+  // Added to by writers (under write_mu_), read by anyone: the metrics
+  // collector must not wait behind a long write.
+  std::atomic<uint64_t> stored_bytes_{0};
 
-  mutable std::shared_mutex state_mu_;  // guards everything below
-  Mapping mapping_;
-  std::vector<DocEntry> docs_;
-  std::unordered_map<std::string, DocNo> doc_numbers_;
-  std::unordered_map<std::string, uint32_t> field_ids_;
-  uint64_t live_count_ = 0;
+  // Readers hold state_mu_ shared. Writers hold write_mu_ and take state_mu_
+  // exclusively to publish a batch; only they change these fields.
+  mutable util::SharedMutex state_mu_;
+  Mapping mapping_ GUARDED_BY(state_mu_);
+  std::vector<DocEntry> docs_ GUARDED_BY(state_mu_);
+  std::unordered_map<std::string, DocNo> doc_numbers_ GUARDED_BY(state_mu_);
+  std::unordered_map<std::string, uint32_t> field_ids_ GUARDED_BY(state_mu_);
+  uint64_t live_count_ GUARDED_BY(state_mu_) = 0;
+  // Changed only with both locks held (new knn fields), so either lock keeps
+  // the map stable; the graphs synchronise themselves. Not annotated: the
+  // analysis cannot say "write_mu_ or state_mu_".
   std::map<std::string, std::unique_ptr<vector::VectorIndex>, std::less<>> vector_indexes_;
 };
 

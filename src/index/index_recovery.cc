@@ -76,7 +76,7 @@ Status Index::Recover() {
   Status error;
   std::string prefix = uuid_;
   prefix.push_back('\0');
-  auto flush_vectors = [&]() -> Status {
+  auto flush_vectors = [&]() REQUIRES(write_mu_, state_mu_) -> Status {
     for (auto& [field, batch] : vectors) {
       auto it = vector_indexes_.find(field);
       if (it != vector_indexes_.end() && !batch.first.empty()) {
@@ -89,8 +89,9 @@ Status Index::Recover() {
   };
   size_t pending_vectors = 0;
   size_t added_vectors = 0;
-  Status scan = store_->Scan(storage::Column::kDocs, prefix, [&](std::string_view key,
-                                                                 std::string_view value) {
+  // The callback runs on this thread, inside Scan, with both locks held.
+  auto visit = [&](std::string_view key, std::string_view value)
+                   REQUIRES(write_mu_, state_mu_) -> bool {
     auto record = DocumentRecord::Decode(value);
     if (!record) {
       error = util::Internal("corrupt document record in index [" + name_ + "]");
@@ -126,7 +127,7 @@ Status Index::Recover() {
         removals.emplace_back(field, doc);  // its vector was removed after the checkpoint
       }
     }
-    stored_bytes_ += value.size();
+    stored_bytes_.fetch_add(value.size(), std::memory_order_relaxed);
     next_seq_no_ = std::max(next_seq_no_, record->seq_no + 1);
     if (pending_vectors >= 8192) {
       error = flush_vectors();
@@ -134,7 +135,8 @@ Status Index::Recover() {
       if (!error.ok()) return false;
     }
     return true;
-  });
+  };
+  Status scan = store_->Scan(storage::Column::kDocs, prefix, visit);
   SLUICE_RETURN_IF_ERROR(scan);
   SLUICE_RETURN_IF_ERROR(error);
   SLUICE_RETURN_IF_ERROR(flush_vectors());
@@ -160,7 +162,7 @@ Status Index::Recover() {
 }
 
 Status Index::Checkpoint() {
-  std::lock_guard<std::mutex> write_lock(write_mu_);
+  util::MutexLock write_lock(&write_mu_);
   if (options_.vector_dir.empty() || vector_indexes_.empty() ||
       checkpoint_seq_no_ == next_seq_no_) {
     return Status::Ok();

@@ -12,26 +12,26 @@ BatchWriter::BatchWriter(DocumentSink* sink, IngestProgress* progress, size_t de
 
 BatchWriter::~BatchWriter() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    util::MutexLock lock(&mu_);
     closing_ = true;
     queue_.clear();
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   if (thread_.joinable()) thread_.join();
 }
 
 util::Status BatchWriter::Push(DocumentBatch batch) {
-  std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [&] { return queue_.size() < depth_ || !error_.ok(); });
+  util::MutexLock lock(&mu_);
+  while (queue_.size() >= depth_ && error_.ok()) cv_.Wait(&mu_);
   if (!error_.ok()) return error_;
   queue_.push_back(std::move(batch));
-  cv_.notify_all();
+  cv_.SignalAll();
   return util::Status::Ok();
 }
 
 util::Status BatchWriter::Finish() {
-  std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [&] { return (queue_.empty() && !busy_) || !error_.ok(); });
+  util::MutexLock lock(&mu_);
+  while ((!queue_.empty() || busy_) && error_.ok()) cv_.Wait(&mu_);
   return error_;
 }
 
@@ -39,14 +39,14 @@ void BatchWriter::Loop() {
   while (true) {
     DocumentBatch batch;
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return !queue_.empty() || closing_; });
+      util::MutexLock lock(&mu_);
+      while (queue_.empty() && !closing_) cv_.Wait(&mu_);
       if (queue_.empty()) return;
       batch = std::move(queue_.front());
       queue_.pop_front();
       busy_ = true;
     }
-    cv_.notify_all();
+    cv_.SignalAll();
     util::Status status;
     size_t count = batch.documents.size();
     auto results = sink_->Write(std::move(batch.documents));
@@ -66,14 +66,14 @@ void BatchWriter::Loop() {
       status = committed_(batch.checkpoint);
     }
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      util::MutexLock lock(&mu_);
       busy_ = false;
       if (!status.ok() && error_.ok()) {
         error_ = status;
         queue_.clear();
       }
     }
-    cv_.notify_all();
+    cv_.SignalAll();
   }
 }
 

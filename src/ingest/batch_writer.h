@@ -9,16 +9,16 @@
 // Thread-safety: Push and Finish are called from one (the reading) thread.
 #pragma once
 
-#include <condition_variable>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "ingest/document_sink.h"
 #include "ingest/ingest_progress.h"
+#include "util/mutex.h"
+#include "util/thread_annotations.h"
 
 namespace sluice::ingest {
 
@@ -37,24 +37,24 @@ class BatchWriter {
 
   // Queues a batch, blocking while `depth` batches wait. Returns the writer's
   // error if writing has failed (the reader then stops).
-  util::Status Push(DocumentBatch batch);
+  util::Status Push(DocumentBatch batch) EXCLUDES(mu_);
   // Waits until every queued batch is written; the first fatal error, if any.
-  util::Status Finish();
+  util::Status Finish() EXCLUDES(mu_);
 
  private:
-  void Loop();
+  void Loop() EXCLUDES(mu_);
 
   DocumentSink* sink_;
   IngestProgress* progress_;
   const size_t depth_;
   std::function<util::Status(const std::string&)> committed_;
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<DocumentBatch> queue_;  // guarded by mu_
-  bool closing_ = false;             // guarded by mu_
-  bool busy_ = false;                // guarded by mu_: a batch is being written
-  util::Status error_;               // guarded by mu_
+  util::Mutex mu_;
+  util::CondVar cv_;  // with mu_: the queue, busy_ or error_ changed
+  std::deque<DocumentBatch> queue_ GUARDED_BY(mu_);
+  bool closing_ GUARDED_BY(mu_) = false;
+  bool busy_ GUARDED_BY(mu_) = false;  // a batch is being written
+  util::Status error_ GUARDED_BY(mu_);
   std::thread thread_;
 };
 

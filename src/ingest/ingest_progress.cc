@@ -41,7 +41,7 @@ void IngestProgress::AddWritten(uint64_t n) {
 }
 
 void IngestProgress::SetPhase(std::string_view phase) {
-  std::lock_guard<std::mutex> lock(mu_);
+  util::MutexLock lock(&mu_);
   phase_ = std::string(phase);
 }
 
@@ -69,18 +69,18 @@ void IngestProgress::AddFailure(const RecordOrigin& origin, std::string reason, 
   ++failed_;
   if (from_sink) ++write_failed_;
   if (m_records_failed_ != nullptr) m_records_failed_->Inc();
-  std::lock_guard<std::mutex> lock(mu_);
+  util::MutexLock lock(&mu_);
   if (failures_.size() < max_errors_) failures_.push_back({origin, std::move(reason)});
 }
 
 void IngestProgress::AddIncompleteJoin(std::string_view id) {
   ++incomplete_joins_;
-  std::lock_guard<std::mutex> lock(mu_);
+  util::MutexLock lock(&mu_);
   if (incomplete_ids_.size() < kMaxIncompleteIds) incomplete_ids_.emplace_back(id);
 }
 
 void IngestProgress::SetSinkStats(const SinkStats& stats) {
-  std::lock_guard<std::mutex> lock(mu_);
+  util::MutexLock lock(&mu_);
   sink_stats_ = stats;
 }
 
@@ -99,7 +99,7 @@ std::string IngestProgress::ToJson() const {
   json::JsonWriter w;
   w.StartObject();
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    util::MutexLock lock(&mu_);
     w.Key("phase").String(phase_);
   }
   w.Key("bytes_read").Uint(bytes_read).Key("bytes_total").Uint(bytes_total);
@@ -114,7 +114,7 @@ std::string IngestProgress::ToJson() const {
     w.Key("records_read").Uint(s->records).EndObject();
   }
   w.EndArray();
-  std::lock_guard<std::mutex> lock(mu_);
+  util::MutexLock lock(&mu_);
   if (sink_stats_.remote) {
     w.Key("cluster").StartObject();
     w.Key("bulk_requests").Uint(sink_stats_.bulk_requests);
@@ -159,7 +159,7 @@ std::string IngestProgress::SaveCounters() const {
   w.Key("source_records").StartArray();
   for (const auto& s : sources_) w.Uint(s->records);
   w.EndArray();
-  std::lock_guard<std::mutex> lock(mu_);
+  util::MutexLock lock(&mu_);
   WriteFailures(w);
   w.Key("incomplete_ids").StartArray();
   for (const auto& id : incomplete_ids_) w.String(id);
@@ -172,7 +172,7 @@ std::string IngestProgress::SaveWriteCounters() const {
   json::JsonWriter w;
   w.StartObject();
   w.Key("written").Uint(written_).Key("write_failed").Uint(write_failed_);
-  std::lock_guard<std::mutex> lock(mu_);
+  util::MutexLock lock(&mu_);
   WriteFailures(w);
   w.EndObject();
   return w.Take();
@@ -229,7 +229,7 @@ util::Status IngestProgress::RestoreCounters(std::string_view saved, std::string
       if (a[i].IsUint64()) sources_[i]->records = a[i].GetUint64();
     }
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  util::MutexLock lock(&mu_);
   ReadFailures(writes);
   incomplete_ids_.clear();
   if (d.HasMember("incomplete_ids") && d["incomplete_ids"].IsArray()) {

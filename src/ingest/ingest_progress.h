@@ -13,13 +13,14 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "ingest/document_sink.h"
+#include "util/mutex.h"
 #include "util/result.h"
+#include "util/thread_annotations.h"
 
 namespace sluice::metrics {
 class Counter;
@@ -89,8 +90,8 @@ class IngestProgress {
     std::string reason;
   };
   double ElapsedSeconds() const;
-  void WriteFailures(json::JsonWriter& w) const;  // requires mu_
-  void ReadFailures(const rapidjson::Value& saved);  // requires mu_
+  void WriteFailures(json::JsonWriter& w) const REQUIRES(mu_);
+  void ReadFailures(const rapidjson::Value& saved) REQUIRES(mu_);
 
   const size_t max_errors_;
   metrics::Counter* m_records_read_ = nullptr;
@@ -106,11 +107,11 @@ class IngestProgress {
   const std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::atomic<double> prior_elapsed_s_{0};  // time spent before a restart
 
-  mutable std::mutex mu_;  // guards the fields below
-  std::string phase_ = "listing";
-  std::vector<Failure> failures_;
-  std::vector<std::string> incomplete_ids_;
-  SinkStats sink_stats_;
+  mutable util::Mutex mu_;
+  std::string phase_ GUARDED_BY(mu_) = "listing";
+  std::vector<Failure> failures_ GUARDED_BY(mu_);
+  std::vector<std::string> incomplete_ids_ GUARDED_BY(mu_);
+  SinkStats sink_stats_ GUARDED_BY(mu_);
 };
 
 }  // namespace sluice::ingest

@@ -10,8 +10,9 @@ LocalIndexSink::LocalIndexSink(index::Catalog* catalog, std::string index_name)
 util::Result<SinkSchema> LocalIndexSink::Describe() {
   SLUICE_ASSIGN_OR_RETURN(auto index, catalog_->Get(index_name_));
   SinkSchema schema;
-  index::Index::ReadGuard guard(*index);
-  for (const auto& [path, field] : index->mapping().fields()) {
+  const index::Index& idx = *index;
+  index::Index::ReadGuard guard(idx);
+  for (const auto& [path, field] : idx.mapping().fields()) {
     if (path.find('.') == std::string::npos) schema.top_level_fields.push_back(path);
     if (field.knn) schema.vector_fields.push_back({path, field.knn->dimension});
   }

@@ -177,7 +177,7 @@ Registry::Family* Registry::FamilyFor(std::string_view name, std::string_view he
 // A misuse (bad name, type clash) is a bug; the caller still gets a series
 // that works but is never rendered, kept under a name no valid metric can have.
 Counter* Registry::GetCounter(std::string_view name, std::string_view help, const Labels& labels) {
-  std::lock_guard<std::mutex> lock(mu_);
+  util::MutexLock lock(&mu_);
   bool valid = IsValidMetricName(name) && ValidLabels(labels);
   Family* f = FamilyFor(valid ? name : " invalid counter", help, "counter");
   if (f->type != "counter") {
@@ -189,7 +189,7 @@ Counter* Registry::GetCounter(std::string_view name, std::string_view help, cons
 }
 
 Gauge* Registry::GetGauge(std::string_view name, std::string_view help, const Labels& labels) {
-  std::lock_guard<std::mutex> lock(mu_);
+  util::MutexLock lock(&mu_);
   bool valid = IsValidMetricName(name) && ValidLabels(labels);
   Family* f = FamilyFor(valid ? name : " invalid gauge", help, "gauge");
   if (f->type != "gauge") {
@@ -202,7 +202,7 @@ Gauge* Registry::GetGauge(std::string_view name, std::string_view help, const La
 
 Histogram* Registry::GetHistogram(std::string_view name, std::string_view help,
                                   const std::vector<double>& bounds, const Labels& labels) {
-  std::lock_guard<std::mutex> lock(mu_);
+  util::MutexLock lock(&mu_);
   bool valid = IsValidMetricName(name) && ValidLabels(labels);
   Family* f = FamilyFor(valid ? name : " invalid histogram", help, "histogram");
   if (f->type != "histogram") {
@@ -215,12 +215,12 @@ Histogram* Registry::GetHistogram(std::string_view name, std::string_view help,
 }
 
 void Registry::AddCollector(Collector collector) {
-  std::lock_guard<std::mutex> lock(mu_);
+  util::MutexLock lock(&mu_);
   collectors_.push_back(std::move(collector));
 }
 
 std::string Registry::Render() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  util::MutexLock lock(&mu_);
   Scrape scrape;
   for (const auto& collect : collectors_) collect(scrape);
 

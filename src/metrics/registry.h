@@ -23,11 +23,13 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "util/mutex.h"
+#include "util/thread_annotations.h"
 
 namespace sluice::metrics {
 
@@ -114,11 +116,12 @@ class Registry {
 
  private:
   struct Family;
-  Family* FamilyFor(std::string_view name, std::string_view help, std::string_view type);
+  Family* FamilyFor(std::string_view name, std::string_view help, std::string_view type)
+      REQUIRES(mu_);
 
-  mutable std::mutex mu_;  // guards families_ and collectors_
-  std::map<std::string, std::unique_ptr<Family>, std::less<>> families_;
-  std::vector<Collector> collectors_;
+  mutable util::Mutex mu_;
+  std::map<std::string, std::unique_ptr<Family>, std::less<>> families_ GUARDED_BY(mu_);
+  std::vector<Collector> collectors_ GUARDED_BY(mu_);
 };
 
 // Text-format helpers (exposed for tests).

@@ -5,10 +5,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <deque>
 #include <exception>
-#include <mutex>
 #include <thread>
 #include <tuple>
 #include <unordered_map>
@@ -16,6 +14,8 @@
 #include "storage/store.h"
 #include "tasks/task_id.h"
 #include "tasks/task_record_codec.h"
+#include "util/mutex.h"
+#include "util/thread_annotations.h"
 
 namespace sluice::tasks {
 namespace {
@@ -55,6 +55,8 @@ util::Result<T> Guarded(std::string_view what, Fn&& fn) {
 }  // namespace
 
 struct TaskManager::Impl {
+  // Entry's "GUARDED_BY(mu)" are comments: the analysis cannot name a mutex
+  // of the enclosing Impl from a nested struct. Impl's own members are checked.
   struct Entry {
     TaskRecord record;                  // GUARDED_BY(mu); task_id is immutable
     uint64_t seq = 0;                   // creation order, for List()
@@ -78,11 +80,11 @@ struct TaskManager::Impl {
 
   void Shutdown() {
     {
-      std::lock_guard lock(mu);
+      util::MutexLock lock(&mu);
       shutting_down = true;
     }
-    work_cv.notify_all();
-    done_cv.notify_all();
+    work_cv.SignalAll();
+    done_cv.SignalAll();
     for (auto& t : workers) t.join();
   }
 
@@ -90,10 +92,10 @@ struct TaskManager::Impl {
   // snapshot is taken under store_mu, so records reach the store in the order
   // of their snapshots and a deleted task is never written back.
   util::Status Persist(Entry& e, const std::string* checkpoint = nullptr) {
-    std::lock_guard store_lock(store_mu);
+    util::MutexLock store_lock(&store_mu);
     storage::WriteBatch batch;
     {
-      std::lock_guard lock(mu);
+      util::MutexLock lock(&mu);
       if (e.deleted) return util::Status::Ok();
       batch.Put(Column::kTasks, TaskKey(e.record.task_id), EncodeTaskRecord(e.record));
       if (checkpoint != nullptr) {
@@ -112,29 +114,29 @@ struct TaskManager::Impl {
 
   void Settle(Entry& e) {
     {
-      std::lock_guard lock(mu);
+      util::MutexLock lock(&mu);
       e.settled = true;
     }
-    done_cv.notify_all();
+    done_cv.SignalAll();
   }
 
   void WorkerLoop();
   void RunTask(const std::shared_ptr<Entry>& e);
   // Makes a task that no worker has started CANCELLED; returns its job to be
   // destroyed outside the lock.
-  std::unique_ptr<TaskJob> CancelQueuedLocked(Entry& e);
-  std::shared_ptr<Entry> FindVisibleLocked(std::string_view id) const;
+  std::unique_ptr<TaskJob> CancelQueuedLocked(Entry& e) REQUIRES(mu);
+  std::shared_ptr<Entry> FindVisibleLocked(std::string_view id) const REQUIRES(mu);
 
   storage::Store* const store;
   const TaskManagerOptions options;
-  std::mutex store_mu;  // orders task writes; taken before mu, never after
-  mutable std::mutex mu;
-  std::condition_variable work_cv;          // queue gained a task, or shutting down
-  mutable std::condition_variable done_cv;  // a task finished, or shutting down
-  std::unordered_map<std::string, std::shared_ptr<Entry>> tasks;  // GUARDED_BY(mu)
-  std::deque<std::string> queue;  // GUARDED_BY(mu): ids waiting for a worker, FIFO
-  uint64_t next_seq = 0;          // GUARDED_BY(mu)
-  int64_t last_create_time = 0;   // GUARDED_BY(mu): the newest task's create_time
+  util::Mutex store_mu ACQUIRED_BEFORE(mu);  // orders task writes
+  mutable util::Mutex mu;
+  util::CondVar work_cv;          // with mu: queue gained a task, or shutting down
+  mutable util::CondVar done_cv;  // with mu: a task finished, or shutting down
+  std::unordered_map<std::string, std::shared_ptr<Entry>> tasks GUARDED_BY(mu);
+  std::deque<std::string> queue GUARDED_BY(mu);  // ids waiting for a worker, FIFO
+  uint64_t next_seq GUARDED_BY(mu) = 0;
+  int64_t last_create_time GUARDED_BY(mu) = 0;  // the newest task's create_time
   std::atomic<bool> shutting_down{false};
   std::vector<std::thread> workers;
 };
@@ -150,7 +152,7 @@ class TaskManager::Impl::Context : public TaskContext {
   void SetProgress(std::string progress_json) override {
     bool persist;
     {
-      std::lock_guard lock(impl_->mu);
+      util::MutexLock lock(&impl_->mu);
       int64_t now = NowMs();
       e_->record.progress_json = std::move(progress_json);
       e_->record.last_update_time = now;
@@ -182,8 +184,8 @@ void TaskManager::Impl::WorkerLoop() {
   for (;;) {
     std::shared_ptr<Entry> e;
     {
-      std::unique_lock lock(mu);
-      work_cv.wait(lock, [this] { return shutting_down || !queue.empty(); });
+      util::MutexLock lock(&mu);
+      while (!shutting_down && queue.empty()) work_cv.Wait(&mu);
       if (shutting_down) return;
       auto it = tasks.find(queue.front());
       queue.pop_front();
@@ -211,7 +213,7 @@ void TaskManager::Impl::RunTask(const std::shared_ptr<Entry>& e) {
   bool erase;
   std::string_view state_name;
   {
-    std::lock_guard lock(mu);
+    util::MutexLock lock(&mu);
     e->job_returned = true;
     TaskRecord& r = e->record;
     if (run.ok()) {
@@ -230,7 +232,7 @@ void TaskManager::Impl::RunTask(const std::shared_ptr<Entry>& e) {
   spdlog::info("task_stopped task_id={} state={}", e->record.task_id, state_name);
   if (erase) {
     // Its keys were removed by Delete; only the in-memory entry is left.
-    std::lock_guard lock(mu);
+    util::MutexLock lock(&mu);
     auto it = tasks.find(e->record.task_id);
     if (it != tasks.end() && it->second == e) tasks.erase(it);
   } else {
@@ -278,7 +280,7 @@ util::Status TaskManager::Recover(const JobFactory& factory) {
   size_t resumed = 0;
   for (TaskRecord& record : records) {
     {
-      std::lock_guard lock(impl_->mu);
+      util::MutexLock lock(&impl_->mu);
       if (impl_->tasks.count(record.task_id) > 0) continue;
     }
     auto e = std::make_shared<Impl::Entry>();
@@ -297,7 +299,7 @@ util::Status TaskManager::Recover(const JobFactory& factory) {
         impl_->PersistOrLog(*e);
       }
     }
-    std::lock_guard lock(impl_->mu);
+    util::MutexLock lock(&impl_->mu);
     e->settled = !queue;
     e->seq = impl_->next_seq++;
     impl_->last_create_time = std::max(impl_->last_create_time, e->record.create_time);
@@ -308,7 +310,7 @@ util::Status TaskManager::Recover(const JobFactory& factory) {
     impl_->tasks.emplace(e->record.task_id, e);
   }
   spdlog::info("tasks_recovered tasks={} resumed={}", records.size(), resumed);
-  impl_->work_cv.notify_all();
+  impl_->work_cv.SignalAll();
   return util::Status::Ok();
 }
 
@@ -322,7 +324,7 @@ util::Result<std::string> TaskManager::Submit(std::string task_type, std::string
   r.request_json = std::move(request_json);
   r.state = TaskState::kCreated;
   {
-    std::lock_guard lock(impl_->mu);
+    util::MutexLock lock(&impl_->mu);
     // Strictly increasing, so that creation order survives a restart even for
     // tasks submitted within the same millisecond.
     impl_->last_create_time = std::max(NowMs(), impl_->last_create_time + 1);
@@ -335,23 +337,23 @@ util::Result<std::string> TaskManager::Submit(std::string task_type, std::string
   storage::WriteBatch batch;
   batch.Put(Column::kTasks, TaskKey(r.task_id), EncodeTaskRecord(r));
   {
-    std::lock_guard store_lock(impl_->store_mu);
+    util::MutexLock store_lock(&impl_->store_mu);
     SLUICE_RETURN_IF_ERROR(impl_->store->Write(batch));
   }
   std::string id = r.task_id;
   {
-    std::lock_guard lock(impl_->mu);
+    util::MutexLock lock(&impl_->mu);
     e->seq = impl_->next_seq++;
     impl_->tasks.emplace(id, e);
     impl_->queue.push_back(id);
   }
-  impl_->work_cv.notify_one();
+  impl_->work_cv.Signal();
   spdlog::info("task_created task_id={} task_type={}", id, e->record.task_type);
   return id;
 }
 
 util::Result<TaskRecord> TaskManager::Get(std::string_view task_id) const {
-  std::lock_guard lock(impl_->mu);
+  util::MutexLock lock(&impl_->mu);
   auto e = impl_->FindVisibleLocked(task_id);
   if (e == nullptr) return TaskNotFound();
   return e->record;
@@ -360,7 +362,7 @@ util::Result<TaskRecord> TaskManager::Get(std::string_view task_id) const {
 std::vector<TaskRecord> TaskManager::List() const {
   std::vector<std::pair<uint64_t, TaskRecord>> sorted;
   {
-    std::lock_guard lock(impl_->mu);
+    util::MutexLock lock(&impl_->mu);
     for (const auto& [id, e] : impl_->tasks) {
       if (!e->deleted) sorted.emplace_back(e->seq, e->record);
     }
@@ -377,7 +379,7 @@ util::Status TaskManager::Cancel(std::string_view task_id) {
   std::shared_ptr<Impl::Entry> e;
   std::unique_ptr<TaskJob> dropped;
   {
-    std::lock_guard lock(impl_->mu);
+    util::MutexLock lock(&impl_->mu);
     e = impl_->FindVisibleLocked(task_id);
     if (e == nullptr) return TaskNotFound();
     if (IsFinished(e->record.state)) {
@@ -398,9 +400,9 @@ util::Status TaskManager::Cancel(std::string_view task_id) {
 util::Status TaskManager::Delete(std::string_view task_id) {
   std::unique_ptr<TaskJob> dropped;
   {
-    std::lock_guard store_lock(impl_->store_mu);
+    util::MutexLock store_lock(&impl_->store_mu);
     {
-      std::lock_guard lock(impl_->mu);
+      util::MutexLock lock(&impl_->mu);
       auto e = impl_->FindVisibleLocked(task_id);
       if (e == nullptr) return TaskNotFound();
       if (!e->started && !IsFinished(e->record.state)) {
@@ -422,16 +424,16 @@ util::Status TaskManager::Delete(std::string_view task_id) {
     batch.Delete(Column::kTasks, CheckpointKey(task_id));
     SLUICE_RETURN_IF_ERROR(impl_->store->Write(batch));
   }
-  impl_->done_cv.notify_all();
+  impl_->done_cv.SignalAll();
   return util::Status::Ok();
 }
 
 util::Result<TaskRecord> TaskManager::Wait(std::string_view task_id) const {
-  std::unique_lock lock(impl_->mu);
+  util::MutexLock lock(&impl_->mu);
   auto it = impl_->tasks.find(std::string(task_id));
   if (it == impl_->tasks.end()) return TaskNotFound();
   std::shared_ptr<Impl::Entry> e = it->second;
-  impl_->done_cv.wait(lock, [&] { return e->settled || impl_->shutting_down; });
+  while (!e->settled && !impl_->shutting_down) impl_->done_cv.Wait(&impl_->mu);
   return e->record;
 }
 
