@@ -5,7 +5,7 @@ PORT ?= 9200
 DATA_DIR ?= ./data
 JOBS ?= $(shell nproc)
 
-.PHONY: deps configure build run test bench clean
+.PHONY: deps configure build run test bench clean stress test-sanitize test-asan test-tsan test-fuzz thread-safety
 
 deps:
 	@scripts/install-deps
@@ -23,6 +23,66 @@ run: build
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+# ---- crash test (not in CI; `make test` runs 5 iterations) ----
+STRESS_ITERATIONS ?= 100
+STRESS_SEED ?= 1
+stress: deps configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target sluice
+	SLUICE_BIN=$(abspath $(BUILD_DIR))/sluice node tests/stress/crash_test.mjs \
+	  --iterations $(STRESS_ITERATIONS) --seed $(STRESS_SEED) --max-seconds 3600
+
+# ---- sanitizers (CI runs these after `make test`) ----
+# Each variant has its own build dir and builds only what it runs: no benchmarks.
+# -O1 -g1: sanitizer builds compile faster and still give line numbers in reports.
+SAN_CMAKE = -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLUICE_BUILD_BENCH=OFF \
+  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1" "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -g1"
+ASAN_DIR ?= build/asan
+TSAN_DIR ?= build/tsan
+FUZZ_DIR ?= build/fuzz
+# End-to-end tests run against the ASan+UBSan server: bulk, search, knn, batch
+# ingestion, durability (kill -9 and restart) and the crash test.
+ASAN_E2E ?= e2e_(foundation|knn|durability|batch_ingestion_records|batch_ingestion_lifecycle)$$|^stress_crash_test$$
+# Unit-test binaries with threads: index write + search, catalog, task manager,
+# batch writer and progress, HTTP server.
+TSAN_TARGETS ?= search_search_concurrency_test index_index_test index_catalog_test \
+  task_manager_test batch_writer_test ingest_progress_test http_server_test
+FUZZ_TARGETS ?= http_request_fuzz bulk_fuzz query_fuzz mapping_fuzz record_mapper_fuzz
+FUZZ_SECONDS ?= 20
+export ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=1:halt_on_error=1:detect_stack_use_after_return=0
+export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
+export TSAN_OPTIONS ?= halt_on_error=1:second_deadlock_stack=1
+
+test-sanitize: test-asan test-tsan test-fuzz
+
+test-asan: deps
+	cmake -S . -B $(ASAN_DIR) $(SAN_CMAKE) -DSLUICE_SANITIZE=address >/dev/null
+	cmake --build $(ASAN_DIR) -j $(JOBS)
+	cd $(ASAN_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 900 -LE 'e2e|stress'
+	cd $(ASAN_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 900 -R '^($(ASAN_E2E))'
+
+test-tsan: deps
+	cmake -S . -B $(TSAN_DIR) $(SAN_CMAKE) -DSLUICE_SANITIZE=thread >/dev/null
+	cmake --build $(TSAN_DIR) -j $(JOBS) --target $(TSAN_TARGETS)
+	# Only the binaries built above are run (gtest discovery marks the others _NOT_BUILT).
+	cd $(TSAN_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 900 \
+	  -E '_NOT_BUILT$$|^e2e_|^stress_|^jsonpath_fuzz$$'
+
+# libFuzzer targets (clang). Building them also compiles the annotated modules
+# with clang's -Wthread-safety as an error (see SLUICE_THREAD_SAFETY).
+test-fuzz: deps
+	cmake -S . -B $(FUZZ_DIR) $(SAN_CMAKE) -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang \
+	  -DSLUICE_SANITIZE=fuzzer -DSLUICE_BUILD_FUZZ=ON -DSLUICE_BUILD_TESTS=OFF \
+	  -DSLUICE_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target $(FUZZ_TARGETS)
+	cd $(FUZZ_DIR) && ctest --output-on-failure -L fuzz --timeout 900
+
+# clang -Wthread-safety on the annotated modules only (no sanitizers, no fuzzers).
+THREAD_SAFETY_DIR ?= build/clang
+thread-safety: deps
+	cmake -S . -B $(THREAD_SAFETY_DIR) $(SAN_CMAKE) -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang \
+	  -DSLUICE_BUILD_TESTS=OFF >/dev/null
+	cmake --build $(THREAD_SAFETY_DIR) -j $(JOBS) --target sluice_metrics sluice_index sluice_ingest sluice_tasks
 
 bench: build
 	cmake --build $(BUILD_DIR) --target benchmarks
