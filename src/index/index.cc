@@ -11,6 +11,8 @@
 #include "index/id_generator.h"
 #include "json/json_writer.h"
 #include "storage/store.h"
+#include "text/analyzer_registry.h"
+#include "text/inverted_index.h"
 #include "vector/vector_index.h"
 #include "json/value_text.h"
 
@@ -135,9 +137,11 @@ util::Result<std::shared_ptr<Index>> Index::Create(storage::Store* store, std::s
   settings.SetGenerated(name, uuid, now);
   std::shared_ptr<Index> index(
       new Index(store, name, uuid, now, std::move(settings), std::move(mapping), options));
+  SLUICE_RETURN_IF_ERROR(index->InitText());
   SLUICE_RETURN_IF_ERROR(index->CreateVectorIndexes());
   storage::WriteBatch batch;
   batch.Put(storage::Column::kMeta, "index/" + name, index->MetadataJson(index->mapping_));
+  batch.Put(storage::Column::kMeta, index->TextMarkerKey(), "1");
   SLUICE_RETURN_IF_ERROR(store->Write(batch));
   return index;
 }
@@ -158,8 +162,10 @@ util::Result<std::shared_ptr<Index>> Index::Open(storage::Store* store, std::str
   std::shared_ptr<Index> index(new Index(store, std::string(name), meta["uuid"].GetString(),
                                          meta["creation_date"].GetInt64(), std::move(settings),
                                          std::move(mapping), options));
+  SLUICE_RETURN_IF_ERROR(index->InitText());
   SLUICE_RETURN_IF_ERROR(index->CreateVectorIndexes());
   SLUICE_RETURN_IF_ERROR(index->Recover());
+  SLUICE_RETURN_IF_ERROR(index->BuildTextIndex());
   return index;
 }
 
@@ -395,6 +401,24 @@ std::vector<WriteResult> Index::Write(std::vector<WriteOp> ops) {
   if (next_seq_no_ == first_seq) return results;
 
   storage::WriteBatch batch;
+  // Postings: the last state of each document in this batch replaces what is
+  // stored for it, in the same batch as the document.
+  std::unordered_map<DocNo, size_t> last_op;
+  for (size_t i = 0; i < pending.prepared.size(); ++i) last_op[pending.prepared[i].doc] = i;
+  for (size_t i = 0; i < pending.prepared.size(); ++i) {
+    const auto& p = pending.prepared[i];
+    if (last_op[p.doc] != i) continue;
+    Status s = p.doc < first_doc_no ? text_->Remove(batch, p.doc) : Status::Ok();
+    if (!s.ok()) {
+      next_seq_no_ = first_seq;
+      next_doc_no_ = first_doc_no;
+      for (auto& r : results) {
+        if (r.status.ok()) r.status = s;
+      }
+      return results;
+    }
+    if (p.parsed) text_->Add(batch, p.doc, AnalyzeTexts(*p.parsed, mapping));
+  }
   uint64_t added_bytes = 0;
   for (const auto& p : pending.prepared) {
     if (p.source) {
@@ -486,6 +510,7 @@ Status Index::MergeMapping(std::string_view mappings_json) {
   std::lock_guard<std::mutex> write_lock(write_mu_);
   Mapping next = mapping_;
   SLUICE_RETURN_IF_ERROR(next.Merge(mappings_json, settings_.knn()));
+  SLUICE_RETURN_IF_ERROR(CheckAnalyzers(next));
   storage::WriteBatch batch;
   batch.Put(storage::Column::kMeta, "index/" + name_, MetadataJson(next));
   SLUICE_RETURN_IF_ERROR(store_->Write(batch));
@@ -505,6 +530,8 @@ Status Index::Drop() {
   batch.Delete(storage::Column::kMeta, "index/" + name_);
   batch.Delete(storage::Column::kMeta, "seq/" + uuid_);
   batch.Delete(storage::Column::kMeta, "vckpt/" + uuid_);
+  batch.Delete(storage::Column::kMeta, TextMarkerKey());
+  text_->Drop(batch);
   SLUICE_RETURN_IF_ERROR(store_->Write(batch));
   if (!options_.vector_dir.empty()) {
     std::error_code ec;
