@@ -1,6 +1,9 @@
 #include "search/text_query_parser.h"
 
+#include <algorithm>
+
 #include "json/value_text.h"
+#include "search/function_score.h"
 #include "search/queries.h"
 #include "search/query_parser.h"
 #include "search/query_string.h"
@@ -341,17 +344,130 @@ Result<QueryPtr> ParseQueryStringQuery(std::string_view name, const rapidjson::V
   return QueryPtr(std::move(out));
 }
 
+Result<ScoreFunction> ParseFunction(const rapidjson::Value& v, bool allow_filter) {
+  if (!v.IsObject()) return ParsingError("[function_score] malformed score function");
+  ScoreFunction f;
+  bool has_function = false;
+  for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
+    std::string key = it->name.GetString();
+    if (key == "filter" && allow_filter) {
+      SLUICE_ASSIGN_OR_RETURN(f.filter, ParseQuery(it->value));
+    } else if (key == "weight") {
+      SLUICE_ASSIGN_OR_RETURN(float w, Float(it->value, "weight"));
+      f.weight = w;
+    } else if (key == "field_value_factor") {
+      has_function = true;
+      const auto& fv = it->value;
+      if (!fv.IsObject()) return ParsingError("[field_value_factor] must be an object");
+      for (auto p = fv.MemberBegin(); p != fv.MemberEnd(); ++p) {
+        std::string k = p->name.GetString();
+        if (k == "field" && p->value.IsString()) {
+          f.field = p->value.GetString();
+        } else if (k == "factor") {
+          SLUICE_ASSIGN_OR_RETURN(f.factor, Float(p->value, "factor"));
+        } else if (k == "modifier" && p->value.IsString()) {
+          f.modifier = p->value.GetString();
+          static const char* kModifiers[] = {"none", "log",  "log1p",  "log2p", "ln",
+                                             "ln1p", "ln2p", "square", "sqrt",  "reciprocal"};
+          if (std::find(std::begin(kModifiers), std::end(kModifiers), f.modifier) ==
+              std::end(kModifiers)) {
+            return util::InvalidArgument("Illegal modifier: " + f.modifier);
+          }
+        } else if (k == "missing" && p->value.IsNumber()) {
+          f.missing = p->value.GetDouble();
+        } else {
+          return ParsingError("[field_value_factor] query does not support [" + k + "]");
+        }
+      }
+      if (f.field.empty())
+        return ParsingError("[field_value_factor] required field 'field' missing");
+    } else if (key == "script_score" || key == "random_score" || key == "gauss" || key == "exp" ||
+               key == "linear") {
+      return util::InvalidArgument("[function_score] function [" + key +
+                                   "] is not supported by sluice");
+    } else {
+      return ParsingError("failed to parse [function_score] query. field [" + key +
+                          "] is not supported");
+    }
+  }
+  if (!has_function && !f.weight) {
+    return ParsingError(
+        "failed to parse [function_score] query. an entry in functions list is "
+        "missing a function.");
+  }
+  return f;
+}
+
+Result<QueryPtr> ParseFunctionScore(const rapidjson::Value& q) {
+  if (!q.IsObject())
+    return ParsingError("[function_score] query malformed, no start_object after query name");
+  auto fs = std::make_unique<FunctionScoreQuery>();
+  rapidjson::Document single(rapidjson::kObjectType);
+  for (auto it = q.MemberBegin(); it != q.MemberEnd(); ++it) {
+    std::string key = it->name.GetString();
+    const auto& v = it->value;
+    if (key == "query") {
+      SLUICE_ASSIGN_OR_RETURN(fs->query, ParseQuery(v));
+    } else if (key == "functions") {
+      if (!v.IsArray()) return ParsingError("[function_score] functions must be an array");
+      for (const auto& f : v.GetArray()) {
+        SLUICE_ASSIGN_OR_RETURN(ScoreFunction parsed, ParseFunction(f, true));
+        fs->functions.push_back(std::move(parsed));
+      }
+    } else if (key == "field_value_factor" || key == "weight") {
+      single.AddMember(rapidjson::Value(key.c_str(), single.GetAllocator()),
+                       rapidjson::Value(v, single.GetAllocator()), single.GetAllocator());
+    } else if (key == "score_mode" || key == "boost_mode") {
+      std::string mode = v.IsString() ? v.GetString() : "";
+      bool ok = key == "score_mode" ? (mode == "multiply" || mode == "sum" || mode == "avg" ||
+                                       mode == "first" || mode == "max" || mode == "min")
+                                    : (mode == "multiply" || mode == "replace" || mode == "sum" ||
+                                       mode == "avg" || mode == "max" || mode == "min");
+      if (!ok) return util::InvalidArgument("Illegal " + key + " [" + mode + "]");
+      (key == "score_mode" ? fs->score_mode : fs->boost_mode) = mode;
+    } else if (key == "max_boost") {
+      SLUICE_ASSIGN_OR_RETURN(fs->max_boost, Float(v, "max_boost"));
+    } else if (key == "min_score") {
+      SLUICE_ASSIGN_OR_RETURN(float m, Float(v, "min_score"));
+      fs->min_score = m;
+    } else if (key == "boost") {
+      SLUICE_ASSIGN_OR_RETURN(fs->boost, Float(v, "boost"));
+    } else if (key == "_name") {
+      continue;
+    } else if (key == "script_score" || key == "random_score" || key == "gauss" || key == "exp" ||
+               key == "linear") {
+      return util::InvalidArgument("[function_score] function [" + key +
+                                   "] is not supported by sluice");
+    } else {
+      return ParsingError("function_score query does not support [" + key + "]");
+    }
+  }
+  if (single.MemberCount() > 0) {
+    if (!fs->functions.empty()) {
+      return ParsingError(
+          "failed to parse [function_score] query. already found [functions] "
+          "array, now encountering [" +
+          std::string(single.MemberBegin()->name.GetString()) + "].");
+    }
+    SLUICE_ASSIGN_OR_RETURN(ScoreFunction parsed, ParseFunction(single, false));
+    fs->functions.push_back(std::move(parsed));
+  }
+  if (!fs->query) fs->query = std::make_unique<MatchAllQuery>(1.0f);
+  return QueryPtr(std::move(fs));
+}
+
 }  // namespace
 
 bool IsTextQuery(std::string_view name) {
   return name == "match" || name == "match_phrase" || name == "match_bool_prefix" ||
          name == "multi_match" || name == "dis_max" || name == "query_string" ||
-         name == "simple_query_string";
+         name == "simple_query_string" || name == "function_score";
 }
 
 Result<QueryPtr> ParseTextQuery(std::string_view name, const rapidjson::Value& body) {
   if (name == "multi_match") return ParseMultiMatch(body);
   if (name == "dis_max") return ParseDisMax(body);
+  if (name == "function_score") return ParseFunctionScore(body);
   if (name == "query_string" || name == "simple_query_string")
     return ParseQueryStringQuery(name, body);
   SLUICE_ASSIGN_OR_RETURN(auto fq, ParseFieldQuery(name, body));
