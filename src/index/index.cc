@@ -403,12 +403,13 @@ std::vector<WriteResult> Index::Write(std::vector<WriteOp> ops) {
   storage::WriteBatch batch;
   // Postings: the last state of each document in this batch replaces what is
   // stored for it, in the same batch as the document.
+  text::InvertedIndex::StatsDelta text_stats;
   std::unordered_map<DocNo, size_t> last_op;
   for (size_t i = 0; i < pending.prepared.size(); ++i) last_op[pending.prepared[i].doc] = i;
   for (size_t i = 0; i < pending.prepared.size(); ++i) {
     const auto& p = pending.prepared[i];
     if (last_op[p.doc] != i) continue;
-    Status s = p.doc < first_doc_no ? text_->Remove(batch, p.doc) : Status::Ok();
+    Status s = p.doc < first_doc_no ? text_->Remove(batch, p.doc, &text_stats) : Status::Ok();
     if (!s.ok()) {
       next_seq_no_ = first_seq;
       next_doc_no_ = first_doc_no;
@@ -417,8 +418,9 @@ std::vector<WriteResult> Index::Write(std::vector<WriteOp> ops) {
       }
       return results;
     }
-    if (p.parsed) text_->Add(batch, p.doc, AnalyzeTexts(*p.parsed, mapping));
+    if (p.parsed) text_->Add(batch, p.doc, AnalyzeTexts(*p.parsed, mapping), &text_stats);
   }
+  text_->FlushStats(batch, text_stats);
   uint64_t added_bytes = 0;
   for (const auto& p : pending.prepared) {
     if (p.source) {

@@ -78,6 +78,7 @@ Status Index::BuildTextIndex() {
   std::string prefix = uuid_;
   prefix.push_back('\0');
   storage::WriteBatch batch;
+  text::InvertedIndex::StatsDelta stats;
   size_t in_batch = 0, indexed = 0;
   Status error;
   Status scan = store_->Scan(
@@ -86,9 +87,10 @@ Status Index::BuildTextIndex() {
         if (!record) return true;  // Recover already refused corrupt records
         auto parsed = ParseDocument(record->source, key.substr(prefix.size()), mapping_);
         if (!parsed.ok()) return true;  // kept unsearchable, as Recover does
-        text_->Add(batch, record->doc_no, AnalyzeTexts(*parsed, mapping_));
+        text_->Add(batch, record->doc_no, AnalyzeTexts(*parsed, mapping_), &stats);
         ++indexed;
         if (++in_batch >= 512) {
+          text_->FlushStats(batch, stats);
           error = store_->Write(batch);
           batch = storage::WriteBatch();
           in_batch = 0;
@@ -97,6 +99,7 @@ Status Index::BuildTextIndex() {
       });
   SLUICE_RETURN_IF_ERROR(scan);
   SLUICE_RETURN_IF_ERROR(error);
+  text_->FlushStats(batch, stats);
   batch.Put(storage::Column::kMeta, TextMarkerKey(), "1");
   SLUICE_RETURN_IF_ERROR(store_->Write(batch));
   spdlog::info("event=text_index_built index={} documents={}", name_, indexed);

@@ -211,12 +211,14 @@ util::Result<DocList> MatchQuery::Execute(const Index& index) const {
   SLUICE_ASSIGN_OR_RETURN(const text::Analyzer* a, QueryAnalyzer(index, field, analyzer));
   std::vector<text::Token> tokens = a->Analyze(text);
   if (tokens.empty()) return zero_terms_all ? AllLive(index) : DocList();
+  if (tokens.size() == 1 && !prefix_last) return ScoreTextTerm(index, field, tokens[0].term, boost);
   std::vector<DocList> clauses;
   for (size_t i = 0; i < tokens.size(); ++i) {
     bool prefix = prefix_last && i + 1 == tokens.size();
+    // Lucene propagates a query's boost into each term's weight.
     SLUICE_ASSIGN_OR_RETURN(DocList docs, prefix
-                                              ? TextPrefix(index, field, tokens[i].term, 1.0f)
-                                              : ScoreTextTerm(index, field, tokens[i].term, 1.0f));
+                                              ? TextPrefix(index, field, tokens[i].term, boost)
+                                              : ScoreTextTerm(index, field, tokens[i].term, boost));
     clauses.push_back(std::move(docs));
   }
   const int n = static_cast<int>(clauses.size());
@@ -229,16 +231,8 @@ util::Result<DocList> MatchQuery::Execute(const Index& index) const {
     }
     min_match = std::max(*m, 1);
   }
-  // A single-term query is a TermQuery whose weight carries the boost; a
-  // boolean of several applies it to the sum.
-  if (n == 1) {
-    if (prefix_last) {
-      for (auto& d : clauses[0]) d.score = boost;
-      return std::move(clauses[0]);
-    }
-    return ScoreTextTerm(index, field, tokens[0].term, boost);
-  }
-  return SumClauses(clauses, static_cast<size_t>(min_match), boost);
+  if (n == 1) return std::move(clauses[0]);  // match_bool_prefix of one term
+  return SumClauses(clauses, static_cast<size_t>(min_match), 1.0f);
 }
 
 float PhraseFreq(const std::vector<const std::vector<int32_t>*>& positions,

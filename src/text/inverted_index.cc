@@ -150,7 +150,13 @@ std::string InvertedIndex::PostingPrefix(std::string_view field, std::string_vie
 }
 
 void InvertedIndex::Add(storage::WriteBatch& batch, uint32_t doc,
-                        const std::vector<FieldTerms>& fields) const {
+                        const std::vector<FieldTerms>& fields, StatsDelta* delta) const {
+  auto add = [&](std::string key, int64_t v) {
+    if (delta)
+      (*delta)[std::move(key)] += v;
+    else
+      batch.AddCounter(Column::kTextStats, key, v);
+  };
   std::string record;
   for (const auto& f : fields) {
     if (f.length == 0) continue;
@@ -173,17 +179,24 @@ void InvertedIndex::Add(storage::WriteBatch& batch, uint32_t doc,
       std::string term_key = f.field;
       term_key.push_back('\0');
       term_key.append(term);
-      batch.AddCounter(Column::kTextStats, Key('t', term_key), 1);
+      add(Key('t', term_key), 1);
     }
-    batch.AddCounter(Column::kTextStats, Key('c', f.field), 1);
-    batch.AddCounter(Column::kTextStats, Key('s', f.field), f.length);
+    add(Key('c', f.field), 1);
+    add(Key('s', f.field), f.length);
   }
   std::string doc_key;
   PutBe32(doc_key, doc);
   if (!record.empty()) batch.Put(Column::kPostings, Key('d', doc_key), record);
 }
 
-util::Status InvertedIndex::Remove(storage::WriteBatch& batch, uint32_t doc) const {
+util::Status InvertedIndex::Remove(storage::WriteBatch& batch, uint32_t doc,
+                                   StatsDelta* delta) const {
+  auto add = [&](std::string key, int64_t v) {
+    if (delta)
+      (*delta)[std::move(key)] += v;
+    else
+      batch.AddCounter(Column::kTextStats, key, v);
+  };
   std::string doc_key;
   PutBe32(doc_key, doc);
   SLUICE_ASSIGN_OR_RETURN(auto record, store_->Get(Column::kPostings, Key('d', doc_key)));
@@ -204,13 +217,20 @@ util::Status InvertedIndex::Remove(storage::WriteBatch& batch, uint32_t doc) con
       std::string term_key(field);
       term_key.push_back('\0');
       term_key.append(term);
-      batch.AddCounter(Column::kTextStats, Key('t', term_key), -1);
+      add(Key('t', term_key), -1);
     }
-    batch.AddCounter(Column::kTextStats, Key('c', field), -1);
-    batch.AddCounter(Column::kTextStats, Key('s', field), -static_cast<int64_t>(length));
+    add(Key('c', std::string(field)), -1);
+    add(Key('s', std::string(field)), -static_cast<int64_t>(length));
   }
   batch.Delete(Column::kPostings, Key('d', doc_key));
   return util::Status::Ok();
+}
+
+void InvertedIndex::FlushStats(storage::WriteBatch& batch, StatsDelta& delta) const {
+  for (const auto& [key, v] : delta) {
+    if (v != 0) batch.AddCounter(Column::kTextStats, key, v);
+  }
+  delta.clear();
 }
 
 void InvertedIndex::Drop(storage::WriteBatch& batch) const {

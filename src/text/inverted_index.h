@@ -67,10 +67,19 @@ class InvertedIndex {
  public:
   InvertedIndex(storage::Store* store, std::string uuid);
 
-  // Indexes doc's fields (the doc must have no postings: Remove first).
-  void Add(storage::WriteBatch& batch, uint32_t doc, const std::vector<FieldTerms>& fields) const;
+  // Statistic changes of several documents, summed per counter so that a
+  // batch of documents writes each counter once (a reader's cost grows with
+  // the number of unmerged additions to a counter). Apply with FlushStats.
+  using StatsDelta = std::map<std::string, int64_t>;
+
+  // Indexes doc's fields (the doc must have no postings: Remove first). With
+  // delta, statistic changes are added there instead of to the batch.
+  void Add(storage::WriteBatch& batch, uint32_t doc, const std::vector<FieldTerms>& fields,
+           StatsDelta* delta = nullptr) const;
   // Removes doc's postings and its share of the statistics; nothing when it has none.
-  util::Status Remove(storage::WriteBatch& batch, uint32_t doc) const;
+  util::Status Remove(storage::WriteBatch& batch, uint32_t doc, StatsDelta* delta = nullptr) const;
+  // Adds the summed changes to the batch and clears delta.
+  void FlushStats(storage::WriteBatch& batch, StatsDelta& delta) const;
   // Removes everything of the index.
   void Drop(storage::WriteBatch& batch) const;
 

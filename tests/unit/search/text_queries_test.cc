@@ -83,6 +83,12 @@ TEST_F(TextQueriesTest, MatchOrSumsBm25OfEachTerm) {
                           Pair("d3", FloatEq(0.39704430103302f))));  // the rounded norm of 43
 }
 
+TEST_F(TextQueriesTest, MatchBoostGoesIntoEachTermWeight) {
+  // python: s = score(1, 4, df 3, N 4, sumttf 57, boost 2); f(s + s)
+  EXPECT_THAT(Run(R"({"match":{"body":{"query":"quick fox","boost":2}}})"),
+              ::testing::Contains(Pair("d1", FloatEq(2.0215611457824707f))));
+}
+
 TEST_F(TextQueriesTest, MatchAndRequiresEveryTerm) {
   EXPECT_THAT(Run(R"({"match":{"body":{"query":"brown dog","operator":"and"}}})"),
               ElementsAre(Pair("d2", FloatEq(1.6894198656082153f))));

@@ -73,6 +73,25 @@ TEST_F(InvertedIndexTest, UpdateAndDeleteRemoveOldPostingsAndStatistics) {
   EXPECT_EQ(*index_.TermsWithPrefix("body", "", 10), (std::vector<std::string>{"cat"}));
 }
 
+TEST_F(InvertedIndexTest, SummedStatisticsOfABatchEqualPerDocumentOnes) {
+  storage::WriteBatch batch;
+  InvertedIndex::StatsDelta delta;
+  index_.Add(batch, 0, {Field("body", "fox fox dog")}, &delta);
+  index_.Add(batch, 1, {Field("body", "fox")}, &delta);
+  index_.FlushStats(batch, delta);
+  EXPECT_TRUE(delta.empty());
+  ASSERT_TRUE(store_->Write(batch).ok());
+  EXPECT_EQ(*index_.DocFreq("body", "fox"), 2);
+  EXPECT_EQ(index_.Stats("body")->doc_count, 2);
+  EXPECT_EQ(index_.Stats("body")->sum_total_term_freq, 4);
+  storage::WriteBatch removal;
+  ASSERT_TRUE(index_.Remove(removal, 0, &delta).ok());
+  index_.FlushStats(removal, delta);
+  ASSERT_TRUE(store_->Write(removal).ok());
+  EXPECT_EQ(*index_.DocFreq("body", "dog"), 0);
+  EXPECT_EQ(index_.Stats("body")->sum_total_term_freq, 1);
+}
+
 TEST_F(InvertedIndexTest, AdvanceSkipsToTheTargetDoc) {
   for (uint32_t d = 0; d < 300; d += 3) Index(d, {Field("body", "x")});
   auto c = index_.Postings("body", "x", false);
