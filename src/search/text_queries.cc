@@ -300,7 +300,7 @@ util::Result<DocList> MatchPhraseQuery::Execute(const Index& index) const {
       }
     }
     if (done) break;
-    for (size_t i = 0; i < cursors.size(); ++i) positions[i] = &cursors[i]->posting().positions;
+    for (size_t i = 0; i < cursors.size(); ++i) positions[i] = &cursors[i]->positions();
     float freq = PhraseFreq(positions, offsets, slop);
     if (freq > 0 && Usable(index, target)) {
       out.push_back({target, weight.Score(freq, cursors[0]->posting().norm)});

@@ -78,6 +78,18 @@ class RocksPostingsCursor : public PostingsCursor {
   }
   bool Valid() const override { return valid_; }
   const Posting& posting() const override { return posting_; }
+  const std::vector<int32_t>& positions() override {
+    if (!decoded_) {
+      decoded_ = true;
+      std::string_view v = encoded_;
+      int64_t pos = 0;
+      for (uint64_t i = 0, d; i < posting_.freq && GetVarint(v, &d); ++i) {
+        pos += static_cast<int64_t>(d);
+        positions_list_.push_back(static_cast<int32_t>(pos));
+      }
+    }
+    return positions_list_;
+  }
   util::Status status() const override { return status_.ok() ? cursor_->status() : status_; }
 
  private:
@@ -94,14 +106,10 @@ class RocksPostingsCursor : public PostingsCursor {
       return valid_ = false;
     }
     posting_.freq = static_cast<uint32_t>(freq);
-    posting_.positions.clear();
-    if (positions_) {
-      int64_t pos = 0;
-      for (uint64_t i = 0, d; i < freq && GetVarint(v, &d); ++i) {
-        pos += static_cast<int64_t>(d);
-        posting_.positions.push_back(static_cast<int32_t>(pos));
-      }
-    }
+    // Phrase queries need positions for few of the documents they visit.
+    positions_list_.clear();
+    decoded_ = !positions_;
+    if (positions_) encoded_.assign(v.data(), v.size());
     return true;
   }
 
@@ -110,6 +118,9 @@ class RocksPostingsCursor : public PostingsCursor {
   bool positions_;
   bool valid_ = false;
   Posting posting_;
+  std::string encoded_;  // the current posting's position deltas
+  bool decoded_ = true;
+  std::vector<int32_t> positions_list_;
   util::Status status_;
 };
 

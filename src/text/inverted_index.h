@@ -48,7 +48,6 @@ struct Posting {
   uint32_t doc = 0;
   uint32_t freq = 0;
   uint8_t norm = 0;
-  std::vector<int32_t> positions;  // filled when the cursor was asked for positions
 };
 
 // Reads one term's postings in doc order.
@@ -60,6 +59,9 @@ class PostingsCursor {
   virtual bool Next() = 0;
   virtual bool Valid() const = 0;
   virtual const Posting& posting() const = 0;
+  // The current posting's positions, decoded on first use (empty unless the
+  // cursor was created with positions).
+  virtual const std::vector<int32_t>& positions() = 0;
   virtual util::Status status() const = 0;
 };
 

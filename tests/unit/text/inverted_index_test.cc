@@ -50,7 +50,7 @@ TEST_F(InvertedIndexTest, KeepsFrequenciesPositionsNormsAndStatistics) {
   EXPECT_EQ(c->posting().doc, 0u);
   EXPECT_EQ(c->posting().freq, 2u);
   EXPECT_EQ(c->posting().norm, 6);
-  EXPECT_EQ(c->posting().positions, (std::vector<int32_t>{2, 5}));
+  EXPECT_EQ(c->positions(), (std::vector<int32_t>{2, 5}));
   ASSERT_TRUE(c->Next());
   EXPECT_EQ(c->posting().doc, 7u);
   EXPECT_FALSE(c->Next());
