@@ -146,6 +146,50 @@ float SloppyFreq(std::vector<PhrasePositions>& pps, int slop) {
   return freq;
 }
 
+// Moves every cursor to the first document at or after *target that all of
+// them contain; false when one runs out.
+bool Leapfrog(std::vector<std::unique_ptr<text::PostingsCursor>>& cursors, uint32_t* target) {
+  for (bool agreed = false; !agreed;) {
+    agreed = true;
+    for (auto& c : cursors) {
+      if (!c->Advance(*target)) return false;
+      if (c->posting().doc > *target) {
+        *target = c->posting().doc;
+        agreed = false;
+      }
+    }
+  }
+  return true;
+}
+
+// A conjunction of terms, scored only where all of them occur (Lucene's
+// ConjunctionScorer: the clause scores summed in double).
+util::Result<DocList> ScoreConjunction(const Index& index, const std::string& field,
+                                       const std::vector<text::Token>& tokens, float boost) {
+  const text::InvertedIndex& ti = index.text_index();
+  SLUICE_ASSIGN_OR_RETURN(text::FieldStats stats, ti.Stats(field));
+  std::vector<text::Bm25Weight> weights;
+  std::vector<std::unique_ptr<text::PostingsCursor>> cursors;
+  for (const auto& t : tokens) {
+    SLUICE_ASSIGN_OR_RETURN(int64_t df, ti.DocFreq(field, t.term));
+    if (df <= 0) return DocList();
+    weights.emplace_back(text::Bm25Idf(df, stats.doc_count), boost, stats);
+    cursors.push_back(ti.Postings(field, t.term, false));
+  }
+  DocList out;
+  for (uint32_t target = 0; Leapfrog(cursors, &target); ++target) {
+    if (!Usable(index, target)) continue;
+    double sum = 0;
+    for (size_t i = 0; i < cursors.size(); ++i) {
+      const text::Posting& p = cursors[i]->posting();
+      sum += weights[i].Score(static_cast<float>(p.freq), p.norm);
+    }
+    out.push_back({target, static_cast<float>(sum)});
+  }
+  for (auto& c : cursors) SLUICE_RETURN_IF_ERROR(c->status());
+  return out;
+}
+
 }  // namespace
 
 std::optional<int> MinimumShouldMatch(std::string_view spec, int n) {
@@ -212,6 +256,7 @@ util::Result<DocList> MatchQuery::Execute(const Index& index) const {
   std::vector<text::Token> tokens = a->Analyze(text);
   if (tokens.empty()) return zero_terms_all ? AllLive(index) : DocList();
   if (tokens.size() == 1 && !prefix_last) return ScoreTextTerm(index, field, tokens[0].term, boost);
+  if (require_all && !prefix_last) return ScoreConjunction(index, field, tokens, boost);
   std::vector<DocList> clauses;
   for (size_t i = 0; i < tokens.size(); ++i) {
     bool prefix = prefix_last && i + 1 == tokens.size();
@@ -282,30 +327,12 @@ util::Result<DocList> MatchPhraseQuery::Execute(const Index& index) const {
   text::Bm25Weight weight(static_cast<float>(idf), boost, stats);
   DocList out;
   std::vector<const std::vector<int32_t>*> positions(cursors.size());
-  uint32_t target = 0;
-  for (;;) {
-    // Leapfrog to a document every term occurs in.
-    bool done = false, agreed = false;
-    while (!done && !agreed) {
-      agreed = true;
-      for (auto& c : cursors) {
-        if (!c->Advance(target)) {
-          done = true;
-          break;
-        }
-        if (c->posting().doc > target) {
-          target = c->posting().doc;
-          agreed = false;
-        }
-      }
-    }
-    if (done) break;
+  for (uint32_t target = 0; Leapfrog(cursors, &target); ++target) {
     for (size_t i = 0; i < cursors.size(); ++i) positions[i] = &cursors[i]->positions();
     float freq = PhraseFreq(positions, offsets, slop);
     if (freq > 0 && Usable(index, target)) {
       out.push_back({target, weight.Score(freq, cursors[0]->posting().norm)});
     }
-    ++target;
   }
   for (auto& c : cursors) SLUICE_RETURN_IF_ERROR(c->status());
   return out;
