@@ -3,6 +3,7 @@
 #include "api/routes.h"
 #include "index/catalog.h"
 #include "json/json_writer.h"
+#include "search/query_string.h"
 #include "search/search_request.h"
 
 namespace sluice::api {
@@ -21,6 +22,17 @@ util::Result<std::vector<std::shared_ptr<index::Index>>> Targets(const ApiContex
 }
 
 // URL parameters override the body, as in OpenSearch.
+// ?q= (with df, default_operator) replaces the body's query, as in OpenSearch.
+util::Status ApplyUriQuery(const Request& req, std::unique_ptr<search::Query>* query) {
+  auto q = req.Query("q");
+  if (!q) return util::Status::Ok();
+  auto parsed = search::UriQuery(*q, req.Query("df").value_or(""),
+                                 req.Query("default_operator").value_or(""));
+  if (!parsed.ok()) return parsed.status();
+  *query = std::move(*parsed);
+  return util::Status::Ok();
+}
+
 util::Status ApplyParams(const Request& req, search::SearchRequest* request) {
   for (auto [name, target] : {std::pair{"size", &request->size}, std::pair{"from", &request->from}}) {
     if (auto v = req.Query(name)) {
@@ -53,10 +65,7 @@ util::Status ApplyParams(const Request& req, search::SearchRequest* request) {
       }
     }
   }
-  if (req.HasQuery("q")) {
-    return util::InvalidArgument("query string search (?q=) is not supported by sluice yet");
-  }
-  return util::Status::Ok();
+  return ApplyUriQuery(req, &request->query);
 }
 
 Response Search(const ApiContext& ctx, const Request& req) {
@@ -104,6 +113,7 @@ Response Search(const ApiContext& ctx, const Request& req) {
 Response Count(const ApiContext& ctx, const Request& req) {
   auto request = search::ParseSearchRequest(req.body, /*count_only=*/true);
   if (!request.ok()) return ErrorResponse(req, request.status());
+  if (util::Status s = ApplyUriQuery(req, &request->query); !s.ok()) return ErrorResponse(req, s);
   auto targets = Targets(ctx, req);
   if (!targets.ok()) return ErrorResponse(req, targets.status());
   auto count = search::ExecuteCount(*request, *targets);

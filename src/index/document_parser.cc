@@ -157,6 +157,7 @@ class Walker {
   // memory must not grow with it): text queries read the stored _source.
   Status Text(const FieldMapping& field, const rapidjson::Value& value) {
     std::string text = ScalarText(value);
+    if (field.index) out_->texts.emplace_back(field.path, text);
     // A dynamically mapped string gets its "keyword" subfield in this very
     // document too (the mapping learns it only after the write).
     if (mapping_.Find(field.path) == nullptr && text.size() <= 256) {
@@ -315,21 +316,6 @@ class Walker {
 
 }  // namespace
 
-std::vector<std::string> AnalyzeText(std::string_view text) {
-  std::vector<std::string> tokens;
-  std::string current;
-  for (char c : text) {
-    unsigned char u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || u >= 0x80) {
-      current += static_cast<char>(std::tolower(u));
-    } else if (!current.empty()) {
-      tokens.push_back(std::move(current));
-      current.clear();
-    }
-  }
-  if (!current.empty()) tokens.push_back(std::move(current));
-  return tokens;
-}
 
 std::vector<std::string> SourceValues(std::string_view source_json, std::string_view path) {
   std::vector<std::string> out;

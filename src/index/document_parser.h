@@ -34,6 +34,9 @@ struct ParsedDocument {
   std::vector<IndexedValue> values;
   std::vector<std::pair<std::string, std::vector<float>>> vectors;  // knn_vector fields
   std::vector<std::pair<std::string, FieldType>> new_fields;        // dynamic additions
+  // Values of indexed text fields, in document order (one entry per array
+  // element), analyzed by the write path into the inverted index.
+  std::vector<std::pair<std::string, std::string>> texts;
 };
 
 // id is used in error messages only.
@@ -44,9 +47,5 @@ util::Result<ParsedDocument> ParseDocument(std::string_view source_json, std::st
 // are, other scalars as JSON; arrays flattened, nulls skipped). Used for text
 // fields, whose values are not held in memory.
 std::vector<std::string> SourceValues(std::string_view source_json, std::string_view path);
-
-// Lowercased alphanumeric tokens of a text (a small stand-in for the standard
-// analyzer); used for text fields at index time and by match queries.
-std::vector<std::string> AnalyzeText(std::string_view text);
 
 }  // namespace sluice::index

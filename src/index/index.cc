@@ -11,6 +11,8 @@
 #include "index/id_generator.h"
 #include "json/json_writer.h"
 #include "storage/store.h"
+#include "text/analyzer_registry.h"
+#include "text/inverted_index.h"
 #include "vector/vector_index.h"
 #include "json/value_text.h"
 
@@ -139,9 +141,11 @@ util::Result<std::shared_ptr<Index>> Index::Create(storage::Store* store, std::s
     // Not shared yet: the locks are uncontended and keep the contract checkable.
     util::MutexLock write_lock(&index->write_mu_);
     util::WriterMutexLock state_lock(&index->state_mu_);
+    SLUICE_RETURN_IF_ERROR(index->InitText());
     SLUICE_RETURN_IF_ERROR(index->CreateVectorIndexes());
     storage::WriteBatch batch;
     batch.Put(storage::Column::kMeta, "index/" + name, index->MetadataJson(index->mapping_));
+    batch.Put(storage::Column::kMeta, index->TextMarkerKey(), "1");
     SLUICE_RETURN_IF_ERROR(store->Write(batch));
   }
   return index;
@@ -166,8 +170,10 @@ util::Result<std::shared_ptr<Index>> Index::Open(storage::Store* store, std::str
   {
     util::MutexLock write_lock(&index->write_mu_);  // not shared yet: uncontended
     util::WriterMutexLock state_lock(&index->state_mu_);
+    SLUICE_RETURN_IF_ERROR(index->InitText());
     SLUICE_RETURN_IF_ERROR(index->CreateVectorIndexes());
     SLUICE_RETURN_IF_ERROR(index->Recover());
+    SLUICE_RETURN_IF_ERROR(index->BuildTextIndex());
   }
   return index;
 }
@@ -410,6 +416,26 @@ std::vector<WriteResult> Index::Write(std::vector<WriteOp> ops) {
   if (next_seq_no_ == first_seq) return results;
 
   storage::WriteBatch batch;
+  // Postings: the last state of each document in this batch replaces what is
+  // stored for it, in the same batch as the document.
+  text::InvertedIndex::StatsDelta text_stats;
+  std::unordered_map<DocNo, size_t> last_op;
+  for (size_t i = 0; i < pending.prepared.size(); ++i) last_op[pending.prepared[i].doc] = i;
+  for (size_t i = 0; i < pending.prepared.size(); ++i) {
+    const auto& p = pending.prepared[i];
+    if (last_op[p.doc] != i) continue;
+    Status s = p.doc < first_doc_no ? text_->Remove(batch, p.doc, &text_stats) : Status::Ok();
+    if (!s.ok()) {
+      next_seq_no_ = first_seq;
+      next_doc_no_ = first_doc_no;
+      for (auto& r : results) {
+        if (r.status.ok()) r.status = s;
+      }
+      return results;
+    }
+    if (p.parsed) text_->Add(batch, p.doc, AnalyzeTexts(*p.parsed, mapping), &text_stats);
+  }
+  text_->FlushStats(batch, text_stats);
   uint64_t added_bytes = 0;
   for (const auto& p : pending.prepared) {
     if (p.source) {
@@ -505,6 +531,7 @@ Status Index::MergeMapping(std::string_view mappings_json) {
     next = mapping_;
   }
   SLUICE_RETURN_IF_ERROR(next.Merge(mappings_json, settings_.knn()));
+  SLUICE_RETURN_IF_ERROR(CheckAnalyzers(next));
   storage::WriteBatch batch;
   batch.Put(storage::Column::kMeta, "index/" + name_, MetadataJson(next));
   SLUICE_RETURN_IF_ERROR(store_->Write(batch));
@@ -524,6 +551,8 @@ Status Index::Drop() {
   batch.Delete(storage::Column::kMeta, "index/" + name_);
   batch.Delete(storage::Column::kMeta, "seq/" + uuid_);
   batch.Delete(storage::Column::kMeta, "vckpt/" + uuid_);
+  batch.Delete(storage::Column::kMeta, TextMarkerKey());
+  text_->Drop(batch);
   SLUICE_RETURN_IF_ERROR(store_->Write(batch));
   if (!options_.vector_dir.empty()) {
     std::error_code ec;

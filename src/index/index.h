@@ -34,6 +34,12 @@
 namespace sluice::storage {
 class Store;
 }
+namespace sluice::text {
+class Analyzer;
+class AnalyzerRegistry;
+class InvertedIndex;
+struct FieldTerms;
+}  // namespace sluice::text
 namespace sluice::vector {
 class VectorIndex;
 struct SearchParams;
@@ -143,6 +149,14 @@ class Index {
   const std::vector<Value>& values(DocNo doc) const REQUIRES_SHARED(state_mu_) {
     return docs_[doc].values;
   }
+  // The postings and statistics of the text fields.
+  const text::InvertedIndex& text_index() const { return *text_; }
+  // The built-in and custom (index.analysis) analyzers of this index.
+  const text::AnalyzerRegistry& analyzers() const { return *analyzers_; }
+  // The analyzer a field's text is indexed with / queries on it are analyzed
+  // with (search_analyzer, else analyzer, else the index default).
+  const text::Analyzer& IndexAnalyzer(std::string_view field) const REQUIRES_SHARED(state_mu_);
+  const text::Analyzer& SearchAnalyzer(std::string_view field) const REQUIRES_SHARED(state_mu_);
   // The vector graph of a knn_vector field, or nullptr (index.knn false or no such field).
   const vector::VectorIndex* vectors(std::string_view field) const REQUIRES_SHARED(state_mu_);
   // A stored document by doc number (for hits).
@@ -169,6 +183,15 @@ class Index {
   std::string CheckpointDir() const;
   std::string CheckpointPath(const std::string& field) const;
   util::Status CreateVectorIndexes() REQUIRES(write_mu_, state_mu_);
+  // Sets up analysis from the settings and checks the mapping's analyzers.
+  util::Status InitText() REQUIRES(write_mu_, state_mu_);
+  util::Status CheckAnalyzers(const Mapping& mapping) const;
+  // The text fields of a parsed document, analyzed as the mapping says.
+  std::vector<text::FieldTerms> AnalyzeTexts(const ParsedDocument& parsed,
+                                             const Mapping& mapping) const;
+  // Indexes the text of documents stored before this index had postings.
+  util::Status BuildTextIndex() REQUIRES(write_mu_, state_mu_);
+  std::string TextMarkerKey() const { return "textidx/" + uuid_; }
   std::string MetadataJson(const Mapping& mapping) const;
   std::string DocKey(std::string_view id) const;
   uint32_t InternField(const std::string& path) REQUIRES(state_mu_);
@@ -204,6 +227,8 @@ class Index {
   // the map stable; the graphs synchronise themselves. Not annotated: the
   // analysis cannot say "write_mu_ or state_mu_".
   std::map<std::string, std::unique_ptr<vector::VectorIndex>, std::less<>> vector_indexes_;
+  std::shared_ptr<const text::AnalyzerRegistry> analyzers_;  // set at Create/Open, then const
+  std::unique_ptr<text::InvertedIndex> text_;
 };
 
 }  // namespace sluice::index

@@ -36,6 +36,26 @@ const std::set<std::string>& TopLevelKeys() {
   return kKeys;
 }
 
+// "analyzer" / "search_analyzer" of a text field (names; the index checks
+// that they exist).
+Status ParseAnalyzers(const rapidjson::Value& def, const std::string& name, FieldMapping* field) {
+  for (const char* key : {"analyzer", "search_analyzer"}) {
+    auto it = def.FindMember(key);
+    if (it == def.MemberEnd()) continue;
+    if (!it->value.IsString()) {
+      return MapperParsingError(std::string("[") + key + "] on mapper [" + name +
+                                "] must be a string");
+    }
+    if (field->type != FieldType::kText) {
+      return MapperParsingError(std::string("unknown parameter [") + key + "] on mapper [" + name +
+                                "] of type [" + std::string(FieldTypeName(field->type)) + "]");
+    }
+    (std::string_view(key) == "analyzer" ? field->analyzer : field->search_analyzer) =
+        it->value.GetString();
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 // A mapping tree node: its parameters as given (minus "properties") and its
@@ -182,6 +202,7 @@ Status Mapping::MergeObject(const void* properties_ptr, const std::string& prefi
       if (auto ix = def.FindMember("index"); ix != def.MemberEnd() && ix->value.IsBool()) {
         field.index = ix->value.GetBool();
       }
+      SLUICE_RETURN_IF_ERROR(ParseAnalyzers(def, name, &field));
     }
     if (const FieldMapping* existing = Find(path); existing && existing->type != type) {
       return InvalidArgument("mapper [" + path + "] cannot be changed from type [" +
@@ -253,6 +274,7 @@ Status Mapping::MergeObject(const void* properties_ptr, const std::string& prefi
               ia != s->value.MemberEnd() && ia->value.IsInt()) {
             multi.ignore_above = ia->value.GetInt();
           }
+          SLUICE_RETURN_IF_ERROR(ParseAnalyzers(s->value, s->name.GetString(), &multi));
         }
         fields_[multi.path] = multi;
       }

@@ -30,6 +30,8 @@ struct FieldMapping {
   FieldType type = FieldType::kObject;
   int ignore_above = -1;       // keyword: longer strings are not indexed (-1: no limit)
   bool index = true;           // "index": false fields are stored, not searchable
+  std::string analyzer;         // text: "analyzer" ("" = the index's default)
+  std::string search_analyzer;  // text: "search_analyzer" ("" = analyzer)
   std::optional<vector::KnnMethod> knn;  // knn_vector fields: resolved method
 };
 

@@ -6,6 +6,7 @@
 #include "index/date_parse.h"
 #include "index/document_parser.h"
 #include "search/search_errors.h"
+#include "search/text_queries.h"
 #include "vector/vector_index.h"
 
 namespace sluice::search {
@@ -113,17 +114,20 @@ util::Result<DocList> IdsQuery::Execute(const Index& index) const {
 util::Result<DocList> TermsQuery::Execute(const Index& index) const {
   const index::FieldMapping* field = index.mapping().Find(field_);
   if (field != nullptr && field->type == FieldType::kText) {
-    // A term matches a text field's analyzed tokens, the term itself unanalyzed.
-    return ScanSources(index, field_, boost_, [&](const std::vector<std::string>& texts) {
-      for (const auto& text : texts) {
-        for (const auto& token : index::AnalyzeText(text)) {
-          for (const auto& q : values_) {
-            if (q.text == token) return true;
-          }
-        }
-      }
-      return false;
-    });
+    // A term matches a text field's analyzed tokens, the term itself
+    // unanalyzed: BM25-scored for one term (TermQuery), constant for several
+    // (TermInSetQuery), as in Lucene.
+    if (values_.size() == 1) return ScoreTextTerm(index, field_, values_[0].text, boost_);
+    std::vector<index::DocNo> docs;
+    for (const auto& v : values_) {
+      SLUICE_ASSIGN_OR_RETURN(DocList d, ScoreTextTerm(index, field_, v.text, 1.0f));
+      for (const auto& x : d) docs.push_back(x.doc);
+    }
+    std::sort(docs.begin(), docs.end());
+    docs.erase(std::unique(docs.begin(), docs.end()), docs.end());
+    DocList out;
+    for (auto d : docs) out.push_back({d, boost_});
+    return out;
   }
   auto id = index.FieldId(field_);
   if (field == nullptr || !id) return DocList();
@@ -213,14 +217,7 @@ util::Result<DocList> ExistsQuery::Execute(const Index& index) const {
 
 util::Result<DocList> PrefixQuery::Execute(const Index& index) const {
   if (const auto* field = index.mapping().Find(field_); field && field->type == FieldType::kText) {
-    return ScanSources(index, field_, boost_, [&](const std::vector<std::string>& texts) {
-      for (const auto& text : texts) {
-        for (const auto& token : index::AnalyzeText(text)) {
-          if (token.compare(0, prefix_.size(), prefix_) == 0) return true;
-        }
-      }
-      return false;
-    });
+    return TextPrefix(index, field_, prefix_, boost_);
   }
   auto id = index.FieldId(field_);
   if (!id) return DocList();
@@ -229,35 +226,13 @@ util::Result<DocList> PrefixQuery::Execute(const Index& index) const {
   });
 }
 
-util::Result<DocList> MatchQuery::Execute(const Index& index) const {
-  const index::FieldMapping* field = index.mapping().Find(field_);
-  if (field == nullptr) return DocList();
-  if (field->type != FieldType::kText) {
-    QueryValue value{QueryValue::Kind::kString, text_, 0};
-    if (IsNumberLike(field->type)) {
-      if (auto n = AsNumber(value, field->type)) value = {QueryValue::Kind::kNumber, text_, *n};
-    }
-    return TermsQuery(field_, {value}, boost_).Execute(index);
-  }
-  std::vector<std::string> tokens = index::AnalyzeText(text_);
-  if (tokens.empty()) return DocList();
-  return ScanSources(index, field_, boost_, [&](const std::vector<std::string>& texts) {
-    std::vector<std::string> doc_tokens;
-    for (const auto& text : texts) {
-      for (auto& t : index::AnalyzeText(text)) doc_tokens.push_back(std::move(t));
-    }
-    size_t found = 0;
-    for (const auto& token : tokens) {
-      found += std::find(doc_tokens.begin(), doc_tokens.end(), token) != doc_tokens.end();
-    }
-    return require_all_ ? found == tokens.size() : found > 0;
-  });
-}
-
 util::Result<DocList> BoolQuery::Execute(const Index& index) const {
   const size_t n = index.max_doc();
   // Dense per-document tallies: simple and fast at the sizes one node holds.
-  std::vector<float> score(n, 0.0f);
+  // Lucene sums a conjunction's and a disjunction's clauses in double and
+  // rounds each group to float (ConjunctionScorer, DisjunctionSumScorer), then
+  // adds the two (ReqOptSumScorer).
+  std::vector<double> must_score(n, 0.0), should_score(n, 0.0);
   std::vector<uint32_t> required(n, 0), should_hits(n, 0);
   std::vector<bool> excluded(n, false);
   const uint32_t required_count = static_cast<uint32_t>(must.size() + filter.size());
@@ -265,7 +240,7 @@ util::Result<DocList> BoolQuery::Execute(const Index& index) const {
     SLUICE_ASSIGN_OR_RETURN(DocList docs, q->Execute(index));
     for (const auto& d : docs) {
       ++required[d.doc];
-      score[d.doc] += d.score;
+      must_score[d.doc] += d.score;
     }
   }
   for (const auto& q : filter) {
@@ -276,7 +251,7 @@ util::Result<DocList> BoolQuery::Execute(const Index& index) const {
     SLUICE_ASSIGN_OR_RETURN(DocList docs, q->Execute(index));
     for (const auto& d : docs) {
       ++should_hits[d.doc];
-      score[d.doc] += d.score;
+      should_score[d.doc] += d.score;
     }
   }
   for (const auto& q : must_not) {
@@ -293,7 +268,9 @@ util::Result<DocList> BoolQuery::Execute(const Index& index) const {
         should_hits[doc] < min_should) {
       continue;
     }
-    out.push_back({doc, score[doc] * boost});
+    double score = static_cast<double>(static_cast<float>(must_score[doc])) +
+                   static_cast<float>(should_score[doc]);
+    out.push_back({doc, static_cast<float>(score) * boost});
   }
   return out;
 }

@@ -94,22 +94,6 @@ class PrefixQuery : public Query {
   float boost_;
 };
 
-// match: the text is analyzed; a document matches when any (operator "or")
-// or all (operator "and") of its tokens occur in the field. Constant score.
-class MatchQuery : public Query {
- public:
-  MatchQuery(std::string field, std::string text, bool require_all, float boost)
-      : field_(std::move(field)), text_(std::move(text)), require_all_(require_all),
-        boost_(boost) {}
-  util::Result<DocList> Execute(const index::Index& index) const override;
-
- private:
-  std::string field_;
-  std::string text_;
-  bool require_all_;
-  float boost_;
-};
-
 class BoolQuery : public Query {
  public:
   std::vector<std::unique_ptr<Query>> must, filter, should, must_not;

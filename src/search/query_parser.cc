@@ -5,6 +5,7 @@
 #include <set>
 
 #include "search/queries.h"
+#include "search/text_query_parser.h"
 #include "json/value_text.h"
 
 namespace sluice::search {
@@ -186,36 +187,6 @@ Result<QueryPtr> ParseRange(const rapidjson::Value& q) {
   return QueryPtr(std::make_unique<RangeQuery>(fb.field, std::move(lower), std::move(upper), boost));
 }
 
-Result<QueryPtr> ParseMatch(const rapidjson::Value& q) {
-  SLUICE_ASSIGN_OR_RETURN(auto fb, SingleField(q, "match"));
-  float boost = 1.0f;
-  bool require_all = false;
-  const rapidjson::Value* text = fb.body;
-  if (fb.body->IsObject()) {
-    text = nullptr;
-    for (auto it = fb.body->MemberBegin(); it != fb.body->MemberEnd(); ++it) {
-      std::string key = it->name.GetString();
-      if (key == "query") text = &it->value;
-      else if (key == "boost") {
-        SLUICE_ASSIGN_OR_RETURN(boost, ParseBoost(it->value));
-      } else if (key == "operator") {
-        std::string op = it->value.IsString() ? it->value.GetString() : "";
-        for (auto& c : op) c = static_cast<char>(std::tolower(c));
-        if (op != "and" && op != "or") return ParsingError("[match] unknown operator [" + op + "]");
-        require_all = op == "and";
-      } else if (key == "analyzer" || key == "_name" || key == "fuzziness" ||
-                 key == "lenient" || key == "zero_terms_query") {
-        continue;
-      } else {
-        return ParsingError("[match] query does not support [" + key + "]");
-      }
-    }
-    if (text == nullptr) return ParsingError("No text specified for text query");
-  }
-  SLUICE_ASSIGN_OR_RETURN(QueryValue v, ParseValue(*text, "match"));
-  return QueryPtr(std::make_unique<MatchQuery>(fb.field, v.text, require_all, boost));
-}
-
 Result<QueryPtr> ParseKnn(const rapidjson::Value& q) {
   if (!q.IsObject()) return ParsingError("[knn] query malformed, no start_object after query name");
   auto knn = std::make_unique<KnnQuery>();
@@ -318,7 +289,7 @@ Result<QueryPtr> ParseQuery(const rapidjson::Value& query) {
   if (name == "term") return ParseTerm(body);
   if (name == "terms") return ParseTerms(body);
   if (name == "range") return ParseRange(body);
-  if (name == "match") return ParseMatch(body);
+  if (IsTextQuery(name)) return ParseTextQuery(name, body);
   if (name == "knn") return ParseKnn(body);
   if (name == "ids") {
     if (!body.IsObject() || !body.HasMember("values") || !body["values"].IsArray()) {

@@ -5,6 +5,9 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 #include <rocksdb/cache.h>
+#include <rocksdb/merge_operator.h>
+
+#include <cstring>
 
 #include <array>
 #include <filesystem>
@@ -13,7 +16,56 @@
 namespace sluice::storage {
 namespace {
 
-constexpr std::array<const char*, 4> kColumnNames = {"meta", "docs", "tasks", "staging"};
+constexpr std::array<const char*, 6> kColumnNames = {"meta",    "docs",    "tasks",
+                                                     "staging", "postings", "text_stats"};
+
+int64_t DecodeCounter(const rocksdb::Slice& s) {
+  int64_t v = 0;
+  if (s.size() == sizeof(v)) std::memcpy(&v, s.data(), sizeof(v));
+  return v;
+}
+
+std::string EncodeCounter(int64_t v) { return std::string(reinterpret_cast<const char*>(&v), sizeof(v)); }
+
+// Counters are 8-byte native-endian integers; merging adds them.
+class CounterAddOperator : public rocksdb::AssociativeMergeOperator {
+ public:
+  bool Merge(const rocksdb::Slice&, const rocksdb::Slice* existing, const rocksdb::Slice& value,
+             std::string* new_value, rocksdb::Logger*) const override {
+    int64_t base = existing ? DecodeCounter(*existing) : 0;
+    *new_value = EncodeCounter(base + DecodeCounter(value));
+    return true;
+  }
+  const char* Name() const override { return "sluice.CounterAdd"; }
+};
+
+class RocksCursor : public Store::Cursor {
+ public:
+  RocksCursor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* h) {
+    snapshot_ = db->GetSnapshot();
+    db_ = db;
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snapshot_;
+    it_.reset(db->NewIterator(ro, h));
+  }
+  ~RocksCursor() override {
+    it_.reset();
+    db_->ReleaseSnapshot(snapshot_);
+  }
+  void Seek(std::string_view key) override { it_->Seek(rocksdb::Slice(key.data(), key.size())); }
+  void Next() override { it_->Next(); }
+  bool Valid() const override { return it_->Valid(); }
+  std::string_view key() const override { return {it_->key().data(), it_->key().size()}; }
+  std::string_view value() const override { return {it_->value().data(), it_->value().size()}; }
+  util::Status status() const override {
+    return it_->status().ok() ? util::Status::Ok() : util::IoError("scan failed: " + it_->status().ToString());
+  }
+
+ private:
+  rocksdb::DB* db_;
+  const rocksdb::Snapshot* snapshot_;
+  std::unique_ptr<rocksdb::Iterator> it_;
+};
 
 util::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.ok()) return util::Status::Ok();
@@ -27,7 +79,7 @@ struct WriteBatch::Impl {
   // Column handles are resolved when the batch is written, so batches can be
   // built without a Store.
   struct Op {
-    enum Kind { kPut, kDelete, kDeleteRange } kind;
+    enum Kind { kPut, kDelete, kDeleteRange, kMerge } kind;
     Column column;
     std::string a, b;
   };
@@ -47,6 +99,9 @@ void WriteBatch::Delete(Column column, std::string_view key) {
 }
 void WriteBatch::DeleteRange(Column column, std::string_view begin, std::string_view end) {
   impl_->ops.push_back({Impl::Op::kDeleteRange, column, std::string(begin), std::string(end)});
+}
+void WriteBatch::AddCounter(Column column, std::string_view key, int64_t delta) {
+  impl_->ops.push_back({Impl::Op::kMerge, column, std::string(key), EncodeCounter(delta)});
 }
 size_t WriteBatch::Count() const { return impl_->ops.size(); }
 
@@ -85,7 +140,15 @@ util::Result<std::unique_ptr<Store>> Store::Open(const StorageOptions& options) 
 
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   families.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
-  for (const char* name : kColumnNames) families.emplace_back(name, cf_options);
+  for (const char* name : kColumnNames) {
+    families.emplace_back(name, cf_options);
+    if (std::string_view(name) == "text_stats") {
+      families.back().options.merge_operator = std::make_shared<CounterAddOperator>();
+      // Readers apply every unmerged addition to a counter: fold them in the
+      // memtable after a few so that a read stays cheap under constant writes.
+      families.back().options.max_successive_merges = 16;
+    }
+  }
 
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
@@ -118,6 +181,7 @@ util::Status Store::Write(WriteBatch& batch) {
       case WriteBatch::Impl::Op::kPut: rb.Put(h, op.a, op.b); break;
       case WriteBatch::Impl::Op::kDelete: rb.Delete(h, op.a); break;
       case WriteBatch::Impl::Op::kDeleteRange: rb.DeleteRange(h, op.a, op.b); break;
+      case WriteBatch::Impl::Op::kMerge: rb.Merge(h, op.a, op.b); break;
     }
   }
   rocksdb::WriteOptions wo;
@@ -138,6 +202,15 @@ util::Status Store::Scan(
     }
   }
   return FromRocks(it->status(), "scan failed");
+}
+
+util::Result<int64_t> Store::GetCounter(Column column, std::string_view key) const {
+  SLUICE_ASSIGN_OR_RETURN(auto v, Get(column, key));
+  return v ? DecodeCounter(rocksdb::Slice(*v)) : int64_t{0};
+}
+
+std::unique_ptr<Store::Cursor> Store::NewCursor(Column column) const {
+  return std::make_unique<RocksCursor>(impl_->db.get(), impl_->Handle(column));
 }
 
 util::Status Store::Flush() {

@@ -32,6 +32,8 @@ enum class Column {
   kDocs,     // documents: "<index uuid>\0<id>" → stored document record
   kTasks,    // batch-ingestion task records and checkpoints
   kStaging,  // temporary rows of multi-file joins
+  kPostings,   // text: postings "<uuid>\0p<field>\0<term>\0\0<doc>" and per-doc term lists
+  kTextStats,  // text: counters (doc count, sum of term freqs, doc freq) added by AddCounter
 };
 
 // A group of writes applied atomically by Store::Write. Not thread-safe.
@@ -46,6 +48,9 @@ class WriteBatch {
   void Delete(Column column, std::string_view key);
   // Deletes every key in [begin, end).
   void DeleteRange(Column column, std::string_view begin, std::string_view end);
+  // Adds delta to the signed 64-bit counter at key (missing counts as 0)
+  // without reading it. Only for Column::kTextStats; read it with Store::GetCounter.
+  void AddCounter(Column column, std::string_view key, int64_t delta);
   size_t Count() const;
 
  private:
@@ -68,6 +73,23 @@ class Store {
   util::Status Scan(Column column, std::string_view prefix,
                     const std::function<bool(std::string_view key, std::string_view value)>& visit)
       const;
+  // A counter written by WriteBatch::AddCounter (0 when missing).
+  util::Result<int64_t> GetCounter(Column column, std::string_view key) const;
+
+  // A forward cursor over one column, on a consistent snapshot taken at
+  // creation. Not thread-safe; one per reader.
+  class Cursor {
+   public:
+    virtual ~Cursor() = default;
+    virtual void Seek(std::string_view key) = 0;  // first key >= key
+    virtual void Next() = 0;
+    virtual bool Valid() const = 0;
+    virtual std::string_view key() const = 0;
+    virtual std::string_view value() const = 0;
+    virtual util::Status status() const = 0;
+  };
+  std::unique_ptr<Cursor> NewCursor(Column column) const;
+
   // Flushes memtables to SST files (used at shutdown and before checkpoints).
   util::Status Flush();
 

@@ -157,3 +157,47 @@ TEST_F(SearchHandlersTest, NonFiniteQueryVectorIsRejected) {
 
 }  // namespace
 }  // namespace sluice::api
+
+namespace sluice::api {
+namespace {
+
+class TextSearchHandlersTest : public ApiTest {
+ protected:
+  void SetUp() override {
+    ApiTest::SetUp();
+    ASSERT_EQ(Call("PUT", "/books", R"({"mappings":{"properties":{"title":{"type":"text"}}}})").status,
+              200);
+    ASSERT_EQ(Bulk("/books/_bulk", "{\"index\":{\"_id\":\"1\"}}\n{\"title\":\"quick brown fox\"}\n"
+                                   "{\"index\":{\"_id\":\"2\"}}\n{\"title\":\"lazy dog\"}\n")
+                  .status,
+              200);
+  }
+};
+
+TEST_F(TextSearchHandlersTest, UriQueryOnSearchAndCount) {
+  rapidjson::Document d = Json(Call("GET", "/books/_search?q=title:fox"));
+  ASSERT_EQ(d["hits"]["total"]["value"].GetInt(), 1);
+  EXPECT_STREQ(d["hits"]["hits"][0]["_id"].GetString(), "1");
+  d = Json(Call("GET", "/books/_count?q=quick%20dog&df=title&default_operator=AND"));
+  EXPECT_EQ(d["count"].GetInt(), 0);
+  d = Json(Call("GET", "/books/_count?q=quick%20dog&df=title"));
+  EXPECT_EQ(d["count"].GetInt(), 2);
+  EXPECT_EQ(Call("GET", "/books/_search?q=%22unbalanced").status, 400);
+}
+
+TEST_F(TextSearchHandlersTest, AnalyzeErrorsAreOpenSearchs) {
+  http::Response r = Call("POST", "/_analyze", R"({"analyzer":"nope","text":"x"})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("failed to find global analyzer [nope]"), std::string::npos) << r.body;
+  r = Call("POST", "/books/_analyze", R"({"analyzer":"standard"})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("action_request_validation_exception"), std::string::npos) << r.body;
+  r = Call("POST", "/books/_analyze", R"({"field":"title","text":["a b","c"]})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  rapidjson::Document d = Json(r);
+  EXPECT_EQ(d["tokens"][2]["position"].GetInt(), 102);  // the text field's position gap
+  EXPECT_EQ(d["tokens"][2]["start_offset"].GetInt(), 4);
+}
+
+}  // namespace
+}  // namespace sluice::api

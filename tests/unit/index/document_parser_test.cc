@@ -250,11 +250,6 @@ TEST(DocumentParserTest, NonObjectDocumentIsRejected) {
   EXPECT_EQ(ParseError("[1,2]", Mapping()).type(), "mapper_parsing_exception");
 }
 
-TEST(DocumentParserTest, AnalyzeTextLowercasesAlphanumericTokens) {
-  EXPECT_THAT(AnalyzeText("The QUICK-brown fox's 2nd"),
-              ElementsAre("the", "quick", "brown", "fox", "s", "2nd"));
-  EXPECT_TRUE(AnalyzeText(" ,. ").empty());
-}
 
 }  // namespace
 }  // namespace sluice::index

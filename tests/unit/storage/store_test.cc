@@ -69,6 +69,43 @@ TEST_F(StoreTest, DeleteRangeRemovesOnlyThePrefix) {
   EXPECT_TRUE(store->Get(Column::kDocs, "q/1")->has_value());
 }
 
+TEST_F(StoreTest, CountersAddWithoutReadsAndSurviveReopen) {
+  {
+    auto store = OpenStore();
+    WriteBatch batch;
+    batch.AddCounter(Column::kTextStats, "c", 5);
+    batch.AddCounter(Column::kTextStats, "c", -2);
+    ASSERT_TRUE(store->Write(batch).ok());
+    WriteBatch more;
+    more.AddCounter(Column::kTextStats, "c", 10);
+    ASSERT_TRUE(store->Write(more).ok());
+    EXPECT_EQ(*store->GetCounter(Column::kTextStats, "c"), 13);
+    EXPECT_EQ(*store->GetCounter(Column::kTextStats, "missing"), 0);
+  }
+  auto reopened = OpenStore();
+  EXPECT_EQ(*reopened->GetCounter(Column::kTextStats, "c"), 13);
+}
+
+TEST_F(StoreTest, CursorSeeksAndReadsASnapshot) {
+  auto store = OpenStore();
+  WriteBatch batch;
+  for (const char* k : {"a", "b", "d"}) batch.Put(Column::kPostings, k, k);
+  ASSERT_TRUE(store->Write(batch).ok());
+  auto cursor = store->NewCursor(Column::kPostings);
+  WriteBatch later;
+  later.Put(Column::kPostings, "c", "c");
+  ASSERT_TRUE(store->Write(later).ok());
+  cursor->Seek("b");
+  ASSERT_TRUE(cursor->Valid());
+  EXPECT_EQ(cursor->key(), "b");
+  cursor->Next();
+  ASSERT_TRUE(cursor->Valid());
+  EXPECT_EQ(cursor->key(), "d");  // "c" came after the snapshot
+  cursor->Next();
+  EXPECT_FALSE(cursor->Valid());
+  EXPECT_TRUE(cursor->status().ok());
+}
+
 TEST_F(StoreTest, OpenFailsCleanlyOnAFile) {
   std::filesystem::create_directories(dir_.parent_path());
   { std::FILE* f = std::fopen(dir_.c_str(), "w"); std::fclose(f); }
