@@ -8,6 +8,7 @@ void RegisterAllRoutes(http::Router& router, const ApiContext& ctx) {
   RegisterDocumentRoutes(router, ctx);
   RegisterBulkRoutes(router, ctx);
   RegisterSearchRoutes(router, ctx);
+  RegisterMultiRoutes(router, ctx);
   if (ctx.tasks != nullptr) RegisterTaskRoutes(router, ctx);
   if (ctx.ingest != nullptr) RegisterBatchIngestRoutes(router, ctx);
 }

@@ -13,6 +13,8 @@ void RegisterIndexRoutes(http::Router& router, const ApiContext& ctx);
 void RegisterDocumentRoutes(http::Router& router, const ApiContext& ctx);
 void RegisterBulkRoutes(http::Router& router, const ApiContext& ctx);
 void RegisterSearchRoutes(http::Router& router, const ApiContext& ctx);
+// _mget and _msearch
+void RegisterMultiRoutes(http::Router& router, const ApiContext& ctx);
 // /_plugins/_ml/tasks/...
 void RegisterTaskRoutes(http::Router& router, const ApiContext& ctx);
 // POST /_plugins/_ml/_batch_ingestion

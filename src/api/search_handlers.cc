@@ -1,6 +1,7 @@
 // _search and _count.
 #include "api/rest_response.h"
 #include "api/routes.h"
+#include "api/search_render.h"
 #include "index/catalog.h"
 #include "json/json_writer.h"
 #include "search/search_request.h"
@@ -68,36 +69,14 @@ Response Search(const ApiContext& ctx, const Request& req) {
   if (!targets.ok()) return ErrorResponse(req, targets.status());
   auto result = search::ExecuteSearch(*request, *targets);
   if (!result.ok()) return ErrorResponse(req, result.status());
-  json::JsonWriter w;
-  w.StartObject();
-  w.Key("took").Int(std::chrono::duration_cast<std::chrono::milliseconds>(
+  SearchRenderOptions options;
+  options.took_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::steady_clock::now() - start)
-                        .count());
-  w.Key("timed_out").Bool(false);
-  int shards = static_cast<int>(targets->size());
-  w.Key("_shards").StartObject().Key("total").Int(shards).Key("successful").Int(shards);
-  w.Key("skipped").Int(0).Key("failed").Int(0).EndObject();
-  w.Key("hits").StartObject();
-  if (result->total_tracked) {
-    w.Key("total").StartObject().Key("value").Uint(result->total);
-    w.Key("relation").String(result->total_is_lower_bound ? "gte" : "eq").EndObject();
-  }
-  w.Key("max_score");
-  if (result->max_score) w.Float(*result->max_score);
-  else w.Null();
-  w.Key("hits").StartArray();
-  for (const auto& hit : result->hits) {
-    w.StartObject();
-    w.Key("_index").String(hit.index).Key("_id").String(hit.id);
-    if (request->version) w.Key("_version").Int(hit.version);
-    if (request->seq_no_primary_term) {
-      w.Key("_seq_no").Int(hit.seq_no).Key("_primary_term").Int(1);
-    }
-    w.Key("_score").Float(hit.score);
-    if (hit.source) w.Key("_source").Raw(*hit.source);
-    w.EndObject();
-  }
-  w.EndArray().EndObject().EndObject();
+                        .count();
+  options.shards = static_cast<int>(targets->size());
+  options.total_as_int = FlagParam(req, "rest_total_hits_as_int");
+  json::JsonWriter w;
+  WriteSearchResponse(*request, *result, options, w);
   return JsonResponse(req, 200, w.Take());
 }
 

@@ -17,10 +17,13 @@
 
 #include "index/index.h"
 #include "search/query.h"
+#include "search/sort.h"
 #include "search/source_filter.h"
 #include "util/result.h"
 
 namespace sluice::search {
+
+class AggregationSet;  // search/aggregations/aggregation_set.h
 
 struct SearchRequest {
   std::unique_ptr<Query> query;        // match_all when the body has none
@@ -33,6 +36,12 @@ struct SearchRequest {
   bool version = false;
   bool seq_no_primary_term = false;
   std::optional<float> min_score;
+  // Field sort; empty: by relevance (a lone `_score` desc is relevance too).
+  SortSpec sort;
+  std::optional<std::vector<SortParam>> search_after;
+  bool track_scores = false;
+  // Aggregations, parsed; null when the body has none.
+  std::shared_ptr<const AggregationSet> aggs;
 };
 
 // body may be empty (match_all). For `_count`, only "query" is allowed.
@@ -44,6 +53,8 @@ struct SearchHit {
   std::string index;
   std::string id;
   float score = 0;
+  bool has_score = true;             // false: "_score": null (sorted by field)
+  std::optional<std::string> sort;   // the hit's "sort" array as JSON, when sorted
   int64_t version = 0;
   int64_t seq_no = 0;
   std::optional<std::string> source;  // filtered; nullopt when not fetched
@@ -55,6 +66,7 @@ struct SearchResponse {
   bool total_is_lower_bound = false;
   bool total_tracked = true;
   std::optional<float> max_score;
+  std::optional<std::string> aggregations;  // the "aggregations" object as JSON
 };
 
 util::Result<SearchResponse> ExecuteSearch(const SearchRequest& request,
