@@ -4,6 +4,7 @@
 #include "api/search_render.h"
 #include "index/catalog.h"
 #include "json/json_writer.h"
+#include "search/search_context_store.h"
 #include "search/search_request.h"
 
 namespace sluice::api {
@@ -60,6 +61,29 @@ util::Status ApplyParams(const Request& req, search::SearchRequest* request) {
   return util::Status::Ok();
 }
 
+// ?scroll=<keep-alive>: the first page of a new scroll context.
+Response OpenScroll(const ApiContext& ctx, const Request& req, const search::SearchRequest& request,
+                    std::vector<std::shared_ptr<index::Index>> targets, std::string_view scroll) {
+  auto start = std::chrono::steady_clock::now();
+  if (ctx.search_contexts == nullptr) {
+    return ErrorResponse(req, util::InvalidArgument("scroll is not available on this node"));
+  }
+  auto keep_alive = search::ParseKeepAlive(scroll, "scroll");
+  if (!keep_alive.ok()) return ErrorResponse(req, keep_alive.status());
+  auto page = ctx.search_contexts->Open(request, std::move(targets), *keep_alive);
+  if (!page.ok()) return ErrorResponse(req, page.status());
+  SearchRenderOptions options;
+  options.took_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - start)
+                        .count();
+  options.shards = page->shards;
+  options.total_as_int = FlagParam(req, "rest_total_hits_as_int");
+  options.scroll_id = page->scroll_id;
+  json::JsonWriter w;
+  WriteSearchResponse(request, page->response, options, w);
+  return JsonResponse(req, 200, w.Take());
+}
+
 Response Search(const ApiContext& ctx, const Request& req) {
   auto start = std::chrono::steady_clock::now();
   auto request = search::ParseSearchRequest(req.body);
@@ -67,6 +91,7 @@ Response Search(const ApiContext& ctx, const Request& req) {
   if (util::Status s = ApplyParams(req, &*request); !s.ok()) return ErrorResponse(req, s);
   auto targets = Targets(ctx, req);
   if (!targets.ok()) return ErrorResponse(req, targets.status());
+  if (auto scroll = req.Query("scroll")) return OpenScroll(ctx, req, *request, *targets, *scroll);
   auto result = search::ExecuteSearch(*request, *targets);
   if (!result.ok()) return ErrorResponse(req, result.status());
   SearchRenderOptions options;

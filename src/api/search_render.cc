@@ -8,6 +8,7 @@ void WriteSearchResponse(const search::SearchRequest& request,
                          const search::SearchResponse& response, const SearchRenderOptions& options,
                          json::JsonWriter& w) {
   w.StartObject();
+  if (options.scroll_id) w.Key("_scroll_id").String(*options.scroll_id);
   w.Key("took").Int(options.took_ms);
   w.Key("timed_out").Bool(false);
   w.Key("_shards").StartObject().Key("total").Int(options.shards);

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string>
 
 #include "search/search_request.h"
 
@@ -16,6 +18,7 @@ struct SearchRenderOptions {
   int64_t took_ms = 0;
   int shards = 1;
   bool total_as_int = false;  // ?rest_total_hits_as_int: "total": N
+  std::optional<std::string> scroll_id;  // "_scroll_id", first, for scroll pages
 };
 
 // Writes the whole response object.

@@ -4,6 +4,8 @@
 #include <rapidjson/error/en.h>
 
 #include <algorithm>
+#include <functional>
+#include <limits>
 
 #include "json/json_writer.h"
 #include "search/aggregations/aggregation_set.h"
@@ -138,8 +140,11 @@ util::Result<SearchRequest> ParseSearchRequest(std::string_view body, bool count
       } else if (key == "timeout" || key == "explain" || key == "stored_fields" ||
                  key == "terminate_after" || key == "profile") {
         continue;  // accepted, no effect on a single-node in-memory search
-      } else if (key == "highlight" || key == "suggest" || key == "collapse" ||
-                 key == "rescore" || key == "script_fields" || key == "docvalue_fields") {
+      } else if (key == "pit") {
+        return util::InvalidArgument("point in time ([pit]) is not supported by sluice yet; use a "
+                                     "scroll (?scroll=) for a consistent view");
+      } else if (key == "highlight" || key == "suggest" || key == "collapse" || key == "rescore" ||
+                 key == "script_fields" || key == "docvalue_fields") {
         return util::InvalidArgument("[" + key + "] is not supported by sluice yet");
       } else {
         // The name of the JSON token that follows the key, as OpenSearch prints it.
@@ -198,35 +203,28 @@ util::Result<Collected> Collect(const SearchRequest& request, const index::Index
 
 }  // namespace
 
-util::Result<SearchResponse> ExecuteSearch(
-    const SearchRequest& request, const std::vector<std::shared_ptr<index::Index>>& indices) {
-  const int64_t window = indices.empty() ? 10000 : indices[0]->settings().max_result_window();
-  if (request.from + request.size > window) {
-    Status inner = util::InvalidArgument(
-        "Result window is too large, from + size must be less than or equal to: [" +
-        std::to_string(window) + "] but was [" + std::to_string(request.from + request.size) +
-        "]. See the scroll api for a more efficient way to request large data sets. This limit "
-        "can be set by changing the [index.max_result_window] index level setting.");
-    return Status(util::Code::kInvalidArgument, "search_phase_execution_exception",
-                  "all shards failed")
-        .WithMetadata("phase", "query")
-        .WithMetadata("grouped", "true")
-        .WithCause(std::move(inner));
-  }
-  if (request.search_after && request.from > 0) {
-    return util::InvalidArgument("`from` parameter must be set to 0 when `search_after` is used.");
-  }
-  SearchResponse response;
+namespace {
+
+// Visits the first `keep` hits in order, under the indices' read locks; fills
+// the response's totals, max_score and aggregations. With snapshots, also
+// takes a store snapshot of each index while its lock is held.
+using HitVisitor = std::function<Status(const Candidate&, const index::Index&, bool scores_shown,
+                                        std::optional<std::string> sort)>;
+
+Status Rank(const SearchRequest& request, const std::vector<std::shared_ptr<index::Index>>& indices,
+            size_t keep, SearchResponse& response, const HitVisitor& visit,
+            std::vector<std::shared_ptr<const storage::Snapshot>>* snapshots) {
   std::vector<Candidate> all;
   std::vector<SortSpec::Bound> bounds;
   std::vector<AggregationInput> agg_inputs;
   std::vector<DocList> agg_docs(indices.size());
   const bool by_field = !request.sort.empty();
-  // Each index is read under its own lock; hits are loaded before it is released.
+  // Each index is read under its own lock; hits are visited before it is released.
   std::vector<std::unique_ptr<index::Index::ReadGuard>> guards;
   for (size_t pos = 0; pos < indices.size(); ++pos) {
     const index::Index& index = *indices[pos];
     guards.push_back(std::make_unique<index::Index::ReadGuard>(index));
+    if (snapshots != nullptr) snapshots->push_back(index.StoreSnapshot());
     SLUICE_ASSIGN_OR_RETURN(Collected found, Collect(request, index));
     std::optional<std::vector<SortKey>> after;
     if (by_field) {
@@ -269,7 +267,7 @@ util::Result<SearchResponse> ExecuteSearch(
     if (c != 0) return c < 0;
     return tie(a, b);
   };
-  size_t end = std::min(all.size(), static_cast<size_t>(request.from + request.size));
+  size_t end = std::min(all.size(), keep);
   if (by_field) {
     std::partial_sort(all.begin(), all.begin() + end, all.end(), by_keys);
   } else {
@@ -284,28 +282,75 @@ util::Result<SearchResponse> ExecuteSearch(
                          })->doc.score;
   }
   for (size_t i = static_cast<size_t>(request.from); i < end; ++i) {
-    const index::Index& index = *indices[all[i].index_pos];
-    SearchHit hit;
-    hit.index = index.name();
-    hit.id = index.id(all[i].doc.doc);
-    hit.score = all[i].doc.score;
-    hit.has_score = scores_shown;
+    std::optional<std::string> sort;
     if (by_field) {
       json::JsonWriter w;
       bounds[all[i].index_pos].Render(all[i].keys, w);
-      hit.sort = w.Take();
+      sort = w.Take();
     }
-    SLUICE_ASSIGN_OR_RETURN(auto stored, index.Load(all[i].doc.doc));
-    if (!stored) continue;  // deleted since the query ran
-    hit.version = stored->version;
-    hit.seq_no = stored->seq_no;
-    if (request.source.fetch) hit.source = request.source.Apply(stored->source);
-    response.hits.push_back(std::move(hit));
+    SLUICE_RETURN_IF_ERROR(
+        visit(all[i], *indices[all[i].index_pos], scores_shown, std::move(sort)));
   }
   if (request.aggs) {
     SLUICE_ASSIGN_OR_RETURN(response.aggregations, request.aggs->Run(agg_inputs));
   }
+  return Status::Ok();
+}
+
+}  // namespace
+
+util::Result<SearchResponse> ExecuteSearch(
+    const SearchRequest& request, const std::vector<std::shared_ptr<index::Index>>& indices) {
+  const int64_t window = indices.empty() ? 10000 : indices[0]->settings().max_result_window();
+  if (request.from + request.size > window) {
+    Status inner = util::InvalidArgument(
+        "Result window is too large, from + size must be less than or equal to: [" +
+        std::to_string(window) + "] but was [" + std::to_string(request.from + request.size) +
+        "]. See the scroll api for a more efficient way to request large data sets. This limit "
+        "can be set by changing the [index.max_result_window] index level setting.");
+    return Status(util::Code::kInvalidArgument, "search_phase_execution_exception",
+                  "all shards failed")
+        .WithMetadata("phase", "query")
+        .WithMetadata("grouped", "true")
+        .WithCause(std::move(inner));
+  }
+  if (request.search_after && request.from > 0) {
+    return util::InvalidArgument("`from` parameter must be set to 0 when `search_after` is used.");
+  }
+  SearchResponse response;
+  auto load = [&](const Candidate& c, const index::Index& index, bool scores_shown,
+                  std::optional<std::string> sort) -> Status {
+    SearchHit hit;
+    hit.index = index.name();
+    hit.id = index.id(c.doc.doc);
+    hit.score = c.doc.score;
+    hit.has_score = scores_shown;
+    hit.sort = std::move(sort);
+    SLUICE_ASSIGN_OR_RETURN(auto stored, index.Load(c.doc.doc));
+    if (!stored) return Status::Ok();  // deleted since the query ran
+    hit.version = stored->version;
+    hit.seq_no = stored->seq_no;
+    if (request.source.fetch) hit.source = request.source.Apply(stored->source);
+    response.hits.push_back(std::move(hit));
+    return Status::Ok();
+  };
+  SLUICE_RETURN_IF_ERROR(Rank(request, indices, static_cast<size_t>(request.from + request.size),
+                              response, load, nullptr));
   return response;
+}
+
+util::Result<RankedSearch> RankAll(const SearchRequest& request,
+                                   const std::vector<std::shared_ptr<index::Index>>& indices) {
+  RankedSearch ranked;
+  auto keep = [&](const Candidate& c, const index::Index& index, bool scores_shown,
+                  std::optional<std::string> sort) -> Status {
+    ranked.scores_shown = scores_shown;
+    ranked.hits.push_back({c.index_pos, index.id(c.doc.doc), c.doc.score, std::move(sort)});
+    return Status::Ok();
+  };
+  SLUICE_RETURN_IF_ERROR(Rank(request, indices, std::numeric_limits<size_t>::max(), ranked.head,
+                              keep, &ranked.snapshots));
+  return ranked;
 }
 
 util::Result<uint64_t> ExecuteCount(const SearchRequest& request,

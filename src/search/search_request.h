@@ -71,6 +71,25 @@ struct SearchResponse {
 
 util::Result<SearchResponse> ExecuteSearch(const SearchRequest& request,
                                            const std::vector<std::shared_ptr<index::Index>>& indices);
+// Every hit of the request in order, without loading documents, and a store
+// snapshot of each index taken with the hits (scroll contexts page through
+// them later with a consistent view). `head` has the totals, max_score and
+// aggregations; from/size are not applied.
+struct RankedHit {
+  size_t index_pos;  // into the indices given
+  std::string id;
+  float score;
+  std::optional<std::string> sort;
+};
+struct RankedSearch {
+  SearchResponse head;
+  std::vector<RankedHit> hits;
+  bool scores_shown = true;
+  std::vector<std::shared_ptr<const storage::Snapshot>> snapshots;  // one per index
+};
+util::Result<RankedSearch> RankAll(const SearchRequest& request,
+                                   const std::vector<std::shared_ptr<index::Index>>& indices);
+
 util::Result<uint64_t> ExecuteCount(const SearchRequest& request,
                                     const std::vector<std::shared_ptr<index::Index>>& indices);
 
