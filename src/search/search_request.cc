@@ -181,7 +181,8 @@ struct Candidate {
 // post_filter, the hits.
 struct Collected {
   DocList matches;
-  DocList hits;
+  std::optional<DocList> filtered;  // after a post_filter; otherwise the hits are the matches
+  const DocList& hits() const { return filtered ? *filtered : matches; }
 };
 
 util::Result<Collected> Collect(const SearchRequest& request, const index::Index& index) {
@@ -190,13 +191,11 @@ util::Result<Collected> Collect(const SearchRequest& request, const index::Index
   if (request.min_score) {
     std::erase_if(out.matches, [&](const ScoredDoc& d) { return d.score < *request.min_score; });
   }
-  if (!request.post_filter) {
-    out.hits = out.matches;
-    return out;
-  }
+  if (!request.post_filter) return out;
   SLUICE_ASSIGN_OR_RETURN(DocList allowed, request.post_filter->Execute(index));
+  out.filtered.emplace();
   std::set_intersection(out.matches.begin(), out.matches.end(), allowed.begin(), allowed.end(),
-                        std::back_inserter(out.hits),
+                        std::back_inserter(*out.filtered),
                         [](const ScoredDoc& a, const ScoredDoc& b) { return a.doc < b.doc; });
   return out;
 }
@@ -217,7 +216,6 @@ Status Rank(const SearchRequest& request, const std::vector<std::shared_ptr<inde
   std::vector<Candidate> all;
   std::vector<SortSpec::Bound> bounds;
   std::vector<AggregationInput> agg_inputs;
-  std::vector<DocList> agg_docs(indices.size());
   const bool by_field = !request.sort.empty();
   // Each index is read under its own lock; hits are visited before it is released.
   std::vector<std::unique_ptr<index::Index::ReadGuard>> guards;
@@ -234,8 +232,12 @@ Status Rank(const SearchRequest& request, const std::vector<std::shared_ptr<inde
         SLUICE_ASSIGN_OR_RETURN(after, bounds.back().AfterKeys(*request.search_after));
       }
     }
-    response.total += found.hits.size();
-    for (const auto& d : found.hits) {
+    const DocList& hits = found.hits();
+    response.total += hits.size();
+    // With no page to fill (size 0) the hits are only counted.
+    const DocList none;
+    const DocList& ranked = keep > static_cast<size_t>(request.from) ? hits : none;
+    for (const auto& d : ranked) {
       Candidate c{pos, d, {}};
       if (by_field) {
         c.keys = bounds.back().Keys(index, d.doc, d.score);
@@ -243,8 +245,7 @@ Status Rank(const SearchRequest& request, const std::vector<std::shared_ptr<inde
       }
       all.push_back(std::move(c));
     }
-    agg_docs[pos] = std::move(found.matches);
-    agg_inputs.push_back({&index, &agg_docs[pos]});
+    if (request.aggs) agg_inputs.push_back({&index, std::move(found.matches)});
   }
   if (request.track_total_hits) {
     if (*request.track_total_hits == 0) {
@@ -292,7 +293,7 @@ Status Rank(const SearchRequest& request, const std::vector<std::shared_ptr<inde
         visit(all[i], *indices[all[i].index_pos], scores_shown, std::move(sort)));
   }
   if (request.aggs) {
-    SLUICE_ASSIGN_OR_RETURN(response.aggregations, request.aggs->Run(agg_inputs));
+    SLUICE_ASSIGN_OR_RETURN(response.aggregations, request.aggs->Run(std::move(agg_inputs)));
   }
   return Status::Ok();
 }
@@ -359,7 +360,7 @@ util::Result<uint64_t> ExecuteCount(const SearchRequest& request,
   for (size_t pos = 0; pos < indices.size(); ++pos) {
     index::Index::ReadGuard guard(*indices[pos]);
     SLUICE_ASSIGN_OR_RETURN(Collected found, Collect(request, *indices[pos]));
-    count += found.hits.size();
+    count += found.hits().size();
   }
   return count;
 }

@@ -195,9 +195,9 @@ AggregationSet::AggregationSet(std::vector<std::unique_ptr<Aggregation>> aggs)
     : aggs_(std::move(aggs)) {}
 AggregationSet::~AggregationSet() = default;
 
-util::Result<std::string> AggregationSet::Run(const std::vector<AggregationInput>& inputs) const {
+util::Result<std::string> AggregationSet::Run(std::vector<AggregationInput> inputs) const {
   DocSet docs;
-  for (const auto& in : inputs) docs.push_back({in.index, *in.docs});
+  for (auto& in : inputs) docs.push_back({in.index, std::move(in.docs)});
   json::JsonWriter w;
   w.StartObject();
   for (const auto& agg : aggs_) {

@@ -29,7 +29,7 @@ namespace sluice::search {
 
 struct AggregationInput {
   const index::Index* index;
-  const DocList* docs;  // the query's matches in this index, by doc
+  DocList docs;  // the query's matches in this index, by doc
 };
 
 class Aggregation;
@@ -39,7 +39,7 @@ class AggregationSet {
   explicit AggregationSet(std::vector<std::unique_ptr<Aggregation>> aggs);
   ~AggregationSet();
   // The "aggregations" object of the response, as JSON.
-  util::Result<std::string> Run(const std::vector<AggregationInput>& inputs) const;
+  util::Result<std::string> Run(std::vector<AggregationInput> inputs) const;
 
  private:
   std::vector<std::unique_ptr<Aggregation>> aggs_;

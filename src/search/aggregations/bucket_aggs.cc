@@ -67,13 +67,15 @@ class TermsAggregation : public Aggregation {
       size_t index = 0;  // into the BucketDocs
     };
     std::vector<Bucket> buckets;
-    std::unordered_map<std::string, size_t> by_text;
+    // Keys view the doc values (stable under the read lock) or the missing value.
+    std::unordered_map<std::string_view, size_t> by_text;
     std::unordered_map<double, size_t> by_number;
     const bool need_docs = !subs.empty();
     std::vector<std::vector<std::pair<size_t, ScoredDoc>>> bucket_docs;
+    const std::string missing_key = missing_text.value_or("");
     auto bucket_of = [&](const std::string* text, double number) -> size_t {
       if (strings) {
-        auto [it, fresh] = by_text.try_emplace(*text, buckets.size());
+        auto [it, fresh] = by_text.try_emplace(std::string_view(*text), buckets.size());
         if (fresh) buckets.push_back({*text, 0, 0, buckets.size()});
         return it->second;
       }
@@ -92,8 +94,7 @@ class TermsAggregation : public Aggregation {
           if (std::find(seen.begin(), seen.end(), b) == seen.end()) seen.push_back(b);
         });
         if (seen.empty() && (missing_text || missing_number)) {
-          std::string text = missing_text.value_or("");
-          seen.push_back(bucket_of(&text, missing_number.value_or(0)));
+          seen.push_back(bucket_of(&missing_key, missing_number.value_or(0)));
         }
         for (size_t b : seen) {
           ++buckets[b].count;
