@@ -55,6 +55,16 @@ util::Status ApplyParams(const Request& req, search::SearchRequest* request) {
       }
     }
   }
+  if (auto v = req.Query("terminate_after")) {
+    try {
+      long long n = std::stoll(std::string(*v));
+      if (n < 0) return util::InvalidArgument("terminateAfter must be > 0");
+      if (n > 0) request->terminate_after = n;
+    } catch (...) {
+      return util::InvalidArgument("Failed to parse int parameter [terminate_after] with value [" +
+                                   std::string(*v) + "]");
+    }
+  }
   if (req.HasQuery("q")) {
     return util::InvalidArgument("query string search (?q=) is not supported by sluice yet");
   }

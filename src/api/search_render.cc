@@ -11,6 +11,7 @@ void WriteSearchResponse(const search::SearchRequest& request,
   if (options.scroll_id) w.Key("_scroll_id").String(*options.scroll_id);
   w.Key("took").Int(options.took_ms);
   w.Key("timed_out").Bool(false);
+  if (response.terminated_early) w.Key("terminated_early").Bool(*response.terminated_early);
   w.Key("_shards").StartObject().Key("total").Int(options.shards);
   w.Key("successful").Int(options.shards);
   w.Key("skipped").Int(0).Key("failed").Int(0).EndObject();
@@ -33,7 +34,8 @@ void WriteSearchResponse(const search::SearchRequest& request,
   w.Key("hits").StartArray();
   for (const auto& hit : response.hits) {
     w.StartObject();
-    w.Key("_index").String(hit.index).Key("_id").String(hit.id);
+    w.Key("_index").String(hit.index);
+    if (!request.stored_fields_none) w.Key("_id").String(hit.id);
     if (request.version) w.Key("_version").Int(hit.version);
     if (request.seq_no_primary_term) {
       w.Key("_seq_no").Int(hit.seq_no).Key("_primary_term").Int(1);
@@ -44,6 +46,7 @@ void WriteSearchResponse(const search::SearchRequest& request,
     else
       w.Null();
     if (hit.source) w.Key("_source").Raw(*hit.source);
+    if (hit.fields) w.Key("fields").Raw(*hit.fields);
     if (hit.sort) w.Key("sort").Raw(*hit.sort);
     w.EndObject();
   }

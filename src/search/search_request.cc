@@ -137,14 +137,32 @@ util::Result<SearchRequest> ParseSearchRequest(std::string_view body, bool count
         request.track_scores = v.IsBool() && v.GetBool();
       } else if (key == "aggs" || key == "aggregations") {
         SLUICE_ASSIGN_OR_RETURN(request.aggs, ParseAggregations(v));
-      } else if (key == "timeout" || key == "explain" || key == "stored_fields" ||
-                 key == "terminate_after" || key == "profile") {
+      } else if (key == "terminate_after") {
+        if (!v.IsInt64() || v.GetInt64() < 0) {
+          return util::InvalidArgument("terminateAfter must be > 0");
+        }
+        if (v.GetInt64() > 0) request.terminate_after = v.GetInt64();
+      } else if (key == "docvalue_fields" || key == "fields") {
+        if (!v.IsArray()) return ParsingError("[" + key + "] must be an array");
+        auto& list = key == "fields" ? request.hit_fields.fields : request.hit_fields.docvalue_fields;
+        for (const auto& f : v.GetArray()) {
+          if (f.IsString()) {
+            list.push_back(f.GetString());
+          } else if (f.IsObject() && f.HasMember("field") && f["field"].IsString()) {
+            list.push_back(f["field"].GetString());
+          } else {
+            return ParsingError("[" + key + "] entries must be strings or {\"field\": ...}");
+          }
+        }
+      } else if (key == "stored_fields") {
+        request.stored_fields_none = v.IsString() && std::string_view(v.GetString()) == "_none_";
+      } else if (key == "timeout" || key == "explain" || key == "profile") {
         continue;  // accepted, no effect on a single-node in-memory search
       } else if (key == "pit") {
         return util::InvalidArgument("point in time ([pit]) is not supported by sluice yet; use a "
                                      "scroll (?scroll=) for a consistent view");
-      } else if (key == "highlight" || key == "suggest" || key == "collapse" || key == "rescore" ||
-                 key == "script_fields" || key == "docvalue_fields") {
+      } else if (key == "highlight" || key == "suggest" || key == "collapse" ||
+                 key == "rescore" || key == "script_fields") {
         return util::InvalidArgument("[" + key + "] is not supported by sluice yet");
       } else {
         // The name of the JSON token that follows the key, as OpenSearch prints it.
@@ -224,6 +242,14 @@ Status Rank(const SearchRequest& request, const std::vector<std::shared_ptr<inde
     guards.push_back(std::make_unique<index::Index::ReadGuard>(index));
     if (snapshots != nullptr) snapshots->push_back(index.StoreSnapshot());
     SLUICE_ASSIGN_OR_RETURN(Collected found, Collect(request, index));
+    if (request.terminate_after) {
+      // Documents are collected in doc order; the shard stops after N of them.
+      auto limit = static_cast<size_t>(*request.terminate_after);
+      bool early = found.matches.size() > limit;
+      if (early) found.matches.resize(limit);
+      if (found.filtered && found.filtered->size() > limit) found.filtered->resize(limit);
+      response.terminated_early = response.terminated_early.value_or(false) || early;
+    }
     std::optional<std::vector<SortKey>> after;
     if (by_field) {
       SLUICE_ASSIGN_OR_RETURN(auto bound, request.sort.Bind(index));
@@ -327,11 +353,16 @@ util::Result<SearchResponse> ExecuteSearch(
     hit.score = c.doc.score;
     hit.has_score = scores_shown;
     hit.sort = std::move(sort);
+    if (!request.hit_fields.empty()) {
+      SLUICE_ASSIGN_OR_RETURN(hit.fields, HitFieldsJson(index, c.doc.doc, request.hit_fields));
+    }
     SLUICE_ASSIGN_OR_RETURN(auto stored, index.Load(c.doc.doc));
     if (!stored) return Status::Ok();  // deleted since the query ran
     hit.version = stored->version;
     hit.seq_no = stored->seq_no;
-    if (request.source.fetch) hit.source = request.source.Apply(stored->source);
+    if (request.source.fetch && !request.stored_fields_none) {
+      hit.source = request.source.Apply(stored->source);
+    }
     response.hits.push_back(std::move(hit));
     return Status::Ok();
   };

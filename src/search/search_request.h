@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "index/index.h"
+#include "search/hit_fields.h"
 #include "search/query.h"
 #include "search/sort.h"
 #include "search/source_filter.h"
@@ -40,6 +41,10 @@ struct SearchRequest {
   SortSpec sort;
   std::optional<std::vector<SortParam>> search_after;
   bool track_scores = false;
+  // Collect at most this many documents per index (hits, totals and aggregations).
+  std::optional<int64_t> terminate_after;
+  HitFieldsSpec hit_fields;  // docvalue_fields and fields
+  bool stored_fields_none = false;  // stored_fields: _none_ (no _id, no _source in hits)
   // Aggregations, parsed; null when the body has none.
   std::shared_ptr<const AggregationSet> aggs;
 };
@@ -55,6 +60,7 @@ struct SearchHit {
   float score = 0;
   bool has_score = true;             // false: "_score": null (sorted by field)
   std::optional<std::string> sort;   // the hit's "sort" array as JSON, when sorted
+  std::optional<std::string> fields;  // the hit's "fields" object as JSON
   int64_t version = 0;
   int64_t seq_no = 0;
   std::optional<std::string> source;  // filtered; nullopt when not fetched
@@ -67,6 +73,7 @@ struct SearchResponse {
   bool total_tracked = true;
   std::optional<float> max_score;
   std::optional<std::string> aggregations;  // the "aggregations" object as JSON
+  std::optional<bool> terminated_early;     // set when the request had terminate_after
 };
 
 util::Result<SearchResponse> ExecuteSearch(const SearchRequest& request,
