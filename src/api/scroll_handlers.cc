@@ -76,17 +76,19 @@ Response Next(const ApiContext& ctx, const Request& req) {
   }
   auto body = ParseBody(req);
   if (!body.ok()) return ErrorResponse(req, body.status());
+  // The body overrides the URL, as in OpenSearch.
   std::string id(req.PathParam("scroll_id"));
-  if (id.empty() && !body->ids.empty()) id = body->ids.front();
   if (auto q = req.Query("scroll_id")) id = std::string(*q);
+  if (!body->ids.empty()) id = body->ids.front();
   if (id.empty()) {
     return ErrorResponse(
         req, util::Status(util::Code::kInvalidArgument, "action_request_validation_exception",
                           "Validation Failed: 1: scrollId is missing;"));
   }
   std::optional<int64_t> keep_alive;
-  std::optional<std::string> scroll = body->scroll;
+  std::optional<std::string> scroll;
   if (auto q = req.Query("scroll")) scroll = std::string(*q);
+  if (body->scroll) scroll = body->scroll;
   if (scroll) {
     auto ms = search::ParseKeepAlive(*scroll, "scroll");
     if (!ms.ok()) return ErrorResponse(req, ms.status());
@@ -115,8 +117,9 @@ Response Clear(const ApiContext& ctx, const Request& req) {
   }
   auto body = ParseBody(req);
   if (!body.ok()) return ErrorResponse(req, body.status());
-  std::vector<std::string> ids = SplitIds(req.PathParam("scroll_id"));
-  ids.insert(ids.end(), body->ids.begin(), body->ids.end());
+  // Ids in the body override those in the URL, as in OpenSearch.
+  std::vector<std::string> ids =
+      body->ids.empty() ? SplitIds(req.PathParam("scroll_id")) : body->ids;
   size_t freed = 0;
   const bool all = std::find(ids.begin(), ids.end(), "_all") != ids.end();
   if (all) {

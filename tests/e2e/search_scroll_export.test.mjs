@@ -118,7 +118,12 @@ describe('scroll export while ingesting', () => {
   test('scroll contexts are cleared by the helpers and by DELETE /_search/scroll', async () => {
     const open = await client.search({ index: 'export', scroll: '1m', body: { size: 10 } });
     const id = open.body._scroll_id;
-    const cleared = await client.clearScroll({ body: { scroll_id: id } });
+    // The id in the body overrides the one in the URL, as in OpenSearch.
+    const next = await client.scroll({ scroll_id: 'bogus', body: { scroll_id: id, scroll: '1m' } });
+    assert.equal(next.body._scroll_id, id);
+    assert.equal(next.body.hits.hits.length, 10);
+    // Ids in the body override the one in the URL, as in OpenSearch.
+    const cleared = await client.clearScroll({ scroll_id: 'invalid_scroll_id', body: { scroll_id: [id] } });
     assert.deepEqual(cleared.body, { succeeded: true, num_freed: 1 });
     await assert.rejects(
       client.scroll({ body: { scroll_id: id, scroll: '1m' } }),
