@@ -13,6 +13,9 @@ class TaskManager;
 namespace sluice::ingest {
 class BatchIngestService;
 }
+namespace sluice::search {
+class SearchContextStore;
+}
 
 namespace sluice::api {
 
@@ -28,6 +31,7 @@ struct ApiContext {
   index::Catalog* catalog = nullptr;        // required
   tasks::TaskManager* tasks = nullptr;      // required by the task and ML routes
   ingest::BatchIngestService* ingest = nullptr;  // required by _batch_ingestion
+  search::SearchContextStore* search_contexts = nullptr;  // scroll; without it ?scroll is a 400
   NodeInfo node;
 };
 

@@ -60,7 +60,7 @@ void WriteErrorObject(json::JsonWriter& w, const util::Status& s) {
   w.EndObject();
 }
 
-http::Response ErrorResponse(const http::Request& request, const util::Status& status) {
+void WriteFullError(json::JsonWriter& w, const util::Status& status) {
   const util::Status* root = &status;
   // A search_phase_execution_exception reports its shard failures' causes as the root causes,
   // plain Java ones included (OpenSearch SearchPhaseExecutionException#guessRootCauses).
@@ -70,9 +70,7 @@ http::Response ErrorResponse(const http::Request& request, const util::Status& s
   for (const util::Status* c = root->cause(); c != nullptr; c = c->cause()) {
     if (!IsPlainJavaException(c->type())) root = c;
   }
-  int code = HttpStatus(status);
-  json::JsonWriter w;
-  w.StartObject().Key("error").StartObject();
+  w.StartObject();
   w.Key("root_cause").StartArray().StartObject();
   WriteFields(w, *root);
   w.EndObject().EndArray();
@@ -81,7 +79,15 @@ http::Response ErrorResponse(const http::Request& request, const util::Status& s
     w.Key("caused_by");
     WriteErrorObject(w, *cause);
   }
-  w.EndObject().Key("status").Int(code).EndObject();
+  w.EndObject();
+}
+
+http::Response ErrorResponse(const http::Request& request, const util::Status& status) {
+  int code = HttpStatus(status);
+  json::JsonWriter w;
+  w.StartObject().Key("error");
+  WriteFullError(w, status);
+  w.Key("status").Int(code).EndObject();
   return JsonResponse(request, code, w.Take());
 }
 

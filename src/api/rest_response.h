@@ -24,6 +24,10 @@ http::Response ErrorResponse(const http::Request& request, const util::Status& s
 // bulk item's "error" shows it.
 void WriteErrorObject(json::JsonWriter& writer, const util::Status& status);
 
+// The error object with its root_cause, as under "error" in an error body
+// (an _mget item's or an _msearch response's "error").
+void WriteFullError(json::JsonWriter& writer, const util::Status& status);
+
 // A JSON response; re-indented when the request asks for ?pretty.
 http::Response JsonResponse(const http::Request& request, int status, std::string body);
 

@@ -9,6 +9,8 @@ void RegisterAllRoutes(http::Router& router, const ApiContext& ctx) {
   RegisterBulkRoutes(router, ctx);
   RegisterSearchRoutes(router, ctx);
   RegisterAnalyzeRoutes(router, ctx);
+  RegisterMultiRoutes(router, ctx);
+  RegisterScrollRoutes(router, ctx);
   if (ctx.tasks != nullptr) RegisterTaskRoutes(router, ctx);
   if (ctx.ingest != nullptr) RegisterBatchIngestRoutes(router, ctx);
 }

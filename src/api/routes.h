@@ -14,6 +14,10 @@ void RegisterDocumentRoutes(http::Router& router, const ApiContext& ctx);
 void RegisterBulkRoutes(http::Router& router, const ApiContext& ctx);
 void RegisterSearchRoutes(http::Router& router, const ApiContext& ctx);
 void RegisterAnalyzeRoutes(http::Router& router, const ApiContext& ctx);
+// _mget and _msearch
+void RegisterMultiRoutes(http::Router& router, const ApiContext& ctx);
+// /_search/scroll
+void RegisterScrollRoutes(http::Router& router, const ApiContext& ctx);
 // /_plugins/_ml/tasks/...
 void RegisterTaskRoutes(http::Router& router, const ApiContext& ctx);
 // POST /_plugins/_ml/_batch_ingestion

@@ -1,9 +1,11 @@
 // _search and _count.
 #include "api/rest_response.h"
 #include "api/routes.h"
+#include "api/search_render.h"
 #include "index/catalog.h"
 #include "json/json_writer.h"
 #include "search/query_string.h"
+#include "search/search_context_store.h"
 #include "search/search_request.h"
 
 namespace sluice::api {
@@ -65,7 +67,40 @@ util::Status ApplyParams(const Request& req, search::SearchRequest* request) {
       }
     }
   }
+  if (auto v = req.Query("terminate_after")) {
+    try {
+      long long n = std::stoll(std::string(*v));
+      if (n < 0) return util::InvalidArgument("terminateAfter must be > 0");
+      if (n > 0) request->terminate_after = n;
+    } catch (...) {
+      return util::InvalidArgument("Failed to parse int parameter [terminate_after] with value [" +
+                                   std::string(*v) + "]");
+    }
+  }
   return ApplyUriQuery(req, &request->query);
+}
+
+// ?scroll=<keep-alive>: the first page of a new scroll context.
+Response OpenScroll(const ApiContext& ctx, const Request& req, const search::SearchRequest& request,
+                    std::vector<std::shared_ptr<index::Index>> targets, std::string_view scroll) {
+  auto start = std::chrono::steady_clock::now();
+  if (ctx.search_contexts == nullptr) {
+    return ErrorResponse(req, util::InvalidArgument("scroll is not available on this node"));
+  }
+  auto keep_alive = search::ParseKeepAlive(scroll, "scroll");
+  if (!keep_alive.ok()) return ErrorResponse(req, keep_alive.status());
+  auto page = ctx.search_contexts->Open(request, std::move(targets), *keep_alive);
+  if (!page.ok()) return ErrorResponse(req, page.status());
+  SearchRenderOptions options;
+  options.took_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - start)
+                        .count();
+  options.shards = page->shards;
+  options.total_as_int = FlagParam(req, "rest_total_hits_as_int");
+  options.scroll_id = page->scroll_id;
+  json::JsonWriter w;
+  WriteSearchResponse(request, page->response, options, w);
+  return JsonResponse(req, 200, w.Take());
 }
 
 Response Search(const ApiContext& ctx, const Request& req) {
@@ -75,38 +110,17 @@ Response Search(const ApiContext& ctx, const Request& req) {
   if (util::Status s = ApplyParams(req, &*request); !s.ok()) return ErrorResponse(req, s);
   auto targets = Targets(ctx, req);
   if (!targets.ok()) return ErrorResponse(req, targets.status());
+  if (auto scroll = req.Query("scroll")) return OpenScroll(ctx, req, *request, *targets, *scroll);
   auto result = search::ExecuteSearch(*request, *targets);
   if (!result.ok()) return ErrorResponse(req, result.status());
-  json::JsonWriter w;
-  w.StartObject();
-  w.Key("took").Int(std::chrono::duration_cast<std::chrono::milliseconds>(
+  SearchRenderOptions options;
+  options.took_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::steady_clock::now() - start)
-                        .count());
-  w.Key("timed_out").Bool(false);
-  int shards = static_cast<int>(targets->size());
-  w.Key("_shards").StartObject().Key("total").Int(shards).Key("successful").Int(shards);
-  w.Key("skipped").Int(0).Key("failed").Int(0).EndObject();
-  w.Key("hits").StartObject();
-  if (result->total_tracked) {
-    w.Key("total").StartObject().Key("value").Uint(result->total);
-    w.Key("relation").String(result->total_is_lower_bound ? "gte" : "eq").EndObject();
-  }
-  w.Key("max_score");
-  if (result->max_score) w.Float(*result->max_score);
-  else w.Null();
-  w.Key("hits").StartArray();
-  for (const auto& hit : result->hits) {
-    w.StartObject();
-    w.Key("_index").String(hit.index).Key("_id").String(hit.id);
-    if (request->version) w.Key("_version").Int(hit.version);
-    if (request->seq_no_primary_term) {
-      w.Key("_seq_no").Int(hit.seq_no).Key("_primary_term").Int(1);
-    }
-    w.Key("_score").Float(hit.score);
-    if (hit.source) w.Key("_source").Raw(*hit.source);
-    w.EndObject();
-  }
-  w.EndArray().EndObject().EndObject();
+                        .count();
+  options.shards = static_cast<int>(targets->size());
+  options.total_as_int = FlagParam(req, "rest_total_hits_as_int");
+  json::JsonWriter w;
+  WriteSearchResponse(*request, *result, options, w);
   return JsonResponse(req, 200, w.Take());
 }
 

@@ -13,6 +13,7 @@
 #include "index/index.h"
 #include "ingest/batch_ingest_service.h"
 #include "metrics/registry.h"
+#include "search/search_context_store.h"
 #include "sources/source_catalog.h"
 #include "storage/store.h"
 #include "tasks/task_manager.h"
@@ -41,6 +42,7 @@ ingest::SinkFactory MakeSinkFactory(const EngineOptions& options, index::Catalog
 }  // namespace
 
 struct Engine::Routes {
+  search::SearchContextStore search_contexts;  // before ctx: handlers point into it
   api::ApiContext ctx;
   http::Router router;
 };
@@ -84,6 +86,7 @@ util::Status Engine::Start(EngineOptions options) {
   routes_->ctx.catalog = catalog_.get();
   routes_->ctx.tasks = tasks_.get();
   routes_->ctx.ingest = ingest_.get();
+  routes_->ctx.search_contexts = &routes_->search_contexts;
   routes_->ctx.node.cluster_uuid = cluster_uuid_;
   router_ = &routes_->router;
   api::RegisterAllRoutes(*router_, routes_->ctx);

@@ -506,8 +506,23 @@ std::vector<WriteResult> Index::Write(std::vector<WriteOp> ops) {
   return results;
 }
 
+std::shared_ptr<const storage::Snapshot> Index::StoreSnapshot() const {
+  return store_->GetSnapshot();
+}
+
 util::Result<std::optional<StoredDocument>> Index::Get(std::string_view id) const {
   SLUICE_ASSIGN_OR_RETURN(auto stored, store_->Get(storage::Column::kDocs, DocKey(id)));
+  return DecodeStored(id, stored);
+}
+
+util::Result<std::optional<StoredDocument>> Index::Get(std::string_view id,
+                                                       const storage::Snapshot& snapshot) const {
+  SLUICE_ASSIGN_OR_RETURN(auto stored, store_->Get(storage::Column::kDocs, DocKey(id), snapshot));
+  return DecodeStored(id, stored);
+}
+
+util::Result<std::optional<StoredDocument>> Index::DecodeStored(
+    std::string_view id, const std::optional<std::string>& stored) const {
   if (!stored) return std::optional<StoredDocument>();
   auto record = DocumentRecord::Decode(*stored);
   if (!record) return util::Internal("corrupt document record");

@@ -33,6 +33,7 @@
 
 namespace sluice::storage {
 class Store;
+class Snapshot;
 }
 namespace sluice::text {
 class Analyzer;
@@ -105,6 +106,11 @@ class Index {
   std::vector<WriteResult> Write(std::vector<WriteOp> ops);
   // Real-time get (sees every acknowledged write).
   util::Result<std::optional<StoredDocument>> Get(std::string_view id) const;
+  // A read view of the stored documents now (for scroll contexts), and a get
+  // as of such a view: later writes and deletes are not seen.
+  std::shared_ptr<const storage::Snapshot> StoreSnapshot() const;
+  util::Result<std::optional<StoredDocument>> Get(std::string_view id,
+                                                  const storage::Snapshot& snapshot) const;
   // PUT _mapping.
   util::Status MergeMapping(std::string_view mappings_json);
   // Deletes every stored record of this index (documents, metadata,
@@ -175,6 +181,8 @@ class Index {
   Index(storage::Store* store, std::string name, std::string uuid, int64_t creation_date,
         IndexSettings settings, Mapping mapping, IndexOptions options);
   util::Status Recover() REQUIRES(write_mu_, state_mu_);
+  util::Result<std::optional<StoredDocument>> DecodeStored(
+      std::string_view id, const std::optional<std::string>& stored) const;
   // Loads graph checkpoints that match the mapping; returns the sequence
   // number each loaded field's graph includes, and sets *next_doc_no to the
   // doc number counter at checkpoint time.

@@ -4,9 +4,14 @@
 #include <rapidjson/error/en.h>
 
 #include <algorithm>
+#include <functional>
+#include <limits>
 
+#include "json/json_writer.h"
+#include "search/aggregations/aggregation_set.h"
 #include "search/query_parser.h"
 #include "search/queries.h"
+#include "search/sort_parser.h"
 
 namespace sluice::search {
 namespace {
@@ -121,21 +126,43 @@ util::Result<SearchRequest> ParseSearchRequest(std::string_view body, bool count
         if (!v.IsNumber()) return ParsingError("[min_score] must be a number");
         request.min_score = static_cast<float>(v.GetDouble());
       } else if (key == "sort") {
-        // Only relevance order is supported: accept the spellings of it.
-        bool score_only = (v.IsString() && std::string_view(v.GetString()) == "_score") ||
-                          (v.IsArray() && v.Size() == 1 &&
-                           ((v[0].IsString() && std::string_view(v[0].GetString()) == "_score") ||
-                            (v[0].IsObject() && v[0].HasMember("_score"))));
-        if (!score_only) {
-          return util::InvalidArgument("sorting by field is not supported by sluice yet; only "
-                                       "[_score] order is available");
+        SLUICE_ASSIGN_OR_RETURN(request.sort, ParseSort(v));
+        const auto& f = request.sort.fields();
+        if (f.size() == 1 && f[0].target == SortField::Target::kScore && f[0].descending) {
+          request.sort = SortSpec();  // relevance order, as OpenSearch optimises it
         }
-      } else if (key == "timeout" || key == "explain" || key == "stored_fields" ||
-                 key == "track_scores" || key == "terminate_after" || key == "profile") {
+      } else if (key == "search_after") {
+        SLUICE_ASSIGN_OR_RETURN(request.search_after, ParseSearchAfter(v));
+      } else if (key == "track_scores") {
+        request.track_scores = v.IsBool() && v.GetBool();
+      } else if (key == "aggs" || key == "aggregations") {
+        SLUICE_ASSIGN_OR_RETURN(request.aggs, ParseAggregations(v));
+      } else if (key == "terminate_after") {
+        if (!v.IsInt64() || v.GetInt64() < 0) {
+          return util::InvalidArgument("terminateAfter must be > 0");
+        }
+        if (v.GetInt64() > 0) request.terminate_after = v.GetInt64();
+      } else if (key == "docvalue_fields" || key == "fields") {
+        if (!v.IsArray()) return ParsingError("[" + key + "] must be an array");
+        auto& list = key == "fields" ? request.hit_fields.fields : request.hit_fields.docvalue_fields;
+        for (const auto& f : v.GetArray()) {
+          if (f.IsString()) {
+            list.push_back(f.GetString());
+          } else if (f.IsObject() && f.HasMember("field") && f["field"].IsString()) {
+            list.push_back(f["field"].GetString());
+          } else {
+            return ParsingError("[" + key + "] entries must be strings or {\"field\": ...}");
+          }
+        }
+      } else if (key == "stored_fields") {
+        request.stored_fields_none = v.IsString() && std::string_view(v.GetString()) == "_none_";
+      } else if (key == "timeout" || key == "explain" || key == "profile") {
         continue;  // accepted, no effect on a single-node in-memory search
-      } else if (key == "aggs" || key == "aggregations" || key == "highlight" ||
-                 key == "suggest" || key == "collapse" || key == "search_after" ||
-                 key == "rescore" || key == "script_fields" || key == "docvalue_fields") {
+      } else if (key == "pit") {
+        return util::InvalidArgument("point in time ([pit]) is not supported by sluice yet; use a "
+                                     "scroll (?scroll=) for a consistent view");
+      } else if (key == "highlight" || key == "suggest" || key == "collapse" ||
+                 key == "rescore" || key == "script_fields") {
         return util::InvalidArgument("[" + key + "] is not supported by sluice yet");
       } else {
         // The name of the JSON token that follows the key, as OpenSearch prints it.
@@ -150,6 +177,13 @@ util::Result<SearchRequest> ParseSearchRequest(std::string_view body, bool count
     }
   }
   if (!request.query) request.query = std::make_unique<MatchAllQuery>(1.0f);
+  if (request.search_after && request.sort.empty()) {
+    // Relevance order pages on the score, as an explicit [_score] sort.
+    SortField score;
+    score.target = SortField::Target::kScore;
+    score.descending = true;
+    request.sort = SortSpec({score});
+  }
   return request;
 }
 
@@ -158,26 +192,136 @@ namespace {
 struct Candidate {
   size_t index_pos;
   ScoredDoc doc;
+  std::vector<SortKey> keys;  // when sorted by field
 };
 
-util::Result<std::vector<Candidate>> Collect(const SearchRequest& request, size_t pos,
-                                             const index::Index& index) {
-  SLUICE_ASSIGN_OR_RETURN(DocList docs, request.query->Execute(index));
-  if (request.post_filter) {
-    SLUICE_ASSIGN_OR_RETURN(DocList allowed, request.post_filter->Execute(index));
-    DocList kept;
-    std::set_intersection(docs.begin(), docs.end(), allowed.begin(), allowed.end(),
-                          std::back_inserter(kept),
-                          [](const ScoredDoc& a, const ScoredDoc& b) { return a.doc < b.doc; });
-    docs = std::move(kept);
+// The query's matches above min_score (what aggregations see) and, after the
+// post_filter, the hits.
+struct Collected {
+  DocList matches;
+  std::optional<DocList> filtered;  // after a post_filter; otherwise the hits are the matches
+  const DocList& hits() const { return filtered ? *filtered : matches; }
+};
+
+util::Result<Collected> Collect(const SearchRequest& request, const index::Index& index) {
+  Collected out;
+  SLUICE_ASSIGN_OR_RETURN(out.matches, request.query->Execute(index));
+  if (request.min_score) {
+    std::erase_if(out.matches, [&](const ScoredDoc& d) { return d.score < *request.min_score; });
   }
-  std::vector<Candidate> out;
-  out.reserve(docs.size());
-  for (const auto& d : docs) {
-    if (request.min_score && d.score < *request.min_score) continue;
-    out.push_back({pos, d});
-  }
+  if (!request.post_filter) return out;
+  SLUICE_ASSIGN_OR_RETURN(DocList allowed, request.post_filter->Execute(index));
+  out.filtered.emplace();
+  std::set_intersection(out.matches.begin(), out.matches.end(), allowed.begin(), allowed.end(),
+                        std::back_inserter(*out.filtered),
+                        [](const ScoredDoc& a, const ScoredDoc& b) { return a.doc < b.doc; });
   return out;
+}
+
+}  // namespace
+
+namespace {
+
+// Visits the first `keep` hits in order, under the indices' read locks; fills
+// the response's totals, max_score and aggregations. With snapshots, also
+// takes a store snapshot of each index while its lock is held.
+using HitVisitor = std::function<Status(const Candidate&, const index::Index&, bool scores_shown,
+                                        std::optional<std::string> sort)>;
+
+Status Rank(const SearchRequest& request, const std::vector<std::shared_ptr<index::Index>>& indices,
+            size_t keep, SearchResponse& response, const HitVisitor& visit,
+            std::vector<std::shared_ptr<const storage::Snapshot>>* snapshots) {
+  std::vector<Candidate> all;
+  std::vector<SortSpec::Bound> bounds;
+  std::vector<AggregationInput> agg_inputs;
+  const bool by_field = !request.sort.empty();
+  // Each index is read under its own lock; hits are visited before it is released.
+  std::vector<std::unique_ptr<index::Index::ReadGuard>> guards;
+  for (size_t pos = 0; pos < indices.size(); ++pos) {
+    const index::Index& index = *indices[pos];
+    guards.push_back(std::make_unique<index::Index::ReadGuard>(index));
+    if (snapshots != nullptr) snapshots->push_back(index.StoreSnapshot());
+    SLUICE_ASSIGN_OR_RETURN(Collected found, Collect(request, index));
+    if (request.terminate_after) {
+      // Documents are collected in doc order; the shard stops after N of them.
+      auto limit = static_cast<size_t>(*request.terminate_after);
+      bool early = found.matches.size() > limit;
+      if (early) found.matches.resize(limit);
+      if (found.filtered && found.filtered->size() > limit) found.filtered->resize(limit);
+      response.terminated_early = response.terminated_early.value_or(false) || early;
+    }
+    std::optional<std::vector<SortKey>> after;
+    if (by_field) {
+      SLUICE_ASSIGN_OR_RETURN(auto bound, request.sort.Bind(index));
+      bounds.push_back(std::move(bound));
+      if (request.search_after) {
+        SLUICE_ASSIGN_OR_RETURN(after, bounds.back().AfterKeys(*request.search_after));
+      }
+    }
+    const DocList& hits = found.hits();
+    response.total += hits.size();
+    // With no page to fill (size 0) the hits are only counted.
+    const DocList none;
+    const DocList& ranked = keep > static_cast<size_t>(request.from) ? hits : none;
+    for (const auto& d : ranked) {
+      Candidate c{pos, d, {}};
+      if (by_field) {
+        c.keys = bounds.back().Keys(index, d.doc, d.score);
+        if (after && bounds.back().Compare(c.keys, *after) <= 0) continue;
+      }
+      all.push_back(std::move(c));
+    }
+    if (request.aggs) agg_inputs.push_back({&index, std::move(found.matches)});
+  }
+  if (request.track_total_hits) {
+    if (*request.track_total_hits == 0) {
+      response.total_tracked = false;
+    } else if (static_cast<int64_t>(response.total) > *request.track_total_hits) {
+      response.total = static_cast<uint64_t>(*request.track_total_hits);
+      response.total_is_lower_bound = true;
+    }
+  }
+  auto tie = [](const Candidate& a, const Candidate& b) {
+    if (a.index_pos != b.index_pos) return a.index_pos < b.index_pos;
+    return a.doc.doc < b.doc.doc;
+  };
+  auto by_score = [&](const Candidate& a, const Candidate& b) {
+    if (a.doc.score != b.doc.score) return a.doc.score > b.doc.score;
+    return tie(a, b);
+  };
+  auto by_keys = [&](const Candidate& a, const Candidate& b) {
+    int c = bounds[0].Compare(a.keys, b.keys);
+    if (c != 0) return c < 0;
+    return tie(a, b);
+  };
+  size_t end = std::min(all.size(), keep);
+  if (by_field) {
+    std::partial_sort(all.begin(), all.begin() + end, all.end(), by_keys);
+  } else {
+    std::partial_sort(all.begin(), all.begin() + end, all.end(), by_score);
+  }
+  // Scores are reported when they order the hits or track_scores asks.
+  const bool scores_shown = !by_field || request.track_scores || request.sort.uses_score();
+  const bool max_shown = !by_field || request.track_scores || request.sort.leads_with_score_desc();
+  if (!all.empty() && max_shown && request.size > 0) {
+    response.max_score = std::max_element(all.begin(), all.end(), [](auto& a, auto& b) {
+                           return a.doc.score < b.doc.score;
+                         })->doc.score;
+  }
+  for (size_t i = static_cast<size_t>(request.from); i < end; ++i) {
+    std::optional<std::string> sort;
+    if (by_field) {
+      json::JsonWriter w;
+      bounds[all[i].index_pos].Render(all[i].keys, w);
+      sort = w.Take();
+    }
+    SLUICE_RETURN_IF_ERROR(
+        visit(all[i], *indices[all[i].index_pos], scores_shown, std::move(sort)));
+  }
+  if (request.aggs) {
+    SLUICE_ASSIGN_OR_RETURN(response.aggregations, request.aggs->Run(std::move(agg_inputs)));
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -197,50 +341,48 @@ util::Result<SearchResponse> ExecuteSearch(
         .WithMetadata("grouped", "true")
         .WithCause(std::move(inner));
   }
+  if (request.search_after && request.from > 0) {
+    return util::InvalidArgument("`from` parameter must be set to 0 when `search_after` is used.");
+  }
   SearchResponse response;
-  std::vector<Candidate> all;
-  // Each index is read under its own lock; hits are loaded before it is released.
-  std::vector<std::unique_ptr<index::Index::ReadGuard>> guards;
-  for (size_t pos = 0; pos < indices.size(); ++pos) {
-    guards.push_back(std::make_unique<index::Index::ReadGuard>(*indices[pos]));
-    SLUICE_ASSIGN_OR_RETURN(auto found, Collect(request, pos, *indices[pos]));
-    all.insert(all.end(), found.begin(), found.end());
-  }
-  response.total = all.size();
-  if (request.track_total_hits) {
-    if (*request.track_total_hits == 0) {
-      response.total_tracked = false;
-    } else if (static_cast<int64_t>(response.total) > *request.track_total_hits) {
-      response.total = static_cast<uint64_t>(*request.track_total_hits);
-      response.total_is_lower_bound = true;
-    }
-  }
-  auto better = [](const Candidate& a, const Candidate& b) {
-    if (a.doc.score != b.doc.score) return a.doc.score > b.doc.score;
-    if (a.index_pos != b.index_pos) return a.index_pos < b.index_pos;
-    return a.doc.doc < b.doc.doc;
-  };
-  size_t end = std::min(all.size(), static_cast<size_t>(request.from + request.size));
-  std::partial_sort(all.begin(), all.begin() + end, all.end(), better);
-  if (!all.empty()) {
-    response.max_score = std::max_element(all.begin(), all.end(), [](auto& a, auto& b) {
-                           return a.doc.score < b.doc.score;
-                         })->doc.score;
-  }
-  for (size_t i = static_cast<size_t>(request.from); i < end; ++i) {
-    const index::Index& index = *indices[all[i].index_pos];
+  auto load = [&](const Candidate& c, const index::Index& index, bool scores_shown,
+                  std::optional<std::string> sort) -> Status {
     SearchHit hit;
     hit.index = index.name();
-    hit.id = index.id(all[i].doc.doc);
-    hit.score = all[i].doc.score;
-    SLUICE_ASSIGN_OR_RETURN(auto stored, index.Load(all[i].doc.doc));
-    if (!stored) continue;  // deleted since the query ran
+    hit.id = index.id(c.doc.doc);
+    hit.score = c.doc.score;
+    hit.has_score = scores_shown;
+    hit.sort = std::move(sort);
+    if (!request.hit_fields.empty()) {
+      SLUICE_ASSIGN_OR_RETURN(hit.fields, HitFieldsJson(index, c.doc.doc, request.hit_fields));
+    }
+    SLUICE_ASSIGN_OR_RETURN(auto stored, index.Load(c.doc.doc));
+    if (!stored) return Status::Ok();  // deleted since the query ran
     hit.version = stored->version;
     hit.seq_no = stored->seq_no;
-    if (request.source.fetch) hit.source = request.source.Apply(stored->source);
+    if (request.source.fetch && !request.stored_fields_none) {
+      hit.source = request.source.Apply(stored->source);
+    }
     response.hits.push_back(std::move(hit));
-  }
+    return Status::Ok();
+  };
+  SLUICE_RETURN_IF_ERROR(Rank(request, indices, static_cast<size_t>(request.from + request.size),
+                              response, load, nullptr));
   return response;
+}
+
+util::Result<RankedSearch> RankAll(const SearchRequest& request,
+                                   const std::vector<std::shared_ptr<index::Index>>& indices) {
+  RankedSearch ranked;
+  auto keep = [&](const Candidate& c, const index::Index& index, bool scores_shown,
+                  std::optional<std::string> sort) -> Status {
+    ranked.scores_shown = scores_shown;
+    ranked.hits.push_back({c.index_pos, index.id(c.doc.doc), c.doc.score, std::move(sort)});
+    return Status::Ok();
+  };
+  SLUICE_RETURN_IF_ERROR(Rank(request, indices, std::numeric_limits<size_t>::max(), ranked.head,
+                              keep, &ranked.snapshots));
+  return ranked;
 }
 
 util::Result<uint64_t> ExecuteCount(const SearchRequest& request,
@@ -248,8 +390,8 @@ util::Result<uint64_t> ExecuteCount(const SearchRequest& request,
   uint64_t count = 0;
   for (size_t pos = 0; pos < indices.size(); ++pos) {
     index::Index::ReadGuard guard(*indices[pos]);
-    SLUICE_ASSIGN_OR_RETURN(auto found, Collect(request, pos, *indices[pos]));
-    count += found.size();
+    SLUICE_ASSIGN_OR_RETURN(Collected found, Collect(request, *indices[pos]));
+    count += found.hits().size();
   }
   return count;
 }

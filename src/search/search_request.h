@@ -16,11 +16,15 @@
 #include <vector>
 
 #include "index/index.h"
+#include "search/hit_fields.h"
 #include "search/query.h"
+#include "search/sort.h"
 #include "search/source_filter.h"
 #include "util/result.h"
 
 namespace sluice::search {
+
+class AggregationSet;  // search/aggregations/aggregation_set.h
 
 struct SearchRequest {
   std::unique_ptr<Query> query;        // match_all when the body has none
@@ -33,6 +37,16 @@ struct SearchRequest {
   bool version = false;
   bool seq_no_primary_term = false;
   std::optional<float> min_score;
+  // Field sort; empty: by relevance (a lone `_score` desc is relevance too).
+  SortSpec sort;
+  std::optional<std::vector<SortParam>> search_after;
+  bool track_scores = false;
+  // Collect at most this many documents per index (hits, totals and aggregations).
+  std::optional<int64_t> terminate_after;
+  HitFieldsSpec hit_fields;  // docvalue_fields and fields
+  bool stored_fields_none = false;  // stored_fields: _none_ (no _id, no _source in hits)
+  // Aggregations, parsed; null when the body has none.
+  std::shared_ptr<const AggregationSet> aggs;
 };
 
 // body may be empty (match_all). For `_count`, only "query" is allowed.
@@ -44,6 +58,9 @@ struct SearchHit {
   std::string index;
   std::string id;
   float score = 0;
+  bool has_score = true;             // false: "_score": null (sorted by field)
+  std::optional<std::string> sort;   // the hit's "sort" array as JSON, when sorted
+  std::optional<std::string> fields;  // the hit's "fields" object as JSON
   int64_t version = 0;
   int64_t seq_no = 0;
   std::optional<std::string> source;  // filtered; nullopt when not fetched
@@ -55,10 +72,31 @@ struct SearchResponse {
   bool total_is_lower_bound = false;
   bool total_tracked = true;
   std::optional<float> max_score;
+  std::optional<std::string> aggregations;  // the "aggregations" object as JSON
+  std::optional<bool> terminated_early;     // set when the request had terminate_after
 };
 
 util::Result<SearchResponse> ExecuteSearch(const SearchRequest& request,
                                            const std::vector<std::shared_ptr<index::Index>>& indices);
+// Every hit of the request in order, without loading documents, and a store
+// snapshot of each index taken with the hits (scroll contexts page through
+// them later with a consistent view). `head` has the totals, max_score and
+// aggregations; from/size are not applied.
+struct RankedHit {
+  size_t index_pos;  // into the indices given
+  std::string id;
+  float score;
+  std::optional<std::string> sort;
+};
+struct RankedSearch {
+  SearchResponse head;
+  std::vector<RankedHit> hits;
+  bool scores_shown = true;
+  std::vector<std::shared_ptr<const storage::Snapshot>> snapshots;  // one per index
+};
+util::Result<RankedSearch> RankAll(const SearchRequest& request,
+                                   const std::vector<std::shared_ptr<index::Index>>& indices);
+
 util::Result<uint64_t> ExecuteCount(const SearchRequest& request,
                                     const std::vector<std::shared_ptr<index::Index>>& indices);
 

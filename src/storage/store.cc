@@ -173,15 +173,54 @@ util::Result<std::optional<std::string>> Store::Get(Column column, std::string_v
   return std::optional<std::string>(std::move(value));
 }
 
+namespace {
+
+class RocksSnapshot : public Snapshot {
+ public:
+  RocksSnapshot(rocksdb::DB* db) : db_(db), snapshot_(db->GetSnapshot()) {}
+  ~RocksSnapshot() override { db_->ReleaseSnapshot(snapshot_); }
+  const rocksdb::Snapshot* get() const { return snapshot_; }
+
+ private:
+  rocksdb::DB* db_;
+  const rocksdb::Snapshot* snapshot_;
+};
+
+}  // namespace
+
+std::shared_ptr<const Snapshot> Store::GetSnapshot() const {
+  return std::make_shared<RocksSnapshot>(impl_->db.get());
+}
+
+util::Result<std::optional<std::string>> Store::Get(Column column, std::string_view key,
+                                                    const Snapshot& snapshot) const {
+  rocksdb::ReadOptions options;
+  options.snapshot = static_cast<const RocksSnapshot&>(snapshot).get();
+  std::string value;
+  rocksdb::Status s = impl_->db->Get(options, impl_->Handle(column),
+                                     rocksdb::Slice(key.data(), key.size()), &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return FromRocks(s, "read failed");
+  return std::optional<std::string>(std::move(value));
+}
+
 util::Status Store::Write(WriteBatch& batch) {
   rocksdb::WriteBatch rb;
   for (const auto& op : batch.impl_->ops) {
     auto* h = impl_->Handle(op.column);
     switch (op.kind) {
-      case WriteBatch::Impl::Op::kPut: rb.Put(h, op.a, op.b); break;
-      case WriteBatch::Impl::Op::kDelete: rb.Delete(h, op.a); break;
-      case WriteBatch::Impl::Op::kDeleteRange: rb.DeleteRange(h, op.a, op.b); break;
-      case WriteBatch::Impl::Op::kMerge: rb.Merge(h, op.a, op.b); break;
+      case WriteBatch::Impl::Op::kPut:
+        rb.Put(h, op.a, op.b);
+        break;
+      case WriteBatch::Impl::Op::kDelete:
+        rb.Delete(h, op.a);
+        break;
+      case WriteBatch::Impl::Op::kDeleteRange:
+        rb.DeleteRange(h, op.a, op.b);
+        break;
+      case WriteBatch::Impl::Op::kMerge:
+        rb.Merge(h, op.a, op.b);
+        break;
     }
   }
   rocksdb::WriteOptions wo;

@@ -59,6 +59,14 @@ class WriteBatch {
   std::unique_ptr<Impl> impl_;
 };
 
+// A consistent read view of the whole database at one instant (a RocksDB
+// snapshot). Released when the last reference goes; every Snapshot must be
+// released before its Store is destroyed.
+class Snapshot {
+ public:
+  virtual ~Snapshot() = default;
+};
+
 class Store {
  public:
   // Opens (creating if missing) the database at options.path.
@@ -66,6 +74,11 @@ class Store {
   ~Store();
 
   util::Result<std::optional<std::string>> Get(Column column, std::string_view key) const;
+  // Reads as of the snapshot (one from this Store's GetSnapshot).
+  util::Result<std::optional<std::string>> Get(Column column, std::string_view key,
+                                               const Snapshot& snapshot) const;
+  // The current state, for reads that must not see later writes (scroll contexts).
+  std::shared_ptr<const Snapshot> GetSnapshot() const;
   // Applies the batch atomically; synced to the WAL when options.sync.
   util::Status Write(WriteBatch& batch);
   // Calls visit(key, value) for every key starting with prefix, in key order,

@@ -243,5 +243,25 @@ TEST_F(SearchRequestTest, NoHitsHasNoMaxScore) {
   EXPECT_TRUE(r.hits.empty());
 }
 
+TEST_F(SearchRequestTest, TerminateAfterStopsCollectingAndSaysSo) {
+  SearchResponse r = Search(R"({"terminate_after":2})");
+  EXPECT_EQ(r.total, 2u);
+  EXPECT_THAT(Ids(r), ElementsAre("a0", "a1"));
+  ASSERT_TRUE(r.terminated_early.has_value());
+  EXPECT_TRUE(*r.terminated_early);
+  SearchResponse all = Search(R"({"terminate_after":50})");
+  EXPECT_EQ(all.total, 5u);
+  EXPECT_FALSE(*all.terminated_early);
+  EXPECT_FALSE(Search("{}").terminated_early.has_value());
+  EXPECT_FALSE(ParseSearchRequest(R"({"terminate_after":-1})").ok());
+}
+
+TEST_F(SearchRequestTest, SizeZeroCountsWithoutMaxScore) {
+  SearchResponse r = Search(R"({"size":0})");
+  EXPECT_EQ(r.total, 5u);
+  EXPECT_TRUE(r.hits.empty());
+  EXPECT_FALSE(r.max_score.has_value());
+}
+
 }  // namespace
 }  // namespace sluice::search

@@ -1,0 +1,160 @@
+// POST|GET /_search/scroll[/<id>] (the next page of a scroll) and
+// DELETE /_search/scroll[/<ids>|/_all] (free contexts).
+#include <rapidjson/document.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "api/rest_response.h"
+#include "api/routes.h"
+#include "api/search_render.h"
+#include "json/json_writer.h"
+#include "search/search_context_store.h"
+
+namespace sluice::api {
+namespace {
+
+using http::Request;
+using http::Response;
+
+std::vector<std::string> SplitIds(std::string_view text) {
+  std::vector<std::string> ids;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    std::string_view part = text.substr(start, comma == text.npos ? text.npos : comma - start);
+    if (!part.empty()) ids.emplace_back(part);
+    if (comma == text.npos) break;
+    start = comma + 1;
+  }
+  return ids;
+}
+
+struct ScrollBody {
+  std::vector<std::string> ids;
+  std::optional<std::string> scroll;
+};
+
+// {"scroll_id": "..." | [...], "scroll": "1m"}; a plain-text body is the id.
+util::Result<ScrollBody> ParseBody(const Request& req) {
+  ScrollBody out;
+  std::string_view body = req.body;
+  if (body.find_first_not_of(" \t\r\n") == body.npos) return out;
+  rapidjson::Document doc;
+  doc.Parse(body.data(), body.size());
+  if (doc.HasParseError() || !doc.IsObject()) {
+    if (body.front() == '{') return util::ParseError("Failed to parse request body");
+    out.ids = SplitIds(body);
+    return out;
+  }
+  for (auto it = doc.MemberBegin(); it != doc.MemberEnd(); ++it) {
+    std::string_view key = it->name.GetString();
+    const rapidjson::Value& v = it->value;
+    if (key == "scroll_id") {
+      if (v.IsString()) {
+        out.ids.push_back(v.GetString());
+      } else if (v.IsArray()) {
+        for (const auto& s : v.GetArray()) {
+          if (s.IsString()) out.ids.push_back(s.GetString());
+        }
+      }
+    } else if (key == "scroll" && v.IsString()) {
+      out.scroll = v.GetString();
+    } else {
+      return util::InvalidArgument("Unknown parameter [" + std::string(key) +
+                                   "] in request body or parameter is of the wrong type[" +
+                                   (v.IsString() ? "VALUE_STRING" : "START_OBJECT") + "] ");
+    }
+  }
+  return out;
+}
+
+Response Next(const ApiContext& ctx, const Request& req) {
+  auto start = std::chrono::steady_clock::now();
+  if (ctx.search_contexts == nullptr) {
+    return ErrorResponse(req, util::InvalidArgument("scroll is not available on this node"));
+  }
+  auto body = ParseBody(req);
+  if (!body.ok()) return ErrorResponse(req, body.status());
+  // The body overrides the URL, as in OpenSearch.
+  std::string id(req.PathParam("scroll_id"));
+  if (auto q = req.Query("scroll_id")) id = std::string(*q);
+  if (!body->ids.empty()) id = body->ids.front();
+  if (id.empty()) {
+    return ErrorResponse(
+        req, util::Status(util::Code::kInvalidArgument, "action_request_validation_exception",
+                          "Validation Failed: 1: scrollId is missing;"));
+  }
+  std::optional<int64_t> keep_alive;
+  std::optional<std::string> scroll;
+  if (auto q = req.Query("scroll")) scroll = std::string(*q);
+  if (body->scroll) scroll = body->scroll;
+  if (scroll) {
+    auto ms = search::ParseKeepAlive(*scroll, "scroll");
+    if (!ms.ok()) return ErrorResponse(req, ms.status());
+    keep_alive = *ms;
+  }
+  auto page = ctx.search_contexts->Next(id, keep_alive);
+  if (!page.ok()) return ErrorResponse(req, page.status());
+  search::SearchRequest flags;
+  flags.version = page->version;
+  flags.seq_no_primary_term = page->seq_no_primary_term;
+  SearchRenderOptions options;
+  options.took_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - start)
+                        .count();
+  options.shards = page->shards;
+  options.total_as_int = FlagParam(req, "rest_total_hits_as_int");
+  options.scroll_id = page->scroll_id;
+  json::JsonWriter w;
+  WriteSearchResponse(flags, page->response, options, w);
+  return JsonResponse(req, 200, w.Take());
+}
+
+Response Clear(const ApiContext& ctx, const Request& req) {
+  if (ctx.search_contexts == nullptr) {
+    return ErrorResponse(req, util::InvalidArgument("scroll is not available on this node"));
+  }
+  auto body = ParseBody(req);
+  if (!body.ok()) return ErrorResponse(req, body.status());
+  // Ids in the body override those in the URL, as in OpenSearch.
+  std::vector<std::string> ids =
+      body->ids.empty() ? SplitIds(req.PathParam("scroll_id")) : body->ids;
+  size_t freed = 0;
+  const bool all = std::find(ids.begin(), ids.end(), "_all") != ids.end();
+  if (all) {
+    freed = ctx.search_contexts->ClearAll();
+  } else if (ids.empty()) {
+    return ErrorResponse(
+        req, util::Status(util::Code::kInvalidArgument, "action_request_validation_exception",
+                          "Validation Failed: 1: no scroll ids specified;"));
+  } else {
+    freed = ctx.search_contexts->Clear(ids);
+  }
+  json::JsonWriter w;
+  w.StartObject().Key("succeeded").Bool(true).Key("num_freed").Uint(freed).EndObject();
+  // OpenSearch answers 404 when none of the given contexts existed.
+  return JsonResponse(req, freed == 0 && !all ? 404 : 200, w.Take());
+}
+
+Response PointInTime(const ApiContext&, const Request& req) {
+  return ErrorResponse(req, util::InvalidArgument("point in time is not supported by sluice yet; "
+                                                  "use a scroll (?scroll=) for a consistent view"));
+}
+
+}  // namespace
+
+void RegisterScrollRoutes(http::Router& router, const ApiContext& ctx) {
+  for (const char* method : {"GET", "POST"}) {
+    router.Add(method, "/_search/scroll", BindHandler(ctx, Next));
+    router.Add(method, "/_search/scroll/{scroll_id}", BindHandler(ctx, Next));
+  }
+  router.Add("DELETE", "/_search/scroll", BindHandler(ctx, Clear));
+  router.Add("DELETE", "/_search/scroll/{scroll_id}", BindHandler(ctx, Clear));
+  router.Add("POST", "/{index}/_search/point_in_time", BindHandler(ctx, PointInTime));
+  router.Add("DELETE", "/_search/point_in_time", BindHandler(ctx, PointInTime));
+  router.Add("DELETE", "/_search/point_in_time/_all", BindHandler(ctx, PointInTime));
+  router.Add("GET", "/_search/point_in_time/_all", BindHandler(ctx, PointInTime));
+}
+
+}  // namespace sluice::api

@@ -1,0 +1,51 @@
+// AggregationSet: the parsed `aggs` of a search request, computed over the
+// query's matches from the in-memory doc values (no _source is read, except
+// by top_hits for its hits).
+//
+// Bucket aggregations (terms, range, date_range, histogram, date_histogram,
+// filter, filters, missing, global) split the documents and run their
+// sub-aggregations on each bucket; metric aggregations (min, max, sum, avg,
+// value_count, stats, extended_stats, cardinality, percentiles, top_hits)
+// reduce them to values. Response shapes are OpenSearch's (InternalTerms,
+// InternalHistogram, ...) for one shard.
+//
+// Parse errors are parsing_exception / illegal_argument_exception; errors that
+// depend on the mapping (a text field) come from Run, wrapped as a shard
+// failure. Immutable after parsing; Run is thread-safe and must be called with
+// each input index's ReadGuard held.
+#pragma once
+
+#include <rapidjson/document.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "index/index.h"
+#include "search/query.h"
+#include "util/result.h"
+
+namespace sluice::search {
+
+struct AggregationInput {
+  const index::Index* index;
+  DocList docs;  // the query's matches in this index, by doc
+};
+
+class Aggregation;
+
+class AggregationSet {
+ public:
+  explicit AggregationSet(std::vector<std::unique_ptr<Aggregation>> aggs);
+  ~AggregationSet();
+  // The "aggregations" object of the response, as JSON.
+  util::Result<std::string> Run(std::vector<AggregationInput> inputs) const;
+
+ private:
+  std::vector<std::unique_ptr<Aggregation>> aggs_;
+};
+
+// Parses the value of "aggs"/"aggregations". Internal to search/ (RapidJSON).
+util::Result<std::shared_ptr<const AggregationSet>> ParseAggregations(const rapidjson::Value& v);
+
+}  // namespace sluice::search
