@@ -1,13 +1,29 @@
 #include "ingest/batch_writer.h"
 
+#include <algorithm>
+#include <chrono>
+#include <iterator>
+#include <vector>
+
 namespace sluice::ingest {
+namespace {
+
+// How often a blocked Push/Finish looks at the cancellation flag.
+constexpr auto kCancelPoll = std::chrono::milliseconds(20);
+
+util::Status CancelledStatus() { return util::Cancelled("the task was cancelled"); }
+
+}  // namespace
 
 BatchWriter::BatchWriter(DocumentSink* sink, IngestProgress* progress, size_t depth,
-                         std::function<util::Status(const std::string&)> committed)
+                         std::function<util::Status(const std::string&)> committed,
+                         std::function<bool()> cancelled, size_t chunk_documents)
     : sink_(sink),
       progress_(progress),
       depth_(depth == 0 ? 1 : depth),
       committed_(std::move(committed)),
+      cancelled_(std::move(cancelled)),
+      chunk_documents_(chunk_documents),
       thread_([this] { Loop(); }) {}
 
 BatchWriter::~BatchWriter() {
@@ -20,10 +36,20 @@ BatchWriter::~BatchWriter() {
   if (thread_.joinable()) thread_.join();
 }
 
+template <typename Pred>
+void BatchWriter::WaitOrCancel(std::unique_lock<std::mutex>& lock, Pred pred) {
+  if (!cancelled_) {
+    cv_.wait(lock, pred);
+    return;
+  }
+  while (!pred() && !Cancelled()) cv_.wait_for(lock, kCancelPoll);
+}
+
 util::Status BatchWriter::Push(DocumentBatch batch) {
   std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [&] { return queue_.size() < depth_ || !error_.ok(); });
+  WaitOrCancel(lock, [&] { return queue_.size() < depth_ || !error_.ok(); });
   if (!error_.ok()) return error_;
+  if (Cancelled()) return CancelledStatus();
   queue_.push_back(std::move(batch));
   cv_.notify_all();
   return util::Status::Ok();
@@ -31,8 +57,45 @@ util::Status BatchWriter::Push(DocumentBatch batch) {
 
 util::Status BatchWriter::Finish() {
   std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [&] { return (queue_.empty() && !busy_) || !error_.ok(); });
-  return error_;
+  WaitOrCancel(lock, [&] { return (queue_.empty() && !busy_) || !error_.ok(); });
+  if (!error_.ok()) return error_;
+  if (queue_.empty() && !busy_ && !dropped_) return util::Status::Ok();  // all written
+  // Cancelled: nothing queued is sent any more, and the batch being written
+  // stops after its current chunk.
+  queue_.clear();
+  cv_.wait(lock, [&] { return !busy_; });
+  return error_.ok() ? CancelledStatus() : error_;
+}
+
+util::Status BatchWriter::WriteBatch(DocumentBatch& batch) {
+  const size_t total = batch.documents.size();
+  const size_t chunk = chunk_documents_ == 0 ? std::max<size_t>(total, 1) : chunk_documents_;
+  for (size_t begin = 0;; begin += chunk) {
+    if (Cancelled()) return CancelledStatus();
+    size_t end = std::min(total, begin + chunk);
+    std::vector<SinkDocument> part;
+    if (begin == 0 && end == total) {
+      part = std::move(batch.documents);
+    } else {
+      part.assign(std::make_move_iterator(batch.documents.begin() + begin),
+                  std::make_move_iterator(batch.documents.begin() + end));
+    }
+    auto results = sink_->Write(std::move(part));
+    progress_->SetSinkStats(sink_->Stats());
+    if (!results.ok()) return results.status();
+    uint64_t written = 0;
+    for (size_t i = 0; i < results->size() && begin + i < end; ++i) {
+      if ((*results)[i].ok()) {
+        ++written;
+      } else {
+        progress_->AddFailure(batch.origins[begin + i], (*results)[i].ToString(),
+                              /*from_sink=*/true);
+      }
+    }
+    progress_->AddWritten(written);
+    if (end >= total) break;
+  }
+  return committed_(batch.checkpoint);
 }
 
 void BatchWriter::Loop() {
@@ -47,29 +110,17 @@ void BatchWriter::Loop() {
       busy_ = true;
     }
     cv_.notify_all();
-    util::Status status;
-    size_t count = batch.documents.size();
-    auto results = sink_->Write(std::move(batch.documents));
-    progress_->SetSinkStats(sink_->Stats());
-    if (!results.ok()) {
-      status = results.status();
-    } else {
-      uint64_t written = 0;
-      for (size_t i = 0; i < results->size() && i < count; ++i) {
-        if ((*results)[i].ok()) {
-          ++written;
-        } else {
-          progress_->AddFailure(batch.origins[i], (*results)[i].ToString(), /*from_sink=*/true);
-        }
-      }
-      progress_->AddWritten(written);
-      status = committed_(batch.checkpoint);
-    }
+    util::Status status = WriteBatch(batch);
     {
       std::lock_guard<std::mutex> lock(mu_);
       busy_ = false;
       if (!status.ok() && error_.ok()) {
-        error_ = status;
+        // Cancelled is not an error of the writer: Push/Finish report it.
+        if (status.code() == util::Code::kCancelled) {
+          dropped_ = true;
+        } else {
+          error_ = status;
+        }
         queue_.clear();
       }
     }

@@ -6,7 +6,14 @@
 // (memory stays bounded) while both run at once (graph building hides
 // parsing and mapping).
 //
-// Thread-safety: Push and Finish are called from one (the reading) thread.
+// Cancellation: once `cancelled()` is true, nothing more is sent — queued
+// batches are dropped, a batch being written stops after its current chunk
+// (a batch goes to the sink in chunks of `chunk_documents`, 0: whole), Push
+// stops waiting for room and Push/Finish return a Cancelled status. What was
+// written stays; the last committed checkpoint is the resume point.
+//
+// Thread-safety: Push and Finish are called from one (the reading) thread;
+// `cancelled` is called from both threads.
 #pragma once
 
 #include <condition_variable>
@@ -32,28 +39,40 @@ struct DocumentBatch {
 class BatchWriter {
  public:
   BatchWriter(DocumentSink* sink, IngestProgress* progress, size_t depth,
-              std::function<util::Status(const std::string& checkpoint)> committed);
+              std::function<util::Status(const std::string& checkpoint)> committed,
+              std::function<bool()> cancelled = {}, size_t chunk_documents = 0);
   ~BatchWriter();  // finishes (drops queued batches if Finish was not called)
 
   // Queues a batch, blocking while `depth` batches wait. Returns the writer's
-  // error if writing has failed (the reader then stops).
+  // error if writing has failed (the reader then stops), Cancelled once
+  // cancelled.
   util::Status Push(DocumentBatch batch);
   // Waits until every queued batch is written; the first fatal error, if any.
+  // Cancelled: waits only for the chunk being written.
   util::Status Finish();
 
  private:
   void Loop();
+  bool Cancelled() const { return cancelled_ && cancelled_(); }
+  // Waits on cv_ until pred() or cancellation (polled: the flag has no notifier).
+  template <typename Pred>
+  void WaitOrCancel(std::unique_lock<std::mutex>& lock, Pred pred);
+  // Writes one batch in chunks; the first fatal error, or Cancelled.
+  util::Status WriteBatch(DocumentBatch& batch);
 
   DocumentSink* sink_;
   IngestProgress* progress_;
   const size_t depth_;
   std::function<util::Status(const std::string&)> committed_;
+  const std::function<bool()> cancelled_;
+  const size_t chunk_documents_;
 
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<DocumentBatch> queue_;  // guarded by mu_
   bool closing_ = false;             // guarded by mu_
   bool busy_ = false;                // guarded by mu_: a batch is being written
+  bool dropped_ = false;             // guarded by mu_: a batch was cut short by cancellation
   util::Status error_;               // guarded by mu_
   std::thread thread_;
 };
