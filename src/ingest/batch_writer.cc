@@ -10,6 +10,8 @@ namespace {
 
 // How often a blocked Push/Finish looks at the cancellation flag.
 constexpr auto kCancelPoll = std::chrono::milliseconds(20);
+// How long one sink write of a chunked batch should take.
+constexpr double kChunkTargetSeconds = 0.1;
 
 util::Status CancelledStatus() { return util::Cancelled("the task was cancelled"); }
 
@@ -24,6 +26,7 @@ BatchWriter::BatchWriter(DocumentSink* sink, IngestProgress* progress, size_t de
       committed_(std::move(committed)),
       cancelled_(std::move(cancelled)),
       chunk_documents_(chunk_documents),
+      next_chunk_(chunk_documents),
       thread_([this] { Loop(); }) {}
 
 BatchWriter::~BatchWriter() {
@@ -69,10 +72,9 @@ util::Status BatchWriter::Finish() {
 
 util::Status BatchWriter::WriteBatch(DocumentBatch& batch) {
   const size_t total = batch.documents.size();
-  const size_t chunk = chunk_documents_ == 0 ? std::max<size_t>(total, 1) : chunk_documents_;
-  for (size_t begin = 0;; begin += chunk) {
+  for (size_t begin = 0, end = 0;; begin = end) {
     if (Cancelled()) return CancelledStatus();
-    size_t end = std::min(total, begin + chunk);
+    end = chunk_documents_ == 0 ? total : std::min(total, begin + next_chunk_);
     std::vector<SinkDocument> part;
     if (begin == 0 && end == total) {
       part = std::move(batch.documents);
@@ -80,7 +82,15 @@ util::Status BatchWriter::WriteBatch(DocumentBatch& batch) {
       part.assign(std::make_move_iterator(batch.documents.begin() + begin),
                   std::make_move_iterator(batch.documents.begin() + end));
     }
+    const auto started = std::chrono::steady_clock::now();
     auto results = sink_->Write(std::move(part));
+    if (chunk_documents_ != 0) {
+      double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      double rate = static_cast<double>(end - begin) / std::max(seconds, 1e-6);
+      next_chunk_ = std::max(chunk_documents_,
+                             static_cast<size_t>(std::min(rate * kChunkTargetSeconds, 1e9)));
+    }
     progress_->SetSinkStats(sink_->Stats());
     if (!results.ok()) return results.status();
     uint64_t written = 0;

@@ -7,10 +7,16 @@
 // parsing and mapping).
 //
 // Cancellation: once `cancelled()` is true, nothing more is sent — queued
-// batches are dropped, a batch being written stops after its current chunk
-// (a batch goes to the sink in chunks of `chunk_documents`, 0: whole), Push
+// batches are dropped, a batch being written stops after its current chunk,
+// Push
 // stops waiting for room and Push/Finish return a Cancelled status. What was
 // written stays; the last committed checkpoint is the resume point.
+//
+// Chunks: with `chunk_documents` > 0 a batch goes to the sink in writes of
+// at least that many documents, sized from the last write's speed to take
+// about kChunkTarget each (cheap documents: the whole batch in one write, so
+// no more syncs than before; slow ones, e.g. large HNSW graphs under load:
+// small writes, so a cancel is seen soon). 0: always the whole batch.
 //
 // Thread-safety: Push and Finish are called from one (the reading) thread;
 // `cancelled` is called from both threads.
@@ -66,6 +72,7 @@ class BatchWriter {
   std::function<util::Status(const std::string&)> committed_;
   const std::function<bool()> cancelled_;
   const size_t chunk_documents_;
+  size_t next_chunk_ = 0;  // writer thread only: documents in the next sink write
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -154,7 +154,7 @@ TEST_F(BatchIngestCancelTest, CancelStopsAfterTheChunkBeingWrittenAndDropsQueued
       << done->progress_json;
 }
 
-TEST_F(BatchIngestCancelTest, WithoutCancelEveryBatchIsWrittenInChunks) {
+TEST_F(BatchIngestCancelTest, WithoutCancelEveryDocumentIsWrittenOnceInChunksOfABatch) {
   auto gate = std::make_shared<Gate>();
   gate->Open();
   std::string id = Submit(gate);
@@ -162,8 +162,15 @@ TEST_F(BatchIngestCancelTest, WithoutCancelEveryBatchIsWrittenInChunks) {
   ASSERT_TRUE(done.ok()) << done.status().ToString();
   EXPECT_EQ(done->state, tasks::TaskState::kCompleted) << done->error.value_or("");
   std::vector<size_t> writes = gate->Writes();
-  EXPECT_EQ(writes.size(), static_cast<size_t>(kLines / 2));
-  for (size_t n : writes) EXPECT_EQ(n, 2u);
+  ASSERT_FALSE(writes.empty());
+  EXPECT_EQ(writes[0], 2u);  // the first write is the minimum chunk; fast writes grow it
+  size_t sum = 0;
+  for (size_t n : writes) {
+    EXPECT_GE(n, 2u);
+    EXPECT_LE(n, 10u);  // never more than one batch
+    sum += n;
+  }
+  EXPECT_EQ(sum, static_cast<size_t>(kLines));
   EXPECT_EQ(Counter(done->progress_json, "documents_written"), static_cast<uint64_t>(kLines))
       << done->progress_json;
 }
