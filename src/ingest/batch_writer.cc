@@ -11,7 +11,7 @@ namespace {
 // How often a blocked Push/Finish looks at the cancellation flag.
 constexpr auto kCancelPoll = std::chrono::milliseconds(20);
 // How long one sink write of a chunked batch should take.
-constexpr double kChunkTargetSeconds = 0.1;
+constexpr double kChunkTargetSeconds = 0.25;
 
 util::Status CancelledStatus() { return util::Cancelled("the task was cancelled"); }
 

@@ -14,7 +14,7 @@
 //
 // Chunks: with `chunk_documents` > 0 a batch goes to the sink in writes of
 // at least that many documents, sized from the last write's speed to take
-// about kChunkTarget each (cheap documents: the whole batch in one write, so
+// about kChunkTargetSeconds (0.25 s) each (cheap documents: the whole batch in one write, so
 // no more syncs than before; slow ones, e.g. large HNSW graphs under load:
 // small writes, so a cancel is seen soon). 0: always the whole batch.
 //
