@@ -17,8 +17,9 @@
 #                      is where `make run` serves from)
 #   SLUICE_WAIT_S      seconds to wait for the server to answer (default 20)
 #
-# It deletes and recreates its own three indexes (my-nlp-index, openai-index,
-# bedrock-index). Needs bash, curl and sed. Exits non-zero if any step fails
+# It deletes and recreates its own three indexes (my-nlp-index,
+# my-nlp-index-openai, bedrock-index). Needs bash, curl and sed. Exits non-zero
+# if any step fails
 # or the k-NN query does not find the expected document first.
 set -euo pipefail
 
@@ -127,17 +128,36 @@ ingest '{"index_name":"my-nlp-index",
   "ingest_fields":["$.id"],
   "data_source":{"type":"file","source":["'"$data"'/sagemaker_batch.json.out"]}}'
 
-# 2. The seed's multi-file shape: OpenAI batch output joined with its input by custom_id.
-call DELETE /openai-index
+# 2. The seed's three-file OpenAI example: the Batch API's output file (the
+#    embeddings, NOT in input order), its input file (question and answer of each
+#    request) and a file of extra fields. Question and answer are mapped
+#    separately, each with its own embedding. Files are joined by the value of
+#    their `_id` path (custom_id). A file without an `_id` path would be joined by
+#    position, which is right only with a file in the same order — never with
+#    OpenAI's output — so every file here carries its custom_id.
+call DELETE /my-nlp-index-openai
 expect 200 404
-call PUT /openai-index '{"settings":{"index.knn":true},"mappings":{"properties":{
-  "question_embedding":'"$(knn_field 256)"',"question":{"type":"text"}}}}'
+call PUT /my-nlp-index-openai '{"settings":{"index.knn":true},"mappings":{"properties":{
+  "question":{"type":"text"},"answer":{"type":"text"},
+  "question_embedding":'"$(knn_field 256)"',"answer_embedding":'"$(knn_field 256)"',
+  "custom_field1":{"type":"keyword"},"custom_field2":{"type":"keyword"}}}}'
 expect 200
-ingest '{"index_name":"openai-index",
-  "field_map":{"question":"source[1].$.body.input",
+ingest '{"index_name":"my-nlp-index-openai",
+  "field_map":{"question":"source[1].$.body.input[0]","answer":"source[1].$.body.input[1]",
     "question_embedding":"source[0].$.response.body.data[0].embedding",
-    "_id":["source[0].$.custom_id","source[1].$.custom_id"]},
-  "data_source":{"type":"file","source":["'"$data"'/openai_batch_output.jsonl","'"$data"'/openai_batch_input.jsonl"]}}'
+    "answer_embedding":"source[0].$.response.body.data[1].embedding",
+    "_id":["source[0].$.custom_id","source[1].$.custom_id","source[2].$.custom_id"]},
+  "ingest_fields":["source[2].$.custom_field1","source[2].$.custom_field2"],
+  "data_source":{"type":"file","source":["'"$data"'/openai_qa_output.jsonl",
+    "'"$data"'/openai_qa_input.jsonl","'"$data"'/openai_qa_metadata.jsonl"]}}'
+call GET /my-nlp-index-openai/_doc/request-2
+expect 200
+if ! grep -q '"question":"What is the meaning of work?"' <<<"$body" ||
+  ! grep -q '"answer":"The travel was fantastic and the view was wonderful."' <<<"$body" ||
+  ! grep -q '"custom_field1":"work"' <<<"$body"; then
+  echo "quickstart: request-2 does not have its own question and answer" >&2
+  exit 1
+fi
 
 # 3. Bedrock (Titan Text Embeddings V2) output; its failed record is reported, not fatal.
 call DELETE /bedrock-index

@@ -33,6 +33,7 @@ util::Result<CommandTarget> OpenTarget(
   EngineOptions options;
   options.data_dir = flags.data_dir;
   options.sources.allow_any_file = true;
+  options.in_use_hint = "use --server URL";
   if (configure) SLUICE_RETURN_IF_ERROR(configure(&options));
   SLUICE_ASSIGN_OR_RETURN(target.engine, Engine::Open(std::move(options)));
   target.client = MakeInProcessClient(target.engine->router(),

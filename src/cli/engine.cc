@@ -39,6 +39,21 @@ ingest::SinkFactory MakeSinkFactory(const EngineOptions& options, index::Catalog
   return ingest::LocalSinkFactory(catalog);
 }
 
+// A data directory another process has open names that process; any other
+// failure passes through.
+util::Status DataDirError(const util::Status& s, const std::filesystem::path& data_dir,
+                          const std::string& hint) {
+  if (s.code() != util::Code::kConflict) return s;
+  std::string pid;
+  for (const auto& [key, value] : s.metadata()) {
+    if (key == "pid") pid = value;
+  }
+  if (pid.empty()) return s;
+  return util::IoError("the data directory " + data_dir.string() +
+                       " is in use by another sluice process (pid " + pid + "); stop it or " +
+                       hint);
+}
+
 }  // namespace
 
 struct Engine::Routes {
@@ -61,7 +76,9 @@ util::Status Engine::Start(EngineOptions options) {
     return util::IoError("cannot create data dir " + options.data_dir + ": " + ec.message());
   }
   metrics_ = std::make_unique<metrics::Registry>();
-  SLUICE_ASSIGN_OR_RETURN(store_, storage::Store::Open({.path = (data_dir_ / "rocksdb").string()}));
+  auto store = storage::Store::Open({.path = (data_dir_ / "rocksdb").string()});
+  if (!store.ok()) return DataDirError(store.status(), data_dir_, options.in_use_hint);
+  store_ = std::move(*store);
   index::IndexOptions index_options;
   index_options.vector_dir = (data_dir_ / "vectors").string();
   SLUICE_ASSIGN_OR_RETURN(catalog_, index::Catalog::Open(store_.get(), index_options));

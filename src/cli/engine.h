@@ -57,6 +57,8 @@ struct EngineOptions {
   ingest::IngestOptions ingest;  // .metrics is set by the engine
   // Where batch ingestion writes. Empty (default): this data directory's indexes.
   ingest::SinkFactory sinks;
+  // What the "data directory in use" error suggests after "stop it or ...".
+  std::string in_use_hint = "use another --data-dir";
 };
 
 // The Content-Type of GET /_prometheus/metrics.

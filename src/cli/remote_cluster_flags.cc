@@ -115,6 +115,7 @@ util::Result<ingest::SinkFactory> RemoteSinkFactory(const RemoteClusterFlags& fl
   // One sink write is cut into up to in_flight _bulk bodies sent at once.
   ingest->batch_bytes = flags.bulk_bytes * static_cast<size_t>(flags.in_flight);
   ingest->batch_documents = std::max<size_t>(ingest->batch_documents, 20000);
+  ingest->write_chunk_documents = 0;  // whole writes: the sink cuts them into parallel bodies
   return sinks::opensearch::OpenSearchSinkFactory(std::move(options));
 }
 

@@ -231,7 +231,8 @@ Status BatchIngestJob::RunSingle(tasks::TaskContext& ctx, Plan& plan, Checkpoint
   BatchWriter writer(sink_.get(), &progress, options_.queue_depth,
                      [&](const std::string& checkpoint) {
                        return CommitCheckpoint(ctx, progress, checkpoint);
-                     });
+                     },
+                     [&ctx] { return ctx.cancelled(); }, options_.write_chunk_documents);
   const auto& objects = plan.slots[0];
   DocumentBatch batch;
   uint64_t since_progress = 0;
@@ -363,7 +364,8 @@ Status BatchIngestJob::RunJoin(tasks::TaskContext& ctx, Plan& plan, Checkpoint& 
   BatchWriter writer(sink_.get(), &progress, options_.queue_depth,
                      [&](const std::string& checkpoint) {
                        return CommitCheckpoint(ctx, progress, checkpoint);
-                     });
+                     },
+                     [&ctx] { return ctx.cancelled(); }, options_.write_chunk_documents);
   DocumentBatch batch;
   std::string last_id;
   auto flush = [&]() -> Status {

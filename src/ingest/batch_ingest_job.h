@@ -41,6 +41,10 @@ struct IngestOptions {
   size_t batch_documents = 500;       // documents per sink write
   size_t batch_bytes = 8u << 20;      // or this many bytes of documents per write
   size_t queue_depth = 2;             // batches mapped ahead of the writer
+  // A batch goes to the sink in writes of at least this many documents, sized
+  // to take about 0.25 s each, cancellation checked between them (0: the whole
+  // batch in one write; see BatchWriter).
+  size_t write_chunk_documents = 64;
   size_t max_line_bytes = 64u << 20;  // longer lines fail as records
   size_t max_reported_failures = 10;  // failed records listed in the progress
   metrics::Registry* metrics = nullptr;  // process-wide ingest counters; none by default

@@ -1,16 +1,19 @@
 #include "storage/store.h"
 
+#include <fcntl.h>
+#include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
-#include <rocksdb/write_batch.h>
-#include <rocksdb/cache.h>
 #include <rocksdb/merge_operator.h>
+#include <rocksdb/write_batch.h>
+#include <unistd.h>
 
 #include <cstring>
 
 #include <array>
 #include <filesystem>
+#include <string>
 #include <vector>
 
 namespace sluice::storage {
@@ -73,6 +76,20 @@ util::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
 }
 
 }  // namespace
+
+pid_t LockHolder(const std::string& db_path) {
+  // RocksDB locks <db>/LOCK with a POSIX record lock (fcntl F_SETLK, F_WRLCK)
+  // for as long as the database is open; F_GETLK names the process holding it.
+  int fd = ::open((std::filesystem::path(db_path) / "LOCK").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  struct flock lock = {};
+  lock.l_type = F_RDLCK;
+  lock.l_whence = SEEK_SET;
+  pid_t holder = 0;
+  if (::fcntl(fd, F_GETLK, &lock) == 0 && lock.l_type != F_UNLCK) holder = lock.l_pid;
+  ::close(fd);
+  return holder;
+}
 
 struct WriteBatch::Impl {
   rocksdb::WriteBatch batch;
@@ -153,7 +170,15 @@ util::Result<std::unique_ptr<Store>> Store::Open(const StorageOptions& options) 
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, families, &handles, &raw);
-  if (!s.ok()) return FromRocks(s, "cannot open data directory [" + options.path + "]");
+  if (!s.ok()) {
+    if (pid_t holder = LockHolder(options.path); holder > 0) {
+      return util::Status(util::Code::kConflict, "io_exception",
+                          "[" + options.path + "] is open in another process (pid " +
+                              std::to_string(holder) + ")")
+          .WithMetadata("pid", std::to_string(holder));
+    }
+    return FromRocks(s, "cannot open data directory [" + options.path + "]");
+  }
 
   auto impl = std::make_unique<Impl>();
   impl->options = options;

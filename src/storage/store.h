@@ -10,6 +10,8 @@
 // thread-safe). Errors are returned as io_exception Statuses.
 #pragma once
 
+#include <sys/types.h>
+
 #include <functional>
 #include <memory>
 #include <optional>
@@ -69,7 +71,9 @@ class Snapshot {
 
 class Store {
  public:
-  // Opens (creating if missing) the database at options.path.
+  // Opens (creating if missing) the database at options.path. A database open
+  // in another process is a kConflict Status whose metadata "pid" is that
+  // process (see LockHolder).
   static util::Result<std::unique_ptr<Store>> Open(const StorageOptions& options);
   ~Store();
 
@@ -111,6 +115,10 @@ class Store {
   explicit Store(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// The process that has the database at db_path open (holds RocksDB's LOCK
+// file), or 0 when none does, it is this process, or it cannot be told.
+pid_t LockHolder(const std::string& db_path);
 
 // The key just past every key that starts with prefix (for DeleteRange).
 std::string PrefixEnd(std::string_view prefix);

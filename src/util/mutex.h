@@ -109,6 +109,13 @@ class CondVar {
     cv_.wait(lock);
     lock.release();
   }
+  // Waits at most `timeout` (spurious and timed-out wake-ups return too).
+  template <typename Duration>
+  void WaitFor(Mutex* mu, Duration timeout) REQUIRES(mu) {
+    std::unique_lock<std::mutex> lock(mu->mu_, std::adopt_lock);
+    cv_.wait_for(lock, timeout);
+    lock.release();
+  }
   void Signal() { cv_.notify_one(); }
   void SignalAll() { cv_.notify_all(); }
 

@@ -167,10 +167,25 @@ describe('create-index and search', () => {
       assert.match(r.stdout.split('\n')[1], /^1\s+c\s/);
     });
 
-    test('in-process commands cannot open a data dir that a server holds', () => {
-      const r = runCli(['search', '--data-dir', dataDir, '--index', 'vecs', '--vector', '[1, 0, 0]']);
-      assert.equal(r.status, 2);
-      assert.match(r.stderr, /lock|LOCK|Resource temporarily unavailable/);
+    test('in-process commands on a data dir that a server holds name the server and --server', () => {
+      const expected = `the data directory ${dataDir} is in use by another sluice process ` +
+        `(pid ${server.proc.pid}); stop it or use --server URL`;
+      for (const args of [
+        ['search', '--data-dir', dataDir, '--index', 'vecs', '--vector', '[1, 0, 0]'],
+        ['create-index', 'other', '--data-dir', dataDir, '--dimension', '3'],
+      ]) {
+        const r = runCli(args);
+        assert.equal(r.status, 2, r.stderr);
+        assert.ok(r.stderr.includes(expected), r.stderr);
+        assert.doesNotMatch(r.stderr, /Resource temporarily unavailable/);
+      }
+    });
+
+    test('a second server on the same data dir names the first one', () => {
+      const r = runCli(['serve', '--port', '0', '--data-dir', dataDir], { timeoutMs: 30000 });
+      assert.equal(r.status, 1, r.stdout + r.stderr);
+      assert.ok((r.stdout + r.stderr).includes(`the data directory ${dataDir} is in use by another sluice ` +
+        `process (pid ${server.proc.pid}); stop it or use another --data-dir`), r.stdout + r.stderr);
     });
   });
 });

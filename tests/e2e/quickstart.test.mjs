@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -38,7 +39,21 @@ test('the quickstart script creates the indexes, ingests the samples and finds d
     // The indexes hold what the samples have.
     const cat = await fetch(`${server.url}/_cat/indices?h=index,docs.count&s=index`).then((r) => r.text());
     assert.deepEqual(cat.trim().split('\n').map((l) => l.trim().split(/\s+/)), [
-      ['bedrock-index', '4'], ['my-nlp-index', '3'], ['openai-index', '5']]);
+      ['bedrock-index', '4'], ['my-nlp-index', '3'], ['my-nlp-index-openai', '3']]);
+    // The seed's three-file OpenAI example: question and answer apart, each with its
+    // own embedding, and the third file's fields, joined by custom_id although the
+    // output file is not in input order.
+    const output2 = await fetch(`${server.url}/my-nlp-index-openai/_doc/request-2`).then((r) => r.json());
+    const doc = output2._source;
+    assert.equal(doc.question, 'What is the meaning of work?');
+    assert.equal(doc.answer, 'The travel was fantastic and the view was wonderful.');
+    assert.equal(doc.custom_field1, 'work');
+    assert.equal(doc.custom_field2, '2024-05-02');
+    assert.equal(doc.question_embedding.length, 256);
+    assert.equal(doc.answer_embedding.length, 256);
+    const raw = readFileSync(fileURLToPath(new URL('../../examples/data/openai_qa_output.jsonl', import.meta.url)), 'utf8')
+      .trim().split('\n').map((l) => JSON.parse(l)).find((r) => r.custom_id === 'request-2');
+    assert.deepEqual(doc.answer_embedding, raw.response.body.data[1].embedding);
   } finally {
     await server.stop();
   }

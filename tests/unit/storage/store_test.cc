@@ -1,6 +1,8 @@
 #include "storage/store.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <vector>
@@ -108,10 +110,55 @@ TEST_F(StoreTest, CursorSeeksAndReadsASnapshot) {
 
 TEST_F(StoreTest, OpenFailsCleanlyOnAFile) {
   std::filesystem::create_directories(dir_.parent_path());
-  { std::FILE* f = std::fopen(dir_.c_str(), "w"); std::fclose(f); }
+  {
+    std::FILE* f = std::fopen(dir_.c_str(), "w");
+    std::fclose(f);
+  }
   auto store = Store::Open({.path = dir_.string()});
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().type(), "io_exception");
+}
+
+TEST_F(StoreTest, ADatabaseOpenInAnotherProcessNamesThatProcess) {
+  int ready[2], release[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  ASSERT_EQ(::pipe(release), 0);
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {  // holds the database open until the parent closes `release`
+    ::close(ready[0]);
+    ::close(release[1]);
+    auto store = Store::Open({.path = dir_.string()});
+    char c = store.ok() ? 'y' : 'n';
+    if (::write(ready[1], &c, 1) != 1) ::_exit(3);
+    while (::read(release[0], &c, 1) > 0) {
+    }
+    ::_exit(0);
+  }
+  ::close(ready[1]);
+  ::close(release[0]);
+  char c = 0;
+  ASSERT_EQ(::read(ready[0], &c, 1), 1);
+  ASSERT_EQ(c, 'y');
+
+  EXPECT_EQ(LockHolder(dir_.string()), child);
+  auto store = Store::Open({.path = dir_.string()});
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), util::Code::kConflict);
+  EXPECT_EQ(store.status().metadata(), (util::Status::Metadata{{"pid", std::to_string(child)}}));
+
+  ::close(release[1]);
+  int wstatus = 0;
+  ASSERT_EQ(::waitpid(child, &wstatus, 0), child);
+  ::close(ready[0]);
+  EXPECT_EQ(LockHolder(dir_.string()), 0);
+  EXPECT_TRUE(Store::Open({.path = dir_.string()}).ok());
+}
+
+TEST_F(StoreTest, NoLockHolderForAClosedOrMissingDatabase) {
+  EXPECT_EQ(LockHolder(dir_.string()), 0);
+  { auto store = OpenStore(); }
+  EXPECT_EQ(LockHolder(dir_.string()), 0);
 }
 
 }  // namespace
