@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "api/rest_response.h"
 #include "cli/engine.h"
 #include "cli/remote_cluster_flags.h"
 #include "http/server.h"
@@ -34,6 +35,15 @@ struct ServeFlags {
   std::string log_level = "info";
   size_t max_content_length = 100u << 20;
   size_t threads = 0;
+  size_t management_threads = 0;
+  size_t search_threads = 0;
+  size_t write_threads = 0;
+  size_t search_queue_size = 1000;
+  size_t write_queue_size = 1000;
+  int queue_timeout_s = 60;
+  size_t max_connections = 0;
+  size_t max_in_flight_bytes = 0;
+  int idle_timeout_s = 30;
   RemoteClusterFlags remote;
 };
 
@@ -68,14 +78,25 @@ int ServeUntilSignal(const ServeFlags& flags, Engine& engine, sigset_t signals) 
   options.port = flags.port;
   options.threads = flags.threads;
   options.max_content_length = flags.max_content_length;
+  options.management_pool.threads = flags.management_threads;
+  options.search_pool.threads = flags.search_threads;
+  options.search_pool.queue_size = flags.search_queue_size;
+  options.write_pool.threads = flags.write_threads;
+  options.write_pool.queue_size = flags.write_queue_size;
+  options.queue_timeout = std::chrono::seconds(flags.queue_timeout_s);
+  options.max_connections = flags.max_connections;
+  options.max_in_flight_bytes = flags.max_in_flight_bytes;
+  options.idle_timeout = std::chrono::seconds(flags.idle_timeout_s);
+  options.error_response = api::ErrorResponse;
   options.observer = HttpMetrics(engine.metrics());
   http::Server server(options, engine.router());
   if (util::Status s = server.Start(); !s.ok()) {
     spdlog::error("event=start_failed reason=\"{}\"", s.ToString());
     return 1;
   }
-  spdlog::info("sluice listening url=http://{}:{} data_dir={}", flags.host, server.port(),
-               engine.data_dir().string());
+  http::ServerStats limits = server.GetStats();
+  spdlog::info("sluice listening url=http://{}:{} data_dir={} max_in_flight_bytes={}",
+               flags.host, server.port(), engine.data_dir().string(), limits.in_flight_limit);
   int sig = 0;
   const timespec interval{flags.checkpoint_interval_s, 0};
   while ((sig = sigtimedwait(&signals, nullptr, &interval)) < 0) {
@@ -175,8 +196,53 @@ void AddServeCommand(CLI::App& app) {
                     "Largest request body in bytes (http.max_content_length)")
       ->envname("SLUICE_MAX_CONTENT_LENGTH")
       ->capture_default_str();
-  serve->add_option("--threads", flags->threads, "HTTP worker threads (0: max(4, 2 x cores))")
+  serve->add_option("--threads", flags->threads,
+                    "HTTP I/O threads (reading and writing only; handlers run on the pools; 0: 2)")
       ->envname("SLUICE_THREADS")
+      ->capture_default_str();
+  serve->add_option("--management-threads", flags->management_threads,
+                    "Threads for GET /, _cluster/health, _cat, tasks, metrics, index admin "
+                    "(0: max(2, min(5, cores)))")
+      ->envname("SLUICE_MANAGEMENT_THREADS")
+      ->capture_default_str();
+  serve->add_option("--search-threads", flags->search_threads,
+                    "Threads for _search, _count and document reads (0: cores * 3 / 2 + 1)")
+      ->envname("SLUICE_SEARCH_THREADS")
+      ->capture_default_str();
+  serve->add_option("--write-threads", flags->write_threads,
+                    "Threads for _bulk, document writes, _refresh and _batch_ingestion (0: cores)")
+      ->envname("SLUICE_WRITE_THREADS")
+      ->capture_default_str();
+  serve->add_option("--search-queue-size", flags->search_queue_size,
+                    "Search requests waiting for a thread; more are refused with 429")
+      ->envname("SLUICE_SEARCH_QUEUE_SIZE")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  serve->add_option("--write-queue-size", flags->write_queue_size,
+                    "Write requests waiting for a thread; more are refused with 429")
+      ->envname("SLUICE_WRITE_QUEUE_SIZE")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  serve->add_option("--queue-timeout", flags->queue_timeout_s,
+                    "Seconds a request may wait for a thread before it is refused with 429 (0: "
+                    "no limit)")
+      ->envname("SLUICE_QUEUE_TIMEOUT")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  serve->add_option("--max-connections", flags->max_connections,
+                    "Open HTTP connections beyond which new ones are closed (0: half of ulimit -n)")
+      ->envname("SLUICE_MAX_CONNECTIONS")
+      ->capture_default_str();
+  serve->add_option("--max-in-flight-bytes", flags->max_in_flight_bytes,
+                    "Request body bytes being read or handled at once; more: 429 "
+                    "circuit_breaking_exception (0: 10% of physical memory; suffixes kb, mb, gb)")
+      ->envname("SLUICE_MAX_IN_FLIGHT_BYTES")
+      ->transform(CLI::AsSizeValue(false))
+      ->capture_default_str();
+  serve->add_option("--http-idle-timeout", flags->idle_timeout_s,
+                    "Seconds an idle keep-alive connection stays open")
+      ->envname("SLUICE_HTTP_IDLE_TIMEOUT")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   AddRemoteClusterFlags(serve, &flags->remote, "--remote-cluster");
   serve->callback([flags]() {
