@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <ctime>
@@ -70,6 +71,47 @@ std::function<void(const http::RequestStats&)> HttpMetrics(metrics::Registry* re
   };
 }
 
+// The transport's admission counters and pool states, read at scrape time.
+// `live` is cleared once the server has stopped (its pools, which run the
+// scrapes, are joined by then).
+void AddServerCollector(metrics::Registry* registry,
+                        std::shared_ptr<std::atomic<const http::Server*>> live) {
+  registry->AddCollector([live](metrics::Scrape& scrape) {
+    const http::Server* server = live->load();
+    if (server == nullptr) return;
+    http::ServerStats st = server->GetStats();
+    auto d = [](auto v) { return static_cast<double>(v); };
+    scrape.Gauge("sluice_http_open_connections", "Open HTTP connections.", {},
+                 d(st.open_connections));
+    scrape.Gauge("sluice_http_in_flight_bytes", "Request body bytes being read or handled.", {},
+                 d(st.in_flight_bytes));
+    scrape.Gauge("sluice_http_in_flight_limit_bytes", "The in-flight request bytes limit.", {},
+                 d(st.in_flight_limit));
+    scrape.Counter("sluice_http_breaker_tripped_total",
+                   "Requests refused with 429 circuit_breaking_exception (in-flight bytes).", {},
+                   d(st.breaker_trips));
+    scrape.Counter("sluice_http_rejected_total",
+                   "Requests refused with 429 rejected_execution_exception (pool queues).", {},
+                   d(st.rejected));
+    scrape.Counter("sluice_http_connections_refused_total",
+                   "Connections closed at once: over --max-connections.", {},
+                   d(st.connections_refused));
+    scrape.Counter("sluice_http_accept_errors_total", "Failed accept() calls (EMFILE, ...).", {},
+                   d(st.accept_errors));
+    for (size_t i = 0; i < http::kPoolCount; ++i) {
+      metrics::Labels pool{{"pool", std::string(http::PoolName(static_cast<http::Pool>(i)))}};
+      const auto& p = st.pools[i];
+      scrape.Gauge("sluice_http_pool_threads", "Threads of a handler pool.", pool, d(p.threads));
+      scrape.Gauge("sluice_http_pool_active", "Requests running on a handler pool.", pool,
+                   d(p.active));
+      scrape.Gauge("sluice_http_pool_queued", "Requests waiting for a handler pool.", pool,
+                   d(p.queued));
+      scrape.Counter("sluice_http_pool_completed_total", "Requests a handler pool has run.", pool,
+                     d(p.completed));
+    }
+  });
+}
+
 // Serves until SIGINT/SIGTERM; between signals, checkpoints the vector graphs
 // now and then so a crash costs little start-up time (documents are durable anyway).
 int ServeUntilSignal(const ServeFlags& flags, Engine& engine, sigset_t signals) {
@@ -94,6 +136,8 @@ int ServeUntilSignal(const ServeFlags& flags, Engine& engine, sigset_t signals) 
     spdlog::error("event=start_failed reason=\"{}\"", s.ToString());
     return 1;
   }
+  auto live = std::make_shared<std::atomic<const http::Server*>>(&server);
+  AddServerCollector(engine.metrics(), live);
   http::ServerStats limits = server.GetStats();
   spdlog::info("sluice listening url=http://{}:{} data_dir={} max_in_flight_bytes={}",
                flags.host, server.port(), engine.data_dir().string(), limits.in_flight_limit);
@@ -107,6 +151,7 @@ int ServeUntilSignal(const ServeFlags& flags, Engine& engine, sigset_t signals) 
   }
   spdlog::info("event=shutdown signal={}", sig == SIGINT ? "SIGINT" : "SIGTERM");
   server.Stop();
+  live->store(nullptr);
   return 0;
 }
 

@@ -147,8 +147,13 @@ test('20 held-open large bodies: beyond the in-flight budget 429 before the body
     assert.equal(retry.status, 429);
     const grown = rssBytes(pid) - rss0;
     assert.ok(grown < 150 * MB, `RSS grew by ${(grown / MB).toFixed(0)} MB`);
-    // Cheap requests are still answered meanwhile.
+    // Cheap requests are still answered meanwhile, and the refusals are counted.
     assert.equal((await request(server.url, { path: '/' })).status, 200);
+    const metrics = (await request(server.url, { path: '/_prometheus/metrics' })).text;
+    const trips = Number(/^sluice_http_breaker_tripped_total (\S+)$/m.exec(metrics)?.[1]);
+    assert.ok(trips >= 19, `sluice_http_breaker_tripped_total ${trips}`);
+    assert.match(metrics, /^sluice_http_in_flight_bytes 31457280$/m);
+    assert.match(metrics, /^sluice_http_pool_threads\{pool="search"\} \d+$/m);
     for (const c of admitted) c.socket.write(doc.subarray(BODY - 1));
     await until(() => admitted.every((c) => / 20[01] /.test(c.response.slice(0, 16))),
       'the two admitted documents written');
