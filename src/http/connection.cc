@@ -263,7 +263,21 @@ Response Connection::Work(ServerCore& server, Request& req, Clock::time_point qu
     }
     req.body = std::move(decoded).value();
   }
-  return server.router().Dispatch(req);
+  Response res = server.router().Dispatch(req);
+  // Compressed here, not on the I/O thread: a large search response would
+  // hold it for as long as gzip takes.
+  bool has_encoding = false;
+  for (const auto& [name, value] : res.headers) {
+    if (EqualsIgnoreCase(name, "Content-Encoding")) has_encoding = true;
+  }
+  if (o.compress_responses && !has_encoding && res.body.size() > kGzipMinBytes &&
+      AcceptsGzip(req.Header("Accept-Encoding"))) {
+    if (auto gz = GzipCompress(res.body); gz.ok()) {
+      res.body = std::move(gz).value();
+      res.headers.emplace_back("Content-Encoding", "gzip");
+    }
+  }
+  return res;
 }
 
 void Connection::SendTooLarge(std::optional<uint64_t> length) {
@@ -287,19 +301,8 @@ void Connection::Send(Response r, bool keep_alive) {
   auto res = std::make_shared<bhttp::response<bhttp::string_body>>(
       static_cast<bhttp::status>(r.status), version);
   res->set(bhttp::field::content_type, r.content_type);
-  bool has_encoding = false;
-  for (auto& [name, value] : r.headers) {
-    if (EqualsIgnoreCase(name, "Content-Encoding")) has_encoding = true;
-    res->insert(name, value);
-  }
+  for (auto& [name, value] : r.headers) res->insert(name, value);
   std::string body = std::move(r.body);
-  if (opts().compress_responses && !has_encoding && body.size() > kGzipMinBytes && parser_ &&
-      parser_->is_header_done() && AcceptsGzip(Sv(parser_->get()[bhttp::field::accept_encoding]))) {
-    if (auto gz = GzipCompress(body); gz.ok()) {
-      body = std::move(gz).value();
-      res->set(bhttp::field::content_encoding, "gzip");
-    }
-  }
   const size_t body_bytes = body.size();
   // Before the write, so that a client that has its response also finds it
   // counted (a scrape right after a request sees that request).

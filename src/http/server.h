@@ -8,7 +8,8 @@
 // own threads and bounded queue, so searches and bulks saturating the machine
 // do not delay GET / or a task poll. Keep-alive and pipelined requests are
 // supported; gzip/deflate bodies are inflated on the worker, under
-// max_content_length.
+// max_content_length, and handler responses over 1 KiB are gzipped there too
+// when the client accepts gzip (never on an I/O thread).
 //
 // Admission control (all refusals are retryable by clients):
 //   - in-flight bytes: the bodies of requests being read or handled count
