@@ -22,7 +22,8 @@ http::Response BatchIngest(const ApiContext& ctx, const http::Request& req) {
 void RegisterBatchIngestRoutes(http::Router& router, const ApiContext& ctx) {
   const ApiContext* c = &ctx;
   router.Add("POST", "/_plugins/_ml/_batch_ingestion",
-             [c](const http::Request& r) { return BatchIngest(*c, r); });
+             [c](const http::Request& r) { return BatchIngest(*c, r); },
+             {.pool = http::Pool::kWrite});
 }
 
 }  // namespace sluice::api

@@ -183,10 +183,13 @@ Response Bulk(const ApiContext& ctx, const Request& req) {
 }  // namespace
 
 void RegisterBulkRoutes(http::Router& router, const ApiContext& ctx) {
+  const http::RouteOptions kBulkRoute{.pool = http::Pool::kWrite,
+                                      .body = http::BodyFormat::kNdjson};
   const ApiContext* c = &ctx;
   for (const char* method : {"POST", "PUT"}) {
-    router.Add(method, "/_bulk", [c](const Request& r) { return Bulk(*c, r); });
-    router.Add(method, "/{index}/_bulk", [c](const Request& r) { return Bulk(*c, r); });
+    router.Add(method, "/_bulk", [c](const Request& r) { return Bulk(*c, r); }, kBulkRoute);
+    router.Add(method, "/{index}/_bulk", [c](const Request& r) { return Bulk(*c, r); },
+               kBulkRoute);
   }
 }
 

@@ -148,16 +148,20 @@ Response DocExists(const ApiContext& ctx, const Request& req) {
 void RegisterDocumentRoutes(http::Router& router, const ApiContext& ctx) {
   const ApiContext* c = &ctx;
   auto bind = [&ctx](ContextHandler fn) { return BindHandler(ctx, fn); };
-  router.Add("PUT", "/{index}/_doc/{id}", bind(IndexDoc));
-  router.Add("POST", "/{index}/_doc/{id}", bind(IndexDoc));
-  router.Add("POST", "/{index}/_doc", bind(IndexDoc));
-  router.Add("PUT", "/{index}/_create/{id}", bind(CreateDoc));
-  router.Add("POST", "/{index}/_create/{id}", bind(CreateDoc));
-  router.Add("POST", "/{index}/_update/{id}", bind(UpdateDoc));
-  router.Add("DELETE", "/{index}/_doc/{id}", bind(DeleteDoc));
-  router.Add("GET", "/{index}/_doc/{id}", [c](const Request& r) { return GetDoc(*c, r, false); });
-  router.Add("HEAD", "/{index}/_doc/{id}", bind(DocExists));
-  router.Add("GET", "/{index}/_source/{id}", [c](const Request& r) { return GetDoc(*c, r, true); });
+  const http::RouteOptions write{.pool = http::Pool::kWrite};
+  const http::RouteOptions read{.pool = http::Pool::kSearch};
+  router.Add("PUT", "/{index}/_doc/{id}", bind(IndexDoc), write);
+  router.Add("POST", "/{index}/_doc/{id}", bind(IndexDoc), write);
+  router.Add("POST", "/{index}/_doc", bind(IndexDoc), write);
+  router.Add("PUT", "/{index}/_create/{id}", bind(CreateDoc), write);
+  router.Add("POST", "/{index}/_create/{id}", bind(CreateDoc), write);
+  router.Add("POST", "/{index}/_update/{id}", bind(UpdateDoc), write);
+  router.Add("DELETE", "/{index}/_doc/{id}", bind(DeleteDoc), write);
+  router.Add("GET", "/{index}/_doc/{id}", [c](const Request& r) { return GetDoc(*c, r, false); },
+             read);
+  router.Add("HEAD", "/{index}/_doc/{id}", bind(DocExists), read);
+  router.Add("GET", "/{index}/_source/{id}", [c](const Request& r) { return GetDoc(*c, r, true); },
+             read);
 }
 
 }  // namespace sluice::api

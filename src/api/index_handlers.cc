@@ -125,10 +125,10 @@ void RegisterIndexRoutes(http::Router& router, const ApiContext& ctx) {
   router.Add("GET", "/{index}/_settings", bind(GetSettings));
   router.Add("GET", "/_settings", bind(GetSettings));
   for (const char* method : {"POST", "GET"}) {
-    router.Add(method, "/{index}/_refresh", bind(Refresh));
-    router.Add(method, "/_refresh", bind(Refresh));
-    router.Add(method, "/{index}/_flush", bind(Refresh));
-    router.Add(method, "/_flush", bind(Refresh));
+    router.Add(method, "/{index}/_refresh", bind(Refresh), {.pool = http::Pool::kWrite});
+    router.Add(method, "/_refresh", bind(Refresh), {.pool = http::Pool::kWrite});
+    router.Add(method, "/{index}/_flush", bind(Refresh), {.pool = http::Pool::kWrite});
+    router.Add(method, "/_flush", bind(Refresh), {.pool = http::Pool::kWrite});
   }
 }
 

@@ -1,5 +1,7 @@
 #include "api/rest_response.h"
 
+#include <charconv>
+#include <cstdint>
 #include <set>
 
 #include "json/json_writer.h"
@@ -16,12 +18,21 @@ bool IsPlainJavaException(const std::string& type) {
   return kPlain.count(type) > 0;
 }
 
+// Metadata OpenSearch renders as JSON numbers (the circuit breaker's).
+bool IsNumericMetadata(const std::string& key) {
+  return key == "bytes_wanted" || key == "bytes_limit";
+}
+
 void WriteFields(json::JsonWriter& w, const util::Status& s) {
   w.Key("type").String(s.type()).Key("reason").String(s.reason());
   for (const auto& [key, value] : s.metadata()) {
     w.Key(key);
     if (value == "true" || value == "false") {
       w.Bool(value == "true");
+    } else if (int64_t n = 0; IsNumericMetadata(key) && !value.empty() &&
+                              std::from_chars(value.data(), value.data() + value.size(), n).ptr ==
+                                  value.data() + value.size()) {
+      w.Int(n);
     } else {
       w.String(value);
     }

@@ -1,8 +1,11 @@
 #include "api/routes.h"
 
+#include "api/request_checks.h"
+
 namespace sluice::api {
 
 void RegisterAllRoutes(http::Router& router, const ApiContext& ctx) {
+  router.SetRequestCheck(CheckRequest);
   RegisterClusterRoutes(router, ctx);
   RegisterIndexRoutes(router, ctx);
   RegisterDocumentRoutes(router, ctx);

@@ -30,7 +30,7 @@ inline http::Handler BindHandler(const ApiContext& ctx, ContextHandler fn) {
   return [c = &ctx, fn](const http::Request& r) { return fn(*c, r); };
 }
 
-// All of the above.
+// All of the above, and the request checks of api/request_checks.h.
 void RegisterAllRoutes(http::Router& router, const ApiContext& ctx);
 
 }  // namespace sluice::api

@@ -143,12 +143,17 @@ Response Count(const ApiContext& ctx, const Request& req) {
 }  // namespace
 
 void RegisterSearchRoutes(http::Router& router, const ApiContext& ctx) {
+  const http::RouteOptions kSearchRoute{.pool = http::Pool::kSearch};
   const ApiContext* c = &ctx;
   for (const char* method : {"GET", "POST"}) {
-    router.Add(method, "/_search", [c](const Request& r) { return Search(*c, r); });
-    router.Add(method, "/{index}/_search", [c](const Request& r) { return Search(*c, r); });
-    router.Add(method, "/_count", [c](const Request& r) { return Count(*c, r); });
-    router.Add(method, "/{index}/_count", [c](const Request& r) { return Count(*c, r); });
+    router.Add(method, "/_search", [c](const Request& r) { return Search(*c, r); },
+               kSearchRoute);
+    router.Add(method, "/{index}/_search", [c](const Request& r) { return Search(*c, r); },
+               kSearchRoute);
+    router.Add(method, "/_count", [c](const Request& r) { return Count(*c, r); },
+               kSearchRoute);
+    router.Add(method, "/{index}/_count", [c](const Request& r) { return Count(*c, r); },
+               kSearchRoute);
   }
 }
 

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <ctime>
@@ -12,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "api/rest_response.h"
 #include "cli/engine.h"
 #include "cli/remote_cluster_flags.h"
 #include "http/server.h"
@@ -34,6 +36,15 @@ struct ServeFlags {
   std::string log_level = "info";
   size_t max_content_length = 100u << 20;
   size_t threads = 0;
+  size_t management_threads = 0;
+  size_t search_threads = 0;
+  size_t write_threads = 0;
+  size_t search_queue_size = 1000;
+  size_t write_queue_size = 1000;
+  int queue_timeout_s = 60;
+  size_t max_connections = 0;
+  size_t max_in_flight_bytes = 0;
+  int idle_timeout_s = 30;
   RemoteClusterFlags remote;
 };
 
@@ -60,6 +71,47 @@ std::function<void(const http::RequestStats&)> HttpMetrics(metrics::Registry* re
   };
 }
 
+// The transport's admission counters and pool states, read at scrape time.
+// `live` is cleared once the server has stopped (its pools, which run the
+// scrapes, are joined by then).
+void AddServerCollector(metrics::Registry* registry,
+                        std::shared_ptr<std::atomic<const http::Server*>> live) {
+  registry->AddCollector([live](metrics::Scrape& scrape) {
+    const http::Server* server = live->load();
+    if (server == nullptr) return;
+    http::ServerStats st = server->GetStats();
+    auto d = [](auto v) { return static_cast<double>(v); };
+    scrape.Gauge("sluice_http_open_connections", "Open HTTP connections.", {},
+                 d(st.open_connections));
+    scrape.Gauge("sluice_http_in_flight_bytes", "Request body bytes being read or handled.", {},
+                 d(st.in_flight_bytes));
+    scrape.Gauge("sluice_http_in_flight_limit_bytes", "The in-flight request bytes limit.", {},
+                 d(st.in_flight_limit));
+    scrape.Counter("sluice_http_breaker_tripped_total",
+                   "Requests refused with 429 circuit_breaking_exception (in-flight bytes).", {},
+                   d(st.breaker_trips));
+    scrape.Counter("sluice_http_rejected_total",
+                   "Requests refused with 429 rejected_execution_exception (pool queues).", {},
+                   d(st.rejected));
+    scrape.Counter("sluice_http_connections_refused_total",
+                   "Connections closed at once: over --max-connections.", {},
+                   d(st.connections_refused));
+    scrape.Counter("sluice_http_accept_errors_total", "Failed accept() calls (EMFILE, ...).", {},
+                   d(st.accept_errors));
+    for (size_t i = 0; i < http::kPoolCount; ++i) {
+      metrics::Labels pool{{"pool", std::string(http::PoolName(static_cast<http::Pool>(i)))}};
+      const auto& p = st.pools[i];
+      scrape.Gauge("sluice_http_pool_threads", "Threads of a handler pool.", pool, d(p.threads));
+      scrape.Gauge("sluice_http_pool_active", "Requests running on a handler pool.", pool,
+                   d(p.active));
+      scrape.Gauge("sluice_http_pool_queued", "Requests waiting for a handler pool.", pool,
+                   d(p.queued));
+      scrape.Counter("sluice_http_pool_completed_total", "Requests a handler pool has run.", pool,
+                     d(p.completed));
+    }
+  });
+}
+
 // Serves until SIGINT/SIGTERM; between signals, checkpoints the vector graphs
 // now and then so a crash costs little start-up time (documents are durable anyway).
 int ServeUntilSignal(const ServeFlags& flags, Engine& engine, sigset_t signals) {
@@ -68,14 +120,27 @@ int ServeUntilSignal(const ServeFlags& flags, Engine& engine, sigset_t signals) 
   options.port = flags.port;
   options.threads = flags.threads;
   options.max_content_length = flags.max_content_length;
+  options.management_pool.threads = flags.management_threads;
+  options.search_pool.threads = flags.search_threads;
+  options.search_pool.queue_size = flags.search_queue_size;
+  options.write_pool.threads = flags.write_threads;
+  options.write_pool.queue_size = flags.write_queue_size;
+  options.queue_timeout = std::chrono::seconds(flags.queue_timeout_s);
+  options.max_connections = flags.max_connections;
+  options.max_in_flight_bytes = flags.max_in_flight_bytes;
+  options.idle_timeout = std::chrono::seconds(flags.idle_timeout_s);
+  options.error_response = api::ErrorResponse;
   options.observer = HttpMetrics(engine.metrics());
   http::Server server(options, engine.router());
   if (util::Status s = server.Start(); !s.ok()) {
     spdlog::error("event=start_failed reason=\"{}\"", s.ToString());
     return 1;
   }
-  spdlog::info("sluice listening url=http://{}:{} data_dir={}", flags.host, server.port(),
-               engine.data_dir().string());
+  auto live = std::make_shared<std::atomic<const http::Server*>>(&server);
+  AddServerCollector(engine.metrics(), live);
+  http::ServerStats limits = server.GetStats();
+  spdlog::info("sluice listening url=http://{}:{} data_dir={} max_in_flight_bytes={}",
+               flags.host, server.port(), engine.data_dir().string(), limits.in_flight_limit);
   int sig = 0;
   const timespec interval{flags.checkpoint_interval_s, 0};
   while ((sig = sigtimedwait(&signals, nullptr, &interval)) < 0) {
@@ -86,6 +151,7 @@ int ServeUntilSignal(const ServeFlags& flags, Engine& engine, sigset_t signals) 
   }
   spdlog::info("event=shutdown signal={}", sig == SIGINT ? "SIGINT" : "SIGTERM");
   server.Stop();
+  live->store(nullptr);
   return 0;
 }
 
@@ -175,8 +241,53 @@ void AddServeCommand(CLI::App& app) {
                     "Largest request body in bytes (http.max_content_length)")
       ->envname("SLUICE_MAX_CONTENT_LENGTH")
       ->capture_default_str();
-  serve->add_option("--threads", flags->threads, "HTTP worker threads (0: max(4, 2 x cores))")
+  serve->add_option("--threads", flags->threads,
+                    "HTTP I/O threads (reading and writing only; handlers run on the pools; 0: 2)")
       ->envname("SLUICE_THREADS")
+      ->capture_default_str();
+  serve->add_option("--management-threads", flags->management_threads,
+                    "Threads for GET /, _cluster/health, _cat, tasks, metrics, index admin "
+                    "(0: max(2, min(5, cores)))")
+      ->envname("SLUICE_MANAGEMENT_THREADS")
+      ->capture_default_str();
+  serve->add_option("--search-threads", flags->search_threads,
+                    "Threads for _search, _count and document reads (0: cores * 3 / 2 + 1)")
+      ->envname("SLUICE_SEARCH_THREADS")
+      ->capture_default_str();
+  serve->add_option("--write-threads", flags->write_threads,
+                    "Threads for _bulk, document writes, _refresh and _batch_ingestion (0: cores)")
+      ->envname("SLUICE_WRITE_THREADS")
+      ->capture_default_str();
+  serve->add_option("--search-queue-size", flags->search_queue_size,
+                    "Search requests waiting for a thread; more are refused with 429")
+      ->envname("SLUICE_SEARCH_QUEUE_SIZE")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  serve->add_option("--write-queue-size", flags->write_queue_size,
+                    "Write requests waiting for a thread; more are refused with 429")
+      ->envname("SLUICE_WRITE_QUEUE_SIZE")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  serve->add_option("--queue-timeout", flags->queue_timeout_s,
+                    "Seconds a request may wait for a thread before it is refused with 429 (0: "
+                    "no limit)")
+      ->envname("SLUICE_QUEUE_TIMEOUT")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  serve->add_option("--max-connections", flags->max_connections,
+                    "Open HTTP connections beyond which new ones are closed (0: half of ulimit -n)")
+      ->envname("SLUICE_MAX_CONNECTIONS")
+      ->capture_default_str();
+  serve->add_option("--max-in-flight-bytes", flags->max_in_flight_bytes,
+                    "Request body bytes being read or handled at once; more: 429 "
+                    "circuit_breaking_exception (0: 10% of physical memory; suffixes kb, mb, gb)")
+      ->envname("SLUICE_MAX_IN_FLIGHT_BYTES")
+      ->transform(CLI::AsSizeValue(false))
+      ->capture_default_str();
+  serve->add_option("--http-idle-timeout", flags->idle_timeout_s,
+                    "Seconds an idle keep-alive connection stays open")
+      ->envname("SLUICE_HTTP_IDLE_TIMEOUT")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   AddRemoteClusterFlags(serve, &flags->remote, "--remote-cluster");
   serve->callback([flags]() {

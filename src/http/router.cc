@@ -17,6 +17,7 @@ struct Router::Node {
     Handler handler;
     std::vector<std::string> param_names;  // one per "{..}" segment, in order
     std::string pattern;                   // "/" + segments joined by "/"
+    RouteOptions options;
   };
   std::map<std::string, std::unique_ptr<Node>, std::less<>> literals;
   std::unique_ptr<Node> param;
@@ -84,7 +85,20 @@ Router::~Router() = default;
 Router::Router(Router&&) noexcept = default;
 Router& Router::operator=(Router&&) noexcept = default;
 
-void Router::Add(std::string_view method, std::string_view pattern, Handler handler) {
+std::string_view PoolName(Pool pool) {
+  switch (pool) {
+    case Pool::kManagement:
+      return "management";
+    case Pool::kSearch:
+      return "search";
+    case Pool::kWrite:
+      return "write";
+  }
+  return "management";
+}
+
+void Router::Add(std::string_view method, std::string_view pattern, Handler handler,
+                 RouteOptions options) {
   Node* node = root_.get();
   std::vector<std::string> names;
   std::string normalised;
@@ -108,11 +122,12 @@ void Router::Add(std::string_view method, std::string_view pattern, Handler hand
       route.handler = std::move(handler);
       route.param_names = std::move(names);
       route.pattern = std::move(normalised);
+      route.options = options;
       return;
     }
   }
   node->routes.push_back(
-      {std::string(method), std::move(handler), std::move(names), std::move(normalised)});
+      {std::string(method), std::move(handler), std::move(names), std::move(normalised), options});
 }
 
 Router::Match Router::Find(std::string_view method, std::string_view path) const {
@@ -169,12 +184,18 @@ Router::Match Router::Find(std::string_view method, std::string_view path) const
     if (chosen == nullptr) continue;
     match.handler = &chosen->handler;
     match.pattern = chosen->pattern;
+    match.options = chosen->options;
     for (size_t i = 0; i < chosen->param_names.size() && i < c.raw_params.size(); ++i) {
       match.params.emplace_back(chosen->param_names[i], PercentDecode(c.raw_params[i], false));
     }
     break;
   }
   return match;
+}
+
+Pool Router::PoolFor(std::string_view method, std::string_view path) const {
+  Match match = Find(method, path);
+  return match.handler != nullptr ? match.options.pool : Pool::kManagement;
 }
 
 Response Router::Dispatch(Request& request) const {
@@ -210,6 +231,9 @@ Response Router::Dispatch(Request& request) const {
   request.path_params = std::move(match.params);
   request.route = std::move(match.pattern);
   try {
+    if (check_) {
+      if (std::optional<Response> refused = check_(request, match.options)) return *refused;
+    }
     return (*match.handler)(request);
   } catch (const std::exception& e) {
     spdlog::error("http handler_exception method={} path={} what=\"{}\"", request.method,

@@ -15,15 +15,24 @@
 //   - HEAD with no HEAD route runs the GET handler and drops the body;
 //   - a non-empty body needs a supported Content-Type (JSON or NDJSON, with
 //     parameters) → otherwise 406; a malformed Content-Type → 400;
+//   - the request check (SetRequestCheck), when set, runs after routing and
+//     may answer instead of the handler (api/ refuses invalid UTF-8 and
+//     duplicate keys there);
 //   - a handler that throws → 500; nothing escapes Dispatch().
+//
+// Each route names the worker pool its handler runs on (RouteOptions::pool);
+// the server asks PoolFor() before dispatching, so routing decides where slow
+// work goes and http/ needs no knowledge of what the routes do.
 //
 // Thread-safety: Add() is not synchronised; call it before the server starts.
 // After that Dispatch() and Match() are const and safe from any number of threads.
 // Handlers may run concurrently and must be thread-safe themselves.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +43,24 @@
 namespace sluice::http {
 
 using Handler = std::function<Response(const Request&)>;
+
+// The worker pools of the server (see ServerOptions): cheap management and
+// health requests, searches and reads, and writes (bulk, documents, ingestion).
+enum class Pool : uint8_t { kManagement = 0, kSearch = 1, kWrite = 2 };
+inline constexpr size_t kPoolCount = 3;
+std::string_view PoolName(Pool pool);  // "management", "search", "write"
+
+// How a route's request body is framed, for the request check.
+enum class BodyFormat : uint8_t { kJson, kNdjson };
+
+struct RouteOptions {
+  Pool pool = Pool::kManagement;
+  BodyFormat body = BodyFormat::kJson;
+};
+
+// Runs before every handler with the routed request (path params filled);
+// a Response refuses the request with it. Must be thread-safe.
+using RequestCheck = std::function<std::optional<Response>(const Request&, const RouteOptions&)>;
 
 class Router {
  public:
@@ -46,7 +73,15 @@ class Router {
 
   // Registers `handler` for `method` (upper case) on `pattern`. Registering the
   // same method and pattern again replaces the handler.
-  void Add(std::string_view method, std::string_view pattern, Handler handler);
+  void Add(std::string_view method, std::string_view pattern, Handler handler,
+           RouteOptions options = {});
+
+  // Installs the check run before every handler (replaces any earlier one).
+  void SetRequestCheck(RequestCheck check) { check_ = std::move(check); }
+
+  // The pool of the route that would serve method and path; kManagement when
+  // none would (the error answers are cheap).
+  Pool PoolFor(std::string_view method, std::string_view path) const;
 
   // The outcome of routing a method and path, without running anything.
   struct Match {
@@ -56,6 +91,7 @@ class Router {
     std::vector<std::string> allowed;  // methods of all matching patterns
     bool path_known = false;           // some pattern matched the path
     std::string pattern;               // the chosen route's pattern, normalised ("/a/{b}")
+    RouteOptions options;              // the chosen route's options
   };
   Match Find(std::string_view method, std::string_view path) const;
 
@@ -66,6 +102,7 @@ class Router {
  private:
   struct Node;
   std::unique_ptr<Node> root_;
+  RequestCheck check_;
 };
 
 }  // namespace sluice::http

@@ -50,6 +50,22 @@ class TestConnection {
     connected_ = !ec;
   }
 
+  // Opens the socket now and connects only on Connect(): a test can hold the
+  // descriptor before it lowers RLIMIT_NOFILE.
+  struct Deferred {};
+  TestConnection(uint16_t port, Deferred,
+                 std::chrono::milliseconds deadline = std::chrono::seconds(10))
+      : stream_(ioc_), deadline_(deadline), port_(port) {
+    boost::beast::error_code ec;
+    stream_.socket().open(boost::asio::ip::tcp::v4(), ec);
+  }
+  bool Connect() {
+    boost::beast::error_code ec;
+    stream_.socket().connect({boost::asio::ip::make_address("127.0.0.1"), port_}, ec);
+    connected_ = !ec;
+    return connected_;
+  }
+
   bool connected() const { return connected_; }
 
   // Writes raw bytes; false on error.
@@ -126,6 +142,7 @@ class TestConnection {
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
   std::chrono::milliseconds deadline_;
+  uint16_t port_ = 0;
   bool connected_ = false;
 };
 

@@ -1,0 +1,369 @@
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
+#include <limits>
+
+#include "http/compression.h"
+#include "http/server_internal.h"
+
+namespace sluice::http {
+namespace {
+
+std::string_view Sv(beast::string_view s) { return {s.data(), s.size()}; }
+
+constexpr size_t kGzipMinBytes = 1024;
+constexpr std::chrono::seconds kLingerTime{2};
+
+bool AcceptsGzip(std::string_view accept_encoding) {
+  std::string lower(accept_encoding);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  size_t pos = lower.find("gzip");
+  if (pos == std::string::npos) return false;
+  // "gzip;q=0" explicitly refuses it.
+  std::string_view rest = std::string_view(lower).substr(pos + 4);
+  rest = rest.substr(0, rest.find(','));
+  rest.remove_prefix(std::min(rest.find_first_not_of(' '), rest.size()));
+  return !(rest.starts_with(";q=0") && rest.find_first_of("123456789") == std::string_view::npos);
+}
+
+}  // namespace
+
+Connection::Connection(tcp::socket socket, ServerCore& server)
+    : stream_(std::move(socket)), server_(server) {}
+
+Connection::~Connection() { server_.Unregister(this); }
+
+void Connection::Run() {
+  server_.Register(this, weak_from_this());
+  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->WaitForRequest(); });
+}
+
+void Connection::OnStop() {
+  asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    if (self->state_ == State::kIdle) self->stream_.socket().close();
+  });
+}
+
+// Waits for the first byte of the next request under idle_timeout (bytes of
+// a pipelined request may already be buffered), then reads its header.
+void Connection::WaitForRequest() {
+  if (server_.stopping()) return Close();
+  state_ = State::kIdle;
+  method_ = "-";
+  path_ = "-";
+  route_.clear();
+  reservation_.Reset();
+  if (buffer_.size() > 0) return ReadHeader();
+  stream_.expires_after(opts().idle_timeout);
+  stream_.async_read_some(buffer_.prepare(4096),
+                          [self = shared_from_this()](beast::error_code ec, size_t n) {
+                            if (ec) return self->Close();
+                            self->buffer_.commit(n);
+                            self->ReadHeader();
+                          });
+}
+
+void Connection::ReadHeader() {
+  if (server_.stopping()) return Close();
+  parser_.emplace();
+  parser_->header_limit(static_cast<uint32_t>(opts().max_header_size));
+  // Checked against our limits after the header (see OnHeader). Not boost::none:
+  // Beast 1.74 compares Content-Length > none as true and rejects every body.
+  parser_->body_limit(std::numeric_limits<uint64_t>::max());
+  chunked_ = false;
+  budget_limited_ = false;
+  stream_.expires_after(opts().header_timeout);
+  bhttp::async_read_header(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+}
+
+void Connection::OnHeader(beast::error_code ec) {
+  start_ = Clock::now();
+  if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted ||
+      ec == beast::error::timeout || ec == asio::error::connection_reset ||
+      ec == asio::error::eof || ec == asio::error::bad_descriptor) {
+    return Close();
+  }
+  if (ec == bhttp::error::header_limit) {
+    return SendError(431, "request header is larger than [" +
+                              std::to_string(opts().max_header_size) + "] bytes");
+  }
+  if (ec) return SendError(400, "malformed HTTP request: " + ec.message());
+  auto& req = parser_->get();
+  method_ = std::string(Sv(req.method_string()));
+  std::string_view target(req.target().data(), req.target().size());
+  path_ = std::string(target.substr(0, target.find('?')));
+  if (auto len = parser_->content_length()) {
+    if (*len > opts().max_content_length) return SendTooLarge(*len);
+    // Refused before a byte of the body is read: the budget bounds memory.
+    if (util::Status s = server_.in_flight().Reserve(reservation_, *len); !s.ok()) {
+      server_.CountBreakerTrip();
+      return Refuse(s, /*keep_alive=*/false);
+    }
+  } else if (!parser_->is_done()) {
+    chunked_ = true;
+  }
+  if (parser_->is_done()) return Handle();
+  if (EqualsIgnoreCase(Sv(req[bhttp::field::expect]), "100-continue")) {
+    auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_,
+                                                                     req.version());
+    stream_.expires_after(opts().write_timeout);
+    return bhttp::async_write(stream_, *cont,
+                              [self = shared_from_this(), cont](beast::error_code ec, size_t) {
+                                if (ec) return self->Close();
+                                self->ReadBody();
+                              });
+  }
+  ReadBody();
+}
+
+void Connection::ReadBody() {
+  state_ = State::kBody;
+  uint64_t limit = opts().max_content_length;
+  if (chunked_) {
+    // The length is unknown: read no more than what is left of the budget.
+    uint64_t left = server_.in_flight().available();
+    if (left < limit) {
+      limit = left;
+      budget_limited_ = true;
+    }
+  }
+  parser_->body_limit(limit);
+  stream_.expires_after(opts().body_timeout);
+  bhttp::async_read(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnBody(ec); });
+}
+
+void Connection::OnBody(beast::error_code ec) {
+  if (ec == bhttp::error::body_limit) {
+    if (budget_limited_) {
+      server_.CountBreakerTrip();
+      return Refuse(
+          InFlightBreakerTripped(server_.in_flight().used() + parser_->get().body().size() + 1,
+                                 server_.in_flight().limit()),
+          /*keep_alive=*/false);
+    }
+    return SendTooLarge(std::nullopt);
+  }
+  if (ec == beast::error::timeout || ec == asio::error::operation_aborted ||
+      ec == bhttp::error::end_of_stream || ec == asio::error::connection_reset ||
+      ec == asio::error::eof) {
+    return Close();
+  }
+  if (ec) return SendError(400, "malformed HTTP request: " + ec.message());
+  if (chunked_) {
+    if (util::Status s = server_.in_flight().Reserve(reservation_, parser_->get().body().size());
+        !s.ok()) {
+      server_.CountBreakerTrip();
+      return Refuse(s, /*keep_alive=*/false);
+    }
+  }
+  Handle();
+}
+
+// The request without its body: what a refusal is rendered for.
+Request Connection::RequestHead() const {
+  Request req;
+  req.method = method_;
+  req.path = path_;
+  if (parser_ && parser_->is_header_done()) {
+    const auto& breq = parser_->get();
+    req.target = std::string(Sv(breq.target()));
+    size_t q = req.target.find('?');
+    if (q != std::string::npos) {
+      req.query_params = ParseQueryString(std::string_view(req.target).substr(q + 1));
+    }
+    req.headers.reserve(std::distance(breq.begin(), breq.end()));
+    for (const auto& field : breq) {
+      req.headers.emplace_back(std::string(Sv(field.name_string())),
+                               std::string(Sv(field.value())));
+    }
+  }
+  return req;
+}
+
+void Connection::Refuse(const util::Status& status, bool keep_alive) {
+  Send(server_.RenderRefusal(RequestHead(), status), keep_alive);
+}
+
+void Connection::Handle() {
+  state_ = State::kBusy;
+  auto& breq = parser_->get();
+  if (breq.target().empty() || breq.target().front() != '/') {
+    return SendError(400, "invalid request target [" + std::string(Sv(breq.target())) + "]");
+  }
+  Request req = RequestHead();
+  req.body = std::move(breq.body());
+  const bool keep_alive = breq.keep_alive();
+  Pool pool = server_.router().PoolFor(req.method, req.path);
+  WorkerPool& workers = server_.pool(pool);
+  auto executor = stream_.get_executor();
+  // Shared, not moved into the task: std::function needs a copyable target.
+  struct Job {
+    Request req;
+    InFlightBytes::Reservation reservation;
+    Response res;
+  };
+  auto job = std::make_shared<Job>();
+  job->req = std::move(req);
+  job->reservation = std::move(reservation_);
+  std::function<void()> task = [self = shared_from_this(), executor, &server = server_, job,
+                                queued = Clock::now(), keep_alive] {
+    job->res = Work(server, job->req, queued, job->reservation);
+    asio::post(executor, [self, job, keep_alive] {
+      self->reservation_ = std::move(job->reservation);  // held until the response is written
+      self->route_ = std::move(job->req.route);
+      self->Send(std::move(job->res), keep_alive);
+    });
+  };
+  if (!workers.Submit(task)) {
+    reservation_ = std::move(job->reservation);
+    WorkerPool::Stats st = workers.GetStats();
+    server_.CountRejection();
+    std::string what = "http request [" + method_ + " " + path_ + "]";
+    Refuse(ExecutionRejected(what, workers.name(), st.queue_size, st.threads, st.active, st.queued,
+                             st.completed),
+           keep_alive);
+  }
+}
+
+Response Connection::Work(ServerCore& server, Request& req, Clock::time_point queued,
+                          InFlightBytes::Reservation& reservation) {
+  const ServerOptions& o = server.options();
+  if (o.queue_timeout.count() > 0 && Clock::now() - queued > o.queue_timeout) {
+    server.CountRejection();
+    Pool pool = server.router().PoolFor(req.method, req.path);
+    WorkerPool::Stats st = server.pool(pool).GetStats();
+    return server.RenderRefusal(
+        req, ExecutionRejected(
+                 "http request [" + req.method + " " + req.path + "] queued longer than [" +
+                     std::to_string(o.queue_timeout.count()) + "ms]",
+                 PoolName(pool), st.queue_size, st.threads, st.active, st.queued, st.completed));
+  }
+  std::string_view encoding = req.Header("Content-Encoding");
+  if (!encoding.empty() && !EqualsIgnoreCase(encoding, "identity")) {
+    auto decoded = DecodeContent(encoding, req.body, o.max_content_length);
+    if (!decoded.ok()) {
+      if (decoded.status().code() == util::Code::kTooLarge) {
+        return SimpleError(413,
+                           "Request Entity Too Large: the request body exceeds the limit "
+                           "[http.max_content_length=" +
+                               std::to_string(o.max_content_length) + " bytes]");
+      }
+      return SimpleError(400, decoded.status().reason());
+    }
+    // The inflated body counts too, for as long as it is held.
+    if (util::Status s = server.in_flight().Reserve(reservation, decoded->size()); !s.ok()) {
+      server.CountBreakerTrip();
+      return server.RenderRefusal(req, s);
+    }
+    req.body = std::move(decoded).value();
+  }
+  Response res = server.router().Dispatch(req);
+  // Compressed here, not on the I/O thread: a large search response would
+  // hold it for as long as gzip takes.
+  bool has_encoding = false;
+  for (const auto& [name, value] : res.headers) {
+    if (EqualsIgnoreCase(name, "Content-Encoding")) has_encoding = true;
+  }
+  if (o.compress_responses && !has_encoding && res.body.size() > kGzipMinBytes &&
+      AcceptsGzip(req.Header("Accept-Encoding"))) {
+    if (auto gz = GzipCompress(res.body); gz.ok()) {
+      res.body = std::move(gz).value();
+      res.headers.emplace_back("Content-Encoding", "gzip");
+    }
+  }
+  return res;
+}
+
+void Connection::SendTooLarge(std::optional<uint64_t> length) {
+  std::string msg = "Request Entity Too Large: the request body";
+  if (length) msg += " of [" + std::to_string(*length) + "] bytes";
+  msg +=
+      " exceeds the limit [http.max_content_length=" + std::to_string(opts().max_content_length) +
+      " bytes]";
+  Send(SimpleError(413, msg), /*keep_alive=*/false);
+}
+
+void Connection::SendError(int status, std::string message) {
+  Send(SimpleError(status, message), /*keep_alive=*/false);
+}
+
+void Connection::Send(Response r, bool keep_alive) {
+  state_ = State::kBusy;
+  keep_alive = keep_alive && !server_.stopping();
+  const bool head = method_ == "HEAD";
+  unsigned version = parser_ && parser_->is_header_done() ? parser_->get().version() : 11;
+  auto res = std::make_shared<bhttp::response<bhttp::string_body>>(
+      static_cast<bhttp::status>(r.status), version);
+  res->set(bhttp::field::content_type, r.content_type);
+  for (auto& [name, value] : r.headers) res->insert(name, value);
+  std::string body = std::move(r.body);
+  const size_t body_bytes = body.size();
+  // Before the write, so that a client that has its response also finds it
+  // counted (a scrape right after a request sees that request).
+  if (opts().observer) {
+    opts().observer({.method = method_,
+                     .route = route_,
+                     .status = static_cast<unsigned>(r.status),
+                     .response_bytes = body_bytes,
+                     .seconds = std::chrono::duration<double>(Clock::now() - start_).count()});
+  }
+  if (head) {
+    // HEAD: the length of the body a GET would get, and no body.
+    res->set(bhttp::field::content_length, std::to_string(body_bytes));
+  } else {
+    res->body() = std::move(body);
+    res->prepare_payload();
+  }
+  res->keep_alive(keep_alive);
+  stream_.expires_after(opts().write_timeout);
+  bhttp::async_write(
+      stream_, *res,
+      [self = shared_from_this(), res, keep_alive, body_bytes](beast::error_code ec, size_t) {
+        self->OnWrite(ec, res->result_int(), body_bytes, keep_alive);
+      });
+}
+
+void Connection::OnWrite(beast::error_code ec, unsigned status, size_t body_bytes,
+                         bool keep_alive) {
+  if (opts().access_log) {
+    double ms = std::chrono::duration<double, std::milli>(Clock::now() - start_).count();
+    spdlog::info("http method={} path={} status={} bytes={} duration_ms={:.3f}", method_, path_,
+                 status, body_bytes, ms);
+  }
+  reservation_.Reset();
+  if (ec) return Close();
+  if (!keep_alive) return LingerClose();
+  WaitForRequest();
+}
+
+// Half-closes, then discards whatever the client still sends for a short
+// while, so that it reads our response instead of a connection reset.
+void Connection::LingerClose() {
+  beast::error_code ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream_.expires_after(kLingerTime);
+  Drain();
+}
+
+void Connection::Drain() {
+  stream_.async_read_some(asio::buffer(scratch_),
+                          [self = shared_from_this()](beast::error_code ec, size_t) {
+                            if (ec) return self->Close();
+                            self->Drain();
+                          });
+}
+
+void Connection::Close() {
+  beast::error_code ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  stream_.socket().close(ignored);
+  reservation_.Reset();
+}
+
+}  // namespace sluice::http

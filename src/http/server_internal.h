@@ -1,0 +1,183 @@
+// The server's internals shared by server.cc (ServerCore: acceptor, pools,
+// start and stop) and connection.cc (Connection: one client's requests).
+// Private to http/: included only by those two .cc files (it pulls in Beast).
+#pragma once
+
+// GCC's -Wmaybe-uninitialized misfires inside Beast's parser (boost::optional)
+// in sanitizer builds; the headers are third-party.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+#pragma GCC diagnostic ignored "-Wtsan"  // Asio's fences, in TSan builds
+#endif
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#pragma GCC diagnostic pop
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "http/admission.h"
+#include "http/server.h"
+#include "http/worker_pool.h"
+
+namespace sluice::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+class Connection;
+
+// At most one line per interval; the lines in between are counted and the
+// count is reported with the next one. Not synchronised (one strand uses it).
+class RateLimitedLog {
+ public:
+  explicit RateLimitedLog(std::chrono::seconds interval) : interval_(interval) {}
+  // True when a line may be written now; *suppressed gets the lines skipped since.
+  bool Allow(uint64_t* suppressed);
+
+ private:
+  std::chrono::seconds interval_;
+  std::optional<Clock::time_point> last_;
+  uint64_t suppressed_ = 0;
+};
+
+// The state shared by the acceptor and all connections (Server::Impl is this).
+class ServerCore {
+ public:
+  ServerCore(ServerOptions options, const Router& router);
+  ~ServerCore();
+
+  util::Status Start();
+  void Stop();
+  uint16_t port() const { return port_.load(); }
+  ServerStats GetStats() const;
+
+  const ServerOptions& options() const { return options_; }
+  const Router& router() const { return router_; }
+  bool stopping() const { return stopping_.load(); }
+  InFlightBytes& in_flight() { return in_flight_; }
+  WorkerPool& pool(Pool p) { return *pools_[static_cast<size_t>(p)]; }
+
+  // Renders an admission refusal for `request` (see ServerOptions::error_response).
+  Response RenderRefusal(const Request& request, const util::Status& status);
+  void CountBreakerTrip() { breaker_trips_.fetch_add(1, std::memory_order_relaxed); }
+  void CountRejection() { rejected_.fetch_add(1, std::memory_order_relaxed); }
+
+  void Register(Connection* conn, std::weak_ptr<Connection> weak);
+  void Unregister(Connection* conn);
+
+ private:
+  size_t IoThreadCount() const;
+  size_t MaxConnections() const;
+  void DoAccept();
+  void OnAccept(beast::error_code ec, tcp::socket socket);
+  void RunThread();
+
+  const ServerOptions options_;
+  const Router& router_;
+  InFlightBytes in_flight_;
+  const size_t max_connections_;
+  std::atomic<uint16_t> port_{0};
+  std::atomic<bool> stopping_{false};
+  bool started_ = false;
+  bool stopped_ = false;
+
+  std::atomic<size_t> open_connections_{0};
+  std::atomic<uint64_t> connections_refused_{0};
+  std::atomic<uint64_t> accept_errors_{0};
+  std::atomic<uint64_t> breaker_trips_{0};
+  std::atomic<uint64_t> rejected_{0};
+
+  // Live connections, so Stop() can close idle ones and wait for the rest.
+  // Declared before ioc_: pending handlers destroyed with ioc_ unregister here.
+  std::mutex conns_mu_;
+  std::condition_variable conns_cv_;
+  std::unordered_map<Connection*, std::weak_ptr<Connection>> conns_;  // guarded by conns_mu_
+
+  asio::io_context ioc_;
+  // Keeps the I/O threads running while no socket operation is pending (all
+  // connections busy on workers that will post their responses back).
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  // Touched only on the acceptor's strand (after Start()).
+  std::optional<tcp::acceptor> acceptor_;
+  std::optional<asio::steady_timer> accept_backoff_timer_;
+  std::chrono::milliseconds accept_backoff_{0};
+  RateLimitedLog accept_log_{std::chrono::seconds(10)};
+  RateLimitedLog refused_log_{std::chrono::seconds(10)};
+  std::vector<std::thread> threads_;
+  // After ioc_: destroyed (joined) first, as their tasks post to ioc_.
+  std::array<std::unique_ptr<WorkerPool>, kPoolCount> pools_;
+};
+
+// One client connection. All members are touched only on the connection's
+// strand, except while a worker runs its request: then the connection waits
+// (state kBusy) and the worker touches only what it was handed.
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(tcp::socket socket, ServerCore& server);
+  ~Connection();
+
+  void Run();
+  // Called from Stop(): an idle connection is closed now; a busy one closes after
+  // its current response.
+  void OnStop();
+
+ private:
+  enum class State { kIdle, kBody, kBusy };
+
+  const ServerOptions& opts() const { return server_.options(); }
+
+  void WaitForRequest();
+  void ReadHeader();
+  void OnHeader(beast::error_code ec);
+  void ReadBody();
+  void OnBody(beast::error_code ec);
+  void Handle();
+  // Runs on a worker thread.
+  static Response Work(ServerCore& server, Request& req, Clock::time_point queued,
+                       InFlightBytes::Reservation& reservation);
+  Request RequestHead() const;
+  void Refuse(const util::Status& status, bool keep_alive);
+  void SendTooLarge(std::optional<uint64_t> length);
+  void SendError(int status, std::string message);
+  void Send(Response r, bool keep_alive);
+  void OnWrite(beast::error_code ec, unsigned status, size_t body_bytes, bool keep_alive);
+  void LingerClose();
+  void Drain();
+  void Close();
+
+  beast::tcp_stream stream_;
+  ServerCore& server_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  State state_ = State::kIdle;
+  std::string method_ = "-";
+  std::string path_ = "-";
+  std::string route_;
+  bool chunked_ = false;         // body without Content-Length: limited by the budget left
+  bool budget_limited_ = false;  // that limit was the in-flight budget, not max_content_length
+  InFlightBytes::Reservation reservation_;  // the current request's body bytes
+  Clock::time_point start_ = Clock::now();
+  std::array<char, 16 * 1024> scratch_;
+};
+
+}  // namespace sluice::http
