@@ -155,10 +155,11 @@ Response Analyze(const ApiContext& ctx, const Request& req) {
 }  // namespace
 
 void RegisterAnalyzeRoutes(http::Router& router, const ApiContext& ctx) {
+  const http::RouteOptions kSearchRoute{.pool = http::Pool::kSearch};
   auto bind = [&ctx](ContextHandler fn) { return BindHandler(ctx, fn); };
   for (const char* method : {"GET", "POST"}) {
-    router.Add(method, "/_analyze", bind(Analyze));
-    router.Add(method, "/{index}/_analyze", bind(Analyze));
+    router.Add(method, "/_analyze", bind(Analyze), kSearchRoute);
+    router.Add(method, "/{index}/_analyze", bind(Analyze), kSearchRoute);
   }
 }
 

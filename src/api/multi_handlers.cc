@@ -298,11 +298,14 @@ Response MultiSearch(const ApiContext& ctx, const Request& req) {
 }  // namespace
 
 void RegisterMultiRoutes(http::Router& router, const ApiContext& ctx) {
+  const http::RouteOptions kSearchRoute{.pool = http::Pool::kSearch};
+  const http::RouteOptions kMultiSearchRoute{.pool = http::Pool::kSearch,
+                                             .body = http::BodyFormat::kNdjson};
   for (const char* method : {"GET", "POST"}) {
-    router.Add(method, "/_mget", BindHandler(ctx, MultiGet));
-    router.Add(method, "/{index}/_mget", BindHandler(ctx, MultiGet));
-    router.Add(method, "/_msearch", BindHandler(ctx, MultiSearch));
-    router.Add(method, "/{index}/_msearch", BindHandler(ctx, MultiSearch));
+    router.Add(method, "/_mget", BindHandler(ctx, MultiGet), kSearchRoute);
+    router.Add(method, "/{index}/_mget", BindHandler(ctx, MultiGet), kSearchRoute);
+    router.Add(method, "/_msearch", BindHandler(ctx, MultiSearch), kMultiSearchRoute);
+    router.Add(method, "/{index}/_msearch", BindHandler(ctx, MultiSearch), kMultiSearchRoute);
   }
 }
 

@@ -145,9 +145,10 @@ Response PointInTime(const ApiContext&, const Request& req) {
 }  // namespace
 
 void RegisterScrollRoutes(http::Router& router, const ApiContext& ctx) {
+  const http::RouteOptions kSearchRoute{.pool = http::Pool::kSearch};
   for (const char* method : {"GET", "POST"}) {
-    router.Add(method, "/_search/scroll", BindHandler(ctx, Next));
-    router.Add(method, "/_search/scroll/{scroll_id}", BindHandler(ctx, Next));
+    router.Add(method, "/_search/scroll", BindHandler(ctx, Next), kSearchRoute);
+    router.Add(method, "/_search/scroll/{scroll_id}", BindHandler(ctx, Next), kSearchRoute);
   }
   router.Add("DELETE", "/_search/scroll", BindHandler(ctx, Clear));
   router.Add("DELETE", "/_search/scroll/{scroll_id}", BindHandler(ctx, Clear));
