@@ -36,6 +36,7 @@ class Store;
 namespace sluice::ingest {
 
 class IngestProgress;
+struct IngestCheckpoint;
 
 struct IngestOptions {
   size_t batch_documents = 500;       // documents per sink write
@@ -56,10 +57,10 @@ class BatchIngestJob : public tasks::TaskJob {
   util::Status Run(tasks::TaskContext& context) override;
 
  private:
-  struct Checkpoint;
-  struct Plan;
-  util::Status RunSingle(tasks::TaskContext& ctx, Plan& plan, Checkpoint& cp);
-  util::Status RunJoin(tasks::TaskContext& ctx, Plan& plan, Checkpoint& cp);
+  struct Plan;  // batch_ingest_plan.h
+  util::Status RunSingle(tasks::TaskContext& ctx, Plan& plan, IngestCheckpoint& cp);
+  // batch_ingest_join.cc
+  util::Status RunJoin(tasks::TaskContext& ctx, Plan& plan, IngestCheckpoint& cp);
   // Saves a durable batch's checkpoint (called by the writer thread).
   static util::Status CommitCheckpoint(tasks::TaskContext& ctx, IngestProgress& progress,
                                        const std::string& checkpoint);
