@@ -6,8 +6,9 @@
 //   - One source: records stream straight to the sink.
 //   - Several sources: records are staged by _id (JoinStaging) and joined
 //     when every source has been read; a source without an _id path is
-//     joined by position with source 0 (its n-th record belongs to source
-//     0's n-th record).
+//     joined by position with the closest preceding source that has one (its
+//     n-th record belongs to that source's n-th record), each pairing checked
+//     when its records carry that source's id field (e.g. custom_id).
 //
 // A bad record (invalid JSON, missing id or vector, rejected by the index)
 // fails alone and is counted and reported; the task goes on. Progress is

@@ -14,18 +14,50 @@ namespace sluice::ingest {
 
 using util::Status;
 
+namespace {
+
+// A record joined by position that carries the anchor's id field (`check`,
+// e.g. custom_id) must carry the id of the record it is paired with: files
+// in different orders would otherwise join silently wrong.
+Status CheckPositionPair(const simdjson::dom::element& record, const std::string& check,
+                         size_t anchor, uint64_t position, const std::string& anchor_id) {
+  if (check.empty()) return Status::Ok();
+  simdjson::dom::element own;
+  if (record[check].get(own) != simdjson::SUCCESS) return Status::Ok();
+  auto own_id = IdText(own, "$." + check);
+  std::string own_text = own_id.ok() ? *own_id : simdjson::minify(own);
+  if (own_id.ok() && own_text == anchor_id) return Status::Ok();
+  return util::InvalidArgument("join by position mismatch: this record's " + check + " [" +
+                               own_text + "] differs from [" + anchor_id + "] of source[" +
+                               std::to_string(anchor) + "]'s record at position " +
+                               std::to_string(position + 1));
+}
+
+}  // namespace
+
 Status BatchIngestJob::RunJoin(tasks::TaskContext& ctx, Plan& plan, IngestCheckpoint& cp) {
   IngestProgress& progress = *plan.progress;
   JoinStaging staging(store_, ctx.task_id());
   const size_t n = request_.source_count();
-  bool any_by_position = false;
-  for (size_t s = 1; s < n; ++s) any_by_position |= !request_.id_paths[s].has_value();
+  // is_anchor[a]: some later source is joined by position with source a, so
+  // a's records keep their places (positions) in staging.
+  std::vector<bool> is_anchor(n, false);
+  std::vector<IngestProgress::JoinMode> modes(n);
+  for (size_t s = 0; s < n; ++s) {
+    if (auto a = request_.position_anchor[s]) {
+      is_anchor[*a] = true;
+      modes[s] = {a, request_.position_check[s]};
+    }
+  }
+  progress.SetJoinModes(modes);
 
   if (cp.phase != "merge") {
     progress.SetPhase("staging");
     for (size_t s = cp.phase == "stage" ? cp.slot : 0; s < n; ++s) {
       bool resuming = cp.phase == "stage" && s == cp.slot;
       RecordMapper mapper(request_, s, plan.vector_fields);
+      const std::optional<size_t> anchor = request_.position_anchor[s];
+      const std::string& check = request_.position_check[s];
       uint64_t position = resuming ? cp.position : 0;
       uint64_t since_checkpoint = 0;
       const auto& objects = plan.slots[s];
@@ -37,11 +69,11 @@ Status BatchIngestJob::RunJoin(tasks::TaskContext& ctx, Plan& plan, IngestCheckp
               const std::string& error) -> Status {
             RecordOrigin origin{s, RedactLocation(objects[object].location), line.number};
             uint64_t my_position = position++;
-            if (s == 0 && any_by_position && record != nullptr) {
-              // Source 0's record keeps its place in a position join even if
+            if (is_anchor[s] && record != nullptr) {
+              // An anchor's record keeps its place in a position join even if
               // its own fields fail.
               if (auto id = mapper.Id(*record); id.ok() && *id) {
-                SLUICE_RETURN_IF_ERROR(staging.AddPosition(my_position, **id));
+                SLUICE_RETURN_IF_ERROR(staging.AddPosition(s, my_position, **id));
               }
             }
             Status outcome;
@@ -53,15 +85,18 @@ Status BatchIngestJob::RunJoin(tasks::TaskContext& ctx, Plan& plan, IngestCheckp
             } else {
               mapped = std::move(*m);
             }
-            if (outcome.ok() && !mapped->id) {
-              auto id = staging.IdAtPosition(my_position);
+            if (outcome.ok() && anchor) {
+              auto id = staging.IdAtPosition(*anchor, my_position);
               if (!id.ok()) return id.status();
               if (!*id) {
                 outcome = util::InvalidArgument(
-                    "no source[0] record at position " + std::to_string(my_position + 1) +
+                    "no source[" + std::to_string(*anchor) + "] record at position " +
+                    std::to_string(my_position + 1) +
                     " to join this record with (it is joined by position)");
               } else {
-                mapped->id = **id;
+                outcome = CheckPositionPair(*record, check, *anchor, my_position, **id);
+                if (!outcome.ok()) progress.AddJoinMismatch(s);
+                mapped->id = std::move(**id);
               }
             }
             if (outcome.ok()) outcome = staging.AddFragment(*mapped->id, s, mapped->fields);
@@ -115,8 +150,10 @@ Status BatchIngestJob::RunJoin(tasks::TaskContext& ctx, Plan& plan, IngestCheckp
             else fields.emplace_back(name, value);
           }
         }
-        if (std::find(present.begin(), present.end(), false) != present.end()) {
-          progress.AddIncompleteJoin(id);
+        const bool complete = std::find(present.begin(), present.end(), false) == present.end();
+        if (!complete) progress.AddIncompleteJoin(id);
+        for (size_t s = 0; s < n; ++s) {
+          if (present[s]) progress.AddJoinOutcome(s, complete);
         }
         std::string source = AssembleDocument(fields, plan.null_fields);
         batch.bytes += source.size();
