@@ -24,6 +24,29 @@ std::string AssembleDocument(const Fields& fields, const std::vector<std::string
   return w.Take();
 }
 
+SinkDocument UpsertDocument(std::string id, const Fields& fields,
+                            const std::vector<std::string>& nulls) {
+  SinkDocument doc{std::move(id), AssembleDocument(fields, {}), std::nullopt};
+  // The upsert is the doc with the nulls appended (no second walk of the values).
+  std::string upsert = doc.source_json;
+  upsert.pop_back();  // '}'
+  bool first = fields.empty();
+  for (const auto& name : nulls) {
+    bool mapped = false;
+    for (const auto& f : fields) mapped |= f.first == name;
+    if (mapped) continue;
+    json::JsonWriter key;
+    key.String(name);
+    if (!first) upsert += ',';
+    upsert += key.Take();
+    upsert += ":null";
+    first = false;
+  }
+  upsert += '}';
+  doc.upsert_json = std::move(upsert);
+  return doc;
+}
+
 BatchIngestJob::BatchIngestJob(IngestRequest request, const sources::SourceCatalog* sources,
                                std::unique_ptr<DocumentSink> sink, storage::Store* store,
                                IngestOptions options)
@@ -132,14 +155,17 @@ Status BatchIngestJob::RunSingle(tasks::TaskContext& ctx, Plan& plan, IngestChec
           progress.AddFailure(origin, mapped.status().reason());
           return Status::Ok();
         }
-        // Without an _id path, ids are derived from the record's place in the
-        // input so that a resumed task rewrites, not duplicates, documents.
-        std::string id = mapped->id ? *mapped->id
-                                    : ctx.task_id() + "-" + std::to_string(object) + "-" +
-                                          std::to_string(line.number);
-        std::string source = AssembleDocument(mapped->fields, plan.null_fields);
-        batch.bytes += source.size();
-        batch.documents.push_back({std::move(id), std::move(source)});
+        SinkDocument doc;
+        if (mapped->id) {
+          doc = UpsertDocument(std::move(*mapped->id), mapped->fields, plan.null_fields);
+        } else {
+          // Without an _id path, ids are derived from the record's place in
+          // the input so that a resumed task rewrites, not duplicates, documents.
+          doc.id = ctx.task_id() + "-" + std::to_string(object) + "-" + std::to_string(line.number);
+          doc.source_json = AssembleDocument(mapped->fields, plan.null_fields);
+        }
+        batch.bytes += doc.source_json.size() + (doc.upsert_json ? doc.upsert_json->size() : 0);
+        batch.documents.push_back(std::move(doc));
         batch.origins.push_back(std::move(origin));
         if (batch.documents.size() >= options_.batch_documents ||
             batch.bytes >= options_.batch_bytes) {

@@ -155,9 +155,9 @@ Status BatchIngestJob::RunJoin(tasks::TaskContext& ctx, Plan& plan, IngestCheckp
         for (size_t s = 0; s < n; ++s) {
           if (present[s]) progress.AddJoinOutcome(s, complete);
         }
-        std::string source = AssembleDocument(fields, plan.null_fields);
-        batch.bytes += source.size();
-        batch.documents.push_back({id, std::move(source)});
+        SinkDocument doc = UpsertDocument(id, fields, plan.null_fields);
+        batch.bytes += doc.source_json.size() + doc.upsert_json->size();
+        batch.documents.push_back(std::move(doc));
         batch.origins.push_back({0, "_id [" + id + "]", 0});
         last_id = id;
         if (batch.documents.size() >= options_.batch_documents ||

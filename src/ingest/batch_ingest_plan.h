@@ -33,4 +33,11 @@ struct BatchIngestJob::Plan {
 // A JSON object of `fields`, with null for each of `nulls` not among them.
 std::string AssembleDocument(const Fields& fields, const std::vector<std::string>& nulls);
 
+// The document ml-commons writes for a record whose _id is mapped: an update
+// whose "doc" is the mapped fields that have a value (an existing document
+// keeps every other field) and whose "upsert" adds null for the other fields
+// in `nulls` (a new document has them all).
+SinkDocument UpsertDocument(std::string id, const Fields& fields,
+                            const std::vector<std::string>& nulls);
+
 }  // namespace sluice::ingest
