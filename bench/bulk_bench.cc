@@ -79,7 +79,7 @@ double SluiceWritePath(const std::vector<std::string>& docs) {
   for (size_t begin = 0; begin < docs.size(); begin += kBatch) {
     std::vector<sluice::index::WriteOp> ops;
     for (size_t i = begin; i < std::min(docs.size(), begin + kBatch); ++i) {
-      ops.push_back({sluice::index::OpType::kIndex, std::to_string(i), docs[i], {}, {}});
+      ops.push_back({sluice::index::OpType::kIndex, std::to_string(i), docs[i], {}, {}, {}});
     }
     for (const auto& r : (*index)->Write(std::move(ops))) {
       if (!r.status.ok()) {

@@ -79,7 +79,8 @@ double SluiceWritePath(const std::vector<float>& data, size_t n, size_t dim, int
         source += std::to_string(data[i * dim + d]);
       }
       source += "]}";
-      ops.push_back({sluice::index::OpType::kIndex, std::to_string(i), std::move(source), {}, {}});
+      ops.push_back(
+          {sluice::index::OpType::kIndex, std::to_string(i), std::move(source), {}, {}, {}});
     }
     batches.push_back(std::move(ops));
   }

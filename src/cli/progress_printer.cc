@@ -61,6 +61,24 @@ util::Result<TaskView> ParseTaskView(std::string_view task_json) {
       r != progress.MemberEnd() && r->value.IsNumber()) {
     t.docs_per_second = r->value.GetDouble();
   }
+  if (auto s = progress.FindMember("sources"); s != progress.MemberEnd() && s->value.IsArray()) {
+    size_t n = 0;
+    for (const auto& source : s->value.GetArray()) {
+      size_t index = n++;
+      auto j = source.IsObject() ? source.FindMember("join") : source.MemberEnd();
+      if (!source.IsObject() || j == source.MemberEnd() || !j->value.IsObject()) continue;
+      const rapidjson::Value& join = j->value;
+      std::string mode = Str(join, "mode") == "by_id" ? std::string("by id")
+                                                      : fmt::format("by position with source[{}]",
+                                                                    U64(join, "by_position_with"));
+      if (std::string check = Str(join, "checked_by"); !check.empty()) {
+        mode += ", checked by " + check;
+      }
+      t.joins.push_back(fmt::format("source[{}] {}: {}: {} joined, {} incomplete, {} mismatched",
+                                    index, Str(source, "location"), mode, U64(join, "joined"),
+                                    U64(join, "incomplete"), U64(join, "mismatched")));
+    }
+  }
   if (auto f = progress.FindMember("failures"); f != progress.MemberEnd() && f->value.IsArray()) {
     for (const auto& failure : f->value.GetArray()) {
       if (!failure.IsObject()) continue;
@@ -112,6 +130,10 @@ std::string FormatSummary(const TaskView& t, std::string_view index, double wall
   out += fmt::format("  documents written: {}\n", t.documents_written);
   out += fmt::format("  records read:      {}\n", t.records_read);
   out += fmt::format("  bytes read:        {}\n", HumanBytes(t.bytes_read));
+  if (!t.joins.empty()) {
+    out += "  joins:\n";
+    for (const auto& j : t.joins) out += "    " + j + "\n";
+  }
   out += fmt::format("  records failed:    {}\n", t.records_failed);
   for (const auto& f : t.failures) out += "    " + f + "\n";
   if (t.records_failed > t.failures.size()) {

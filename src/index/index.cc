@@ -2,6 +2,7 @@
 
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -10,11 +11,11 @@
 #include "index/document_record.h"
 #include "index/id_generator.h"
 #include "json/json_writer.h"
+#include "json/value_text.h"
 #include "storage/store.h"
 #include "text/analyzer_registry.h"
 #include "text/inverted_index.h"
 #include "vector/vector_index.h"
-#include "json/value_text.h"
 
 namespace sluice::index {
 namespace {
@@ -37,6 +38,20 @@ void MergeInto(rapidjson::Value& target, const rapidjson::Value& patch,
       target.AddMember(k, v, alloc);
     }
   }
+}
+
+// The value at a dotted path ("a.b") of a document, or null.
+const rapidjson::Value* FindDotted(const rapidjson::Value& doc, std::string_view path) {
+  const rapidjson::Value* v = &doc;
+  while (v != nullptr && v->IsObject()) {
+    size_t dot = path.find('.');
+    std::string_view part = path.substr(0, dot);
+    auto it = v->FindMember(rapidjson::StringRef(part.data(), part.size()));
+    v = it == v->MemberEnd() ? nullptr : &it->value;
+    if (dot == std::string_view::npos) return v;
+    path.remove_prefix(dot + 1);
+  }
+  return nullptr;
 }
 
 // A new dotted field ("a.b") needs non-empty parts and every parent to be an
@@ -94,6 +109,9 @@ struct Index::Pending {
     int64_t seq_no;
     std::optional<std::string> source;  // nullopt: delete
     std::optional<ParsedDocument> parsed;
+    // knn_vector fields an update left as they were: their graphs keep the
+    // point instead of rebuilding it.
+    std::vector<std::string> unchanged_vectors;
   };
   std::vector<Prepared> prepared;
   bool mapping_changed = false;
@@ -270,6 +288,7 @@ WriteResult Index::Prepare(WriteOp& op, Mapping& mapping, Pending& pending) {
   }
 
   std::optional<std::string> new_source;
+  std::vector<std::string> unchanged_vectors;
   switch (op.type) {
     case OpType::kCreate:
       if (current.exists) {
@@ -287,7 +306,14 @@ WriteResult Index::Prepare(WriteOp& op, Mapping& mapping, Pending& pending) {
     case OpType::kDelete:
       break;
     case OpType::kUpdate: {
+      if (op.upsert && !current.exists) {
+        new_source = std::move(*op.upsert);
+        break;
+      }
       rapidjson::Document body;
+      if (op.upsert) {  // the partial document as is: wrap it as {"doc": ...}
+        op.source = "{\"doc\":" + op.source + "}";
+      }
       body.Parse(op.source.data(), op.source.size());
       if (body.HasParseError() || !body.IsObject()) {
         result.status = util::ParseError("Failed to parse the update request body");
@@ -356,6 +382,14 @@ WriteResult Index::Prepare(WriteOp& op, Mapping& mapping, Pending& pending) {
         return result;
       }
       new_source = json::ValueText(merged);
+      for (const auto& [path, field] : mapping.fields()) {
+        if (!field.knn) continue;
+        const rapidjson::Value* a = FindDotted(before, path);
+        const rapidjson::Value* b = FindDotted(merged, path);
+        if ((a == nullptr && b == nullptr) || (a != nullptr && b != nullptr && *a == *b)) {
+          unchanged_vectors.push_back(path);
+        }
+      }
       break;
     }
   }
@@ -393,8 +427,9 @@ WriteResult Index::Prepare(WriteOp& op, Mapping& mapping, Pending& pending) {
   state.version = result.version;
   state.seq_no = result.seq_no;
   state.source = new_source.value_or("");
-  pending.prepared.push_back(
-      {op.id, current.doc, result.version, result.seq_no, std::move(new_source), std::move(parsed)});
+  pending.prepared.push_back({op.id, current.doc, result.version, result.seq_no,
+                              std::move(new_source), std::move(parsed),
+                              std::move(unchanged_vectors)});
   return result;
 }
 
@@ -472,6 +507,10 @@ std::vector<WriteResult> Index::Write(std::vector<WriteOp> ops) {
       doc_numbers_[p.id] = doc;
       Apply(doc, p.id, p.version, p.seq_no, p.parsed ? &*p.parsed : nullptr);
       for (const auto& [field, graph] : vector_indexes_) {
+        if (std::find(p.unchanged_vectors.begin(), p.unchanged_vectors.end(), field) !=
+            p.unchanged_vectors.end()) {
+          continue;
+        }
         const std::vector<float>* v = nullptr;
         if (p.parsed) {
           for (const auto& [f, values] : p.parsed->vectors) {

@@ -59,6 +59,11 @@ struct WriteOp {
   std::string source;  // index/create: the document; update: {"doc":..,"doc_as_upsert":..,"upsert":..}
   std::optional<int64_t> if_seq_no;        // optimistic concurrency (index/delete)
   std::optional<int64_t> if_primary_term;  // always 1 in sluice
+  // update only: when set, `source` is the partial document itself (merged
+  // into an existing document, as an update's "doc") and this is the document
+  // written when none exists (its "upsert") — batch ingestion's form, which
+  // spares parsing and re-writing a request body around large vectors.
+  std::optional<std::string> upsert;
 };
 
 struct WriteResult {

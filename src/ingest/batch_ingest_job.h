@@ -6,8 +6,9 @@
 //   - One source: records stream straight to the sink.
 //   - Several sources: records are staged by _id (JoinStaging) and joined
 //     when every source has been read; a source without an _id path is
-//     joined by position with source 0 (its n-th record belongs to source
-//     0's n-th record).
+//     joined by position with the closest preceding source that has one (its
+//     n-th record belongs to that source's n-th record), each pairing checked
+//     when its records carry that source's id field (e.g. custom_id).
 //
 // A bad record (invalid JSON, missing id or vector, rejected by the index)
 // fails alone and is counted and reported; the task goes on. Progress is
@@ -36,6 +37,7 @@ class Store;
 namespace sluice::ingest {
 
 class IngestProgress;
+struct IngestCheckpoint;
 
 struct IngestOptions {
   size_t batch_documents = 500;       // documents per sink write
@@ -60,10 +62,10 @@ class BatchIngestJob : public tasks::TaskJob {
   util::Status Run(tasks::TaskContext& context) override;
 
  private:
-  struct Checkpoint;
-  struct Plan;
-  util::Status RunSingle(tasks::TaskContext& ctx, Plan& plan, Checkpoint& cp);
-  util::Status RunJoin(tasks::TaskContext& ctx, Plan& plan, Checkpoint& cp);
+  struct Plan;  // batch_ingest_plan.h
+  util::Status RunSingle(tasks::TaskContext& ctx, Plan& plan, IngestCheckpoint& cp);
+  // batch_ingest_join.cc
+  util::Status RunJoin(tasks::TaskContext& ctx, Plan& plan, IngestCheckpoint& cp);
   // Saves a durable batch's checkpoint (called by the writer thread).
   static util::Status CommitCheckpoint(tasks::TaskContext& ctx, IngestProgress& progress,
                                        const std::string& checkpoint);

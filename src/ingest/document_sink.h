@@ -4,11 +4,12 @@
 // the sink differs.
 //
 // Contract: Write is called from one thread at a time. Documents always carry
-// an id, so writing a batch again (after a crash, a retry) replaces the same
-// documents instead of duplicating them.
+// an id, so writing a batch again (after a crash, a retry) rewrites the same
+// documents instead of duplicating them (an upsert merges the same fields again).
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,7 +38,11 @@ struct SinkStats {
 
 struct SinkDocument {
   std::string id;
-  std::string source_json;  // a JSON object
+  std::string source_json;  // a JSON object: the document, or an upsert's partial document
+  // Set: an update as ml-commons writes it when _id is mapped — source_json
+  // merges into an existing document ("doc"), and this JSON object is the
+  // document created when none exists ("upsert").
+  std::optional<std::string> upsert_json;
 };
 
 class DocumentSink {

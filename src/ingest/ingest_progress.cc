@@ -79,6 +79,57 @@ void IngestProgress::AddIncompleteJoin(std::string_view id) {
   if (incomplete_ids_.size() < kMaxIncompleteIds) incomplete_ids_.emplace_back(id);
 }
 
+void IngestProgress::SetJoinModes(const std::vector<JoinMode>& modes) {
+  for (size_t i = 0; i < modes.size() && i < sources_.size(); ++i) {
+    sources_[i]->joined_by_id = !modes[i].by_position_with.has_value();
+    sources_[i]->by_position_with = modes[i].by_position_with.value_or(0);
+    sources_[i]->checked_by = modes[i].checked_by;
+  }
+}
+
+void IngestProgress::AddJoinOutcome(size_t source, bool complete) {
+  if (source >= sources_.size()) return;
+  ++(complete ? sources_[source]->joined : sources_[source]->join_incomplete);
+}
+
+void IngestProgress::AddJoinMismatch(size_t source) {
+  if (source < sources_.size()) ++sources_[source]->join_mismatched;
+}
+
+void IngestProgress::WriteJoin(json::JsonWriter& w, const Source& s) const {
+  w.Key("join").StartObject();
+  if (s.joined_by_id) {
+    w.Key("mode").String("by_id");
+  } else {
+    w.Key("mode").String("by_position").Key("by_position_with").Uint(s.by_position_with);
+    if (!s.checked_by.empty()) w.Key("checked_by").String(s.checked_by);
+  }
+  w.Key("joined").Uint(s.joined).Key("incomplete").Uint(s.join_incomplete);
+  w.Key("mismatched").Uint(s.join_mismatched).EndObject();
+}
+
+void IngestProgress::SaveJoinCounters(json::JsonWriter& w) const {
+  w.Key("source_joins").StartArray();
+  for (const auto& s : sources_) {
+    w.StartArray().Uint(s->joined).Uint(s->join_incomplete).Uint(s->join_mismatched).EndArray();
+  }
+  w.EndArray();
+}
+
+void IngestProgress::RestoreJoinCounters(const rapidjson::Value& d) {
+  auto it = d.FindMember("source_joins");
+  if (it == d.MemberEnd() || !it->value.IsArray()) return;
+  const auto& a = it->value;
+  for (rapidjson::SizeType i = 0; i < a.Size() && i < sources_.size(); ++i) {
+    if (!a[i].IsArray() || a[i].Size() != 3) continue;
+    std::atomic<uint64_t>* targets[] = {&sources_[i]->joined, &sources_[i]->join_incomplete,
+                                        &sources_[i]->join_mismatched};
+    for (rapidjson::SizeType k = 0; k < 3; ++k) {
+      if (a[i][k].IsUint64()) *targets[k] = a[i][k].GetUint64();
+    }
+  }
+}
+
 void IngestProgress::SetSinkStats(const SinkStats& stats) {
   util::MutexLock lock(&mu_);
   sink_stats_ = stats;
@@ -111,7 +162,9 @@ std::string IngestProgress::ToJson() const {
   for (const auto& s : sources_) {
     w.StartObject().Key("location").String(s->location);
     w.Key("bytes_read").Uint(s->bytes_read).Key("bytes_total").Uint(s->bytes_total);
-    w.Key("records_read").Uint(s->records).EndObject();
+    w.Key("records_read").Uint(s->records);
+    if (sources_.size() > 1) WriteJoin(w, *s);
+    w.EndObject();
   }
   w.EndArray();
   util::MutexLock lock(&mu_);
@@ -159,6 +212,7 @@ std::string IngestProgress::SaveCounters() const {
   w.Key("source_records").StartArray();
   for (const auto& s : sources_) w.Uint(s->records);
   w.EndArray();
+  SaveJoinCounters(w);
   util::MutexLock lock(&mu_);
   WriteFailures(w);
   w.Key("incomplete_ids").StartArray();
@@ -229,6 +283,7 @@ util::Status IngestProgress::RestoreCounters(std::string_view saved, std::string
       if (a[i].IsUint64()) sources_[i]->records = a[i].GetUint64();
     }
   }
+  RestoreJoinCounters(d);
   util::MutexLock lock(&mu_);
   ReadFailures(writes);
   incomplete_ids_.clear();

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,6 +63,21 @@ class IngestProgress {
   // from_sink: the index rejected the document (counted on the writing side).
   void AddFailure(const RecordOrigin& origin, std::string reason, bool from_sink = false);
   void AddIncompleteJoin(std::string_view id);
+
+  // Joins (several sources). How a source is joined: by its _id path, or by
+  // position with an earlier source (its records' `checked_by` field, when
+  // not empty, checked against the paired record's id). Call before counting.
+  struct JoinMode {
+    std::optional<size_t> by_position_with;
+    std::string checked_by;
+  };
+  void SetJoinModes(const std::vector<JoinMode>& modes);
+  // A record of `source` ended in a document every source contributed to
+  // (joined) or in one that lacks another source's record (incomplete).
+  void AddJoinOutcome(size_t source, bool complete);
+  // A record of `source` joined by position whose check field disagrees with
+  // its pair's id (it fails; AddFailure is called too).
+  void AddJoinMismatch(size_t source);
   // The sink's counters, shown as "cluster" when the sink is remote.
   void SetSinkStats(const SinkStats& stats);
 
@@ -84,6 +100,12 @@ class IngestProgress {
     std::atomic<uint64_t> bytes_total{0};
     std::atomic<uint64_t> bytes_read{0};
     std::atomic<uint64_t> records{0};
+    bool joined_by_id = true;  // immutable once counting starts
+    size_t by_position_with = 0;
+    std::string checked_by;
+    std::atomic<uint64_t> joined{0};
+    std::atomic<uint64_t> join_incomplete{0};
+    std::atomic<uint64_t> join_mismatched{0};
   };
   struct Failure {
     RecordOrigin origin;
@@ -92,6 +114,9 @@ class IngestProgress {
   double ElapsedSeconds() const;
   void WriteFailures(json::JsonWriter& w) const REQUIRES(mu_);
   void ReadFailures(const rapidjson::Value& saved) REQUIRES(mu_);
+  void WriteJoin(json::JsonWriter& w, const Source& s) const;
+  void SaveJoinCounters(json::JsonWriter& w) const EXCLUDES(mu_);
+  void RestoreJoinCounters(const rapidjson::Value& saved) EXCLUDES(mu_);
 
   const size_t max_errors_;
   metrics::Counter* m_records_read_ = nullptr;

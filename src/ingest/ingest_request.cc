@@ -135,6 +135,38 @@ Status ParseCredential(const rapidjson::Value& body, IngestRequest* out) {
   return Status::Ok();
 }
 
+// A source without an _id path joins by position with the closest preceding
+// source that has one: in the seed's OpenAI example source[2] (metadata in
+// input order) pairs with source[1] (the input file), not with source[0] (the
+// output file, whose order OpenAI does not keep).
+Status PlanPositionJoins(IngestRequest* out) {
+  const size_t n = out->source_count();
+  out->position_anchor.assign(n, std::nullopt);
+  out->position_check.assign(n, "");
+  std::optional<size_t> last_with_id;
+  for (size_t s = 0; s < n; ++s) {
+    if (out->id_paths[s]) {
+      last_with_id = s;
+      continue;
+    }
+    if (!last_with_id) {
+      return InvalidArgument("[field_map._id] has no path for source[" + std::to_string(s) +
+                             "] and no earlier source has one: a source without an _id path "
+                             "is joined by position with the closest preceding source that "
+                             "has an _id path");
+    }
+    out->position_anchor[s] = *last_with_id;
+    // The anchor's id leaf ("$.custom_id" → custom_id), when it is a plain
+    // name: a positional record that carries it is checked against its pair.
+    const std::string& expr = out->id_paths[*last_with_id]->path.expression();
+    std::string leaf = IngestFieldName(expr);
+    if (!leaf.empty() && leaf.find_first_of("[]'\"*$@") == std::string::npos) {
+      out->position_check[s] = leaf;
+    }
+  }
+  return Status::Ok();
+}
+
 Status ParseFieldMap(const rapidjson::Value& body, IngestRequest* out) {
   const size_t n = out->source_count();
   out->id_paths.assign(n, std::nullopt);
@@ -189,11 +221,7 @@ Status ParseFieldMap(const rapidjson::Value& body, IngestRequest* out) {
           "[field_map._id] is required with several sources: it names the per-source paths "
           "whose values join records into documents");
     }
-    if (!out->id_paths[0]) {
-      return InvalidArgument(
-          "[field_map._id] must have a path for source[0]: sources without an _id path are "
-          "joined by position with source[0]");
-    }
+    SLUICE_RETURN_IF_ERROR(PlanPositionJoins(out));
   }
   return Status::Ok();
 }

@@ -4,9 +4,8 @@
 // network: the shape of every key, that every JSONPath compiles, that every
 // `source[N].` prefix is in range, that a multi-source request prefixes every
 // path and gives the join an `_id` path per source (or lets a source join by
-// position with source 0), and that the data source type has its credential.
-// Errors are illegal_argument_exception (400) Statuses that name the
-// offending field.
+// position with the closest preceding source that has one), and that the data source type has its
+// credential. Errors are illegal_argument_exception (400) Statuses that name the offending field.
 //
 // Thread-safety: immutable after parsing; safe to share.
 #pragma once
@@ -39,6 +38,13 @@ struct IngestRequest {
   std::vector<MappedField> fields;          // field_map without _id, then ingest_fields
   std::vector<std::optional<SourcePath>> id_paths;  // per source; nullopt = joined by position
   bool has_id = false;                      // field_map has an _id entry
+  // Per source (several sources only): for a source without an _id path, the
+  // closest preceding source with one, which it is joined with by position.
+  std::vector<std::optional<size_t>> position_anchor;
+  // Per source joined by position: the top-level field of its records checked
+  // against the anchor's id (the leaf of the anchor's _id path, e.g.
+  // "custom_id"); "" when the anchor's path has no plain-name leaf.
+  std::vector<std::string> position_check;
   sources::DataSource data_source;
   // The body as persisted with the task: credential removed, URL query
   // strings and user-info removed (presigned URLs are credentials too).

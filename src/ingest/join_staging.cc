@@ -86,14 +86,17 @@ util::Status JoinStaging::AddFragment(std::string_view id, size_t source, const 
   return MaybeFlush();
 }
 
-util::Status JoinStaging::AddPosition(uint64_t position, std::string_view id) {
-  pending_->Put(storage::Column::kStaging, prefix_ + "p/" + BigEndian(position, 8), id);
+util::Status JoinStaging::AddPosition(size_t anchor, uint64_t position, std::string_view id) {
+  pending_->Put(storage::Column::kStaging,
+                prefix_ + "p/" + BigEndian(anchor, 2) + BigEndian(position, 8), id);
   return MaybeFlush();
 }
 
-util::Result<std::optional<std::string>> JoinStaging::IdAtPosition(uint64_t position) {
+util::Result<std::optional<std::string>> JoinStaging::IdAtPosition(size_t anchor,
+                                                                   uint64_t position) {
   if (pending_->Count() > 0) SLUICE_RETURN_IF_ERROR(Flush());
-  return store_->Get(storage::Column::kStaging, prefix_ + "p/" + BigEndian(position, 8));
+  return store_->Get(storage::Column::kStaging,
+                     prefix_ + "p/" + BigEndian(anchor, 2) + BigEndian(position, 8));
 }
 
 util::Status JoinStaging::Flush() {

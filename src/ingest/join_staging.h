@@ -3,8 +3,9 @@
 // memory stays bounded whatever the size of the files.
 //
 // Keys (under "j/<task>/"): "d/<id>\0<source:2 bytes BE>" → the fields that
-// source contributes to document <id>; "p/<position:8 bytes BE>" → the id of
-// source 0's record at that position (for sources joined by position).
+// source contributes to document <id>; "p/<anchor:2 bytes BE><position:8 bytes
+// BE>" → the id of the anchor source's record at that position (for the
+// sources joined by position with it).
 // Rows are buffered and written in batches; Flush() makes them durable.
 //
 // Not thread-safe: one ingest job uses it from one thread.
@@ -35,9 +36,10 @@ class JoinStaging {
   ~JoinStaging();
 
   util::Status AddFragment(std::string_view id, size_t source, const Fields& fields);
-  util::Status AddPosition(uint64_t position, std::string_view id);
-  // The id of source 0's record at `position` (flushes pending rows first).
-  util::Result<std::optional<std::string>> IdAtPosition(uint64_t position);
+  util::Status AddPosition(size_t anchor, uint64_t position, std::string_view id);
+  // The id of source `anchor`'s record at `position` (flushes pending rows
+  // first when there are any).
+  util::Result<std::optional<std::string>> IdAtPosition(size_t anchor, uint64_t position);
   util::Status Flush();
 
   // Visits every staged document in id order (ids after `after_id` when

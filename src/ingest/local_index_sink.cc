@@ -27,9 +27,10 @@ util::Result<std::vector<util::Status>> LocalIndexSink::Write(std::vector<SinkDo
   ops.reserve(documents.size());
   for (auto& doc : documents) {
     index::WriteOp op;
-    op.type = index::OpType::kIndex;
+    op.type = doc.upsert_json ? index::OpType::kUpdate : index::OpType::kIndex;
     op.id = std::move(doc.id);
     op.source = std::move(doc.source_json);
+    op.upsert = std::move(doc.upsert_json);
     ops.push_back(std::move(op));
   }
   std::vector<index::WriteResult> results = index->Write(std::move(ops));

@@ -157,20 +157,21 @@ describe('several sources', () => {
     const p = task.progress;
     assert.equal(p.records_read, 13);
     const failures = p.failures.map((f) => `${f.source}:${f.line}`).sort();
-    // source 0 line 3 has no id; source 1 line 2 has no id; source 2 line 3 joins source 0's
-    // record 3 (no id), source 2 line 5 has no source 0 record at its position.
-    assert.deepEqual(failures, ['0:3', '1:2', '2:3', '2:5'], JSON.stringify(p.failures));
+    // source 0 line 3 has no id; source 1 line 2 has no id; source 2 (joined by position with
+    // source 1, the closest preceding source with an _id path) line 2 pairs with source 1's
+    // record 2 (no id), source 2 line 5 has no source 1 record at its position.
+    assert.deepEqual(failures, ['0:3', '1:2', '2:2', '2:5'], JSON.stringify(p.failures));
     for (const f of p.failures) assert.match(f.reason, /_id|position|join/i, f.reason);
     assert.equal(p.failures.find((f) => f.source === 1).location, s1);
     assert.equal(p.incomplete_joins, 2);
     assert.deepEqual([...p.incomplete_join_ids].sort(), ['x4', 'x9']);
 
     const { docs } = await allDocs(server.url, 'join');
-    assert.deepEqual(docs.get('x1'), { vec: [1, 0, 0], text: 'one', tag: 'p1', n: null });
-    assert.deepEqual(docs.get('x2'), { vec: [0, 1, 0], text: 'two', tag: 'p2', n: null });
-    assert.deepEqual(docs.get('x4'), { vec: [1, 1, 0], text: null, tag: 'p4', n: null });
+    assert.deepEqual(docs.get('x1'), { vec: [1, 0, 0], text: 'one', tag: 'p3', n: null });
+    assert.deepEqual(docs.get('x2'), { vec: [0, 1, 0], text: 'two', tag: 'p1', n: null });
+    assert.deepEqual(docs.get('x4'), { vec: [1, 1, 0], text: null, tag: null, n: null });
     // x9 has no vector (source 0 never saw it): written with a null vector, like any unmapped field.
-    assert.deepEqual(docs.get('x9'), { vec: null, text: 'nine', tag: null, n: null });
+    assert.deepEqual(docs.get('x9'), { vec: null, text: 'nine', tag: 'p4', n: null });
     assert.equal(docs.size, 4);
     assert.equal(p.documents_written, 4);
   });

@@ -41,10 +41,12 @@ const OPENAI_DIM = 1536;  // text-embedding-ada-002
 const sagemaker = sagemakerRecords(N_SINGLE, DIM, 11);
 const sagemakerFile = jsonl(shuffled(sagemaker, 5));
 const openai = openaiRecords(N_MULTI, OPENAI_DIM, 12);
-// Output and input shuffled differently; source[2] (joined by position) follows the output order.
+// Output and input shuffled differently (OpenAI does not keep input order in
+// output files); source[2] (joined by position with source[1], the closest
+// preceding source with an _id path) follows the input order.
 const outputOrder = shuffled(openai.output, 21);
 const inputOrder = shuffled(openai.input, 22);
-const extraOrder = outputOrder.map((r, n) =>
+const extraOrder = inputOrder.map((r, n) =>
   n % 7 === 3
     ? { custom_field1: `meta of ${r.custom_id}` }  // custom_field2 has no value here → null
     : { custom_field1: `meta of ${r.custom_id}`, custom_field2: n },
@@ -201,7 +203,7 @@ describe('the seed single-file example', () => {
 describe('the seed three-file example', () => {
   function checkThreeFileDocs(docs) {
     assert.equal(docs.size, N_MULTI);
-    const positionOf = new Map(outputOrder.map((r, n) => [r.custom_id, n]));
+    const positionOf = new Map(inputOrder.map((r, n) => [r.custom_id, n]));
     for (let i = 0; i < N_MULTI; i++) {
       const id = openai.ids[i];
       const doc = docs.get(id);
@@ -214,7 +216,7 @@ describe('the seed three-file example', () => {
       assert.ok(sameVector(doc.question_embedding, openai.output[i].response.body.data[0].embedding), `question_embedding of ${id}`);
       assert.ok(sameVector(doc.answer_embedding, openai.output[i].response.body.data[1].embedding), `answer_embedding of ${id}`);
       const n = positionOf.get(id);
-      assert.equal(doc.custom_field1, `meta of ${id}`, 'source[2] joins by position with source[0]');
+      assert.equal(doc.custom_field1, `meta of ${id}`, 'source[2] joins by position with source[1]');
       assert.equal(doc.custom_field2, n % 7 === 3 ? null : n, 'a mapped field without value is null');
       assert.equal(doc.category, null, 'an index field the request does not map is null');
     }

@@ -40,7 +40,8 @@ const sagemaker = sagemakerRecords(N_SINGLE, DIM, 31);
 const openai = openaiRecords(N_MULTI, OPENAI_DIM, 32);
 const outputOrder = shuffled(openai.output, 41);
 const inputOrder = shuffled(openai.input, 42);
-const extraOrder = outputOrder.map((r, n) => ({ custom_field1: `meta of ${r.custom_id}`, custom_field2: n }));
+// Metadata in input order: source[2] joins by position with source[1].
+const extraOrder = inputOrder.map((r, n) => ({ custom_field1: `meta of ${r.custom_id}`, custom_field2: n }));
 
 function openaiIndexBody() {
   const vector = {
@@ -168,7 +169,7 @@ describe('batch ingestion into a remote cluster through faults', () => {
     assert.equal(task.progress.documents_written, N_MULTI);
     const { docs, total } = await allDocs(cluster.url, 'openai-index');
     assert.equal(total, N_MULTI);
-    const positionOf = new Map(outputOrder.map((r, n) => [r.custom_id, n]));
+    const positionOf = new Map(inputOrder.map((r, n) => [r.custom_id, n]));
     for (let i = 0; i < N_MULTI; i++) {
       const id = openai.ids[i];
       const doc = docs.get(id);

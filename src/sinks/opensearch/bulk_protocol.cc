@@ -86,7 +86,19 @@ void CollectFields(simdjson::dom::object properties, const std::string& prefix,
 
 }  // namespace
 
-void AppendBulkIndexAction(const ingest::SinkDocument& document, std::string* body) {
+void AppendBulkAction(const ingest::SinkDocument& document, std::string* body) {
+  if (document.upsert_json) {
+    // ml-commons' form when _id is mapped: the mapped fields merge into an
+    // existing document; a new one gets them plus nulls.
+    body->append("{\"update\":{\"_id\":");
+    AppendJsonString(document.id, body);
+    body->append("}}\n{\"doc\":");
+    body->append(document.source_json);
+    body->append(",\"upsert\":");
+    body->append(*document.upsert_json);
+    body->append("}\n");
+    return;
+  }
   body->append("{\"index\":{\"_id\":");
   AppendJsonString(document.id, body);
   body->append("}}\n");

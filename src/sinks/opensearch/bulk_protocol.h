@@ -16,9 +16,10 @@
 
 namespace sluice::sinks::opensearch {
 
-// Appends `{"index":{"_id":ID}}\n SOURCE\n` for each document to `body`.
+// Appends the document's action to `body`: `{"index":{"_id":ID}}\n SOURCE\n`,
+// or for an upsert document `{"update":{"_id":ID}}\n {"doc":SOURCE,"upsert":UPSERT}\n`.
 // The index is named by the request path, not in the action line.
-void AppendBulkIndexAction(const ingest::SinkDocument& document, std::string* body);
+void AppendBulkAction(const ingest::SinkDocument& document, std::string* body);
 
 struct BulkItemResult {
   // Retry this item later: 429 or es_rejected_execution_exception.

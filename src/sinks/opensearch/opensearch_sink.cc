@@ -212,7 +212,7 @@ util::Status OpenSearchSink::WriteChunk(const std::vector<ingest::SinkDocument>&
       client_->Backoff(attempt);
     }
     std::string body;
-    for (size_t i : pending) AppendBulkIndexAction(documents[i], &body);
+    for (size_t i : pending) AppendBulkAction(documents[i], &body);
     ClusterCounters tally;
     auto response = client_->Send("POST", bulk_path_, body, gzip_, &tally);
     requests_ += tally.requests;

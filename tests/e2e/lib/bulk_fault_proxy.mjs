@@ -144,9 +144,11 @@ export async function startBulkFaultProxy({
       for (let k = 0; k < total; k += 1) {
         if (rejectedAt.has(k)) {
           stats.itemsRejected += 1;
-          const id = JSON.parse(lines[2 * k]).index._id;
+          const action = JSON.parse(lines[2 * k]);
+          const op = Object.keys(action)[0];  // index, or update (an upsert)
+          const id = action[op]._id;
           merged.push({
-            index: {
+            [op]: {
               _index: 'proxied', _id: id, status: 429,
               error: { type: 'es_rejected_execution_exception', reason: 'rejected execution of primary operation' },
             },
@@ -155,7 +157,7 @@ export async function startBulkFaultProxy({
           merged.push(items[next++]);
         }
       }
-      const out = JSON.stringify({ took: 1, errors: merged.some((i) => i.index.error), items: merged });
+      const out = JSON.stringify({ took: 1, errors: merged.some((i) => Object.values(i)[0].error), items: merged });
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(out);
     } catch (err) {

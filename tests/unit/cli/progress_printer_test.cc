@@ -94,6 +94,23 @@ TEST(ProgressPrinterTest, SummaryListsFailuresAndHowManyMore) {
               HasSubstr("Task t1 FAILED: cannot read s3://b/k: 403\n"));
 }
 
+TEST(ProgressPrinterTest, SummaryShowsHowEachSourceWasJoined) {
+  auto t = ParseTaskView(R"({"task_id":"t2","state":"COMPLETED_WITH_ERROR","progress":{
+    "sources":[
+      {"location":"out.jsonl","join":{"mode":"by_id","joined":7,"incomplete":1,"mismatched":0}},
+      {"location":"in.jsonl","join":{"mode":"by_id","joined":7,"incomplete":1,"mismatched":0}},
+      {"location":"other.jsonl","join":{"mode":"by_position","by_position_with":1,
+        "checked_by":"custom_id","joined":6,"incomplete":1,"mismatched":1}}]}})");
+  ASSERT_TRUE(t.ok());
+  std::string s = FormatSummary(*t, "books", 1);
+  EXPECT_THAT(s, HasSubstr("  joins:\n    source[0] out.jsonl: by id: 7 joined, 1 incomplete, "
+                           "0 mismatched\n"));
+  EXPECT_THAT(s, HasSubstr("    source[2] other.jsonl: by position with source[1], checked by "
+                           "custom_id: 6 joined, 1 incomplete, 1 mismatched\n"));
+  // One source: no join lines.
+  EXPECT_THAT(FormatSummary(*ParseTaskView(kRunningTask), "books", 1), Not(HasSubstr("joins:")));
+}
+
 TEST(ProgressPrinterTest, HumanBytes) {
   EXPECT_EQ(HumanBytes(0), "0 B");
   EXPECT_EQ(HumanBytes(1023), "1023 B");

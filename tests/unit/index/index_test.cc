@@ -394,6 +394,40 @@ TEST_F(IndexTest, ReplacingAVectorDocumentUpdatesTheGraph) {
   EXPECT_EQ(index_->vectors("v")->Size(), 1u);
 }
 
+TEST_F(IndexTest, UpsertFormCreatesFromUpsertAndMergesThePartialDocument) {
+  Create(R"({"index.knn":true})", R"({"properties":{"v":{"type":"knn_vector","dimension":2},)"
+                                  R"("w":{"type":"knn_vector","dimension":2}}})");
+  auto upsert = [](std::string id, std::string doc, std::string upsert) {
+    WriteOp op = Op(OpType::kUpdate, std::move(id), std::move(doc));
+    op.upsert = std::move(upsert);
+    return op;
+  };
+  // A new document is the upsert, nulls included.
+  ExpectResult(One(upsert("a", R"({"v":[0,0]})", R"({"v":[0,0],"w":null,"t":null})")), "created", 1,
+               0);
+  EXPECT_EQ(Source("a"), R"({"v":[0,0],"w":null,"t":null})");
+  // An existing one takes the partial document and keeps what it does not name.
+  ExpectResult(One(upsert("a", R"({"w":[5,5]})", R"({"v":null,"w":[5,5],"t":null})")), "updated", 2,
+               1);
+  EXPECT_EQ(Source("a"), R"({"v":[0,0],"w":[5,5],"t":null})");
+  // Both graphs have the document: v's kept (unchanged), w's added.
+  auto nearest = [&](const char* field, std::vector<float> q) {
+    auto found = index_->vectors(field)->Search(q, 1);
+    EXPECT_TRUE(found.ok());
+    return found->empty() ? std::string() : index_->id(static_cast<DocNo>((*found)[0].label));
+  };
+  One(Op(OpType::kIndex, "b", R"({"v":[3,3],"w":[3,3]})"));
+  EXPECT_EQ(nearest("v", {0, 0}), "a");
+  EXPECT_EQ(nearest("w", {5, 5}), "a");
+  // Changing v moves it in v's graph only.
+  One(upsert("a", R"({"v":[9,9]})", "{}"));
+  EXPECT_EQ(nearest("v", {0, 0}), "b");
+  EXPECT_EQ(nearest("v", {9, 9}), "a");
+  EXPECT_EQ(nearest("w", {5, 5}), "a");
+  // Nothing changed: noop.
+  ExpectResult(One(upsert("a", R"({"v":[9,9]})", "{}")), "noop", 3, 3);
+}
+
 TEST_F(IndexTest, KnnDisabledKeepsVectorsWithoutAGraph) {
   Create("", R"({"properties":{"v":{"type":"knn_vector","dimension":2}}})");
   EXPECT_EQ(index_->vectors("v"), nullptr);

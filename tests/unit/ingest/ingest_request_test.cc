@@ -65,6 +65,13 @@ TEST(IngestRequestTest, ParsesTheSeedThreeFileExampleWithSource2JoinedByPosition
   EXPECT_TRUE(r->id_paths[0].has_value());
   EXPECT_TRUE(r->id_paths[1].has_value());
   EXPECT_FALSE(r->id_paths[2].has_value());
+  // source[2] pairs with source[1] (the input file, in request order), the
+  // closest preceding source with an _id path; its custom_id, when present, is checked.
+  ASSERT_EQ(r->position_anchor.size(), 3u);
+  EXPECT_FALSE(r->position_anchor[0].has_value());
+  EXPECT_FALSE(r->position_anchor[1].has_value());
+  EXPECT_EQ(r->position_anchor[2], std::optional<size_t>(1));
+  EXPECT_EQ(r->position_check[2], "custom_id");
   const MappedField& q = r->fields[0];
   EXPECT_EQ(q.name, "question");
   ASSERT_EQ(q.paths.size(), 1u);
@@ -131,6 +138,17 @@ TEST(IngestRequestTest, FieldMapErrorsNameTheField) {
             std::string::npos);
 }
 
+TEST(IngestRequestTest, APositionalSourcePairsWithTheClosestPrecedingSourceWithAnId) {
+  auto r = ParseIngestRequest(
+      R"({"index_name":"i","field_map":{"_id":["source[0].$.a.key","source[2].$['k']"],)"
+      R"("v":"source[1].$.v","w":"source[3].$.w"},)"
+      R"("data_source":{"type":"file","source":["/a","/b","/c","/d"]}})");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->position_anchor[1], std::optional<size_t>(0));
+  EXPECT_EQ(r->position_check[1], "key");
+  EXPECT_EQ(r->position_anchor[3], std::optional<size_t>(2));
+}
+
 TEST(IngestRequestTest, SeveralSourcesNeedPrefixesAndASource0IdPath) {
   auto three = [](const std::string& fm) {
     return R"({"index_name":"i","field_map":)" + fm +
@@ -139,7 +157,8 @@ TEST(IngestRequestTest, SeveralSourcesNeedPrefixesAndASource0IdPath) {
   EXPECT_NE(Reason(three(R"({"_id":"source[0].$.id","v":"$.v"})")).find("source[N]."),
             std::string::npos);
   EXPECT_NE(Reason(three(R"({"v":"source[0].$.v"})")).find("[field_map._id]"), std::string::npos);
-  EXPECT_NE(Reason(three(R"({"_id":"source[1].$.id","v":"source[0].$.v"})")).find("source[0]"),
+  EXPECT_NE(Reason(three(R"({"_id":"source[1].$.id","v":"source[0].$.v"})"))
+                .find("no path for source[0] and no earlier source has one"),
             std::string::npos);
   EXPECT_NE(Reason(three(R"({"_id":["source[0].$.a","source[0].$.b"],"v":"source[0].$.v"})"))
                 .find("two paths"),

@@ -105,14 +105,16 @@ TEST_F(JoinStagingTest, AVisitErrorStopsTheScanAndIsReturned) {
   EXPECT_EQ(visits, 2);
 }
 
-TEST_F(JoinStagingTest, PositionsMapToSource0Ids) {
+TEST_F(JoinStagingTest, PositionsMapToTheAnchorSourcesIds) {
   JoinStaging staging(store_.get(), "t", /*flush_rows=*/1000);
-  ASSERT_TRUE(staging.AddPosition(0, "first").ok());
-  ASSERT_TRUE(staging.AddPosition(256, "later").ok());
+  ASSERT_TRUE(staging.AddPosition(1, 0, "first").ok());
+  ASSERT_TRUE(staging.AddPosition(1, 256, "later").ok());
   // IdAtPosition sees rows not yet flushed.
-  EXPECT_EQ(staging.IdAtPosition(0).value(), std::optional<std::string>("first"));
-  EXPECT_EQ(staging.IdAtPosition(256).value(), std::optional<std::string>("later"));
-  EXPECT_EQ(staging.IdAtPosition(1).value(), std::nullopt);
+  EXPECT_EQ(staging.IdAtPosition(1, 0).value(), std::optional<std::string>("first"));
+  EXPECT_EQ(staging.IdAtPosition(1, 256).value(), std::optional<std::string>("later"));
+  EXPECT_EQ(staging.IdAtPosition(1, 1).value(), std::nullopt);
+  // Each anchor source has its own positions.
+  EXPECT_EQ(staging.IdAtPosition(0, 0).value(), std::nullopt);
   EXPECT_TRUE(All(staging).empty()) << "positions are not documents";
 }
 
@@ -137,7 +139,7 @@ TEST_F(JoinStagingTest, TasksAreIsolatedAndDropRemovesOnlyItsOwnRows) {
   JoinStaging one(store_.get(), "task1");
   JoinStaging other(store_.get(), "task10");  // its prefix extends task1's name
   ASSERT_TRUE(one.AddFragment("x", 0, {{"f", "1"}}).ok());
-  ASSERT_TRUE(one.AddPosition(0, "x").ok());
+  ASSERT_TRUE(one.AddPosition(0, 0, "x").ok());
   ASSERT_TRUE(other.AddFragment("y", 0, {{"f", "2"}}).ok());
   ASSERT_TRUE(one.Flush().ok());
   ASSERT_TRUE(other.Flush().ok());
@@ -145,7 +147,7 @@ TEST_F(JoinStagingTest, TasksAreIsolatedAndDropRemovesOnlyItsOwnRows) {
   ASSERT_EQ(All(other).size(), 1u);
   ASSERT_TRUE(one.Drop().ok());
   EXPECT_TRUE(All(one).empty());
-  EXPECT_EQ(one.IdAtPosition(0).value(), std::nullopt);
+  EXPECT_EQ(one.IdAtPosition(0, 0).value(), std::nullopt);
   auto left = All(other);
   ASSERT_EQ(left.size(), 1u);
   EXPECT_EQ(left[0].first, "y");

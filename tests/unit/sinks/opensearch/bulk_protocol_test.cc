@@ -8,11 +8,19 @@ namespace {
 
 TEST(BulkProtocolTest, IndexActionCarriesEscapedIdAndSourceOnTheirOwnLines) {
   std::string body;
-  AppendBulkIndexAction({"a\"b\\c\n", R"({"x":1})"}, &body);
-  AppendBulkIndexAction({"2", R"({"y":[1,2]})"}, &body);
+  AppendBulkAction({"a\"b\\c\n", R"({"x":1})", std::nullopt}, &body);
+  AppendBulkAction({"2", R"({"y":[1,2]})", std::nullopt}, &body);
   EXPECT_EQ(body,
             "{\"index\":{\"_id\":\"a\\\"b\\\\c\\n\"}}\n{\"x\":1}\n"
             "{\"index\":{\"_id\":\"2\"}}\n{\"y\":[1,2]}\n");
+}
+
+TEST(BulkProtocolTest, AnUpsertDocumentIsAnUpdateWithDocAndUpsert) {
+  std::string body;
+  AppendBulkAction({"7", R"({"t":[1,2]})", R"({"t":[1,2],"c":null})"}, &body);
+  EXPECT_EQ(body,
+            "{\"update\":{\"_id\":\"7\"}}\n"
+            "{\"doc\":{\"t\":[1,2]},\"upsert\":{\"t\":[1,2],\"c\":null}}\n");
 }
 
 TEST(BulkProtocolTest, ItemsKeepOrderAndTellRejectedFromFailed) {

@@ -75,8 +75,8 @@ std::vector<ingest::SinkDocument> Docs(int n, int dim = 3) {
   for (int i = 0; i < n; ++i) {
     std::string v = "[";
     for (int d = 0; d < dim; ++d) v += (d ? ",0." : "0.") + std::to_string(i % 10);
-    docs.push_back(
-        {"d" + std::to_string(i), R"({"title":"t)" + std::to_string(i) + R"(","emb":)" + v + "]}"});
+    docs.push_back({"d" + std::to_string(i),
+                    R"({"title":"t)" + std::to_string(i) + R"(","emb":)" + v + "]}", std::nullopt});
   }
   return docs;
 }
