@@ -66,8 +66,8 @@ TSAN_TARGETS ?= search_search_concurrency_test index_index_test index_catalog_te
 FUZZ_TARGETS ?= http_request_fuzz bulk_fuzz query_fuzz mapping_fuzz record_mapper_fuzz
 FUZZ_SECONDS ?= 20
 export ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=1:halt_on_error=1:detect_stack_use_after_return=0
-export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
-export TSAN_OPTIONS ?= halt_on_error=1:second_deadlock_stack=1
+export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1:suppressions=$(CURDIR)/tests/sanitizers/ubsan.supp
+export TSAN_OPTIONS ?= halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/sanitizers/tsan.supp
 
 test-sanitize: test-asan test-tsan test-fuzz
 

@@ -144,11 +144,12 @@ Status BatchIngestJob::RunJoin(tasks::TaskContext& ctx, Plan& plan, IngestCheckp
         std::vector<bool> present(n, false);
         for (const auto& [source, part] : parts) {
           if (source < n) present[source] = true;
-          for (const auto& [name, value] : part) {
+          // Not a structured binding: clang 14 cannot capture one in the lambda.
+          for (const auto& field : part) {
             auto it = std::find_if(fields.begin(), fields.end(),
-                                   [&](const auto& f) { return f.first == name; });
-            if (it != fields.end()) it->second = value;  // later sources win
-            else fields.emplace_back(name, value);
+                                   [&](const auto& f) { return f.first == field.first; });
+            if (it != fields.end()) it->second = field.second;  // later sources win
+            else fields.emplace_back(field.first, field.second);
           }
         }
         const bool complete = std::find(present.begin(), present.end(), false) == present.end();

@@ -19,7 +19,7 @@
 namespace sluice::search {
 namespace {
 
-constexpr int kBatches = 12;
+constexpr int kBatches = 8;
 constexpr int kBatchSize = 20;
 
 class SearchConcurrencyTest : public ::testing::Test {
