@@ -179,6 +179,9 @@ Status BatchIngestJob::Run(tasks::TaskContext& ctx) {
   plan.progress = std::make_unique<IngestProgress>(locations, options_.max_reported_failures);
   IngestProgress& progress = *plan.progress;
   progress.AttachMetrics(options_.metrics, request_.data_source.type);
+  // Retry back-offs in the sources and the sink end when the task is cancelled.
+  request_.data_source.cancel = ctx.cancel_signal();
+  sink_->SetCancelSignal(ctx.cancel_signal());
   ctx.SetProgress(progress.ToJson());
 
   SLUICE_ASSIGN_OR_RETURN(SinkSchema schema, sink_->Describe());
