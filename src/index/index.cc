@@ -148,7 +148,9 @@ util::Result<std::shared_ptr<Index>> Index::Open(storage::Store* store, std::str
   rapidjson::Document meta;
   meta.Parse(metadata_json.data(), metadata_json.size());
   if (meta.HasParseError() || !meta.IsObject() || !meta.HasMember("uuid") ||
-      !meta.HasMember("settings") || !meta.HasMember("mappings")) {
+      !meta["uuid"].IsString() || !meta.HasMember("settings") || !meta["settings"].IsObject() ||
+      !meta.HasMember("mappings") || !meta["mappings"].IsObject() ||
+      !meta.HasMember("creation_date") || !meta["creation_date"].IsInt64()) {
     return util::Internal("corrupt metadata for index [" + std::string(name) + "]");
   }
   SLUICE_ASSIGN_OR_RETURN(IndexSettings settings,
@@ -417,7 +419,7 @@ std::vector<WriteResult> Index::Write(std::vector<WriteOp> ops) {
     }
     return results;
   }
-  stored_bytes_ += added_bytes;
+  stored_bytes_.fetch_add(added_bytes, std::memory_order_relaxed);
 
   // The batch is durable; publish it to readers.
   std::map<std::string, std::pair<std::vector<uint64_t>, std::vector<float>>> adds;
@@ -523,7 +525,7 @@ uint64_t Index::doc_count() const {
   return live_count_;
 }
 
-uint64_t Index::stored_bytes() const { return stored_bytes_; }
+uint64_t Index::stored_bytes() const { return stored_bytes_.load(std::memory_order_relaxed); }
 
 std::optional<DocNo> Index::Find(std::string_view id) const {
   auto it = doc_numbers_.find(std::string(id));

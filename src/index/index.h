@@ -14,6 +14,7 @@
 // storage phase. All methods are thread-safe.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -111,7 +112,7 @@ class Index {
 
   std::string MappingJson() const;
   uint64_t doc_count() const;
-  uint64_t stored_bytes() const;
+  uint64_t stored_bytes() const;  // any thread, without waiting for writers
 
   // ---- Read access for search. Hold a ReadGuard while using these. ----
   class ReadGuard {
@@ -179,7 +180,9 @@ class Index {
   int64_t next_seq_no_ = 0;           // guarded by write_mu_
   DocNo next_doc_no_ = 0;             // guarded by write_mu_
   int64_t checkpoint_seq_no_ = -1;    // guarded by write_mu_: next_seq_no_ at the last checkpoint
-  uint64_t stored_bytes_ = 0;         // guarded by write_mu_ (approximate)
+  // Written under write_mu_; read lock-free by stats and the metrics scrape
+  // (which must not wait for a long write), hence atomic. Approximate.
+  std::atomic<uint64_t> stored_bytes_{0};
 
   mutable std::shared_mutex state_mu_;  // guards everything below
   Mapping mapping_;

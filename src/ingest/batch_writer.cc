@@ -1,5 +1,7 @@
 #include "ingest/batch_writer.h"
 
+#include <exception>
+
 namespace sluice::ingest {
 
 BatchWriter::BatchWriter(DocumentSink* sink, IngestProgress* progress, size_t depth,
@@ -35,6 +37,23 @@ util::Status BatchWriter::Finish() {
   return error_;
 }
 
+util::Status BatchWriter::WriteOne(DocumentBatch& batch) {
+  size_t count = batch.documents.size();
+  auto results = sink_->Write(std::move(batch.documents));
+  progress_->SetSinkStats(sink_->Stats());
+  if (!results.ok()) return results.status();
+  uint64_t written = 0;
+  for (size_t i = 0; i < results->size() && i < count; ++i) {
+    if ((*results)[i].ok()) {
+      ++written;
+    } else if (i < batch.origins.size()) {
+      progress_->AddFailure(batch.origins[i], (*results)[i].ToString(), /*from_sink=*/true);
+    }
+  }
+  progress_->AddWritten(written);
+  return committed_(batch.checkpoint);
+}
+
 void BatchWriter::Loop() {
   while (true) {
     DocumentBatch batch;
@@ -47,23 +66,15 @@ void BatchWriter::Loop() {
       busy_ = true;
     }
     cv_.notify_all();
+    // The thread's edge: an exception from the sink (a third-party library,
+    // std::bad_alloc) fails the task instead of std::terminate()-ing the server.
     util::Status status;
-    size_t count = batch.documents.size();
-    auto results = sink_->Write(std::move(batch.documents));
-    progress_->SetSinkStats(sink_->Stats());
-    if (!results.ok()) {
-      status = results.status();
-    } else {
-      uint64_t written = 0;
-      for (size_t i = 0; i < results->size() && i < count; ++i) {
-        if ((*results)[i].ok()) {
-          ++written;
-        } else {
-          progress_->AddFailure(batch.origins[i], (*results)[i].ToString(), /*from_sink=*/true);
-        }
-      }
-      progress_->AddWritten(written);
-      status = committed_(batch.checkpoint);
+    try {
+      status = WriteOne(batch);
+    } catch (const std::exception& e) {
+      status = util::Internal(std::string("writing a batch failed: ") + e.what());
+    } catch (...) {
+      status = util::Internal("writing a batch failed: unknown exception");
     }
     {
       std::lock_guard<std::mutex> lock(mu_);

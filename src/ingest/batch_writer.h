@@ -7,6 +7,9 @@
 // parsing and mapping).
 //
 // Thread-safety: Push and Finish are called from one (the reading) thread.
+// The writer thread catches everything at its edge: an exception thrown by the
+// sink or the commit callback becomes the writer's error (kInternal), which
+// Push and Finish return; it never ends the process.
 #pragma once
 
 #include <condition_variable>
@@ -43,6 +46,8 @@ class BatchWriter {
 
  private:
   void Loop();
+  // Writes one batch and commits its checkpoint; may throw (the sink's code).
+  util::Status WriteOne(DocumentBatch& batch);
 
   DocumentSink* sink_;
   IngestProgress* progress_;
