@@ -278,10 +278,14 @@ std::string PersistedJson(rapidjson::Document& body, IngestRequest* out) {
 }  // namespace
 
 std::string RedactLocation(const std::string& url) {
-  // Only http(s) URLs carry secrets there; file names and S3 keys may contain
-  // '?', '#' and '@' and are shown (and persisted) as given.
+  // URLs (http, https, anything a user may send) can carry secrets there; file
+  // names and S3 keys may contain '?', '#' and '@' and are shown (and
+  // persisted) as given.
   std::string scheme_part = Lower(url.substr(0, 8));
-  if (!scheme_part.starts_with("http://") && !scheme_part.starts_with("https://")) return url;
+  if (url.find("://") == std::string::npos || scheme_part.starts_with("s3://") ||
+      scheme_part.starts_with("file://")) {
+    return url;
+  }
   std::string out = url.substr(0, url.find_first_of("?#"));
   size_t scheme = out.find("://");
   if (scheme != std::string::npos) {

@@ -207,7 +207,9 @@ TEST(IngestRequestTest, RedactLocationDropsUserInfoQueryAndFragment) {
 TEST(IngestRequestTest, RedactLocationKeepsFileNamesAndS3KeysAsGiven) {
   EXPECT_EQ(RedactLocation("/data/import/run#2?.jsonl"), "/data/import/run#2?.jsonl");
   EXPECT_EQ(RedactLocation("s3://bkt/out/a#b?c.jsonl"), "s3://bkt/out/a#b?c.jsonl");
+  EXPECT_EQ(RedactLocation("file:///data/run#2.jsonl"), "file:///data/run#2.jsonl");
   EXPECT_EQ(RedactLocation("HTTPS://u:p@h/x?sig=1"), "HTTPS://h/x");
+  EXPECT_EQ(RedactLocation("ftp://u:p@h/x?sig=1"), "ftp://h/x");
 }
 
 TEST(IngestRequestTest, PersistsAFileNameWithAHashWhole) {
