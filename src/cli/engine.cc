@@ -59,7 +59,10 @@ util::Status Engine::Start(EngineOptions options) {
     return util::IoError("cannot create data dir " + options.data_dir + ": " + ec.message());
   }
   metrics_ = std::make_unique<metrics::Registry>();
-  SLUICE_ASSIGN_OR_RETURN(store_, storage::Store::Open({.path = (data_dir_ / "rocksdb").string()}));
+  storage::StorageOptions storage_options;
+  storage_options.path = (data_dir_ / "rocksdb").string();
+  storage_options.flood_stage_free_bytes = options.flood_stage_free_bytes;
+  SLUICE_ASSIGN_OR_RETURN(store_, storage::Store::Open(storage_options));
   index::IndexOptions index_options;
   index_options.vector_dir = (data_dir_ / "vectors").string();
   SLUICE_ASSIGN_OR_RETURN(catalog_, index::Catalog::Open(store_.get(), index_options));

@@ -34,6 +34,7 @@ struct ServeFlags {
   std::string log_level = "info";
   size_t max_content_length = 100u << 20;
   size_t threads = 0;
+  int64_t flood_stage_free_bytes = -1;
   RemoteClusterFlags remote;
 };
 
@@ -106,6 +107,7 @@ int Serve(const ServeFlags& flags) {
   options.sources.openai_base_url = flags.openai_base_url;
   options.sources.allowed_http_hosts = flags.allowed_source_hosts;
   options.tasks.max_running = flags.max_running_tasks;
+  options.flood_stage_free_bytes = flags.flood_stage_free_bytes;
   if (!flags.remote.url.empty()) {
     auto sinks = RemoteSinkFactory(flags.remote, &options.ingest);
     if (!sinks.ok()) {
@@ -177,6 +179,13 @@ void AddServeCommand(CLI::App& app) {
       ->capture_default_str();
   serve->add_option("--threads", flags->threads, "HTTP worker threads (0: max(4, 2 x cores))")
       ->envname("SLUICE_THREADS")
+      ->capture_default_str();
+  serve
+      ->add_option("--disk-flood-stage-free-bytes", flags->flood_stage_free_bytes,
+                   "Writes are refused with 429 while the data directory's filesystem has less "
+                   "free space (-1: 5% of it, at most 1 GiB; 0: never)")
+      ->envname("SLUICE_DISK_FLOOD_STAGE_FREE_BYTES")
+      ->check(CLI::Range(int64_t{-1}, INT64_MAX))
       ->capture_default_str();
   AddRemoteClusterFlags(serve, &flags->remote, "--remote-cluster");
   serve->callback([flags]() {

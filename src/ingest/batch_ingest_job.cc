@@ -2,6 +2,7 @@
 
 #include <rapidjson/document.h>
 #include <simdjson.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <functional>
@@ -15,6 +16,7 @@
 #include "json/json_writer.h"
 #include "json/value_text.h"
 #include "sources/source_catalog.h"
+#include "storage/store.h"
 
 namespace sluice::ingest {
 namespace {
@@ -35,6 +37,31 @@ std::string AssembleDocument(const Fields& fields, const std::vector<std::string
   }
   w.EndObject();
   return w.Take();
+}
+
+// Saves a checkpoint; a full disk pauses (retried once a second, like the
+// local sink's writes) until it fits or the task is cancelled.
+Status SaveCheckpointPausingOnDiskFull(tasks::TaskContext& ctx, const std::string& checkpoint) {
+  for (bool paused = false;; paused = true) {
+    Status s = ctx.SaveCheckpoint(checkpoint);
+    if (!storage::IsDiskFull(s)) {
+      if (paused) {
+        spdlog::info("event=ingest_resumed task_id={} reason=\"disk space is back\"",
+                     ctx.task_id());
+      }
+      return s;
+    }
+    if (!paused) {
+      spdlog::warn(
+          "event=ingest_paused task_id={} reason=\"disk full\" action=\"retrying the "
+          "checkpoint every second until space is freed or the task is cancelled\"",
+          ctx.task_id());
+    }
+    if (util::SleepUnlessCancelled(ctx.cancel_signal(), std::chrono::seconds(1)) ||
+        ctx.cancelled()) {
+      return util::Cancelled("the task was cancelled while the disk was full");
+    }
+  }
 }
 
 bool IsBlank(std::string_view text) {
@@ -252,7 +279,7 @@ Status BatchIngestJob::CommitCheckpoint(tasks::TaskContext& ctx, IngestProgress&
   // side's counters are as of now, when the batch is durable.
   SLUICE_ASSIGN_OR_RETURN(Checkpoint cp, Checkpoint::Parse(checkpoint));
   cp.write_counters = progress.SaveWriteCounters();
-  Status s = ctx.SaveCheckpoint(cp.Serialize());
+  Status s = SaveCheckpointPausingOnDiskFull(ctx, cp.Serialize());
   ctx.SetProgress(progress.ToJson());
   return s;
 }
@@ -377,7 +404,7 @@ Status BatchIngestJob::RunJoin(tasks::TaskContext& ctx, Plan& plan, Checkpoint& 
               SLUICE_RETURN_IF_ERROR(staging.Flush());
               Checkpoint next{"stage", s, object, line.end_offset, line.number, position,
                               std::nullopt, progress.SaveCounters(), ""};
-              SLUICE_RETURN_IF_ERROR(ctx.SaveCheckpoint(next.Serialize()));
+              SLUICE_RETURN_IF_ERROR(SaveCheckpointPausingOnDiskFull(ctx, next.Serialize()));
               ctx.SetProgress(progress.ToJson());
             }
             return Status::Ok();
@@ -386,7 +413,7 @@ Status BatchIngestJob::RunJoin(tasks::TaskContext& ctx, Plan& plan, Checkpoint& 
       SLUICE_RETURN_IF_ERROR(staging.Flush());
       Checkpoint next{"stage", s + 1, 0, 0, 0, 0, std::nullopt, progress.SaveCounters(), ""};
       if (s + 1 == n) next.phase = "merge";
-      SLUICE_RETURN_IF_ERROR(ctx.SaveCheckpoint(next.Serialize()));
+      SLUICE_RETURN_IF_ERROR(SaveCheckpointPausingOnDiskFull(ctx, next.Serialize()));
       ctx.SetProgress(progress.ToJson());
     }
     cp = Checkpoint{"merge", 0, 0, 0, 0, 0, std::nullopt, "", ""};
