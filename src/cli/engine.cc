@@ -76,7 +76,10 @@ util::Status Engine::Start(EngineOptions options) {
     return util::IoError("cannot create data dir " + options.data_dir + ": " + ec.message());
   }
   metrics_ = std::make_unique<metrics::Registry>();
-  auto store = storage::Store::Open({.path = (data_dir_ / "rocksdb").string()});
+  storage::StorageOptions storage_options;
+  storage_options.path = (data_dir_ / "rocksdb").string();
+  storage_options.flood_stage_free_bytes = options.flood_stage_free_bytes;
+  auto store = storage::Store::Open(storage_options);
   if (!store.ok()) return DataDirError(store.status(), data_dir_, options.in_use_hint);
   store_ = std::move(*store);
   index::IndexOptions index_options;

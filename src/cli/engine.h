@@ -55,6 +55,9 @@ struct EngineOptions {
   sources::SourcesOptions sources;
   tasks::TaskManagerOptions tasks;
   ingest::IngestOptions ingest;  // .metrics is set by the engine
+  // Free bytes under which writes are refused with 429 (storage's flood stage).
+  // -1 (default): 5% of the data directory's filesystem, at most 1 GiB; 0: none.
+  int64_t flood_stage_free_bytes = -1;
   // Where batch ingestion writes. Empty (default): this data directory's indexes.
   ingest::SinkFactory sinks;
   // What the "data directory in use" error suggests after "stop it or ...".

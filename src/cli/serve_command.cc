@@ -45,6 +45,7 @@ struct ServeFlags {
   size_t max_connections = 0;
   size_t max_in_flight_bytes = 0;
   int idle_timeout_s = 30;
+  int64_t flood_stage_free_bytes = -1;
   RemoteClusterFlags remote;
 };
 
@@ -172,6 +173,7 @@ int Serve(const ServeFlags& flags) {
   options.sources.openai_base_url = flags.openai_base_url;
   options.sources.allowed_http_hosts = flags.allowed_source_hosts;
   options.tasks.max_running = flags.max_running_tasks;
+  options.flood_stage_free_bytes = flags.flood_stage_free_bytes;
   if (!flags.remote.url.empty()) {
     auto sinks = RemoteSinkFactory(flags.remote, &options.ingest);
     if (!sinks.ok()) {
@@ -288,6 +290,13 @@ void AddServeCommand(CLI::App& app) {
                     "Seconds an idle keep-alive connection stays open")
       ->envname("SLUICE_HTTP_IDLE_TIMEOUT")
       ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  serve
+      ->add_option("--disk-flood-stage-free-bytes", flags->flood_stage_free_bytes,
+                   "Writes are refused with 429 while the data directory's filesystem has less "
+                   "free space (-1: 5% of it, at most 1 GiB; 0: never)")
+      ->envname("SLUICE_DISK_FLOOD_STAGE_FREE_BYTES")
+      ->check(CLI::Range(int64_t{-1}, INT64_MAX))
       ->capture_default_str();
   AddRemoteClusterFlags(serve, &flags->remote, "--remote-cluster");
   serve->callback([flags]() {

@@ -1,6 +1,7 @@
 #include "index/date_parse.h"
 
 #include <cctype>
+#include <charconv>
 
 namespace sluice::index {
 namespace {
@@ -43,11 +44,13 @@ std::optional<int64_t> ParseDateMillis(std::string_view s) {
   for (size_t i = (s[0] == '-' ? 1 : 0); i < s.size(); ++i) {
     if (!std::isdigit(static_cast<unsigned char>(s[i]))) all_digits = false;
   }
-  if (all_digits && s.size() > 4 && s.size() <= 19 && s != "-") {
+  if (all_digits && s.size() > 4 && s != "-") {
+    // Checked: 19 digits can exceed int64 (9999999999999999999), which is not
+    // a date, not a wrapped-around negative one.
     int64_t v = 0;
-    bool neg = s[0] == '-';
-    for (size_t i = neg ? 1 : 0; i < s.size(); ++i) v = v * 10 + (s[i] - '0');
-    return neg ? -v : v;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+    return v;
   }
   int year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0, millis = 0;
   size_t pos = 0;

@@ -175,7 +175,9 @@ util::Result<std::shared_ptr<Index>> Index::Open(storage::Store* store, std::str
   rapidjson::Document meta;
   meta.Parse(metadata_json.data(), metadata_json.size());
   if (meta.HasParseError() || !meta.IsObject() || !meta.HasMember("uuid") ||
-      !meta.HasMember("settings") || !meta.HasMember("mappings")) {
+      !meta["uuid"].IsString() || !meta.HasMember("settings") || !meta["settings"].IsObject() ||
+      !meta.HasMember("mappings") || !meta["mappings"].IsObject() ||
+      !meta.HasMember("creation_date") || !meta["creation_date"].IsInt64()) {
     return util::Internal("corrupt metadata for index [" + std::string(name) + "]");
   }
   SLUICE_ASSIGN_OR_RETURN(IndexSettings settings,

@@ -3,6 +3,7 @@
 // checkpoints then catching them up, instead of rebuilding them.
 #include <spdlog/spdlog.h>
 
+#include <charconv>
 #include <filesystem>
 
 #include "index/document_record.h"
@@ -65,7 +66,16 @@ std::map<std::string, int64_t> Index::LoadCheckpoints(DocNo* next_doc_no) {
 
 Status Index::Recover() {
   if (auto seq = store_->Get(storage::Column::kMeta, "seq/" + uuid_); seq.ok() && seq->has_value()) {
-    next_seq_no_ = std::stoll(**seq);
+    // Stored text, so parsed without exceptions: a damaged value fails this
+    // index's load with a reason instead of ending the process.
+    const std::string& text = **seq;
+    int64_t value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || value < 0) {
+      return util::Internal("corrupt sequence number [" + text + "] stored for index [" + name_ +
+                            "]");
+    }
+    next_seq_no_ = value;
   }
   DocNo checkpoint_doc_no = 0;
   // Per field: documents with a smaller seq_no are already in its loaded graph.

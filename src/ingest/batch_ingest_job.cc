@@ -1,15 +1,41 @@
 #include "ingest/batch_ingest_job.h"
 
+#include <spdlog/spdlog.h>
+
 #include "ingest/batch_ingest_plan.h"
 #include "ingest/batch_writer.h"
 #include "ingest/ingest_checkpoint.h"
 #include "ingest/record_mapper.h"
 #include "ingest/slot_reader.h"
 #include "json/json_writer.h"
+#include "storage/store.h"
 
 namespace sluice::ingest {
 
 using util::Status;
+
+Status SaveCheckpointPausingOnDiskFull(tasks::TaskContext& ctx, const std::string& checkpoint) {
+  for (bool paused = false;; paused = true) {
+    Status s = ctx.SaveCheckpoint(checkpoint);
+    if (!storage::IsDiskFull(s)) {
+      if (paused) {
+        spdlog::info("event=ingest_resumed task_id={} reason=\"disk space is back\"",
+                     ctx.task_id());
+      }
+      return s;
+    }
+    if (!paused) {
+      spdlog::warn(
+          "event=ingest_paused task_id={} reason=\"disk full\" action=\"retrying the "
+          "checkpoint every second until space is freed or the task is cancelled\"",
+          ctx.task_id());
+    }
+    if (util::SleepUnlessCancelled(ctx.cancel_signal(), std::chrono::seconds(1)) ||
+        ctx.cancelled()) {
+      return util::Cancelled("the task was cancelled while the disk was full");
+    }
+  }
+}
 
 std::string AssembleDocument(const Fields& fields, const std::vector<std::string>& nulls) {
   json::JsonWriter w;
@@ -67,7 +93,21 @@ Status BatchIngestJob::Run(tasks::TaskContext& ctx) {
   plan.progress = std::make_unique<IngestProgress>(locations, options_.max_reported_failures);
   IngestProgress& progress = *plan.progress;
   progress.AttachMetrics(options_.metrics, request_.data_source.type);
-  ctx.SetProgress(progress.ToJson());
+  // Retry back-offs in the sources and the sink end when the task is cancelled.
+  request_.data_source.cancel = ctx.cancel_signal();
+  sink_->SetCancelSignal(ctx.cancel_signal());
+  // A resumed task restores its counters before anything is shown: until then
+  // the task keeps the progress persisted before the restart (publishing the
+  // fresh, zeroed counters first made it drop to zero while sources listed).
+  IngestCheckpoint cp;
+  if (auto saved = ctx.LoadCheckpoint()) {
+    SLUICE_ASSIGN_OR_RETURN(cp, IngestCheckpoint::Parse(*saved));
+    if (!cp.counters.empty()) {
+      SLUICE_RETURN_IF_ERROR(progress.RestoreCounters(cp.counters, cp.write_counters));
+    }
+  } else {
+    ctx.SetProgress(progress.ToJson());
+  }
 
   SLUICE_ASSIGN_OR_RETURN(SinkSchema schema, sink_->Describe());
   std::set<std::string> mapped;
@@ -80,13 +120,6 @@ Status BatchIngestJob::Run(tasks::TaskContext& ctx) {
   SLUICE_ASSIGN_OR_RETURN(plan.slots, sources_->List(request_.data_source));
   for (size_t s = 0; s < plan.slots.size(); ++s) {
     for (const auto& object : plan.slots[s]) progress.AddBytesTotal(s, object.size.value_or(0));
-  }
-  IngestCheckpoint cp;
-  if (auto saved = ctx.LoadCheckpoint()) {
-    SLUICE_ASSIGN_OR_RETURN(cp, IngestCheckpoint::Parse(*saved));
-    if (!cp.counters.empty()) {
-      SLUICE_RETURN_IF_ERROR(progress.RestoreCounters(cp.counters, cp.write_counters));
-    }
   }
   Status status = request_.source_count() == 1 ? RunSingle(ctx, plan, cp) : RunJoin(ctx, plan, cp);
   progress.SetPhase(status.ok() ? "done" : status.code() == util::Code::kCancelled ? "cancelled"
@@ -107,7 +140,7 @@ Status BatchIngestJob::CommitCheckpoint(tasks::TaskContext& ctx, IngestProgress&
   // side's counters are as of now, when the batch is durable.
   SLUICE_ASSIGN_OR_RETURN(IngestCheckpoint cp, IngestCheckpoint::Parse(checkpoint));
   cp.write_counters = progress.SaveWriteCounters();
-  Status s = ctx.SaveCheckpoint(cp.Serialize());
+  Status s = SaveCheckpointPausingOnDiskFull(ctx, cp.Serialize());
   ctx.SetProgress(progress.ToJson());
   return s;
 }

@@ -106,7 +106,7 @@ Status BatchIngestJob::RunJoin(tasks::TaskContext& ctx, Plan& plan, IngestCheckp
               SLUICE_RETURN_IF_ERROR(staging.Flush());
               IngestCheckpoint next{"stage", s, object, line.end_offset, line.number, position,
                               std::nullopt, progress.SaveCounters(), ""};
-              SLUICE_RETURN_IF_ERROR(ctx.SaveCheckpoint(next.Serialize()));
+              SLUICE_RETURN_IF_ERROR(SaveCheckpointPausingOnDiskFull(ctx, next.Serialize()));
               ctx.SetProgress(progress.ToJson());
             }
             return Status::Ok();
@@ -115,7 +115,7 @@ Status BatchIngestJob::RunJoin(tasks::TaskContext& ctx, Plan& plan, IngestCheckp
       SLUICE_RETURN_IF_ERROR(staging.Flush());
       IngestCheckpoint next{"stage", s + 1, 0, 0, 0, 0, std::nullopt, progress.SaveCounters(), ""};
       if (s + 1 == n) next.phase = "merge";
-      SLUICE_RETURN_IF_ERROR(ctx.SaveCheckpoint(next.Serialize()));
+      SLUICE_RETURN_IF_ERROR(SaveCheckpointPausingOnDiskFull(ctx, next.Serialize()));
       ctx.SetProgress(progress.ToJson());
     }
     cp = IngestCheckpoint{"merge", 0, 0, 0, 0, 0, std::nullopt, "", ""};

@@ -40,4 +40,9 @@ std::string AssembleDocument(const Fields& fields, const std::vector<std::string
 SinkDocument UpsertDocument(std::string id, const Fields& fields,
                             const std::vector<std::string>& nulls);
 
+// Saves a checkpoint; a full disk pauses (retried once a second, like the
+// local sink's writes) until it fits or the task is cancelled.
+util::Status SaveCheckpointPausingOnDiskFull(tasks::TaskContext& ctx,
+                                             const std::string& checkpoint);
+
 }  // namespace sluice::ingest

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <exception>
 #include <iterator>
 #include <vector>
 
@@ -108,6 +109,23 @@ util::Status BatchWriter::WriteBatch(DocumentBatch& batch) {
   return committed_(batch.checkpoint);
 }
 
+util::Status BatchWriter::WriteOne(DocumentBatch& batch) {
+  size_t count = batch.documents.size();
+  auto results = sink_->Write(std::move(batch.documents));
+  progress_->SetSinkStats(sink_->Stats());
+  if (!results.ok()) return results.status();
+  uint64_t written = 0;
+  for (size_t i = 0; i < results->size() && i < count; ++i) {
+    if ((*results)[i].ok()) {
+      ++written;
+    } else if (i < batch.origins.size()) {
+      progress_->AddFailure(batch.origins[i], (*results)[i].ToString(), /*from_sink=*/true);
+    }
+  }
+  progress_->AddWritten(written);
+  return committed_(batch.checkpoint);
+}
+
 void BatchWriter::Loop() {
   while (true) {
     DocumentBatch batch;
@@ -120,7 +138,16 @@ void BatchWriter::Loop() {
       busy_ = true;
     }
     cv_.SignalAll();
-    util::Status status = WriteBatch(batch);
+    // The thread's edge: an exception from the sink (a third-party library,
+    // std::bad_alloc) fails the task instead of std::terminate()-ing the server.
+    util::Status status;
+    try {
+      status = WriteBatch(batch);
+    } catch (const std::exception& e) {
+      status = util::Internal(std::string("writing a batch failed: ") + e.what());
+    } catch (...) {
+      status = util::Internal("writing a batch failed: unknown exception");
+    }
     {
       util::MutexLock lock(&mu_);
       busy_ = false;

@@ -8,18 +8,20 @@
 //
 // Cancellation: once `cancelled()` is true, nothing more is sent — queued
 // batches are dropped, a batch being written stops after its current chunk,
-// Push
-// stops waiting for room and Push/Finish return a Cancelled status. What was
+// Push stops waiting for room and Push/Finish return a Cancelled status. What was
 // written stays; the last committed checkpoint is the resume point.
 //
 // Chunks: with `chunk_documents` > 0 a batch goes to the sink in writes of
 // at least that many documents, sized from the last write's speed to take
-// about kChunkTargetSeconds (0.25 s) each (cheap documents: the whole batch in one write, so
-// no more syncs than before; slow ones, e.g. large HNSW graphs under load:
+// about kChunkTargetSeconds (0.25 s) each (cheap documents: the whole batch
+// in one write, so no more syncs than before; slow ones, e.g. large HNSW graphs under load:
 // small writes, so a cancel is seen soon). 0: always the whole batch.
 //
 // Thread-safety: Push and Finish are called from one (the reading) thread;
-// `cancelled` is called from both threads.
+// `cancelled` is called from both threads. The writer thread catches
+// everything at its edge: an exception thrown by the sink or the commit
+// callback becomes the writer's error (kInternal), which Push and Finish
+// return; it never ends the process.
 #pragma once
 
 #include <deque>
@@ -63,7 +65,8 @@ class BatchWriter {
   // Waits on cv_ until pred() or cancellation (polled: the flag has no notifier).
   template <typename Pred>
   void WaitOrCancel(Pred pred) REQUIRES(mu_);
-  // Writes one batch in chunks; the first fatal error, or Cancelled.
+  // Writes one batch in chunks and commits its checkpoint; the first fatal
+  // error, or Cancelled. May throw (the sink's code).
   util::Status WriteBatch(DocumentBatch& batch) EXCLUDES(mu_);
 
   DocumentSink* sink_;

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "util/cancel_signal.h"
 #include "util/result.h"
 
 namespace sluice::ingest {
@@ -56,6 +57,9 @@ class DocumentSink {
   virtual util::Result<std::vector<util::Status>> Write(std::vector<SinkDocument> documents) = 0;
   // Counters for progress; any thread, any time. Default: nothing to show.
   virtual SinkStats Stats() const { return {}; }
+  // The running task's cancel signal (not owned, outlives the writes): a sink
+  // that sleeps between retries wakes up when it is cancelled. Default: ignored.
+  virtual void SetCancelSignal(const util::CancelSignal* /*cancel*/) {}
 };
 
 }  // namespace sluice::ingest

@@ -4,8 +4,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <string_view>
+#include <unordered_set>
 
 #include "json/value_text.h"
+#include "sources/outgoing_url.h"
+#include "sources/s3_source.h"
 
 namespace sluice::ingest {
 namespace {
@@ -17,6 +21,30 @@ std::string Lower(std::string_view s) {
   std::string out(s);
   for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
+}
+
+// OpenSearch's parser refuses a repeated key anywhere in a request body. Here
+// it matters twice over: RapidJSON keeps both members, so what is validated,
+// what runs and what is persisted (and shown by the Tasks API) could differ,
+// and a second "credential" would survive the stripping in plain text.
+Status CheckNoDuplicateKeys(const rapidjson::Value& value, int depth = 0) {
+  if (depth > 64) return Status::Ok();  // deeper than any valid request; parsed elsewhere
+  if (value.IsObject()) {
+    std::unordered_set<std::string_view> seen;
+    for (auto it = value.MemberBegin(); it != value.MemberEnd(); ++it) {
+      std::string_view name(it->name.GetString(), it->name.GetStringLength());
+      if (!seen.insert(name).second) {
+        return Status(util::Code::kInvalidArgument, "json_parse_exception",
+                      "Duplicate field '" + std::string(name) + "'");
+      }
+      SLUICE_RETURN_IF_ERROR(CheckNoDuplicateKeys(it->value, depth + 1));
+    }
+  } else if (value.IsArray()) {
+    for (const auto& element : value.GetArray()) {
+      SLUICE_RETURN_IF_ERROR(CheckNoDuplicateKeys(element, depth + 1));
+    }
+  }
+  return Status::Ok();
 }
 
 // Splits "source[N].$..." into N and the JSONPath. Returns nullopt source for
@@ -128,6 +156,17 @@ Status ParseCredential(const rapidjson::Value& body, IngestRequest* out) {
   if (t == "s3" && (cred.access_key.empty() || cred.secret_key.empty())) {
     return InvalidArgument(
         "[credential] must have access_key and secret_key for data_source.type s3");
+  }
+  // The region becomes part of the S3 host name (BUCKET.s3.REGION.amazonaws.com).
+  if (!cred.region.empty() && !sources::IsValidAwsRegion(cred.region)) {
+    return InvalidArgument("[credential.region] [" + cred.region +
+                           "] is not a valid AWS region: it must match ^[a-z0-9-]+$");
+  }
+  if (t == "s3") {
+    for (const std::string& location : out->data_source.locations) {
+      auto uri = sources::ParseS3Uri(location);
+      if (!uri.ok()) return InvalidArgument("[data_source.source] " + uri.status().reason());
+    }
   }
   if (t == "openai" && cred.openai_key.empty()) {
     return InvalidArgument("[credential] must have openAI_key for data_source.type openAI");
@@ -246,12 +285,16 @@ Status ParseIngestFields(const rapidjson::Value& body, IngestRequest* out) {
 }
 
 std::string PersistedJson(rapidjson::Document& body, IngestRequest* out) {
-  body.RemoveMember("credential");
-  if (auto ds = body.FindMember("data_source"); ds != body.MemberEnd()) {
+  while (body.RemoveMember("credential")) {
+  }
+  // Only http(s) URLs carry secrets in user-info or a query string; a local
+  // file name or an S3 key may contain '?' and '#' and is kept as given.
+  if (auto ds = body.FindMember("data_source");
+      ds != body.MemberEnd() && out->data_source.type == "http") {
     auto& source = ds->value["source"];
     for (auto& loc : source.GetArray()) {
       std::string stripped = RedactLocation(loc.GetString());
-      if (stripped != loc.GetString() && out->data_source.type == "http") out->resumable = false;
+      if (stripped != loc.GetString()) out->resumable = false;
       loc.SetString(stripped.c_str(), static_cast<rapidjson::SizeType>(stripped.size()),
                     body.GetAllocator());
     }
@@ -263,6 +306,14 @@ std::string PersistedJson(rapidjson::Document& body, IngestRequest* out) {
 }  // namespace
 
 std::string RedactLocation(const std::string& url) {
+  // URLs (http, https, anything a user may send) can carry secrets there; file
+  // names and S3 keys may contain '?', '#' and '@' and are shown (and
+  // persisted) as given.
+  std::string scheme_part = Lower(url.substr(0, 8));
+  if (url.find("://") == std::string::npos || scheme_part.starts_with("s3://") ||
+      scheme_part.starts_with("file://")) {
+    return url;
+  }
   std::string out = url.substr(0, url.find_first_of("?#"));
   size_t scheme = out.find("://");
   if (scheme != std::string::npos) {
@@ -289,6 +340,7 @@ util::Result<IngestRequest> ParseIngestRequest(std::string_view body_text) {
     return util::ParsingError(
         "Failed to parse object: expecting token of type [START_OBJECT] but found [VALUE]");
   }
+  SLUICE_RETURN_IF_ERROR(CheckNoDuplicateKeys(body));
   static const char* kKeys[] = {"index_name", "field_map", "ingest_fields", "credential",
                                 "data_source", "connector_id"};
   for (auto it = body.MemberBegin(); it != body.MemberEnd(); ++it) {

@@ -59,8 +59,10 @@ struct IngestRequest {
 util::Result<IngestRequest> ParseIngestRequest(std::string_view body);
 
 // A source location as it may be shown and persisted (task progress, failures):
-// without user-info, query string or fragment, which may hold credentials
-// ("https://user:pw@host/p?sig=x" → "https://host/p").
+// a URL without user-info, query string or fragment, which may hold
+// credentials ("https://user:pw@host/p?sig=x" → "https://host/p"). A file path,
+// a file:// URL or an s3:// URI is returned unchanged: '#', '?' and '@' are
+// ordinary characters of file names and S3 keys.
 std::string RedactLocation(const std::string& location);
 
 // The field name ml-commons derives for an ingest_fields path: the text after

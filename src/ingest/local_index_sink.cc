@@ -1,6 +1,9 @@
 #include "ingest/local_index_sink.h"
 
+#include <spdlog/spdlog.h>
+
 #include "index/catalog.h"
+#include "storage/store.h"
 
 namespace sluice::ingest {
 
@@ -23,17 +26,40 @@ util::Result<std::vector<util::Status>> LocalIndexSink::Write(std::vector<SinkDo
   // Looked up per batch: a deleted index fails the task instead of writing
   // into an index object nobody can see.
   SLUICE_ASSIGN_OR_RETURN(auto index, catalog_->Get(index_name_));
-  std::vector<index::WriteOp> ops;
-  ops.reserve(documents.size());
-  for (auto& doc : documents) {
-    index::WriteOp op;
-    op.type = doc.upsert_json ? index::OpType::kUpdate : index::OpType::kIndex;
-    op.id = std::move(doc.id);
-    op.source = std::move(doc.source_json);
-    op.upsert = std::move(doc.upsert_json);
-    ops.push_back(std::move(op));
+  std::vector<index::WriteResult> results;
+  // A full disk pauses the ingestion: the batch is written again, once a
+  // second, until space is back (the store resumes by itself) or the task is
+  // cancelled. The documents are copied into each attempt so they survive a
+  // failed one.
+  for (bool paused = false;;) {
+    std::vector<index::WriteOp> ops;
+    ops.reserve(documents.size());
+    for (const auto& doc : documents) {
+      index::WriteOp op;
+      op.type = doc.upsert_json ? index::OpType::kUpdate : index::OpType::kIndex;
+      op.id = doc.id;
+      op.source = doc.source_json;
+      op.upsert = doc.upsert_json;
+      ops.push_back(std::move(op));
+    }
+    results = index->Write(std::move(ops));
+    bool disk_full = !results.empty() && storage::IsDiskFull(results.front().status);
+    if (!disk_full) {
+      if (paused)
+        spdlog::info("event=ingest_resumed index={} reason=\"disk space is back\"", index_name_);
+      break;
+    }
+    if (!paused) {
+      spdlog::warn(
+          "event=ingest_paused index={} reason=\"disk full\" action=\"retrying every "
+          "second until space is freed or the task is cancelled\"",
+          index_name_);
+      paused = true;
+    }
+    if (util::SleepUnlessCancelled(cancel_.load(), std::chrono::seconds(1))) {
+      return util::Cancelled("the task was cancelled while the disk was full");
+    }
   }
-  std::vector<index::WriteResult> results = index->Write(std::move(ops));
   std::vector<util::Status> statuses;
   statuses.reserve(results.size());
   for (auto& r : results) {

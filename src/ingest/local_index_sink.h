@@ -1,8 +1,11 @@
 // LocalIndexSink: a DocumentSink over an index of this server's Catalog,
 // through the same write path as _bulk (mapping validation, vector graphs,
-// one synced storage batch per Write).
+// one synced storage batch per Write). A full disk pauses Write: the batch is
+// retried once a second until it fits (the store resumes by itself) or the
+// task's cancel signal fires (then kCancelled).
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -20,10 +23,12 @@ class LocalIndexSink : public DocumentSink {
   LocalIndexSink(index::Catalog* catalog, std::string index_name);
   util::Result<SinkSchema> Describe() override;
   util::Result<std::vector<util::Status>> Write(std::vector<SinkDocument> documents) override;
+  void SetCancelSignal(const util::CancelSignal* cancel) override { cancel_ = cancel; }
 
  private:
   index::Catalog* catalog_;
   std::string index_name_;
+  std::atomic<const util::CancelSignal*> cancel_{nullptr};  // not owned
 };
 
 }  // namespace sluice::ingest

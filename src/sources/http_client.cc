@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cctype>
 #include <memory>
-#include <thread>
 
 #include "sources/curl_common.h"
 
@@ -63,12 +62,14 @@ int BackoffMs(int attempt, const SourcesOptions& options, std::minstd_rand& rng)
 }
 
 util::Result<HttpResponse> HttpFetch(const RequestBuilder& build, const SourcesOptions& options,
-                                     const std::string& display, size_t max_body) {
+                                     const std::string& display, size_t max_body,
+                                     const util::CancelSignal* cancel) {
   std::minstd_rand rng(std::random_device{}());
   std::string last_failure;
   for (int attempt = 0;; ++attempt) {
-    if (attempt > 0) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(BackoffMs(attempt, options, rng)));
+    if (attempt > 0 && util::SleepUnlessCancelled(
+                           cancel, std::chrono::milliseconds(BackoffMs(attempt, options, rng)))) {
+      return util::Cancelled("the task was cancelled while retrying " + display);
     }
     SLUICE_ASSIGN_OR_RETURN(HttpRequest request, build());
     CurlEasy easy;

@@ -45,11 +45,13 @@ int BackoffMs(int attempt, const SourcesOptions& options, std::minstd_rand& rng)
 
 // GET with retries on transient failures (connection errors, timeouts,
 // IsRetryableHttpStatus); returns the final response whatever its status.
+// A back-off ends early with kCancelled once `cancel` (may be null) is cancelled.
 // A body over `max_body` bytes stops the transfer: the response comes back with
 // the prefix and `truncated` set. Transport failure after
 // options.max_retries retries → kUnavailable naming `display`.
 util::Result<HttpResponse> HttpFetch(const RequestBuilder& build, const SourcesOptions& options,
-                                     const std::string& display, size_t max_body);
+                                     const std::string& display, size_t max_body,
+                                     const util::CancelSignal* cancel = nullptr);
 
 struct ParsedUrl {
   std::string scheme;  // lowercase "http" / "https"

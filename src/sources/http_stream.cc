@@ -106,8 +106,11 @@ class HttpStream::Impl {
 
   util::Status StartAttempt() {
     if (retry_delay_ms_ > 0) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(retry_delay_ms_));
+      bool cancelled =
+          util::SleepUnlessCancelled(config_.cancel, std::chrono::milliseconds(retry_delay_ms_));
       retry_delay_ms_ = 0;
+      if (cancelled)
+        return util::Cancelled("the task was cancelled while retrying " + config_.display);
     }
     HttpRequest request;
     if (!redirect_url_.empty()) {

@@ -35,6 +35,8 @@ struct HttpStreamConfig {
   std::function<util::Status(const std::string& url)> check_redirect;
   // The object as messages may show it (no secrets).
   std::string display;
+  // Ends a retry back-off early with kCancelled. Not owned; may be null.
+  const util::CancelSignal* cancel = nullptr;
 };
 
 class HttpStream : public ByteSource {

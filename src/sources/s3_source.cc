@@ -5,6 +5,7 @@
 
 #include "sources/glob_match.h"
 #include "sources/http_stream.h"
+#include "sources/outgoing_url.h"
 #include "sources/s3_xml.h"
 #include "sources/sigv4_signer.h"
 
@@ -29,9 +30,34 @@ std::string Scrub(std::string text, const std::vector<const util::Secret*>& secr
 
 }  // namespace
 
+util::Status ValidateS3BucketName(std::string_view bucket) {
+  // AWS's general purpose bucket naming rules: 3-63 characters of [a-z0-9.-],
+  // beginning and ending with a letter or digit, no two adjacent periods, not
+  // formatted as an IPv4 address. They also keep the bucket a valid host label
+  // (virtual-hosted style) and a single path segment that is never "." or "..".
+  auto invalid = [&](const std::string& why) {
+    return util::InvalidArgument("[" + std::string(bucket) +
+                                 "] is not a valid S3 bucket name: " + why);
+  };
+  if (bucket.size() < 3 || bucket.size() > 63) return invalid("it must have 3 to 63 characters");
+  bool chars_ok = std::all_of(bucket.begin(), bucket.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
+  });
+  if (!chars_ok) return invalid("only lowercase letters, digits, '.' and '-' are allowed");
+  auto alnum = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
+  if (!alnum(bucket.front()) || !alnum(bucket.back())) {
+    return invalid("it must begin and end with a letter or a digit");
+  }
+  if (bucket.find("..") != std::string_view::npos) return invalid("it has two adjacent periods");
+  bool ipv4_like = std::count(bucket.begin(), bucket.end(), '.') == 3 &&
+                   std::all_of(bucket.begin(), bucket.end(), [](char c) {
+                     return c == '.' || std::isdigit(static_cast<unsigned char>(c));
+                   });
+  if (ipv4_like) return invalid("it must not be formatted as an IP address");
+  return util::Status::Ok();
+}
+
 util::Result<S3Uri> ParseS3Uri(std::string_view uri) {
-  // Same rule as ml-commons' ^s3://([a-zA-Z0-9.-]+)(/.*)?$, parsed by hand
-  // (libstdc++'s std::regex recurses per character on long input).
   auto invalid = [&]() {
     return util::InvalidArgument("[" + std::string(uri) +
                                  "] is not a valid S3 URI (s3://bucket/key)");
@@ -40,44 +66,58 @@ util::Result<S3Uri> ParseS3Uri(std::string_view uri) {
   std::string_view rest = uri.substr(5);
   size_t slash = rest.find('/');
   std::string_view bucket = rest.substr(0, slash);
-  bool valid_bucket = !bucket.empty() && std::all_of(bucket.begin(), bucket.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-';
-  });
-  if (!valid_bucket) return invalid();
+  if (bucket.empty()) return invalid();
+  SLUICE_RETURN_IF_ERROR(ValidateS3BucketName(bucket));
   std::string_view key = slash == std::string_view::npos ? "" : rest.substr(slash + 1);
   if (key.find_first_of("\r\n") != std::string_view::npos) return invalid();
+  // sluice builds BASE/BUCKET/KEY (or /KEY): a "." or ".." segment would be
+  // normalised away by a server or proxy and leave the bucket (or the base path).
+  for (const std::string& segment : SplitPathSegments(std::string(key))) {
+    if (segment == "." || segment == "..") {
+      return util::InvalidArgument("[" + std::string(uri) +
+                                   "] has a '.' or '..' segment in its key, which sluice does not "
+                                   "send to S3");
+    }
+  }
   return S3Uri{std::string(bucket), std::string(key)};
 }
 
-S3Client::S3Client(SourcesOptions options, Credential credential)
-    : options_(std::move(options)), credential_(std::move(credential)) {}
+S3Client::S3Client(SourcesOptions options, Credential credential, const util::CancelSignal* cancel)
+    : options_(std::move(options)), credential_(std::move(credential)), cancel_(cancel) {}
 
 util::Result<HttpRequest> S3Client::BuildGet(const S3Uri& uri, const std::string& query) const {
   const std::string region =
       credential_.region.empty() ? options_.default_s3_region : credential_.region;
-  std::string scheme = "https";
-  std::string host;
-  std::string path;
-  const std::string encoded_key = UriEncode(uri.key, /*keep_slash=*/true);
+  if (!IsValidAwsRegion(region)) {
+    return util::InvalidArgument("[" + region + "] is not a valid AWS region (^[a-z0-9-]+$)");
+  }
+  SLUICE_RETURN_IF_ERROR(ValidateS3BucketName(uri.bucket));
+  OutgoingUrlSpec spec;
+  spec.query = DecodeQuery(query);  // stays in the caller's (canonical, sorted) order
+  std::vector<std::string> key_segments = SplitPathSegments(uri.key);
   if (options_.s3_endpoint.empty()) {
-    host = uri.bucket + ".s3." + region + ".amazonaws.com";
-    path = "/" + encoded_key;
+    spec.scheme = "https";
+    spec.host = uri.bucket + ".s3." + region + ".amazonaws.com";
+    spec.segments = std::move(key_segments);
   } else {
     SLUICE_ASSIGN_OR_RETURN(ParsedUrl base, ParseHttpUrl(options_.s3_endpoint));
-    scheme = base.scheme;
-    host = base.host.find(':') != std::string::npos ? "[" + base.host + "]" : base.host;
-    if (base.explicit_port) host += ":" + std::to_string(base.port);
-    std::string base_path = base.path;
-    while (!base_path.empty() && base_path.back() == '/') base_path.pop_back();
-    path =
-        base_path + "/" + uri.bucket + (uri.key.empty() && !query.empty() ? "" : "/") + encoded_key;
+    spec.scheme = base.scheme;
+    spec.host = base.host;
+    spec.port = base.explicit_port ? base.port : 0;
+    spec.base_path = base.path;
+    spec.segments.push_back(uri.bucket);
+    // GET /bucket?list-type=2 lists; GET /bucket/ with no key is the bucket root.
+    if (!(uri.key.empty() && !query.empty())) {
+      spec.segments.insert(spec.segments.end(), key_segments.begin(), key_segments.end());
+    }
   }
+  SLUICE_ASSIGN_OR_RETURN(OutgoingUrl url, BuildOutgoingUrl(spec));
   HttpRequest request;
-  request.url = scheme + "://" + host + path + (query.empty() ? "" : "?" + query);
-  request.headers.emplace_back("Host", host);
+  request.url = url.url;
+  request.headers.emplace_back("Host", url.host_header);
   if (credential_.access_key.empty()) return request;  // anonymous access
 
-  SigV4Request to_sign{"GET", path, query, {{"host", host}}, kEmptySha256};
+  SigV4Request to_sign{"GET", url.path, url.query, {{"host", url.host_header}}, kEmptySha256};
   SigV4Signature signature = SignV4(
       to_sign, SigV4Params::ForS3(region, std::chrono::system_clock::now()),
       SigV4Credentials{credential_.access_key, credential_.secret_key, credential_.session_token});
@@ -122,7 +162,7 @@ util::Result<uint64_t> S3Client::Probe(const S3Uri& uri) const {
     return request;
   };
   SLUICE_ASSIGN_OR_RETURN(HttpResponse response,
-                          HttpFetch(build, options_, uri.ToString(), kMaxProbeBytes));
+                          HttpFetch(build, options_, uri.ToString(), kMaxProbeBytes, cancel_));
   if (response.status == 206) {
     std::string range = response.Header("content-range");
     size_t slash = range.find('/');
@@ -149,7 +189,7 @@ util::Result<std::vector<std::pair<std::string, uint64_t>>> S3Client::ListKeys(
              "&prefix=" + UriEncode(prefix, false);
     RequestBuilder build = [&]() { return BuildGet(bucket_uri, query); };
     SLUICE_ASSIGN_OR_RETURN(HttpResponse response,
-                            HttpFetch(build, options_, uri.ToString(), kMaxListPageBytes));
+                            HttpFetch(build, options_, uri.ToString(), kMaxListPageBytes, cancel_));
     if (response.status != 200) return ErrorStatus(response.status, response.body, uri);
     if (response.truncated) {
       return util::Unavailable("S3 listing page for [" + uri.ToString() + "] is too large");
@@ -205,6 +245,7 @@ util::Result<std::unique_ptr<ByteSource>> S3Client::Open(const S3Uri& uri, uint6
     return self->ErrorStatus(status, body, uri);
   };
   config.display = uri.ToString();
+  config.cancel = cancel_;
   SLUICE_ASSIGN_OR_RETURN(auto stream, HttpStream::Open(std::move(config), options_, offset));
   return std::unique_ptr<ByteSource>(std::move(stream));
 }

@@ -3,8 +3,10 @@
 //
 // Addressing: with SourcesOptions::s3_endpoint empty, AWS virtual-hosted style
 // (https://BUCKET.s3.REGION.amazonaws.com/KEY); otherwise path-style on the
-// endpoint (BASE/BUCKET/KEY) for MinIO, s3rver, localstack. Keys are encoded
-// once per segment. Without an access key requests go unsigned (public buckets).
+// endpoint (BASE/BUCKET/KEY) for MinIO, s3rver, localstack. URLs are built by
+// BuildOutgoingUrl (outgoing_url.h): the region must match ^[a-z0-9-]+$, keys
+// are encoded once per segment and "."/".." segments are refused. Without an access key requests go
+// unsigned (public buckets).
 //
 // Errors name the bucket/key and the S3 error code from the XML body:
 // NoSuchKey / NoSuchBucket (404) → kNotFound; 401/403 (AccessDenied,
@@ -33,12 +35,19 @@ struct S3Uri {
   std::string ToString() const { return "s3://" + bucket + "/" + key; }
 };
 
-// "s3://bucket/key"; the bucket must match [a-zA-Z0-9.-]+ (as ml-commons checks).
+// "s3://bucket/key". The bucket must follow AWS's bucket naming rules
+// (ValidateS3BucketName); no segment of the key may be "." or "..".
 util::Result<S3Uri> ParseS3Uri(std::string_view uri);
+
+// AWS general purpose bucket naming: 3-63 characters of [a-z0-9.-], first and
+// last a letter or digit, no "..", not an IPv4 address. kInvalidArgument says why.
+util::Status ValidateS3BucketName(std::string_view bucket);
 
 class S3Client {
  public:
-  S3Client(SourcesOptions options, Credential credential);
+  // `cancel` (not owned, may be null) ends retry back-offs early.
+  S3Client(SourcesOptions options, Credential credential,
+           const util::CancelSignal* cancel = nullptr);
 
   // Expands one location into objects in key order: an exact key (probed for
   // existence and size), a prefix ending in '/' or a glob with '*' (listed
@@ -61,6 +70,7 @@ class S3Client {
 
   SourcesOptions options_;
   Credential credential_;
+  const util::CancelSignal* cancel_ = nullptr;
 };
 
 }  // namespace sluice::sources

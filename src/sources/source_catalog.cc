@@ -13,6 +13,7 @@
 #include "sources/http_client.h"
 #include "sources/http_host_allowlist.h"
 #include "sources/http_stream.h"
+#include "sources/outgoing_url.h"
 #include "sources/s3_source.h"
 
 namespace sluice::sources {
@@ -60,10 +61,20 @@ util::Status OpenAiError(long status, const std::string& id) {
                                id + "]");
 }
 
-std::string OpenAiBase(const SourcesOptions& options) {
-  std::string base = options.openai_base_url;
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  return base;
+// {openai_base_url}/files/{id}[/content], built by the one URL builder.
+util::Result<std::string> OpenAiFileUrl(const SourcesOptions& options, const std::string& id,
+                                        bool content) {
+  SLUICE_RETURN_IF_ERROR(ValidateOpenAiFileId(id));
+  SLUICE_ASSIGN_OR_RETURN(ParsedUrl base, ParseHttpUrl(options.openai_base_url));
+  OutgoingUrlSpec spec;
+  spec.scheme = base.scheme;
+  spec.host = base.host;
+  spec.port = base.explicit_port ? base.port : 0;
+  spec.base_path = base.path;
+  spec.segments = {"files", id};
+  if (content) spec.segments.push_back("content");
+  SLUICE_ASSIGN_OR_RETURN(OutgoingUrl url, BuildOutgoingUrl(spec));
+  return url.url;
 }
 
 // The size of an OpenAI file, for progress, from its metadata (GET
@@ -72,13 +83,14 @@ std::string OpenAiBase(const SourcesOptions& options) {
 // A server that cannot be reached after the retries is an error.
 util::Result<std::optional<uint64_t>> OpenAiFileSize(const std::string& id,
                                                      const Credential& credential,
-                                                     const SourcesOptions& options) {
+                                                     const SourcesOptions& options,
+                                                     const util::CancelSignal* cancel) {
+  SLUICE_ASSIGN_OR_RETURN(std::string url, OpenAiFileUrl(options, id, /*content=*/false));
   RequestBuilder build = [&]() -> util::Result<HttpRequest> {
-    return HttpRequest{OpenAiBase(options) + "/files/" + id,
-                       {{"Authorization", "Bearer " + credential.openai_key.Reveal()}}};
+    return HttpRequest{url, {{"Authorization", "Bearer " + credential.openai_key.Reveal()}}};
   };
   SLUICE_ASSIGN_OR_RETURN(HttpResponse response,
-                          HttpFetch(build, options, kOpenAiScheme + id, kMaxMetadataBytes));
+                          HttpFetch(build, options, kOpenAiScheme + id, kMaxMetadataBytes, cancel));
   if (response.status != 200) return std::optional<uint64_t>();
   rapidjson::Document d;
   d.Parse(response.body.data(), response.body.size());
@@ -93,12 +105,13 @@ util::Result<std::optional<uint64_t>> OpenAiFileSize(const std::string& id,
 // Redirects and error answers leave it unknown: the stream follows and reports
 // them. A server that cannot be reached after the retries is an error.
 util::Result<std::optional<uint64_t>> HttpObjectSize(const std::string& url,
-                                                     const SourcesOptions& options) {
+                                                     const SourcesOptions& options,
+                                                     const util::CancelSignal* cancel) {
   RequestBuilder build = [&]() -> util::Result<HttpRequest> {
     return HttpRequest{url, {{"Range", "bytes=0-0"}}};
   };
   SLUICE_ASSIGN_OR_RETURN(HttpResponse response,
-                          HttpFetch(build, options, RedactUrl(url), kMaxMetadataBytes));
+                          HttpFetch(build, options, RedactUrl(url), kMaxMetadataBytes, cancel));
   std::string range = response.Header("content-range");
   size_t slash = range.find('/');
   if (response.status == 206 && slash != std::string::npos && slash + 1 < range.size() &&
@@ -116,22 +129,25 @@ util::Result<std::optional<uint64_t>> HttpObjectSize(const std::string& url,
 util::Result<std::unique_ptr<ByteSource>> OpenOpenAiFile(const std::string& id,
                                                          const Credential& credential,
                                                          const SourcesOptions& options,
-                                                         uint64_t offset) {
-  SLUICE_RETURN_IF_ERROR(ValidateOpenAiFileId(id));
+                                                         uint64_t offset,
+                                                         const util::CancelSignal* cancel) {
+  SLUICE_ASSIGN_OR_RETURN(std::string content_url, OpenAiFileUrl(options, id, /*content=*/true));
   HttpStreamConfig config;
-  config.build_request = [url = OpenAiBase(options) + "/files/" + id + "/content",
+  config.build_request = [url = std::move(content_url),
                           key = credential.openai_key]() -> util::Result<HttpRequest> {
     return HttpRequest{url, {{"Authorization", "Bearer " + key.Reveal()}}};
   };
   config.map_error = [id](long status, const std::string&) { return OpenAiError(status, id); };
   config.display = kOpenAiScheme + id;
+  config.cancel = cancel;
   SLUICE_ASSIGN_OR_RETURN(auto stream, HttpStream::Open(std::move(config), options, offset));
   return std::unique_ptr<ByteSource>(std::move(stream));
 }
 
 util::Result<std::unique_ptr<ByteSource>> OpenHttpUrl(const std::string& url,
                                                       const SourcesOptions& options,
-                                                      uint64_t offset) {
+                                                      uint64_t offset,
+                                                      const util::CancelSignal* cancel) {
   SLUICE_RETURN_IF_ERROR(CheckHttpSourceUrl(url, options));
   const std::string display = RedactUrl(url);
   HttpStreamConfig config;
@@ -148,6 +164,7 @@ util::Result<std::unique_ptr<ByteSource>> OpenHttpUrl(const std::string& url,
     return util::InvalidArgument(reason);
   };
   config.display = display;
+  config.cancel = cancel;
   SLUICE_ASSIGN_OR_RETURN(auto stream, HttpStream::Open(std::move(config), options, offset));
   return std::unique_ptr<ByteSource>(std::move(stream));
 }
@@ -198,19 +215,20 @@ util::Result<std::vector<std::vector<SourceObject>>> SourceCatalog::List(
         }
         break;
       case SourceType::kS3: {
-        S3Client client(options_, source.credential);
+        S3Client client(options_, source.credential, source.cancel);
         SLUICE_ASSIGN_OR_RETURN(objects, client.List(location, slot));
         break;
       }
       case SourceType::kOpenAi: {
         SLUICE_RETURN_IF_ERROR(ValidateOpenAiFileId(location));
-        SLUICE_ASSIGN_OR_RETURN(auto size, OpenAiFileSize(location, source.credential, options_));
+        SLUICE_ASSIGN_OR_RETURN(
+            auto size, OpenAiFileSize(location, source.credential, options_, source.cancel));
         objects.push_back({kOpenAiScheme + location, size, slot});
         break;
       }
       case SourceType::kHttp: {
         SLUICE_RETURN_IF_ERROR(CheckHttpSourceUrl(location, options_));
-        SLUICE_ASSIGN_OR_RETURN(auto size, HttpObjectSize(location, options_));
+        SLUICE_ASSIGN_OR_RETURN(auto size, HttpObjectSize(location, options_, source.cancel));
         objects.push_back({RedactUrl(location), size, slot});
         break;
       }
@@ -233,21 +251,21 @@ util::Result<std::unique_ptr<ByteSource>> SourceCatalog::OpenRaw(const DataSourc
     }
     case SourceType::kS3: {
       SLUICE_ASSIGN_OR_RETURN(S3Uri uri, ParseS3Uri(object.location));
-      return S3Client(options_, source.credential).Open(uri, raw_offset);
+      return S3Client(options_, source.credential, source.cancel).Open(uri, raw_offset);
     }
     case SourceType::kOpenAi: {
       if (!object.location.starts_with(kOpenAiScheme)) {
         return util::InvalidArgument("[" + object.location + "] is not an OpenAI file location");
       }
       return OpenOpenAiFile(object.location.substr(sizeof(kOpenAiScheme) - 1), source.credential,
-                            options_, raw_offset);
+                            options_, raw_offset, source.cancel);
     }
     case SourceType::kHttp:
       if (object.slot >= source.locations.size()) {
         return util::InvalidArgument("source object slot " + std::to_string(object.slot) +
                                      " is out of range");
       }
-      return OpenHttpUrl(source.locations[object.slot], options_, raw_offset);
+      return OpenHttpUrl(source.locations[object.slot], options_, raw_offset, source.cancel);
   }
   return util::Internal("unhandled data_source type");
 }

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "util/cancel_signal.h"
 #include "util/secret.h"
 
 namespace sluice::sources {
@@ -67,6 +68,9 @@ struct DataSource {
   std::string type;
   std::vector<std::string> locations;
   Credential credential;
+  // Ends retry back-offs early (the task was cancelled): they return
+  // kCancelled instead of sleeping on. Not owned; null = sleeps run out.
+  const util::CancelSignal* cancel = nullptr;
 };
 
 }  // namespace sluice::sources

@@ -3,16 +3,25 @@
 #include <fcntl.h>
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/options.h>
-#include <rocksdb/table.h>
 #include <rocksdb/merge_operator.h>
+#include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
+#include <spdlog/spdlog.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
-#include <cstring>
-
+#include <algorithm>
 #include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -75,6 +84,83 @@ util::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   return util::IoError(std::string(what) + ": " + s.ToString());
 }
 
+bool IsNoSpace(const rocksdb::Status& s) {
+  // Some paths lose the subcode but keep errno's text.
+  return s.IsNoSpace() || s.ToString().find("No space left on device") != std::string::npos;
+}
+
+// What OpenSearch answers once the flood-stage disk watermark blocks writes:
+// clients already treat this 429 as "retry later".
+util::Status DiskFullStatus() {
+  return util::Status(util::Code::kTooManyRequests, "cluster_block_exception",
+                      "blocked by: [TOO_MANY_REQUESTS/12/disk usage exceeded flood-stage "
+                      "watermark, index has read-only-allow-delete block];");
+}
+
+// RocksDB's info log, sent to spdlog instead of <db>/LOG: warnings and errors
+// only, one line each. A LOG file on a full disk is fatal with Debian's
+// RocksDB (built with assertions): once an append to it failed, the next one
+// (at shutdown at the latest) aborts the process.
+class SpdlogRocksLogger : public rocksdb::Logger {
+ public:
+  SpdlogRocksLogger() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    Logv(rocksdb::InfoLogLevel::INFO_LEVEL, format, ap);
+  }
+  void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+    if (level < GetInfoLogLevel() || level == rocksdb::InfoLogLevel::HEADER_LEVEL) return;
+    char message[1024];
+    std::vsnprintf(message, sizeof(message), format, ap);
+    std::string_view text(message);
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
+    // Creating a database "fails" to read the directory it is about to make.
+    if (text.find("NotFound") != std::string_view::npos) return;
+    spdlog::log(
+        level >= rocksdb::InfoLogLevel::ERROR_LEVEL ? spdlog::level::err : spdlog::level::warn,
+        "event=rocksdb_log message=\"{}\"", text);
+  }
+};
+
+// RocksDB's automatic recovery from a NoSpace error waits until the free space
+// exceeds its reserve for flushes and compactions (a whole 128 MiB write buffer
+// and more); the Store resumes by itself instead, as soon as a Resume succeeds.
+class ManualRecoveryListener : public rocksdb::EventListener {
+ public:
+  void OnBackgroundError(rocksdb::BackgroundErrorReason, rocksdb::Status* error) override {
+    if (error != nullptr && !error->ok()) {
+      spdlog::warn("event=storage_background_error error=\"{}\"", error->ToString());
+    }
+  }
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason, rocksdb::Status bg_error,
+                            bool* auto_recovery) override {
+    bg_error.PermitUncheckedError();
+    if (auto_recovery != nullptr) *auto_recovery = false;
+  }
+};
+
+// Free bytes for unprivileged writers on the filesystem holding `path`, and
+// its size; nullopt when statvfs fails.
+struct SpaceInfo {
+  uint64_t free = 0;
+  uint64_t size = 0;
+};
+std::optional<SpaceInfo> Space(const std::string& path) {
+  struct statvfs st {};
+  if (::statvfs(path.c_str(), &st) != 0) return std::nullopt;
+  return SpaceInfo{static_cast<uint64_t>(st.f_bavail) * st.f_frsize,
+                   static_cast<uint64_t>(st.f_blocks) * st.f_frsize};
+}
+
+// The flood stage in free bytes for `path` (0: none).
+uint64_t FloodStageBytes(const StorageOptions& options, const std::string& path) {
+  if (options.flood_stage_free_bytes >= 0)
+    return static_cast<uint64_t>(options.flood_stage_free_bytes);
+  auto space = Space(path);
+  if (!space) return 0;
+  return std::min<uint64_t>(space->size / 20, uint64_t{1} << 30);
+}
+
 }  // namespace
 
 pid_t LockHolder(const std::string& db_path) {
@@ -126,13 +212,64 @@ struct Store::Impl {
   StorageOptions options;
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;  // indexed by Column
+  bool read_only = false;                             // opened read-only: the disk was full
+  std::atomic<bool> needs_resume{false};              // a write failed; Resume before the next
+  std::atomic<bool> failed_for_space{false};          // ... because the disk was full
+  uint64_t flood_stage = 0;                           // free bytes below which writes are refused
+  std::atomic<bool> below_flood_stage{false};         // for logging the transitions
+
+  // True while the free space is under the flood stage (logged on change).
+  bool BelowFloodStage() {
+    if (flood_stage == 0) return false;
+    auto space = Space(options.path);
+    bool below = space && space->free < flood_stage;
+    if (below != below_flood_stage.exchange(below)) {
+      if (below) {
+        spdlog::warn(
+            "event=storage_flood_stage path={} free_bytes={} flood_stage_bytes={} "
+            "action=\"writes are refused with 429 until space is freed\"",
+            options.path, space->free, flood_stage);
+      } else {
+        spdlog::info("event=storage_writable path={} flood_stage_bytes={}", options.path,
+                     flood_stage);
+      }
+    }
+    return below;
+  }
+
+  std::mutex resume_mu;  // one Resume at a time; guards last_resume
+  std::chrono::steady_clock::time_point last_resume{};
 
   rocksdb::ColumnFamilyHandle* Handle(Column c) const { return handles[static_cast<size_t>(c)]; }
+
+  // Brings the database out of its stopped state after a write error.
+  // Returns OK when writes may be tried again.
+  util::Status TryResume() {
+    std::lock_guard<std::mutex> lock(resume_mu);
+    if (!needs_resume) return util::Status::Ok();  // another writer resumed it
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_resume < std::chrono::milliseconds(options.resume_interval_ms)) {
+      return failed_for_space ? DiskFullStatus()
+                              : util::IoError("storage stopped after a write error; retrying");
+    }
+    last_resume = now;
+    rocksdb::Status s = db->Resume();
+    if (!s.ok()) {
+      if (IsNoSpace(s) || s.IsBusy()) return DiskFullStatus();
+      return FromRocks(s, "resume after a write error failed");
+    }
+    needs_resume = false;
+    spdlog::info("event=storage_resumed path={}", options.path);
+    return util::Status::Ok();
+  }
 
   ~Impl() {
     if (db) {
       for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
-      db->Close();
+      // After a disk-full, closing can fail (nothing can be flushed); the WAL
+      // still holds every acknowledged write and is replayed at the next open.
+      rocksdb::Status s = db->Close();
+      if (!s.ok()) spdlog::warn("event=storage_close_failed error=\"{}\"", s.ToString());
     }
   }
 };
@@ -149,6 +286,8 @@ util::Result<std::unique_ptr<Store>> Store::Open(const StorageOptions& options) 
   db_options.create_missing_column_families = true;
   db_options.IncreaseParallelism(2);
   db_options.OptimizeLevelStyleCompaction();
+  db_options.listeners.push_back(std::make_shared<ManualRecoveryListener>());
+  db_options.info_log = std::make_shared<SpdlogRocksLogger>();
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   rocksdb::ColumnFamilyOptions cf_options(db_options);
@@ -169,7 +308,32 @@ util::Result<std::unique_ptr<Store>> Store::Open(const StorageOptions& options) 
 
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, families, &handles, &raw);
+  const uint64_t flood_stage =
+      FloodStageBytes(options, std::filesystem::path(options.path).parent_path());
+  auto space = Space(std::filesystem::path(options.path).parent_path());
+  // Opening for writing writes (a new WAL and MANIFEST, the replayed WAL as
+  // tables): on a full disk, go read-only without trying.
+  const bool full_at_start =
+      options.read_only_when_disk_full && flood_stage > 0 && space && space->free < flood_stage &&
+      std::filesystem::exists(std::filesystem::path(options.path) / "CURRENT");
+  rocksdb::Status s = full_at_start
+                          ? rocksdb::Status::NoSpace("free space below the flood stage")
+                          : rocksdb::DB::Open(db_options, options.path, families, &handles, &raw);
+  bool read_only = false;
+  if (!s.ok() && IsNoSpace(s) && options.read_only_when_disk_full) {
+    // Opening for writing replays the WAL into new files; read-only replays it
+    // in memory, so every acknowledged write can still be read and searched.
+    rocksdb::Status ro =
+        rocksdb::DB::OpenForReadOnly(db_options, options.path, families, &handles, &raw);
+    if (ro.ok()) {
+      read_only = true;
+      spdlog::error(
+          "event=storage_read_only path={} reason=\"disk full: {}\" action=\"searches work, "
+          "writes are refused with 429 until sluice restarts with free space\"",
+          options.path, s.ToString());
+      s = ro;
+    }
+  }
   if (!s.ok()) {
     if (pid_t holder = LockHolder(options.path); holder > 0) {
       return util::Status(util::Code::kConflict, "io_exception",
@@ -182,6 +346,8 @@ util::Result<std::unique_ptr<Store>> Store::Open(const StorageOptions& options) 
 
   auto impl = std::make_unique<Impl>();
   impl->options = options;
+  impl->read_only = read_only;
+  impl->flood_stage = flood_stage;
   impl->db.reset(raw);
   // handles[0] is the default family, unused: the Column order follows.
   raw->DestroyColumnFamilyHandle(handles[0]);
@@ -230,6 +396,8 @@ util::Result<std::optional<std::string>> Store::Get(Column column, std::string_v
 }
 
 util::Status Store::Write(WriteBatch& batch) {
+  if (impl_->read_only || impl_->BelowFloodStage()) return DiskFullStatus();
+  if (impl_->needs_resume) SLUICE_RETURN_IF_ERROR(impl_->TryResume());
   rocksdb::WriteBatch rb;
   for (const auto& op : batch.impl_->ops) {
     auto* h = impl_->Handle(op.column);
@@ -250,7 +418,25 @@ util::Status Store::Write(WriteBatch& batch) {
   }
   rocksdb::WriteOptions wo;
   wo.sync = impl_->options.sync;
-  return FromRocks(impl_->db->Write(wo, &rb), "write failed");
+  rocksdb::Status s = impl_->db->Write(wo, &rb);
+  if (s.ok()) return util::Status::Ok();
+  // A failed write leaves RocksDB stopped (a background error); the next
+  // write resumes it first.
+  if (s.IsIOError() || s.IsNoSpace()) {
+    impl_->failed_for_space = IsNoSpace(s);
+    impl_->needs_resume = true;
+  }
+  if (IsNoSpace(s)) {
+    spdlog::warn("event=storage_disk_full path={} error=\"{}\"", impl_->options.path, s.ToString());
+    return DiskFullStatus();
+  }
+  return FromRocks(s, "write failed");
+}
+
+bool Store::read_only() const { return impl_->read_only; }
+
+bool Store::disk_full() const {
+  return impl_->read_only || impl_->needs_resume || impl_->below_flood_stage;
 }
 
 util::Status Store::Scan(
@@ -278,11 +464,18 @@ std::unique_ptr<Store::Cursor> Store::NewCursor(Column column) const {
 }
 
 util::Status Store::Flush() {
+  // Read-only, or too full to write tables safely: the WAL keeps everything.
+  if (impl_->read_only || impl_->BelowFloodStage()) return util::Status::Ok();
   rocksdb::FlushOptions fo;
   for (auto* h : impl_->handles) {
     SLUICE_RETURN_IF_ERROR(FromRocks(impl_->db->Flush(fo, h), "flush failed"));
   }
   return util::Status::Ok();
+}
+
+bool IsDiskFull(const util::Status& status) {
+  return status.code() == util::Code::kTooManyRequests &&
+         status.type() == "cluster_block_exception";
 }
 
 std::string PrefixEnd(std::string_view prefix) {

@@ -6,12 +6,26 @@
 // StorageOptions::sync (the default) a Write returns only after the batch is
 // in the synced WAL, so an acknowledged write survives kill -9.
 //
+// Disk full: while the filesystem's free space is under the flood stage
+// (StorageOptions::flood_stage_free_bytes) writes are refused up front with
+// kTooManyRequests and OpenSearch's flood-stage cluster_block_exception, and
+// accepted again as soon as there is room. A write that still fails for lack
+// of space returns the same status; RocksDB then refuses
+// writes until it is resumed. The Store turns RocksDB's own automatic
+// recovery off (it waits for room for a whole write buffer) and calls
+// DB::Resume itself on the next write, at most once per resume_interval_ms,
+// so writes work again as soon as enough space is back (a flush of the
+// memtable has to fit). A database that cannot be opened for writing because
+// the disk is full is opened read-only (searches work, every write is refused
+// the same way, read_only() says so) until a restart with free space.
+//
 // Thread-safety: all methods may be called concurrently (RocksDB is
-// thread-safe). Errors are returned as io_exception Statuses.
+// thread-safe). Other errors are returned as io_exception Statuses.
 #pragma once
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -27,6 +41,16 @@ struct StorageOptions {
   std::string path;                       // required: the RocksDB directory
   bool sync = true;                       // fsync the WAL on every Write (durability on ack)
   size_t block_cache_bytes = 64u << 20;   // RocksDB block cache for reads
+  // Open read-only instead of failing when the disk is too full to open the
+  // database for writing. Default: true.
+  bool read_only_when_disk_full = true;
+  // Least time between two DB::Resume attempts after a disk-full. Default: 1000.
+  int resume_interval_ms = 1000;
+  // The flood stage: writes are refused (429, as above) while the filesystem
+  // has less free space than this, so RocksDB itself rarely meets ENOSPC (its
+  // Debian build asserts on a file writer reused after a failed write).
+  // -1 (default): 5% of the filesystem, at most 1 GiB; 0: no watermark.
+  int64_t flood_stage_free_bytes = -1;
 };
 
 enum class Column {
@@ -110,6 +134,12 @@ class Store {
   // Flushes memtables to SST files (used at shutdown and before checkpoints).
   util::Status Flush();
 
+  // True when the database was opened read-only because the disk was full.
+  bool read_only() const;
+  // True while writes are refused because the disk filled up (until a
+  // resume succeeds); also true in read-only mode.
+  bool disk_full() const;
+
  private:
   struct Impl;
   explicit Store(std::unique_ptr<Impl> impl);
@@ -119,6 +149,10 @@ class Store {
 // The process that has the database at db_path open (holds RocksDB's LOCK
 // file), or 0 when none does, it is this process, or it cannot be told.
 pid_t LockHolder(const std::string& db_path);
+
+// True for the Status a Write returns when the disk is full (429
+// cluster_block_exception): the same write may succeed once space is back.
+bool IsDiskFull(const util::Status& status);
 
 // The key just past every key that starts with prefix (for DeleteRange).
 std::string PrefixEnd(std::string_view prefix);

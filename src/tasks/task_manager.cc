@@ -67,6 +67,7 @@ struct TaskManager::Impl {
     bool deleted = false;               // GUARDED_BY(mu): by Delete; hidden, never persisted
     int64_t progress_persisted_ms = 0;  // GUARDED_BY(mu)
     std::atomic<bool> cancel_requested{false};  // by a user (Cancel/Delete)
+    util::CancelSignal cancel_signal;           // by a user or shutdown: wakes waits
   };
 
   class Context;
@@ -82,6 +83,7 @@ struct TaskManager::Impl {
     {
       util::MutexLock lock(&mu);
       shutting_down = true;
+      for (auto& [id, entry] : tasks) entry->cancel_signal.Cancel();
     }
     work_cv.SignalAll();
     done_cv.SignalAll();
@@ -148,6 +150,8 @@ class TaskManager::Impl::Context : public TaskContext {
   const std::string& task_id() const override { return e_->record.task_id; }
 
   bool cancelled() const override { return e_->cancel_requested || impl_->shutting_down; }
+
+  const util::CancelSignal* cancel_signal() const override { return &e_->cancel_signal; }
 
   void SetProgress(std::string progress_json) override {
     bool persist;
@@ -388,6 +392,7 @@ util::Status TaskManager::Cancel(std::string_view task_id) {
                                    " and cannot be cancelled");
     }
     e->cancel_requested = true;
+    e->cancel_signal.Cancel();
     if (e->started) return util::Status::Ok();  // CANCELLED when its job returns
     dropped = impl_->CancelQueuedLocked(*e);
   }
@@ -414,6 +419,7 @@ util::Status TaskManager::Delete(std::string_view task_id) {
       e->deleted = true;
       if (e->started && !e->job_returned) {
         e->cancel_requested = true;
+        e->cancel_signal.Cancel();
       } else {
         e->settled = true;
         impl_->tasks.erase(e->record.task_id);

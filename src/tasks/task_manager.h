@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "util/cancel_signal.h"
 #include "util/result.h"
 
 namespace sluice::storage {
@@ -48,6 +49,9 @@ class TaskContext {
   virtual util::Status SaveCheckpoint(std::string checkpoint) = 0;
   // The checkpoint saved by an earlier run of this task (after a restart), if any.
   virtual std::optional<std::string> LoadCheckpoint() const = 0;
+  // Cancelled together with cancelled(): lets a job's waits (retry back-offs)
+  // end at once. Valid for the whole Run(); null when the context has none.
+  virtual const util::CancelSignal* cancel_signal() const { return nullptr; }
 };
 
 class TaskJob {

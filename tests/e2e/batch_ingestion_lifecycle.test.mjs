@@ -154,7 +154,7 @@ describe('restart during a running ingest', () => {
       index_name: 'r',
       field_map: { text: '$.t', emb: '$.e' },
       credential: { access_key: 'AKIARESTART', secret_key: 'restart-secret' },
-      data_source: { type: 's3', source: ['s3://b/k.jsonl'] },
+      data_source: { type: 's3', source: ['s3://bkt/k.jsonl'] },
     });
     assert.equal(s3Task.status, 200, s3Task.text);
     const before = await waitTask(server.url, id, { until: (t) => running(t) && t.progress.documents_written >= 1000, timeoutMs: 60000 });

@@ -5,6 +5,7 @@
 
 #include "sinks/opensearch/bulk_protocol.h"
 #include "sources/http_session.h"
+#include "sources/outgoing_url.h"
 #include "sources/sigv4_signer.h"
 
 namespace sluice::sinks::opensearch {
@@ -51,11 +52,7 @@ util::Result<std::unique_ptr<ClusterClient>> ClusterClient::Create(OpenSearchOpt
 }
 
 ClusterClient::ClusterClient(OpenSearchOptions options, sources::ParsedUrl base)
-    : options_(std::move(options)), base_(std::move(base)), rng_(std::random_device{}()) {
-  bool ipv6 = base_.host.find(':') != std::string::npos;
-  host_header_ = ipv6 ? "[" + base_.host + "]" : base_.host;
-  if (base_.explicit_port) host_header_ += ":" + std::to_string(base_.port);
-}
+    : options_(std::move(options)), base_(std::move(base)), rng_(std::random_device{}()) {}
 
 ClusterClient::~ClusterClient() = default;
 
@@ -65,7 +62,7 @@ ClusterCounters ClusterClient::counters() const {
   return {requests_.load(), retried_requests_.load(), bytes_sent_.load()};
 }
 
-void ClusterClient::Backoff(int attempt) {
+bool ClusterClient::Backoff(int attempt, const util::CancelSignal* cancel) {
   int64_t delay = options_.initial_backoff_ms;
   for (int i = 1; i < attempt && delay < options_.max_backoff_ms; ++i) delay *= 2;
   delay = std::min<int64_t>(delay, options_.max_backoff_ms);
@@ -74,7 +71,7 @@ void ClusterClient::Backoff(int attempt) {
     std::lock_guard<std::mutex> lock(mu_);
     if (delay / 4 > 0) jitter = static_cast<int64_t>(rng_() % (delay / 4 + 1));
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(delay + jitter));
+  return util::SleepUnlessCancelled(cancel, std::chrono::milliseconds(delay + jitter));
 }
 
 std::unique_ptr<sources::HttpSession> ClusterClient::Borrow() {
@@ -105,19 +102,34 @@ util::Result<sources::HttpResponse> ClusterClient::SendOnce(const std::string& m
                                                             const std::string& path,
                                                             std::string_view wire_body,
                                                             bool gzipped) {
-  std::string base_path = base_.path;
-  while (!base_path.empty() && base_path.back() == '/') base_path.pop_back();
-  std::string full_path = base_path + path;
-  std::string query;
-  if (size_t q = full_path.find('?'); q != std::string::npos) {
-    query = full_path.substr(q + 1);
-    full_path.resize(q);
+  // The one URL builder validates the host and encodes every segment; `path`
+  // comes encoded ("/" + UriEncode(index) + "/_bulk"), so decode it first.
+  std::string raw_path = path;
+  std::string raw_query;
+  if (size_t q = raw_path.find('?'); q != std::string::npos) {
+    raw_query = raw_path.substr(q + 1);
+    raw_path.resize(q);
   }
+  sources::OutgoingUrlSpec spec;
+  spec.scheme = base_.scheme;
+  spec.host = base_.host;
+  spec.port = base_.explicit_port ? base_.port : 0;
+  spec.base_path = base_.path;
+  if (raw_path.starts_with("/")) raw_path.erase(0, 1);
+  if (!raw_path.empty()) {
+    for (const std::string& segment : sources::SplitPathSegments(raw_path)) {
+      spec.segments.push_back(sources::PercentDecode(segment));
+    }
+  }
+  spec.query = sources::DecodeQuery(raw_query);
+  SLUICE_ASSIGN_OR_RETURN(sources::OutgoingUrl url, sources::BuildOutgoingUrl(spec));
+  const std::string& full_path = url.path;
+  const std::string& query = url.query;
   sources::HttpCall call;
   call.method = method;
-  call.url = base_.scheme + "://" + host_header_ + full_path + (query.empty() ? "" : "?" + query);
+  call.url = url.url;
   call.body = wire_body;
-  call.headers.push_back({"host", host_header_});
+  call.headers.push_back({"host", url.host_header});
   if (!wire_body.empty() || method == "POST" || method == "PUT") {
     call.headers.push_back({"content-type", "application/json"});
   }
@@ -143,7 +155,8 @@ util::Result<sources::HttpResponse> ClusterClient::SendOnce(const std::string& m
 util::Result<sources::HttpResponse> ClusterClient::Send(const std::string& method,
                                                         const std::string& path,
                                                         std::string_view body, bool gzip_body,
-                                                        ClusterCounters* tally, int max_retries) {
+                                                        ClusterCounters* tally, int max_retries,
+                                                        const util::CancelSignal* cancel) {
   ClusterCounters ignored;
   if (tally == nullptr) tally = &ignored;
   if (max_retries < 0) max_retries = options_.max_retries;
@@ -156,7 +169,9 @@ util::Result<sources::HttpResponse> ClusterClient::Send(const std::string& metho
     if (attempt > 0) {
       ++retried_requests_;
       ++tally->retried_requests;
-      Backoff(attempt);
+      if (Backoff(attempt, cancel)) {
+        return util::Cancelled("the task was cancelled while retrying cluster " + display_url());
+      }
     }
     ++tally->requests;
     tally->bytes_sent += body.size();

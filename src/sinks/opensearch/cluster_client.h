@@ -44,13 +44,16 @@ class ClusterClient {
   // kUnavailable when the transport kept failing; kInvalidArgument for
   // failures no retry cures (TLS verification).
   // `tally`, when given, gets this call's requests, retries and bytes added.
-  // `max_retries` < 0 means options().max_retries.
+  // `max_retries` < 0 means options().max_retries. Once `cancel` (may be
+  // null) is cancelled, a retry back-off ends at once with kCancelled.
   util::Result<sources::HttpResponse> Send(const std::string& method, const std::string& path,
                                            std::string_view body, bool gzip_body,
-                                           ClusterCounters* tally = nullptr, int max_retries = -1);
+                                           ClusterCounters* tally = nullptr, int max_retries = -1,
+                                           const util::CancelSignal* cancel = nullptr);
 
-  // Sleep before retry `attempt` (1-based): exponential, capped, with jitter.
-  void Backoff(int attempt);
+  // Sleep before retry `attempt` (1-based): exponential, capped, with jitter;
+  // cut short when `cancel` (may be null) is cancelled. True when cancelled.
+  bool Backoff(int attempt, const util::CancelSignal* cancel = nullptr);
 
   ClusterCounters counters() const;
   const OpenSearchOptions& options() const { return options_; }
@@ -65,7 +68,6 @@ class ClusterClient {
 
   const OpenSearchOptions options_;
   const sources::ParsedUrl base_;
-  std::string host_header_;
 
   std::mutex mu_;  // guards idle_ and rng_
   std::vector<std::unique_ptr<sources::HttpSession>> idle_;

@@ -74,8 +74,8 @@ util::Result<ingest::SinkSchema> OpenSearchSink::Describe() {
   std::string path = "/" + sources::UriEncode(index_name_, false);
   // Describe answers a submission: a cluster that stays unreachable is
   // reported within seconds rather than after the writer's full backoff.
-  SLUICE_ASSIGN_OR_RETURN(auto response,
-                          client_->Send("GET", path, "", false, nullptr, kDescribeRetries));
+  SLUICE_ASSIGN_OR_RETURN(
+      auto response, client_->Send("GET", path, "", false, nullptr, kDescribeRetries, cancel_));
   if (response.status == 404) {
     return util::NotFound("index_not_found_exception", "no such index [" + index_name_ + "]")
         .WithMetadata("index", index_name_)
@@ -209,12 +209,12 @@ util::Status OpenSearchSink::WriteChunk(const std::vector<ingest::SinkDocument>&
   for (int attempt = 0;; ++attempt) {
     if (attempt > 0) {
       retried_ += pending.size();
-      client_->Backoff(attempt);
+      if (client_->Backoff(attempt, cancel_)) return util::Cancelled("the task was cancelled");
     }
     std::string body;
     for (size_t i : pending) AppendBulkAction(documents[i], &body);
     ClusterCounters tally;
-    auto response = client_->Send("POST", bulk_path_, body, gzip_, &tally);
+    auto response = client_->Send("POST", bulk_path_, body, gzip_, &tally, -1, cancel_);
     requests_ += tally.requests;
     bytes_ += tally.bytes_sent;
     retried_ += tally.retried_requests * pending.size();

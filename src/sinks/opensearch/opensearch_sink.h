@@ -54,6 +54,7 @@ class OpenSearchSink : public ingest::DocumentSink {
 
   SinkCounters counters() const;
   ingest::SinkStats Stats() const override;
+  void SetCancelSignal(const util::CancelSignal* cancel) override { cancel_ = cancel; }
 
  private:
   util::Status CheckFirstVectors(const std::vector<ingest::SinkDocument>& documents);
@@ -69,6 +70,7 @@ class OpenSearchSink : public ingest::DocumentSink {
   bool checked_first_ = false;
   bool gzip_ = false;
 
+  std::atomic<const util::CancelSignal*> cancel_{nullptr};  // not owned
   std::atomic<uint64_t> acknowledged_{0};
   std::atomic<uint64_t> rejected_{0};
   std::atomic<uint64_t> retried_{0};

@@ -31,6 +31,17 @@ TEST(DateParseTest, ParsesEpochMillis) {
   EXPECT_EQ(ParseDateMillis("-86400000"), -86400000);
 }
 
+TEST(DateParseTest, EpochMillisBeyondInt64AreNotDates) {
+  // 19 digits used to overflow into a (wrapped, negative) date.
+  EXPECT_FALSE(ParseDateMillis("9999999999999999999").has_value());
+  EXPECT_FALSE(ParseDateMillis("-9999999999999999999").has_value());
+  EXPECT_FALSE(ParseDateMillis("9223372036854775808").has_value());
+  EXPECT_FALSE(ParseDateMillis("99999999999999999999999999").has_value());
+  EXPECT_EQ(ParseDateMillis("9223372036854775807"), INT64_MAX);
+  EXPECT_EQ(ParseDateMillis("-9223372036854775808"), INT64_MIN);
+  EXPECT_EQ(ParseDateMillis("1000000000000000000"), 1000000000000000000);
+}
+
 TEST(DateParseTest, HandlesDatesBeforeEpochAndLeapDays) {
   EXPECT_EQ(ParseDateMillis("1969-12-31"), -86400000);
   EXPECT_TRUE(ParseDateMillis("2024-02-29").has_value());

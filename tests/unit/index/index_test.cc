@@ -3,6 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "index/test_store.h"
 #include "storage/store.h"
 #include "vector/vector_index.h"
@@ -443,6 +446,60 @@ TEST_F(IndexTest, DropRemovesEverything) {
   ASSERT_TRUE(index_->Drop().ok());
   EXPECT_FALSE(store_->Get(storage::Column::kMeta, "index/idx")->has_value());
   EXPECT_FALSE(index_->Get("1")->has_value());
+}
+
+// The sequence counter and the index metadata are stored text: damaged values
+// fail the index's load with a reason instead of throwing (std::stoll did).
+TEST_F(IndexTest, ADamagedStoredSequenceNumberFailsTheLoadWithAReason) {
+  ExpectResult(One(Op(OpType::kIndex, "a", R"({"n":1})")), "created", 1, 0);
+  auto meta = store_->Get(storage::Column::kMeta, "index/idx");
+  ASSERT_TRUE(meta.ok() && meta->has_value());
+  const std::string& text = **meta;
+  size_t at = text.find(R"("uuid":")");
+  ASSERT_NE(at, std::string::npos) << text;
+  std::string uuid = text.substr(at + 8, text.find('"', at + 8) - at - 8);
+  for (const char* damaged : {"not a number", "99999999999999999999999", "12x", "", "-5"}) {
+    index_.reset();
+    storage::WriteBatch batch;
+    batch.Put(storage::Column::kMeta, "seq/" + uuid, damaged);
+    ASSERT_TRUE(store_->Write(batch).ok());
+    auto opened = Index::Open(store_.get(), "idx", text, options_);
+    ASSERT_FALSE(opened.ok()) << damaged;
+    EXPECT_THAT(opened.status().reason(), HasSubstr("corrupt sequence number")) << damaged;
+  }
+}
+
+TEST_F(IndexTest, MetadataWithMistypedMembersIsCorruptNotACrash) {
+  for (const char* meta : {R"({"uuid":5,"settings":{},"mappings":{},"creation_date":1})",
+                           R"({"uuid":"u","settings":{},"mappings":{},"creation_date":"x"})",
+                           R"({"uuid":"u","settings":{},"mappings":{}})",
+                           R"({"uuid":"u","settings":[],"mappings":{},"creation_date":1})"}) {
+    auto opened = Index::Open(store_.get(), "other", meta, options_);
+    ASSERT_FALSE(opened.ok()) << meta;
+    EXPECT_THAT(opened.status().reason(), HasSubstr("corrupt metadata")) << meta;
+  }
+}
+
+// The metrics scrape reads stored_bytes() on its own thread while writers
+// run; it was a plain field guarded by write_mu_ that the reader did not take
+// (a data race ThreadSanitizer reports). It must be readable at any time and
+// only grow while documents are added.
+TEST_F(IndexTest, StoredBytesIsReadableWhileDocumentsAreWritten) {
+  std::atomic<bool> done{false};
+  std::thread reader([&] {
+    uint64_t last = 0;
+    while (!done) {
+      uint64_t now = index_->stored_bytes();
+      EXPECT_GE(now, last);
+      last = now;
+    }
+  });
+  for (int i = 0; i < 200; ++i) {
+    One(Op(OpType::kIndex, "d" + std::to_string(i), R"({"n":)" + std::to_string(i) + "}"));
+  }
+  done = true;
+  reader.join();
+  EXPECT_GT(index_->stored_bytes(), 200u * 6);
 }
 
 }  // namespace

@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
+#include <new>
+#include <stdexcept>
 #include <condition_variable>
 #include <mutex>
 #include <string>
@@ -161,6 +164,69 @@ TEST(BatchWriterTest, DestroyingWithoutFinishDropsQueuedBatchesAndJoins) {
   // Batch 0 was in flight; the destructor may drop the queued ones.
   EXPECT_GE(sink.batches().size(), 1u);
   EXPECT_LE(sink.batches().size(), 3u);
+}
+
+// A sink whose Write throws what `thrower` throws (nothing: writes all).
+class ThrowingSink : public DocumentSink {
+ public:
+  explicit ThrowingSink(std::function<void()> thrower) : thrower_(std::move(thrower)) {}
+  util::Result<SinkSchema> Describe() override { return SinkSchema{}; }
+  util::Result<std::vector<util::Status>> Write(std::vector<SinkDocument> documents) override {
+    thrower_();
+    return std::vector<util::Status>(documents.size());
+  }
+
+ private:
+  std::function<void()> thrower_;
+};
+
+DocumentBatch OneDocument() {
+  DocumentBatch batch;
+  batch.documents.push_back({"1", R"({"a":1})"});
+  batch.origins.push_back({0, "/a", 1});
+  batch.checkpoint = "cp";
+  return batch;
+}
+
+TEST(BatchWriterTest, AnExceptionFromTheSinkBecomesTheWritersError) {
+  ThrowingSink sink([] { throw std::runtime_error("sink exploded"); });
+  IngestProgress progress({"/a"});
+  int commits = 0;
+  BatchWriter writer(&sink, &progress, 2, [&](const std::string&) {
+    ++commits;
+    return util::Status::Ok();
+  });
+  ASSERT_TRUE(writer.Push(OneDocument()).ok());
+  util::Status status = writer.Finish();
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.code(), util::Code::kInternal);
+  EXPECT_NE(status.reason().find("sink exploded"), std::string::npos) << status.ToString();
+  EXPECT_EQ(commits, 0);
+  // The reader learns of it on its next push too.
+  EXPECT_FALSE(writer.Push(OneDocument()).ok());
+}
+
+TEST(BatchWriterTest, OutOfMemoryAndNonStandardExceptionsAreCaughtToo) {
+  for (std::function<void()> thrower :
+       std::vector<std::function<void()>>{[] { throw std::bad_alloc(); }, [] { throw 42; }}) {
+    ThrowingSink sink(thrower);
+    IngestProgress progress({"/a"});
+    BatchWriter writer(&sink, &progress, 1, [](const std::string&) { return util::Status::Ok(); });
+    ASSERT_TRUE(writer.Push(OneDocument()).ok());
+    EXPECT_EQ(writer.Finish().code(), util::Code::kInternal);
+  }
+}
+
+TEST(BatchWriterTest, AnExceptionFromTheCommitCallbackIsCaught) {
+  ThrowingSink sink([] {});
+  IngestProgress progress({"/a"});
+  BatchWriter writer(&sink, &progress, 1, [](const std::string&) -> util::Status {
+    throw std::runtime_error("commit exploded");
+  });
+  ASSERT_TRUE(writer.Push(OneDocument()).ok());
+  util::Status status = writer.Finish();
+  EXPECT_NE(status.reason().find("commit exploded"), std::string::npos) << status.ToString();
+  EXPECT_EQ(progress.written(), 1u);
 }
 
 }  // namespace

@@ -170,7 +170,7 @@ TEST(IngestRequestTest, SeveralSourcesNeedPrefixesAndASource0IdPath) {
 TEST(IngestRequestTest, CredentialRules) {
   auto body = [](const std::string& type, const std::string& cred) {
     return R"({"index_name":"i","field_map":{"v":"$.v"},"credential":)" + cred +
-           R"(,"data_source":{"type":")" + type + R"(","source":["s3://b/k"]}})";
+           R"(,"data_source":{"type":")" + type + R"(","source":["s3://bkt/k"]}})";
   };
   EXPECT_NE(Reason(body("s3", "{}")).find("access_key and secret_key"), std::string::npos);
   EXPECT_NE(Reason(body("s3", R"({"access_key":"a"})")).find("[credential]"), std::string::npos);
@@ -221,6 +221,81 @@ TEST(IngestRequestTest, RedactLocationDropsUserInfoQueryAndFragment) {
   EXPECT_EQ(RedactLocation("http://h:8080/a@b"), "http://h:8080/a@b");
   EXPECT_EQ(RedactLocation("s3://bucket/key.jsonl"), "s3://bucket/key.jsonl");
   EXPECT_EQ(RedactLocation("/data/import/f.jsonl"), "/data/import/f.jsonl");
+}
+
+TEST(IngestRequestTest, RedactLocationKeepsFileNamesAndS3KeysAsGiven) {
+  EXPECT_EQ(RedactLocation("/data/import/run#2?.jsonl"), "/data/import/run#2?.jsonl");
+  EXPECT_EQ(RedactLocation("s3://bkt/out/a#b?c.jsonl"), "s3://bkt/out/a#b?c.jsonl");
+  EXPECT_EQ(RedactLocation("file:///data/run#2.jsonl"), "file:///data/run#2.jsonl");
+  EXPECT_EQ(RedactLocation("HTTPS://u:p@h/x?sig=1"), "HTTPS://h/x");
+  EXPECT_EQ(RedactLocation("ftp://u:p@h/x?sig=1"), "ftp://h/x");
+}
+
+TEST(IngestRequestTest, PersistsAFileNameWithAHashWhole) {
+  auto r = ParseIngestRequest(R"({"index_name":"i","field_map":{"v":"$.v"},)"
+                              R"("data_source":{"type":"file","source":["/data/run#2.jsonl"]}})");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_NE(r->persisted_json.find("/data/run#2.jsonl"), std::string::npos) << r->persisted_json;
+  EXPECT_TRUE(r->resumable);
+  // What recovery re-parses reads the same file.
+  auto again = ParseIngestRequest(r->persisted_json);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->data_source.locations, r->data_source.locations);
+}
+
+TEST(IngestRequestTest, RefusesADuplicateCredentialKey) {
+  // RapidJSON keeps both members: the second one used to be persisted in plain text.
+  auto r = ParseIngestRequest(R"({"index_name":"i","field_map":{"v":"$.v"},)"
+                              R"("credential":{"access_key":"AK","secret_key":"first"},)"
+                              R"("credential":{"access_key":"AK","secret_key":"PLAINTEXT-SECRET"},)"
+                              R"("data_source":{"type":"s3","source":["s3://bkt/k"]}})");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().type(), "json_parse_exception");
+  EXPECT_EQ(r.status().reason(), "Duplicate field 'credential'");
+  EXPECT_EQ(r.status().code(), util::Code::kInvalidArgument);
+}
+
+TEST(IngestRequestTest, RefusesDuplicateKeysAtAnyDepth) {
+  EXPECT_EQ(Reason(FileBody(R"({"v":"$.v","v":"$.w"})")), "Duplicate field 'v'");
+  EXPECT_EQ(Reason(R"({"index_name":"i","index_name":"j","field_map":{"v":"$.v"},)"
+                   R"("data_source":{"type":"file","source":["/a"]}})"),
+            "Duplicate field 'index_name'");
+  EXPECT_EQ(Reason(R"({"index_name":"i","field_map":{"v":"$.v"},)"
+                   R"("data_source":{"type":"file","type":"s3","source":["/a"]}})"),
+            "Duplicate field 'type'");
+  EXPECT_EQ(
+      Reason(R"({"index_name":"i","field_map":{"v":"$.v"},"credential":)"
+             R"({"region":"us-east-1","region":"eu-west-1","access_key":"a","secret_key":"s"},)"
+             R"("data_source":{"type":"s3","source":["s3://bkt/k"]}})"),
+      "Duplicate field 'region'");
+}
+
+TEST(IngestRequestTest, RefusesARegionThatIsNotAnAwsRegionName) {
+  auto body = [](const std::string& region) {
+    return R"({"index_name":"i","field_map":{"v":"$.v"},"credential":{"region":")" + region +
+           R"(","access_key":"a","secret_key":"s"},"data_source":{"type":"s3","source":["s3://bkt/k"]}})";
+  };
+  // The SSRF probe: the region is part of the default AWS host name.
+  EXPECT_NE(Reason(body("x@127.0.0.2:19403/?")).find("[credential.region]"), std::string::npos);
+  for (const char* bad : {"US-EAST-1", "us east 1", "a.b", "a/b", "a#b", "a:1", "%41"}) {
+    EXPECT_NE(Reason(body(bad)).find("^[a-z0-9-]+$"), std::string::npos) << bad;
+  }
+  EXPECT_TRUE(ParseIngestRequest(body("eu-central-2")).ok());
+}
+
+TEST(IngestRequestTest, RefusesS3LocationsThatBreakBucketRulesOrHaveDotSegments) {
+  auto body = [](const std::string& location) {
+    return R"({"index_name":"i","field_map":{"v":"$.v"},"credential":{"access_key":"a",)"
+           R"("secret_key":"s"},"data_source":{"type":"s3","source":[")" +
+           location + R"("]}})";
+  };
+  for (const char* bad :
+       {"s3://../k", "s3://b/k", "s3://Upper/k", "s3://a..b/k", "s3://-ab/k", "s3://192.168.1.1/k",
+        "s3://bkt/../other/k", "s3://bkt/a/./b", "s3://bkt/a/.."}) {
+    std::string reason = Reason(body(bad));
+    EXPECT_NE(reason.find("[data_source.source]"), std::string::npos) << bad << ": " << reason;
+  }
+  EXPECT_TRUE(ParseIngestRequest(body("s3://my.bucket-1/a/..b/c.d/k")).ok());
 }
 
 }  // namespace

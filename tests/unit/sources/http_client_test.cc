@@ -116,5 +116,30 @@ TEST(HttpClientTest, FetchFromClosedPortIsUnavailable) {
   EXPECT_NE(response.status().reason().find("closed"), std::string::npos);
 }
 
+// A task cancel ends the (up to 10 s) retry back-off at once: the handler
+// cancels while answering the first attempt, so the wait that follows must
+// return kCancelled instead of sleeping, and no second attempt is made.
+TEST(HttpClientTest, FetchBackoffEndsWhenTheTaskIsCancelled) {
+  util::CancelSignal cancel;
+  FakeHttpServer server([&](const FakeRequest&) {
+    cancel.Cancel();
+    FakeResponse busy;
+    busy.status = 503;
+    busy.body = "busy";
+    return busy;
+  });
+  SourcesOptions options;
+  options.initial_backoff_ms = 600000;  // ten minutes: only a cancel ends it
+  options.max_backoff_ms = 600000;
+  options.max_retries = 5;
+  RequestBuilder build = [&]() -> util::Result<HttpRequest> {
+    return HttpRequest{server.base_url() + "/x", {}};
+  };
+  auto response = HttpFetch(build, options, "the object", 1024, &cancel);
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), util::Code::kCancelled) << response.status().ToString();
+  EXPECT_EQ(server.requests().size(), 1u);
+}
+
 }  // namespace
 }  // namespace sluice::sources

@@ -198,5 +198,25 @@ TEST(HttpStreamTest, RedirectWithoutCheckerIsAnErrorResponse) {
   EXPECT_EQ(stream.status().reason(), "HTTP 302: ");
 }
 
+TEST(HttpStreamTest, RetryBackoffEndsWhenTheTaskIsCancelled) {
+  util::CancelSignal cancel;
+  FakeHttpServer server([&](const FakeRequest&) {
+    cancel.Cancel();  // the task is cancelled while this attempt fails
+    FakeResponse busy;
+    busy.status = 503;
+    busy.body = "busy";
+    return busy;
+  });
+  SourcesOptions options = FastOptions();
+  options.initial_backoff_ms = 600000;  // only a cancel ends this wait
+  options.max_backoff_ms = 600000;
+  HttpStreamConfig config = ConfigFor(server.base_url() + "/obj");
+  config.cancel = &cancel;
+  auto stream = HttpStream::Open(std::move(config), options, 0);
+  ASSERT_FALSE(stream.ok());
+  EXPECT_EQ(stream.status().code(), util::Code::kCancelled) << stream.status().ToString();
+  EXPECT_EQ(server.requests().size(), 1u);
+}
+
 }  // namespace
 }  // namespace sluice::sources

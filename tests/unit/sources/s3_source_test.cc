@@ -2,7 +2,12 @@
 // request's SigV4 signature with the known credentials.
 #include "sources/s3_source.h"
 
+#include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <ctime>
@@ -373,6 +378,97 @@ TEST(S3ClientTest, UsesVirtualHostedAwsUrlWithoutEndpoint) {
   EXPECT_EQ(request->url, "https://bkt.s3.eu-west-1.amazonaws.com/a%20b.jsonl");
   EXPECT_EQ(request->headers[0],
             (std::pair<std::string, std::string>{"Host", "bkt.s3.eu-west-1.amazonaws.com"}));
+}
+
+// A bare TCP listener on 127.0.0.1 that never answers: the kernel completes
+// any connection into the backlog, so WasConnected() tells whether anything
+// reached the port (TLS or plain), whatever the client did afterwards.
+class SilentListener {
+ public:
+  SilentListener() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    EXPECT_EQ(listen(fd_, 16), 0);
+    socklen_t len = sizeof(addr);
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    fcntl(fd_, F_SETFL, O_NONBLOCK);
+  }
+  ~SilentListener() { close(fd_); }
+  int port() const { return port_; }
+  bool WasConnected() {
+    int client = accept(fd_, nullptr, nullptr);
+    if (client < 0) return false;
+    close(client);
+    return true;
+  }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+TEST(S3ClientTest, ARegionCannotRedirectTheDefaultAwsEndpoint) {
+  SilentListener listener;
+  SourcesOptions options;  // no --s3-endpoint: BUCKET.s3.REGION.amazonaws.com
+  options.max_retries = 0;
+  options.connect_timeout_ms = 500;
+  for (std::string region : {"x@127.0.0.1:" + std::to_string(listener.port()) + "/?",
+                             "x@127.0.0.1:" + std::to_string(listener.port()) + "#",
+                             std::string("US-EAST-1"), std::string("a.b")}) {
+    Credential credential;
+    credential.region = region;
+    credential.access_key = "AK";
+    credential.secret_key = util::Secret("SK");
+    S3Client client(options, credential);
+    auto request = client.BuildGet({"bkt", "k"}, "");
+    EXPECT_FALSE(request.ok()) << region << " → " << request->url;
+    auto listed = client.List("s3://bkt/k", 0);
+    ASSERT_FALSE(listed.ok()) << region;
+    EXPECT_EQ(listed.status().code(), util::Code::kInvalidArgument) << listed.status().ToString();
+    EXPECT_NE(listed.status().reason().find("not a valid AWS region"), std::string::npos)
+        << listed.status().ToString();
+  }
+  EXPECT_FALSE(listener.WasConnected()) << "a request reached 127.0.0.1 through the region";
+}
+
+TEST(S3ClientTest, BucketAndKeyCannotLeaveTheEndpointBasePath) {
+  SourcesOptions options;
+  options.s3_endpoint = "http://127.0.0.1:9/s3-base/";
+  S3Client client(options, Credential{});
+  for (const S3Uri& uri : std::vector<S3Uri>{{"bkt", "../../admin"},
+                                             {"bkt", "a/./b"},
+                                             {"bkt", "a/.."},
+                                             {"..", "admin"},
+                                             {".", "k"},
+                                             {"bkt/..", "k"},
+                                             {"b", "k"}}) {
+    auto request = client.BuildGet(uri, "");
+    EXPECT_FALSE(request.ok()) << uri.ToString() << " → " << request->url;
+  }
+  const std::vector<std::string> bad_uris = {"s3://bkt/../x",   "s3://bkt/a/../../x",
+                                             "s3://bkt/.",      "s3://../x",
+                                             "s3://ab/k",       "s3://Bkt/k",
+                                             "s3://a..b/k",     "s3://bkt-/k",
+                                             "s3://10.0.0.1/k", "s3://" + std::string(64, 'a')};
+  for (const std::string& bad : bad_uris) {
+    EXPECT_FALSE(ParseS3Uri(bad).ok()) << bad;
+  }
+  // Dots inside a segment are ordinary key characters.
+  auto fine = client.BuildGet({"bkt", "a/..b/c../.d"}, "");
+  ASSERT_TRUE(fine.ok()) << fine.status().ToString();
+  EXPECT_EQ(fine->url, "http://127.0.0.1:9/s3-base/bkt/a/..b/c../.d");
+}
+
+TEST(S3ClientTest, EncodesEveryKeySegmentSoNothingReachesTheAuthorityOrQuery) {
+  SourcesOptions options;
+  options.s3_endpoint = "http://127.0.0.1:9";
+  auto request = S3Client(options, Credential{}).BuildGet({"bkt", "a?b#c@d:e%2e%2e/x y"}, "");
+  ASSERT_TRUE(request.ok()) << request.status().ToString();
+  EXPECT_EQ(request->url, "http://127.0.0.1:9/bkt/a%3Fb%23c%40d%3Ae%252e%252e/x%20y");
 }
 
 }  // namespace

@@ -4,7 +4,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <vector>
 
 namespace sluice::storage {
@@ -159,6 +161,71 @@ TEST_F(StoreTest, NoLockHolderForAClosedOrMissingDatabase) {
   EXPECT_EQ(LockHolder(dir_.string()), 0);
   { auto store = OpenStore(); }
   EXPECT_EQ(LockHolder(dir_.string()), 0);
+}
+
+// The flood stage, driven by the option (a real full disk is in
+// tests/e2e/disk_full.test.mjs): writes are refused with OpenSearch's 429 and
+// nothing half-written, reads go on, and a full disk at start opens read-only.
+TEST_F(StoreTest, WritesUnderTheFloodStageAreRefusedWithOpenSearchs429) {
+  StorageOptions options{.path = dir_.string()};
+  {
+    auto store = Store::Open(options);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    WriteBatch batch;
+    batch.Put(Column::kDocs, "kept", "v");
+    ASSERT_TRUE((*store)->Write(batch).ok());
+  }
+  options.flood_stage_free_bytes = INT64_MAX;  // no filesystem has that much free
+  options.read_only_when_disk_full = false;
+  auto store = Store::Open(options);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  WriteBatch batch;
+  batch.Put(Column::kDocs, "refused", "v");
+  util::Status s = (*store)->Write(batch);
+  ASSERT_FALSE(s.ok());
+  EXPECT_TRUE(IsDiskFull(s)) << s.ToString();
+  EXPECT_EQ(s.code(), util::Code::kTooManyRequests);
+  EXPECT_EQ(s.type(), "cluster_block_exception");
+  EXPECT_NE(s.reason().find("disk usage exceeded flood-stage watermark"), std::string::npos);
+  EXPECT_TRUE((*store)->disk_full());
+  EXPECT_FALSE((*store)->read_only());
+  EXPECT_TRUE((*store)->Flush().ok());  // skipped: the WAL keeps everything
+  EXPECT_EQ(*(*store)->Get(Column::kDocs, "kept"), std::optional<std::string>("v"));
+  EXPECT_FALSE((*store)->Get(Column::kDocs, "refused")->has_value());
+}
+
+TEST_F(StoreTest, ADatabaseOpenedOnAFullDiskIsReadOnlyAndServesReads) {
+  {
+    auto store = OpenStore();
+    WriteBatch batch;
+    batch.Put(Column::kMeta, "m", "1");
+    ASSERT_TRUE(store->Write(batch).ok());
+  }  // closed without a flush of its own: the value may live in the WAL only
+  StorageOptions options{.path = dir_.string()};
+  options.flood_stage_free_bytes = INT64_MAX;
+  auto store = Store::Open(options);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_TRUE((*store)->read_only());
+  EXPECT_EQ(*(*store)->Get(Column::kMeta, "m"), std::optional<std::string>("1"));
+  WriteBatch batch;
+  batch.Put(Column::kMeta, "m", "2");
+  EXPECT_TRUE(IsDiskFull((*store)->Write(batch)));
+  store->reset();
+  // With room again it opens for writing.
+  auto writable = OpenStore();
+  EXPECT_FALSE(writable->read_only());
+  ASSERT_TRUE(writable->Write(batch).ok());
+}
+
+TEST_F(StoreTest, NoFloodStageWhenTurnedOff) {
+  StorageOptions options{.path = dir_.string()};
+  options.flood_stage_free_bytes = 0;
+  auto store = Store::Open(options);
+  ASSERT_TRUE(store.ok());
+  WriteBatch batch;
+  batch.Put(Column::kDocs, "k", "v");
+  EXPECT_TRUE((*store)->Write(batch).ok());
+  EXPECT_FALSE((*store)->disk_full());
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "storage/store.h"
@@ -179,6 +180,43 @@ TEST_F(TaskManagerTest, CancellingRunningTaskStopsItsJob) {
   EXPECT_EQ(done->state, TaskState::kCancelled);
   EXPECT_TRUE(probe->saw_cancel());
   EXPECT_EQ(StoredRecord(id)->state, TaskState::kCancelled);
+}
+
+// A job waiting out a long retry back-off wakes up when the task is cancelled
+// (or the manager shuts down): the wait is on the context's cancel signal.
+TEST_F(TaskManagerTest, CancelWakesAJobWaitingOnItsCancelSignal) {
+  auto manager = NewManager();
+  auto probe = std::make_shared<Probe>();
+  std::atomic<bool> woke{false};
+  probe->on_start = [&woke](TaskContext& context) -> util::Status {
+    const util::CancelSignal* signal = context.cancel_signal();
+    if (signal == nullptr) return util::Internal("no cancel signal");
+    // Ten minutes: only a cancel ends it within the test's time.
+    woke = signal->WaitFor(std::chrono::minutes(10));
+    return woke ? util::Cancelled("cancelled during back-off") : util::Status::Ok();
+  };
+  std::string id = SubmitProbe(*manager, probe);
+  // The task is RUNNING (on_start is running) before Cancel is called.
+  while (manager->Get(id)->state != TaskState::kRunning) std::this_thread::yield();
+  ASSERT_TRUE(manager->Cancel(id).ok());
+  auto done = manager->Wait(id);
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(done->state, TaskState::kCancelled);
+  EXPECT_TRUE(woke);
+}
+
+TEST_F(TaskManagerTest, ShutdownWakesAJobWaitingOnItsCancelSignalAndKeepsItRunning) {
+  auto manager = NewManager();
+  auto probe = std::make_shared<Probe>();
+  probe->on_start = [](TaskContext& context) -> util::Status {
+    bool cancelled = context.cancel_signal()->WaitFor(std::chrono::minutes(10));
+    return cancelled ? util::Cancelled("stopped by shutdown") : util::Status::Ok();
+  };
+  std::string id = SubmitProbe(*manager, probe);
+  while (manager->Get(id)->state != TaskState::kRunning) std::this_thread::yield();
+  manager.reset();  // joins the worker: returns only once the wait has ended
+  EXPECT_TRUE(probe->HasStarted());
+  EXPECT_EQ(StoredRecord(id)->state, TaskState::kRunning);  // resumed after a restart
 }
 
 TEST_F(TaskManagerTest, CancellingFinishedTaskIsAnIllegalArgument) {

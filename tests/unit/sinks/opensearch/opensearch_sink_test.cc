@@ -271,5 +271,28 @@ TEST(OpenSearchSinkTest, SigV4WithoutCredentialsIsAConfigurationError) {
   EXPECT_FALSE(OpenSearchSinkFactory(options).ok());
 }
 
+// A task cancel ends the sink's retry back-off at once (it slept up to 10 s
+// per retry regardless): the cluster answers 429 and cancels while answering,
+// so the wait that follows must end with kCancelled and no second request.
+TEST(OpenSearchSinkTest, RetryBackoffEndsWhenTheTaskIsCancelled) {
+  util::CancelSignal cancel;
+  std::atomic<int> bulks{0};
+  FakeCluster cluster(Cluster([&](const FakeRequest&) -> FakeResponse {
+    ++bulks;
+    cancel.Cancel();
+    return {429, R"({"error":{"type":"es_rejected_execution_exception","reason":"full"}})"};
+  }));
+  OpenSearchOptions options = Options(cluster);
+  options.initial_backoff_ms = 600000;  // only a cancel ends this wait
+  options.max_backoff_ms = 600000;
+  options.max_retries = 5;
+  auto sink = MakeSink(options);
+  sink->SetCancelSignal(&cancel);
+  auto results = sink->Write(Docs(2));
+  ASSERT_FALSE(results.ok());
+  EXPECT_EQ(results.status().code(), util::Code::kCancelled) << results.status().ToString();
+  EXPECT_EQ(bulks, 1);
+}
+
 }  // namespace
 }  // namespace sluice::sinks::opensearch
