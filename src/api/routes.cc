@@ -4,6 +4,7 @@ namespace sluice::api {
 
 void RegisterAllRoutes(http::Router& router, const ApiContext& ctx) {
   RegisterClusterRoutes(router, ctx);
+  RegisterCatRoutes(router, ctx);
   RegisterIndexRoutes(router, ctx);
   RegisterDocumentRoutes(router, ctx);
   RegisterBulkRoutes(router, ctx);

@@ -9,6 +9,8 @@
 namespace sluice::api {
 
 void RegisterClusterRoutes(http::Router& router, const ApiContext& ctx);
+// /_cat/indices, /_cat/count, /_cat/health
+void RegisterCatRoutes(http::Router& router, const ApiContext& ctx);
 void RegisterIndexRoutes(http::Router& router, const ApiContext& ctx);
 void RegisterDocumentRoutes(http::Router& router, const ApiContext& ctx);
 void RegisterBulkRoutes(http::Router& router, const ApiContext& ctx);
