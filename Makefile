@@ -5,7 +5,7 @@ PORT ?= 9200
 DATA_DIR ?= ./data
 JOBS ?= $(shell nproc)
 
-.PHONY: deps configure build run test bench clean
+.PHONY: deps configure build run test bench clean compatibility
 
 deps:
 	@scripts/install-deps
@@ -27,6 +27,12 @@ test: build
 bench: build
 	cmake --build $(BUILD_DIR) --target benchmarks
 	scripts/run-benchmarks $(BUILD_DIR)
+
+# docs/compatibility.md from a conformance run (OpenSearch's YAML REST tests).
+compatibility: configure
+	cmake --build $(BUILD_DIR) --target sluice
+	SLUICE_BIN=$(BUILD_DIR)/sluice node tests/conformance/run.mjs --report $(BUILD_DIR)/conformance.json; [ $$? -le 1 ]
+	node tests/conformance/compatibility.mjs $(BUILD_DIR)/conformance.json docs/compatibility.md
 
 clean:
 	rm -rf $(BUILD_DIR)
