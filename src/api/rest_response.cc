@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "api/response_filter.h"
 #include "json/json_writer.h"
 
 namespace sluice::api {
@@ -82,7 +83,11 @@ http::Response ErrorResponse(const http::Request& request, const util::Status& s
     WriteErrorObject(w, *cause);
   }
   w.EndObject().Key("status").Int(code).EndObject();
-  return JsonResponse(request, code, w.Take());
+  // Error bodies are not filtered by filter_path (OpenSearch's error builder does not filter).
+  http::Response response;
+  response.status = code;
+  response.body = FlagParam(request, "pretty") ? json::PrettyPrint(w.Take()) : w.Take();
+  return response;
 }
 
 bool FlagParam(const http::Request& request, std::string_view name) {
@@ -93,6 +98,9 @@ bool FlagParam(const http::Request& request, std::string_view name) {
 http::Response JsonResponse(const http::Request& request, int status, std::string body) {
   http::Response response;
   response.status = status;
+  if (auto filter = request.Query("filter_path"); filter && !filter->empty()) {
+    body = FilterPath(body, *filter);
+  }
   response.body = FlagParam(request, "pretty") ? json::PrettyPrint(body) : std::move(body);
   return response;
 }
