@@ -5,6 +5,7 @@ namespace sluice::api {
 void RegisterAllRoutes(http::Router& router, const ApiContext& ctx) {
   RegisterClusterRoutes(router, ctx);
   RegisterCatRoutes(router, ctx);
+  RegisterNodeRoutes(router, ctx);
   RegisterIndexRoutes(router, ctx);
   RegisterDocumentRoutes(router, ctx);
   RegisterBulkRoutes(router, ctx);

@@ -11,6 +11,8 @@ namespace sluice::api {
 void RegisterClusterRoutes(http::Router& router, const ApiContext& ctx);
 // /_cat/indices, /_cat/count, /_cat/health
 void RegisterCatRoutes(http::Router& router, const ApiContext& ctx);
+// GET /_nodes[/{node_id}][/{metric}]
+void RegisterNodeRoutes(http::Router& router, const ApiContext& ctx);
 void RegisterIndexRoutes(http::Router& router, const ApiContext& ctx);
 void RegisterDocumentRoutes(http::Router& router, const ApiContext& ctx);
 void RegisterBulkRoutes(http::Router& router, const ApiContext& ctx);

@@ -104,5 +104,27 @@ TEST_F(ClusterHandlersTest, CatTextTableWithHeaderColumnsAndSort) {
   EXPECT_EQ(Call("GET", "/_cat/indices/nope?format=json").status, 404);
 }
 
+TEST_F(ClusterHandlersTest, NodesInfoHasTheOneNode) {
+  rapidjson::Document d = Json(Call("GET", "/_nodes"));
+  EXPECT_EQ(d["_nodes"]["total"].GetInt(), 1);
+  ASSERT_EQ(d["nodes"].MemberCount(), 1u);
+  const auto& node = d["nodes"].MemberBegin()->value;
+  EXPECT_EQ(std::string(d["nodes"].MemberBegin()->name.GetString()).size(), 22u);
+  EXPECT_STREQ(node["version"].GetString(), "2.19.0");
+  EXPECT_STREQ(node["roles"][0].GetString(), "cluster_manager");
+  EXPECT_TRUE(node.HasMember("settings"));
+  // A metric list selects sections; an unknown node id selects nothing.
+  rapidjson::Document http_only = Json(Call("GET", "/_nodes/http"));
+  const auto& n2 = http_only["nodes"].MemberBegin()->value;
+  EXPECT_TRUE(n2.HasMember("http"));
+  EXPECT_FALSE(n2.HasMember("settings"));
+  EXPECT_EQ(Json(Call("GET", "/_nodes/nope"))["_nodes"]["total"].GetInt(), 0);
+  EXPECT_EQ(Call("GET", "/_nodes/_all/bogus").status, 400);
+  // What OpenSearch Dashboards' version check asks for.
+  rapidjson::Document dash = Json(Call("GET", "/_nodes?filter_path=nodes.*.version,nodes.*.http.publish_address"));
+  EXPECT_STREQ(dash["nodes"].MemberBegin()->value["version"].GetString(), "2.19.0");
+  EXPECT_FALSE(dash.HasMember("cluster_name"));
+}
+
 }  // namespace
 }  // namespace sluice::api
