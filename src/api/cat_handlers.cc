@@ -55,8 +55,8 @@ bool Listed(const index::Index& index, const Request& req) {
 Response CatIndices(const ApiContext& ctx, const Request& req) {
   auto health = req.Query("health");
   if (health && *health != "green" && *health != "yellow" && *health != "red") {
-    return ErrorResponse(req, util::InvalidArgument("unknown cluster health status [" +
-                                                    std::string(*health) + "]"));
+    return ErrorResponse(
+        req, util::InvalidArgument("unknown cluster health status [" + std::string(*health) + "]"));
   }
   auto indices = Named(ctx, req);
   if (!indices.ok()) return ErrorResponse(req, indices.status());
@@ -85,8 +85,8 @@ Response CatIndices(const ApiContext& ctx, const Request& req) {
     }
     uint64_t bytes = index->stored_bytes();
     // A single node never allocates replicas: yellow when any are configured.
-    table.AddRow({CatCell::Text(std::string(status)),
-                  CatCell::Text("open"), CatCell::Text(index->name()), CatCell::Text(index->uuid()),
+    table.AddRow({CatCell::Text(std::string(status)), CatCell::Text("open"),
+                  CatCell::Text(index->name()), CatCell::Text(index->uuid()),
                   CatCell::Number(s.number_of_shards()), CatCell::Number(s.number_of_replicas()),
                   CatCell::Number(static_cast<int64_t>(index->doc_count())), CatCell::Number(0),
                   CatCell::Number(created), CatCell::Text(Iso8601(created)), CatBytes(req, bytes),
@@ -100,7 +100,8 @@ Response CatCount(const ApiContext& ctx, const Request& req) {
   if (!indices.ok()) return ErrorResponse(req, indices.status());
   int64_t count = 0;
   for (const auto& index : *indices) count += static_cast<int64_t>(index->doc_count());
-  CatTable table(CatTable::WithTimestamp({{"count", "dc,docs.count,docsCount", "the document count"}}));
+  CatTable table(
+      CatTable::WithTimestamp({{"count", "dc,docs.count,docsCount", "the document count"}}));
   std::vector<CatCell> row = CatTable::TimestampCells(NowMs());
   row.push_back(CatCell::Number(count));
   table.AddRow(std::move(row));
@@ -131,15 +132,16 @@ Response CatHealth(const ApiContext& ctx, const Request& req) {
   }));
   int64_t total = primaries + unassigned;
   char percent[16];
-  std::snprintf(percent, sizeof percent, "%.1f%%",
-                total == 0 ? 100.0 : 100.0 * static_cast<double>(primaries) / static_cast<double>(total));
+  std::snprintf(
+      percent, sizeof percent, "%.1f%%",
+      total == 0 ? 100.0 : 100.0 * static_cast<double>(primaries) / static_cast<double>(total));
   std::vector<CatCell> row = CatTable::TimestampCells(NowMs());
-  for (CatCell c : {CatCell::Text(ctx.node.cluster_name),
-                    CatCell::Text(unassigned > 0 ? "yellow" : "green"), CatCell::Number(1),
-                    CatCell::Number(1), CatCell::Text("true"), CatCell::Number(primaries),
-                    CatCell::Number(primaries), CatCell::Number(0), CatCell::Number(0),
-                    CatCell::Number(unassigned), CatCell::Number(0), CatCell::Text("-"),
-                    CatCell::Text(percent)}) {
+  for (CatCell c :
+       {CatCell::Text(ctx.node.cluster_name), CatCell::Text(unassigned > 0 ? "yellow" : "green"),
+        CatCell::Number(1), CatCell::Number(1), CatCell::Text("true"), CatCell::Number(primaries),
+        CatCell::Number(primaries), CatCell::Number(0), CatCell::Number(0),
+        CatCell::Number(unassigned), CatCell::Number(0), CatCell::Text("-"),
+        CatCell::Text(percent)}) {
     row.push_back(std::move(c));
   }
   table.AddRow(std::move(row));

@@ -147,9 +147,9 @@ http::Response CatTable::Render(const http::Request& request) const {
         if (columns_[c].name == key || std::find(al.begin(), al.end(), key) != al.end()) found = c;
       }
       if (!found) {
-        return ErrorResponse(request, util::Status(util::Code::kInternal, "unsupported_operation_exception",
-                                                          "Unable to sort by unknown sort key `" +
-                                                              key + "`"));
+        return ErrorResponse(request,
+                             util::Status(util::Code::kInternal, "unsupported_operation_exception",
+                                          "Unable to sort by unknown sort key `" + key + "`"));
       }
       keys.emplace_back(*found, desc);
     }
@@ -158,11 +158,16 @@ http::Response CatTable::Render(const http::Request& request) const {
         const CatCell& x = rows_[a][c];
         const CatCell& y = rows_[b][c];
         int cmp = 0;
-        if (!x.text && !y.text) cmp = 0;
-        else if (!x.text) cmp = -1;
-        else if (!y.text) cmp = 1;
-        else if (x.number && y.number) cmp = *x.number < *y.number ? -1 : *x.number > *y.number ? 1 : 0;
-        else cmp = x.text->compare(*y.text) < 0 ? -1 : x.text->compare(*y.text) > 0 ? 1 : 0;
+        if (!x.text && !y.text)
+          cmp = 0;
+        else if (!x.text)
+          cmp = -1;
+        else if (!y.text)
+          cmp = 1;
+        else if (x.number && y.number)
+          cmp = *x.number < *y.number ? -1 : *x.number > *y.number ? 1 : 0;
+        else
+          cmp = x.text->compare(*y.text) < 0 ? -1 : x.text->compare(*y.text) > 0 ? 1 : 0;
         if (desc) cmp = -cmp;
         if (cmp != 0) return cmp < 0;
       }
@@ -172,8 +177,8 @@ http::Response CatTable::Render(const http::Request& request) const {
 
   std::string_view format = request.Query("format").value_or("");
   bool json_out = format == "json" ||
-                  (format.empty() && request.Header("Accept").find("application/json") !=
-                                         std::string_view::npos);
+                  (format.empty() &&
+                   request.Header("Accept").find("application/json") != std::string_view::npos);
   if (json_out) {
     json::JsonWriter w;
     w.StartArray();
@@ -182,8 +187,10 @@ http::Response CatTable::Render(const http::Request& request) const {
       for (const auto& d : display) {
         w.Key(d.header);
         const CatCell& cell = rows_[r][d.column];
-        if (cell.text) w.String(*cell.text);
-        else w.Null();
+        if (cell.text)
+          w.String(*cell.text);
+        else
+          w.Null();
       }
       w.EndObject();
     }
@@ -226,12 +233,9 @@ CatCell CatBytes(const http::Request& request, uint64_t bytes) {
     std::string_view a, b;
     uint64_t div;
   };
-  static constexpr Unit kUnits[] = {{"b", "b", 1},
-                                    {"k", "kb", 1ull << 10},
-                                    {"m", "mb", 1ull << 20},
-                                    {"g", "gb", 1ull << 30},
-                                    {"t", "tb", 1ull << 40},
-                                    {"p", "pb", 1ull << 50}};
+  static constexpr Unit kUnits[] = {{"b", "b", 1},           {"k", "kb", 1ull << 10},
+                                    {"m", "mb", 1ull << 20}, {"g", "gb", 1ull << 30},
+                                    {"t", "tb", 1ull << 40}, {"p", "pb", 1ull << 50}};
   for (const auto& u : kUnits) {
     if (unit == u.a || unit == u.b) {
       return CatCell{std::to_string(bytes / u.div), static_cast<double>(bytes)};
@@ -250,8 +254,10 @@ CatCell CatBytes(const http::Request& request, uint64_t bytes) {
     std::snprintf(buf, sizeof buf, "%llub", static_cast<unsigned long long>(bytes));
   } else {
     auto tenths = static_cast<unsigned long long>(v * 10);
-    if (tenths % 10 == 0) std::snprintf(buf, sizeof buf, "%llu%s", tenths / 10, names[i]);
-    else std::snprintf(buf, sizeof buf, "%llu.%llu%s", tenths / 10, tenths % 10, names[i]);
+    if (tenths % 10 == 0)
+      std::snprintf(buf, sizeof buf, "%llu%s", tenths / 10, names[i]);
+    else
+      std::snprintf(buf, sizeof buf, "%llu.%llu%s", tenths / 10, tenths % 10, names[i]);
   }
   return CatCell{std::string(buf), static_cast<double>(bytes)};
 }

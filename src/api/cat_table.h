@@ -47,9 +47,7 @@ struct CatCell {
   std::optional<double> number;     // set for numeric cells: sorts numerically
 
   static CatCell Text(std::string s) { return CatCell{std::move(s), std::nullopt}; }
-  static CatCell Number(int64_t v) {
-    return CatCell{std::to_string(v), static_cast<double>(v)};
-  }
+  static CatCell Number(int64_t v) { return CatCell{std::to_string(v), static_cast<double>(v)}; }
   static CatCell Null() { return CatCell{}; }
 };
 

@@ -18,8 +18,8 @@ using http::Request;
 using http::Response;
 
 constexpr std::array<std::string_view, 13> kMetrics = {
-    "_all", "settings", "os", "process", "jvm", "thread_pool", "transport", "http", "plugins",
-    "ingest", "aggregations", "indices", "search_pipelines"};
+    "_all", "settings", "os",     "process",      "jvm",     "thread_pool",     "transport",
+    "http", "plugins",  "ingest", "aggregations", "indices", "search_pipelines"};
 
 std::vector<std::string> SplitComma(std::string_view s) {
   std::vector<std::string> out;
@@ -79,9 +79,9 @@ Response NodesInfo(const ApiContext& ctx, const Request& req) {
   if (!metrics.empty() && !AllMetrics(metrics)) {
     for (const auto& m : metrics) {
       if (!AllMetrics({m})) {
-        return ErrorResponse(req, util::InvalidArgument("request [" + req.path +
-                                                        "] contains unrecognized metric: [" + m +
-                                                        "]"));
+        return ErrorResponse(req,
+                             util::InvalidArgument("request [" + req.path +
+                                                   "] contains unrecognized metric: [" + m + "]"));
       }
     }
   }

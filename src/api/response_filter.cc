@@ -42,13 +42,15 @@ std::vector<Cursor> Step(const std::vector<Cursor>& cursors, std::string_view na
     const Path& p = *c.path;
     if (c.pos >= p.size()) continue;
     if (p[c.pos] == "**") {
-      next.push_back(c);                       // ** consumes this level and stays
-      work.push_back({c.path, c.pos + 1});     // or matches no level at all
+      next.push_back(c);                    // ** consumes this level and stays
+      work.push_back({c.path, c.pos + 1});  // or matches no level at all
       continue;
     }
     if (util::WildcardMatch(p[c.pos], name)) {
-      if (c.pos + 1 == p.size()) *complete = true;
-      else next.push_back({c.path, c.pos + 1});
+      if (c.pos + 1 == p.size())
+        *complete = true;
+      else
+        next.push_back({c.path, c.pos + 1});
     }
   }
   return next;
@@ -110,8 +112,10 @@ void Exclude(rapidjson::Value& v, const std::vector<Cursor>& cursors) {
 std::string FilterPath(std::string_view json, std::string_view filter_path) {
   std::vector<Path> includes, excludes;
   for (const std::string& f : Split(filter_path, ',')) {
-    if (f[0] == '-') excludes.push_back(Split(std::string_view(f).substr(1), '.'));
-    else includes.push_back(Split(f, '.'));
+    if (f[0] == '-')
+      excludes.push_back(Split(std::string_view(f).substr(1), '.'));
+    else
+      includes.push_back(Split(f, '.'));
   }
   if (includes.empty() && excludes.empty()) return std::string(json);
   rapidjson::Document doc;
@@ -125,8 +129,10 @@ std::string FilterPath(std::string_view json, std::string_view filter_path) {
       if (!p.empty()) cursors.push_back({&p, 0});
     }
     if (!Include(doc, cursors, doc.GetAllocator(), &result)) {
-      if (doc.IsArray()) result.SetArray();
-      else result.SetObject();
+      if (doc.IsArray())
+        result.SetArray();
+      else
+        result.SetObject();
     }
   } else {
     result.CopyFrom(doc, doc.GetAllocator());

@@ -56,19 +56,21 @@ util::Status ApplyParams(const Request& req, search::SearchRequest* request) {
   if (req.HasQuery("q")) {
     return util::InvalidArgument("query string search (?q=) is not supported by sluice yet");
   }
-  // ?rest_total_hits_as_int needs an exact total (OpenSearch's RestSearchAction#checkRestTotalHits):
-  // the default 10000 bound becomes exact, another bound is refused, `false` renders -1.
+  // ?rest_total_hits_as_int needs an exact total (OpenSearch's
+  // RestSearchAction#checkRestTotalHits): the default 10000 bound becomes exact, another bound is
+  // refused, `false` renders -1.
   if (FlagParam(req, "rest_total_hits_as_int")) {
     // The default bound (10000) counts as not given; a body asking for exactly 10000 is
     // treated the same.
-    bool explicit_bound =
-        req.HasQuery("track_total_hits") || request->track_total_hits != std::optional<int64_t>(10000);
+    bool explicit_bound = req.HasQuery("track_total_hits") ||
+                          request->track_total_hits != std::optional<int64_t>(10000);
     if (!explicit_bound) {
       request->track_total_hits.reset();
     } else if (request->track_total_hits && *request->track_total_hits != 0) {
       return util::InvalidArgument(
           "[rest_total_hits_as_int] cannot be used if the tracking of total hits is not accurate, "
-          "got " + std::to_string(*request->track_total_hits));
+          "got " +
+          std::to_string(*request->track_total_hits));
     }
   }
   return util::Status::Ok();
@@ -94,8 +96,10 @@ Response Search(const ApiContext& ctx, const Request& req) {
   w.Key("skipped").Int(0).Key("failed").Int(0).EndObject();
   w.Key("hits").StartObject();
   if (FlagParam(req, "rest_total_hits_as_int")) {
-    if (result->total_tracked) w.Key("total").Uint(result->total);
-    else w.Key("total").Int(-1);
+    if (result->total_tracked)
+      w.Key("total").Uint(result->total);
+    else
+      w.Key("total").Int(-1);
   } else if (result->total_tracked) {
     w.Key("total").StartObject().Key("value").Uint(result->total);
     w.Key("relation").String(result->total_is_lower_bound ? "gte" : "eq").EndObject();

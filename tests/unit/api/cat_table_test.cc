@@ -29,7 +29,8 @@ TEST(CatTableTest, TextRightAlignsNumbersAndDoesNotPadTheLastColumn) {
 }
 
 TEST(CatTableTest, AliasesSelectColumnsAndHeadThem) {
-  EXPECT_EQ(Sample().Render(Get("v&h=n,sz,hd")).body, "n    sz hd\nb    10 x\na     9 y\nccc 100 \n");
+  EXPECT_EQ(Sample().Render(Get("v&h=n,sz,hd")).body,
+            "n    sz hd\nb    10 x\na     9 y\nccc 100 \n");
   EXPECT_EQ(Sample().Render(Get("h=h*")).body, "x\ny\n\n");  // wildcard over names and aliases
   EXPECT_EQ(Sample().Render(Get("h=nope,n")).body, "b\na\nccc\n");  // unknown names left out
 }

@@ -121,7 +121,8 @@ TEST_F(ClusterHandlersTest, NodesInfoHasTheOneNode) {
   EXPECT_EQ(Json(Call("GET", "/_nodes/nope"))["_nodes"]["total"].GetInt(), 0);
   EXPECT_EQ(Call("GET", "/_nodes/_all/bogus").status, 400);
   // What OpenSearch Dashboards' version check asks for.
-  rapidjson::Document dash = Json(Call("GET", "/_nodes?filter_path=nodes.*.version,nodes.*.http.publish_address"));
+  rapidjson::Document dash =
+      Json(Call("GET", "/_nodes?filter_path=nodes.*.version,nodes.*.http.publish_address"));
   EXPECT_STREQ(dash["nodes"].MemberBegin()->value["version"].GetString(), "2.19.0");
   EXPECT_FALSE(dash.HasMember("cluster_name"));
 }

@@ -21,10 +21,12 @@ TEST(FilterPathTest, IncludesPathsKeepingTheirParents) {
 }
 
 TEST(FilterPathTest, WildcardsAndDoubleWildcards) {
-  EXPECT_EQ(FilterPath(kBody, "nodes.*.name"), R"({"nodes":{"n1":{"name":"one"},"n2":{"name":"two"}}})");
+  EXPECT_EQ(FilterPath(kBody, "nodes.*.name"),
+            R"({"nodes":{"n1":{"name":"one"},"n2":{"name":"two"}}})");
   EXPECT_EQ(FilterPath(kBody, "**.cpu"), R"({"nodes":{"n1":{"os":{"cpu":7}}}})");
   EXPECT_EQ(FilterPath(kBody, "to*"), R"({"took":3})");
-  EXPECT_EQ(FilterPath(kBody, "nodes.**.name"), R"({"nodes":{"n1":{"name":"one"},"n2":{"name":"two"}}})");
+  EXPECT_EQ(FilterPath(kBody, "nodes.**.name"),
+            R"({"nodes":{"n1":{"name":"one"},"n2":{"name":"two"}}})");
 }
 
 TEST(FilterPathTest, NothingMatchingIsAnEmptyObject) {

@@ -67,10 +67,11 @@ TEST_F(SearchHandlersTest, OptionalHitFieldsAndTotals) {
 
 TEST_F(SearchHandlersTest, RestTotalHitsAsIntRendersANumber) {
   rapidjson::Document d = Json(Call("POST", "/movies/_search?rest_total_hits_as_int=true", ""));
-  ASSERT_TRUE(d["hits"]["total"].IsUint()) << Json(Call("POST", "/movies/_search", ""))["hits"]["total"].IsObject();
+  ASSERT_TRUE(d["hits"]["total"].IsUint())
+      << Json(Call("POST", "/movies/_search", ""))["hits"]["total"].IsObject();
   EXPECT_EQ(d["hits"]["total"].GetUint(), 2u);
-  rapidjson::Document off = Json(Call("POST", "/movies/_search?rest_total_hits_as_int=true",
-                                      R"({"track_total_hits":false})"));
+  rapidjson::Document off = Json(
+      Call("POST", "/movies/_search?rest_total_hits_as_int=true", R"({"track_total_hits":false})"));
   EXPECT_EQ(off["hits"]["total"].GetInt(), -1);
   http::Response bounded =
       Call("POST", "/movies/_search?rest_total_hits_as_int=true", R"({"track_total_hits":5})");
