@@ -104,6 +104,27 @@ TEST_F(ClusterHandlersTest, CatTextTableWithHeaderColumnsAndSort) {
   EXPECT_EQ(Call("GET", "/_cat/indices/nope?format=json").status, 404);
 }
 
+TEST_F(ClusterHandlersTest, HealthWaitConditionsAndLevels) {
+  Call("PUT", "/h", R"({"settings":{"number_of_shards":2,"number_of_replicas":0}})");
+  EXPECT_EQ(Call("GET", "/_cluster/health?wait_for_nodes=1").status, 200);
+  EXPECT_EQ(Call("GET", "/_cluster/health?wait_for_nodes=%3E%3D1").status, 200);
+  http::Response nodes = Call("GET", "/_cluster/health?wait_for_nodes=10&timeout=1ms");
+  EXPECT_EQ(nodes.status, 408);
+  EXPECT_TRUE(Json(nodes)["timed_out"].GetBool());
+  EXPECT_EQ(Call("GET", "/_cluster/health?wait_for_nodes=lt(1)").status, 408);
+  EXPECT_EQ(Call("GET", "/_cluster/health?wait_for_nodes=x").status, 400);
+  EXPECT_EQ(Call("GET", "/_cluster/health?wait_for_active_shards=2").status, 200);
+  EXPECT_EQ(Call("GET", "/_cluster/health?wait_for_active_shards=3").status, 408);
+  EXPECT_EQ(Call("GET", "/_cluster/health?wait_for_active_shards=all").status, 200);
+  rapidjson::Document cluster = Json(Call("GET", "/_cluster/health"));
+  EXPECT_FALSE(cluster.HasMember("indices"));
+  rapidjson::Document idx = Json(Call("GET", "/_cluster/health?level=indices"));
+  EXPECT_EQ(idx["indices"]["h"]["number_of_shards"].GetInt(), 2);
+  EXPECT_FALSE(idx["indices"]["h"].HasMember("shards"));
+  rapidjson::Document sh = Json(Call("GET", "/_cluster/health?level=shards"));
+  EXPECT_TRUE(sh["indices"]["h"]["shards"]["1"]["primary_active"].GetBool());
+}
+
 TEST_F(ClusterHandlersTest, NodesInfoHasTheOneNode) {
   rapidjson::Document d = Json(Call("GET", "/_nodes"));
   EXPECT_EQ(d["_nodes"]["total"].GetInt(), 1);
