@@ -25,11 +25,14 @@ Response Get(const ApiContext& ctx, const Request& req) {
   auto resolved = ctx.catalog->Resolve(req.PathParam("index"));
   if (!resolved.ok()) return ErrorResponse(req, resolved.status());
   bool flat = FlagParam(req, "flat_settings");
+  auto aliases = ctx.catalog->Aliases();
   json::JsonWriter w;
   w.StartObject();
   for (const auto& index : *resolved) {
     w.Key(index->name()).StartObject();
-    w.Key("aliases").StartObject().EndObject();
+    w.Key("aliases").StartObject();
+    for (const auto& [alias, meta] : aliases[index->name()]) w.Key(alias).Raw(meta.ToJson());
+    w.EndObject();
     w.Key("mappings").Raw(index->MappingJson());
     w.Key("settings").Raw(flat ? index->settings().ToFlatJson() : index->settings().ToNestedJson());
     w.EndObject();

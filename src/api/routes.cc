@@ -6,6 +6,7 @@ void RegisterAllRoutes(http::Router& router, const ApiContext& ctx) {
   RegisterClusterRoutes(router, ctx);
   RegisterCatRoutes(router, ctx);
   RegisterNodeRoutes(router, ctx);
+  RegisterAliasRoutes(router, ctx);
   RegisterIndexRoutes(router, ctx);
   RegisterDocumentRoutes(router, ctx);
   RegisterBulkRoutes(router, ctx);

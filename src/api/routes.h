@@ -14,6 +14,8 @@ void RegisterCatRoutes(http::Router& router, const ApiContext& ctx);
 // GET /_nodes[/{node_id}][/{metric}]
 void RegisterNodeRoutes(http::Router& router, const ApiContext& ctx);
 void RegisterIndexRoutes(http::Router& router, const ApiContext& ctx);
+// _alias, _aliases, _cat/aliases
+void RegisterAliasRoutes(http::Router& router, const ApiContext& ctx);
 void RegisterDocumentRoutes(http::Router& router, const ApiContext& ctx);
 void RegisterBulkRoutes(http::Router& router, const ApiContext& ctx);
 void RegisterSearchRoutes(http::Router& router, const ApiContext& ctx);
