@@ -90,10 +90,14 @@ util::Status ParseAction(const rapidjson::Value& entry, std::vector<AliasAction>
   std::string type = entry.MemberBegin()->name.GetString();
   const rapidjson::Value& body = entry.MemberBegin()->value;
   AliasAction::Kind kind;
-  if (type == "add") kind = AliasAction::Kind::kAdd;
-  else if (type == "remove") kind = AliasAction::Kind::kRemove;
-  else if (type == "remove_index") kind = AliasAction::Kind::kRemoveIndex;
-  else return util::ParsingError("[alias_action] unknown field [" + type + "]");
+  if (type == "add")
+    kind = AliasAction::Kind::kAdd;
+  else if (type == "remove")
+    kind = AliasAction::Kind::kRemove;
+  else if (type == "remove_index")
+    kind = AliasAction::Kind::kRemoveIndex;
+  else
+    return util::ParsingError("[alias_action] unknown field [" + type + "]");
   if (!body.IsObject()) return util::ParsingError("[" + type + "] must be an object");
   std::vector<std::string> indices, aliases;
   std::optional<bool> must_exist;
@@ -156,12 +160,14 @@ Response UpdateAliases(const ApiContext& ctx, const Request& req) {
       if (util::Status s = ParseAction(list, actions); !s.ok()) return ErrorResponse(req, s);
       continue;
     }
-    if (!list.IsArray()) return ErrorResponse(req, util::ParsingError("[actions] must be an array"));
+    if (!list.IsArray())
+      return ErrorResponse(req, util::ParsingError("[actions] must be an array"));
     for (const auto& entry : list.GetArray()) {
       if (util::Status s = ParseAction(entry, actions); !s.ok()) return ErrorResponse(req, s);
     }
   }
-  if (actions.empty()) return ErrorResponse(req, Validation("Must specify at least one alias action"));
+  if (actions.empty())
+    return ErrorResponse(req, Validation("Must specify at least one alias action"));
   if (util::Status s = ctx.catalog->UpdateAliases(actions); !s.ok()) return ErrorResponse(req, s);
   return JsonResponse(req, 200, R"({"acknowledged":true})");
 }
@@ -211,9 +217,39 @@ struct AliasLookup {
   std::vector<std::string> missing;  // sorted
 };
 
+// The alias names of a request as OpenSearch's Metadata.findAliases reads
+// them: "-name" excludes (name may be a pattern) when it is a wildcard or
+// follows one; before the first wildcard it is a plain name. No names is all.
+struct AliasNames {
+  std::vector<std::string> include;
+  std::vector<std::string> exclude;
+  bool all = false;
+  bool Matches(const std::string& alias) const {
+    return (all || (!include.empty() && NameMatches(include, alias))) &&
+           (exclude.empty() || !NameMatches(exclude, alias));
+  }
+};
+
+AliasNames ParseNames(std::string_view expr) {
+  AliasNames out;
+  bool wildcard_seen = false;
+  for (auto& n : Split(expr)) {
+    bool wildcard = IsPattern(n);
+    if (n.size() > 1 && n[0] == '-' && (wildcard_seen || wildcard)) {
+      out.exclude.push_back(n.substr(1));
+    } else {
+      out.include.push_back(n);
+    }
+    wildcard_seen = wildcard_seen || wildcard;
+  }
+  out.all = expr.empty();
+  return out;
+}
+
 util::Result<AliasLookup> Lookup(const ApiContext& ctx, const Request& req) {
   std::string_view index_expr = req.PathParam("index");
-  std::vector<std::string> names = Split(req.PathParam("name"));
+  AliasNames names = ParseNames(req.PathParam("name"));
+  bool no_names = req.PathParam("name").empty();
   auto all = ctx.catalog->Aliases();
   std::set<std::string> wanted_indices;
   bool all_indices = index_expr.empty();
@@ -222,20 +258,19 @@ util::Result<AliasLookup> Lookup(const ApiContext& ctx, const Request& req) {
     for (const auto& i : resolved) wanted_indices.insert(i->name());
   }
   AliasLookup out;
-  std::set<std::string> matched;
+  std::set<std::string> existing;  // alias names in the selected indices
   for (const auto& [index, aliases] : all) {
     if (!all_indices && wanted_indices.count(index) == 0) continue;
     std::map<std::string, AliasMetadata> hits;
     for (const auto& [alias, meta] : aliases) {
-      if (!NameMatches(names, alias)) continue;
-      hits.emplace(alias, meta);
-      matched.insert(alias);
+      existing.insert(alias);
+      if (names.Matches(alias)) hits.emplace(alias, meta);
     }
-    // Without a name, every named index is listed; with one, only those with a match.
-    if (!hits.empty() || (names.empty() && !all_indices)) out.found.emplace(index, std::move(hits));
+    // Without a name, every selected index is listed; with one, only those with a match.
+    if (!hits.empty() || no_names) out.found.emplace(index, std::move(hits));
   }
-  for (const auto& n : names) {
-    if (!IsPattern(n) && matched.count(n) == 0) out.missing.push_back(n);
+  for (const auto& n : names.include) {
+    if (!IsPattern(n) && existing.count(n) == 0) out.missing.push_back(n);
   }
   std::sort(out.missing.begin(), out.missing.end());
   return out;
@@ -270,7 +305,9 @@ Response ExistsAlias(const ApiContext& ctx, const Request& req) {
 }
 
 Response CatAliases(const ApiContext& ctx, const Request& req) {
-  std::vector<std::string> names = Split(req.PathParam("name"));
+  AliasNames names = ParseNames(req.PathParam("name"));
+  std::string_view expand = req.Query("expand_wildcards").value_or("all");
+  bool show_hidden = expand.find("all") != expand.npos || expand.find("hidden") != expand.npos;
   CatTable table({
       {"alias", "a", "alias name"},
       {"index", "i,idx", "index alias points to"},
@@ -282,12 +319,12 @@ Response CatAliases(const ApiContext& ctx, const Request& req) {
   auto dash = [](const std::optional<std::string>& v) { return CatCell::Text(v.value_or("-")); };
   for (const auto& [index, aliases] : ctx.catalog->Aliases()) {
     for (const auto& [alias, meta] : aliases) {
-      if (!NameMatches(names, alias)) continue;
-      table.AddRow({CatCell::Text(alias), CatCell::Text(index),
-                    CatCell::Text(meta.filter_json.empty() ? "-" : "*"), dash(meta.index_routing),
-                    dash(meta.search_routing),
-                    CatCell::Text(meta.is_write_index ? (*meta.is_write_index ? "true" : "false")
-                                                      : "-")});
+      if (!names.Matches(alias) || (meta.is_hidden.value_or(false) && !show_hidden)) continue;
+      table.AddRow(
+          {CatCell::Text(alias), CatCell::Text(index),
+           CatCell::Text(meta.filter_json.empty() ? "-" : "*"), dash(meta.index_routing),
+           dash(meta.search_routing),
+           CatCell::Text(meta.is_write_index ? (*meta.is_write_index ? "true" : "false") : "-")});
     }
   }
   return table.Render(req);

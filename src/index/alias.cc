@@ -29,6 +29,7 @@ std::string AliasMetadata::ToJson() const {
   if (index_routing) w.Key("index_routing").String(*index_routing);
   if (search_routing) w.Key("search_routing").String(*search_routing);
   if (is_write_index) w.Key("is_write_index").Bool(*is_write_index);
+  if (is_hidden) w.Key("is_hidden").Bool(*is_hidden);
   w.EndObject();
   return w.Take();
 }
@@ -36,6 +37,7 @@ std::string AliasMetadata::ToJson() const {
 util::Result<AliasMetadata> ParseAliasMetadata(std::string_view json) {
   AliasMetadata meta;
   if (json.empty()) return meta;
+  std::optional<std::string> routing;
   rapidjson::Document doc;
   doc.Parse(json.data(), json.size());
   if (doc.HasParseError() || !doc.IsObject()) {
@@ -49,9 +51,7 @@ util::Result<AliasMetadata> ParseAliasMetadata(std::string_view json) {
       if (!v.IsObject()) return util::ParsingError("[filter] must be an object");
       if (v.MemberCount() > 0) meta.filter_json = json::ValueText(v);
     } else if (key == "routing") {
-      SLUICE_ASSIGN_OR_RETURN(std::string r, RoutingText(v, key));
-      meta.index_routing = r;
-      meta.search_routing = r;
+      SLUICE_ASSIGN_OR_RETURN(routing, RoutingText(v, key));
     } else if (key == "index_routing" || key == "indexRouting") {
       SLUICE_ASSIGN_OR_RETURN(meta.index_routing, RoutingText(v, key));
     } else if (key == "search_routing" || key == "searchRouting") {
@@ -61,10 +61,16 @@ util::Result<AliasMetadata> ParseAliasMetadata(std::string_view json) {
       if (!v.IsBool()) return util::ParsingError("[is_write_index] must be a boolean");
       meta.is_write_index = v.GetBool();
     } else if (key == "is_hidden") {
+      if (v.IsNull()) continue;
       if (!v.IsBool()) return util::ParsingError("[is_hidden] must be a boolean");
+      meta.is_hidden = v.GetBool();
     } else {
       return util::ParsingError("unknown field [" + key + "]");
     }
+  }
+  if (routing) {
+    if (!meta.index_routing) meta.index_routing = routing;
+    if (!meta.search_routing) meta.search_routing = routing;
   }
   return meta;
 }
@@ -73,8 +79,9 @@ util::Status ValidateAliasName(std::string_view name) {
   if (name.empty()) return util::InvalidArgument("alias name is required");
   static constexpr std::string_view kInvalid = "\\/*?\"<>| ,";
   if (name.find_first_of(kInvalid) != std::string_view::npos) {
-    return InvalidAlias(name, "must not contain the following characters [ , \", *, \\, <, |, ,, "
-                              ">, /, ?]");
+    return InvalidAlias(name,
+                        "must not contain the following characters [ , \", *, \\, <, |, ,, "
+                        ">, /, ?]");
   }
   if (name.find('#') != std::string_view::npos) return InvalidAlias(name, "must not contain '#'");
   if (name.find(':') != std::string_view::npos) return InvalidAlias(name, "must not contain ':'");
@@ -82,8 +89,8 @@ util::Status ValidateAliasName(std::string_view name) {
     return InvalidAlias(name, "must not start with '_', '-', or '+'");
   }
   if (name.size() > 255) {
-    return InvalidAlias(name, "index name is too long, (" + std::to_string(name.size()) +
-                                  " > 255)");
+    return InvalidAlias(name,
+                        "index name is too long, (" + std::to_string(name.size()) + " > 255)");
   }
   if (name == "." || name == "..") return InvalidAlias(name, "must not be '.' or '..'");
   return util::Status::Ok();

@@ -20,6 +20,7 @@ struct AliasMetadata {
   std::optional<std::string> index_routing;
   std::optional<std::string> search_routing;
   std::optional<bool> is_write_index;
+  std::optional<bool> is_hidden;
 
   // {"filter":..,"index_routing":..,"search_routing":..,"is_write_index":..}
   // with only the members that are set, as GET /_alias renders them.
@@ -29,7 +30,8 @@ struct AliasMetadata {
 
 // Parses an alias body ({"filter":..,"routing":..,"index_routing":..,
 // "search_routing":..,"is_write_index":..}); the empty string is no metadata.
-// "routing" sets both routings; an unknown key is a parse error, as OpenSearch.
+// "routing" sets the routings index_routing/search_routing leave unset; an unknown key is a parse
+// error, as OpenSearch.
 util::Result<AliasMetadata> ParseAliasMetadata(std::string_view json);
 
 // Checks an alias name as OpenSearch's AliasValidator does
@@ -41,8 +43,8 @@ util::Status ValidateAliasName(std::string_view name);
 struct AliasAction {
   enum class Kind { kAdd, kRemove, kRemoveIndex };
   Kind kind = Kind::kAdd;
-  std::string index;  // an index name or expression
-  std::string alias;  // add: a name; remove: a name, list, wildcard or _all
+  std::string index;       // an index name or expression
+  std::string alias;       // add: a name; remove: a name, list, wildcard or _all
   AliasMetadata metadata;  // add only
   // remove: unset, it is an error when no alias matches; true, when any name
   // matches none; false, never.

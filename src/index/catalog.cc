@@ -2,9 +2,9 @@
 
 #include <rapidjson/document.h>
 
+#include "json/value_text.h"
 #include "storage/store.h"
 #include "util/wildcard.h"
-#include "json/value_text.h"
 
 namespace sluice::index {
 namespace {
@@ -23,8 +23,9 @@ Status InvalidName(std::string_view name, const std::string& why) {
 Status ValidateIndexName(std::string_view name) {
   static constexpr std::string_view kInvalid = "\\/*?\"<>| ,";
   if (name.find_first_of(kInvalid) != std::string_view::npos) {
-    return InvalidName(name, "must not contain the following characters [ , \", *, \\, <, |, ,, "
-                             ">, /, ?]");
+    return InvalidName(name,
+                       "must not contain the following characters [ , \", *, \\, <, |, ,, "
+                       ">, /, ?]");
   }
   if (name.empty()) return InvalidName(name, "must not be empty");
   if (name.find('#') != std::string_view::npos) return InvalidName(name, "must not contain '#'");
@@ -33,8 +34,7 @@ Status ValidateIndexName(std::string_view name) {
     return InvalidName(name, "must not start with '_', '-', or '+'");
   }
   if (name.size() > 255) {
-    return InvalidName(name, "index name is too long, (" + std::to_string(name.size()) +
-                                 " > 255)");
+    return InvalidName(name, "index name is too long, (" + std::to_string(name.size()) + " > 255)");
   }
   if (name == "." || name == "..") return InvalidName(name, "must not be '.' or '..'");
   for (char c : name) {
@@ -68,8 +68,7 @@ util::Result<std::unique_ptr<Catalog>> Catalog::Open(storage::Store* store, Inde
   return catalog;
 }
 
-util::Result<std::shared_ptr<Index>> Catalog::Create(std::string_view name,
-                                                      std::string_view body) {
+util::Result<std::shared_ptr<Index>> Catalog::Create(std::string_view name, std::string_view body) {
   SLUICE_RETURN_IF_ERROR(ValidateIndexName(name));
   std::string settings_json, mappings_json;
   std::vector<AliasAction> alias_adds;
@@ -98,7 +97,8 @@ util::Result<std::shared_ptr<Index>> Catalog::Create(std::string_view name,
           add.index = std::string(name);
           add.alias = a->name.GetString();
           SLUICE_RETURN_IF_ERROR(ValidateAliasName(add.alias));
-          if (!a->value.IsObject()) return util::ParsingError("[" + add.alias + "] must be an object");
+          if (!a->value.IsObject())
+            return util::ParsingError("[" + add.alias + "] must be an object");
           SLUICE_ASSIGN_OR_RETURN(add.metadata, ParseAliasMetadata(json::ValueText(a->value)));
           if (add.alias == name) {
             return Status(util::Code::kInvalidArgument, "invalid_alias_name_exception",
@@ -117,8 +117,7 @@ util::Result<std::shared_ptr<Index>> Catalog::Create(std::string_view name,
   if (!mappings_json.empty()) {
     auto parsed = Mapping::Parse(mappings_json, settings.knn());
     if (!parsed.ok()) {
-      return util::MapperParsingError("Failed to parse mapping [_doc]: " +
-                                      parsed.status().reason())
+      return util::MapperParsingError("Failed to parse mapping [_doc]: " + parsed.status().reason())
           .WithCause(parsed.status());
     }
     mapping = std::move(*parsed);

@@ -51,12 +51,11 @@ std::string SerializeAliases(const std::map<std::string, AliasMetadata>& aliases
 
 Status Catalog::LoadAliases() {
   std::vector<std::pair<std::string, std::string>> records;
-  SLUICE_RETURN_IF_ERROR(store_->Scan(storage::Column::kMeta, kAliasPrefix,
-                                      [&](std::string_view key, std::string_view value) {
-                                        records.emplace_back(key.substr(kAliasPrefix.size()),
-                                                             value);
-                                        return true;
-                                      }));
+  SLUICE_RETURN_IF_ERROR(store_->Scan(
+      storage::Column::kMeta, kAliasPrefix, [&](std::string_view key, std::string_view value) {
+        records.emplace_back(key.substr(kAliasPrefix.size()), value);
+        return true;
+      }));
   for (const auto& [index, json] : records) {
     if (indices_.find(index) == indices_.end()) continue;  // index dropped before the record
     rapidjson::Document doc;
@@ -86,8 +85,10 @@ util::Result<std::shared_ptr<Index>> Catalog::WriteIndexLocked(std::string_view 
     auto it = aliases.find(std::string(alias));
     if (it == aliases.end()) continue;
     if (it->second.is_write_index.value_or(false)) return indices_.find(index)->second;
-    if (!it->second.is_write_index.has_value()) members.push_back(index);
-    else members.push_back("");  // explicitly not a write index
+    if (!it->second.is_write_index.has_value())
+      members.push_back(index);
+    else
+      members.push_back("");  // explicitly not a write index
   }
   if (members.size() == 1 && !members[0].empty()) return indices_.find(members[0])->second;
   return util::InvalidArgument(
@@ -167,8 +168,8 @@ Status Catalog::UpdateAliases(const std::vector<AliasAction>& actions) {
           }
         }
         bool missing = !action.must_exist.has_value() ? !any
-                       : *action.must_exist         ? matched_names.size() < names.size()
-                                                    : false;
+                       : *action.must_exist           ? matched_names.size() < names.size()
+                                                      : false;
         if (missing) {
           return util::NotFound("aliases_not_found_exception",
                                 "aliases [" + Join(names) + "] missing")
@@ -205,8 +206,7 @@ Status Catalog::UpdateAliases(const std::vector<AliasAction>& actions) {
   for (const auto& [alias, indices] : writers) {
     if (indices.size() > 1) {
       return Status(util::Code::kInvalidArgument, "illegal_state_exception",
-                    "alias [" + alias + "] has more than one write index [" + Join(indices) +
-                        "]");
+                    "alias [" + alias + "] has more than one write index [" + Join(indices) + "]");
     }
   }
   storage::WriteBatch batch;
