@@ -135,7 +135,13 @@ util::Result<std::shared_ptr<Index>> Catalog::Create(std::string_view name, std:
                                                     std::move(mapping), options_));
   indices_.emplace(std::string(name), index);
   lock.unlock();
-  if (!alias_adds.empty()) SLUICE_RETURN_IF_ERROR(UpdateAliases(alias_adds));
+  if (!alias_adds.empty()) {
+    // The index and its aliases are one request: an alias refused undoes the index.
+    if (Status s = UpdateAliases(alias_adds); !s.ok()) {
+      (void)Delete(name);
+      return s;
+    }
+  }
   return index;
 }
 

@@ -145,6 +145,13 @@ TEST_F(CatalogAliasTest, AliasesSurviveARestartAndDieWithTheirIndex) {
   EXPECT_EQ(catalog_->Resolve("old").status().type(), "index_not_found_exception");
 }
 
+TEST_F(CatalogAliasTest, CreateWithARefusedAliasCreatesNothing) {
+  CreateOk("taken");
+  auto created = catalog_->Create("fresh", R"({"aliases":{"taken":{}}})");
+  EXPECT_EQ(created.status().type(), "invalid_alias_name_exception");
+  EXPECT_EQ(catalog_->Resolve("fresh").status().type(), "index_not_found_exception");
+}
+
 TEST(AliasMetadataTest, SpecificRoutingWinsOverRoutingInAnyOrder) {
   auto m = ParseAliasMetadata(R"({"index_routing":"i","routing":"r","filter":{"term":{"a":1}}})");
   ASSERT_TRUE(m.ok()) << m.status().ToString();
