@@ -137,6 +137,18 @@ test('OpenSearch errors: index name as alias, missing alias, bad name', async ()
     assert.equal(err.meta.body.error.type, 'invalid_alias_name_exception');
     return true;
   });
+  // Deleting through an alias would drop the indices behind it: refused, as OpenSearch.
+  await assert.rejects(client.indices.delete({ index: 'products' }), (err) => {
+    assert.equal(err.meta.statusCode, 400);
+    assert.equal(
+      err.meta.body.error.reason,
+      'The provided expression [products] matches an alias, specify the corresponding concrete indices instead.',
+    );
+    return true;
+  });
+  // A wildcard matches index names only: logs-w* names no index, only the alias logs-w.
+  await client.indices.delete({ index: 'logs-w*' });
+  assert.equal((await client.indices.exists({ index: 'logs-b' })).statusCode, 200);
   const exists = await client.indices.existsAlias({ name: 'ghost' }, { ignore: [404] });
   assert.equal(exists.statusCode, 404);
 });
