@@ -7,8 +7,8 @@ PORT ?= 9200
 DATA_DIR ?= ./data
 JOBS ?= $(shell nproc)
 
-.PHONY: deps test-deps configure sluice build run test bench clean stress test-sanitize test-asan \
-  test-tsan test-fuzz thread-safety
+.PHONY: deps test-deps configure sluice build run test bench clean compatibility stress \
+  test-sanitize test-asan test-tsan test-fuzz thread-safety
 
 # Debian packages the build needs (no Node).
 deps:
@@ -103,6 +103,12 @@ thread-safety: deps
 bench: build
 	cmake --build $(BUILD_DIR) --target benchmarks
 	scripts/run-benchmarks $(BUILD_DIR)
+
+# docs/compatibility.md from a conformance run (OpenSearch's YAML REST tests).
+compatibility: configure
+	cmake --build $(BUILD_DIR) --target sluice
+	SLUICE_BIN=$(BUILD_DIR)/sluice node tests/conformance/run.mjs --report $(BUILD_DIR)/conformance.json; [ $$? -le 1 ]
+	node tests/conformance/compatibility.mjs $(BUILD_DIR)/conformance.json docs/compatibility.md
 
 clean:
 	rm -rf $(BUILD_DIR)

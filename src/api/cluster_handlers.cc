@@ -1,38 +1,17 @@
-// GET /, /_cluster/health, /_cat/indices.
-#include <algorithm>
-#include <cstdio>
+// GET /, /_cluster/health (the _cat tables are in cat_handlers.cc).
+#include <optional>
+#include <string_view>
 
 #include "api/rest_response.h"
 #include "api/routes.h"
 #include "index/catalog.h"
 #include "json/json_writer.h"
-#include "util/wildcard.h"
 
 namespace sluice::api {
 namespace {
 
 using http::Request;
 using http::Response;
-
-std::string HumanBytes(uint64_t bytes) {
-  const char* units[] = {"b", "kb", "mb", "gb", "tb"};
-  double v = static_cast<double>(bytes);
-  int u = 0;
-  while (v >= 1024 && u < 4) {
-    v /= 1024;
-    ++u;
-  }
-  char buf[32];
-  if (u == 0) {
-    std::snprintf(buf, sizeof buf, "%llub", static_cast<unsigned long long>(bytes));
-    return buf;
-  }
-  // OpenSearch keeps one decimal, truncated, and drops it when it is 0: 1.5kb, 2kb, 1.9kb.
-  auto tenths = static_cast<unsigned long long>(v * 10);
-  if (tenths % 10 == 0) std::snprintf(buf, sizeof buf, "%llu%s", tenths / 10, units[u]);
-  else std::snprintf(buf, sizeof buf, "%llu.%llu%s", tenths / 10, tenths % 10, units[u]);
-  return buf;
-}
 
 Response Info(const ApiContext& ctx, const Request& req) {
   json::JsonWriter w;
@@ -56,6 +35,50 @@ Response Info(const ApiContext& ctx, const Request& req) {
   return JsonResponse(req, 200, w.Take());
 }
 
+// ?wait_for_nodes=N, >=N, <=N, >N, <N, ge(N), le(N), gt(N), lt(N) against `nodes`;
+// nullopt when the expression is not one of those.
+std::optional<bool> NodesSatisfy(std::string_view expr, int nodes) {
+  auto number = [](std::string_view t) -> std::optional<int> {
+    if (t.empty()) return std::nullopt;
+    int v = 0;
+    for (char c : t) {
+      if (c < '0' || c > '9' || v > 100000) return std::nullopt;
+      v = v * 10 + (c - '0');
+    }
+    return v;
+  };
+  struct Op {
+    std::string_view prefix, suffix;
+    int kind;  // 0 ==, 1 >=, 2 <=, 3 >, 4 <
+  };
+  static constexpr Op kOps[] = {{">=", "", 1},   {"<=", "", 2},   {">", "", 3},
+                                {"<", "", 4},    {"ge(", ")", 1}, {"le(", ")", 2},
+                                {"gt(", ")", 3}, {"lt(", ")", 4}, {"", "", 0}};
+  for (const Op& op : kOps) {
+    if (expr.substr(0, op.prefix.size()) != op.prefix) continue;
+    std::string_view rest = expr.substr(op.prefix.size());
+    if (rest.size() < op.suffix.size() ||
+        rest.substr(rest.size() - op.suffix.size()) != op.suffix) {
+      continue;
+    }
+    auto n = number(rest.substr(0, rest.size() - op.suffix.size()));
+    if (!n) return std::nullopt;
+    switch (op.kind) {
+      case 1:
+        return nodes >= *n;
+      case 2:
+        return nodes <= *n;
+      case 3:
+        return nodes > *n;
+      case 4:
+        return nodes < *n;
+      default:
+        return nodes == *n;
+    }
+  }
+  return std::nullopt;
+}
+
 Response Health(const ApiContext& ctx, const Request& req) {
   auto indices = ctx.catalog->List();
   if (auto name = req.PathParam("index"); !name.empty()) {
@@ -70,8 +93,34 @@ Response Health(const ApiContext& ctx, const Request& req) {
   }
   // A single node never allocates replicas: yellow when any are configured.
   std::string status = unassigned > 0 ? "yellow" : "green";
+  // Nothing changes by waiting on a single node: a condition not met now is a timeout (408).
   bool timed_out = req.Query("wait_for_status") == std::optional<std::string_view>("green") &&
                    status != "green";
+  if (auto nodes = req.Query("wait_for_nodes"); nodes && !nodes->empty()) {
+    auto ok = NodesSatisfy(*nodes, 1);
+    if (!ok) {
+      return ErrorResponse(
+          req, util::InvalidArgument("cannot parse wait_for_nodes [" + std::string(*nodes) + "]"));
+    }
+    timed_out = timed_out || !*ok;
+  }
+  if (auto shards = req.Query("wait_for_active_shards"); shards && !shards->empty()) {
+    if (*shards == "all") {
+      timed_out = timed_out || unassigned > 0;
+    } else {
+      int wanted = 0;
+      for (char c : *shards) {
+        if (c < '0' || c > '9' || wanted > 1000000) {
+          return ErrorResponse(req, util::InvalidArgument("Failed to parse int parameter "
+                                                          "[wait_for_active_shards] with value [" +
+                                                          std::string(*shards) + "]"));
+        }
+        wanted = wanted * 10 + (c - '0');
+      }
+      timed_out = timed_out || wanted > primaries;
+    }
+  }
+  std::string_view level = req.Query("level").value_or("cluster");
   json::JsonWriter w;
   w.StartObject();
   w.Key("cluster_name").String(ctx.node.cluster_name);
@@ -92,93 +141,35 @@ Response Health(const ApiContext& ctx, const Request& req) {
   w.Key("task_max_waiting_in_queue_millis").Int(0);
   int total = primaries + unassigned;
   w.Key("active_shards_percent_as_number").Double(total == 0 ? 100.0 : 100.0 * primaries / total);
-  w.EndObject();
-  return JsonResponse(req, timed_out ? 408 : 200, w.Take());
-}
-
-Response CatIndices(const ApiContext& ctx, const Request& req) {
-  auto resolved = ctx.catalog->Resolve(req.PathParam("index"));
-  if (!resolved.ok()) return ErrorResponse(req, resolved.status());
-  std::vector<std::vector<std::string>> rows;
-  const std::vector<std::string> columns = {"health", "status", "index", "uuid", "pri", "rep",
-                                            "docs.count", "docs.deleted", "store.size",
-                                            "pri.store.size"};
-  auto bytes_param = req.Query("bytes");
-  auto size_text = [&](uint64_t b) {
-    if (!bytes_param) return HumanBytes(b);
-    uint64_t div = *bytes_param == "kb" ? 1024 : *bytes_param == "mb" ? 1024 * 1024
-                   : *bytes_param == "gb" ? 1024ull * 1024 * 1024 : 1;
-    return std::to_string(b / div);
-  };
-  for (const auto& index : *resolved) {
-    const auto& s = index->settings();
-    uint64_t bytes = index->stored_bytes();
-    rows.push_back({s.number_of_replicas() > 0 ? "yellow" : "green", "open", index->name(),
-                    index->uuid(), std::to_string(s.number_of_shards()),
-                    std::to_string(s.number_of_replicas()), std::to_string(index->doc_count()),
-                    "0", size_text(bytes), size_text(bytes)});
-  }
-  if (auto sort = req.Query("s")) {
-    auto col = std::find(columns.begin(), columns.end(), std::string(sort->substr(0, sort->find(':'))));
-    if (col != columns.end()) {
-      size_t c = static_cast<size_t>(col - columns.begin());
-      bool desc = sort->find(":desc") != std::string_view::npos;
-      std::stable_sort(rows.begin(), rows.end(), [&](auto& a, auto& b) {
-        return desc ? a[c] > b[c] : a[c] < b[c];
-      });
-    }
-  }
-  // ?h=index,docs.count selects columns.
-  std::vector<size_t> selected;
-  if (auto h = req.Query("h")) {
-    size_t start = 0;
-    while (start <= h->size()) {
-      size_t comma = h->find(',', start);
-      std::string name(h->substr(start, comma == h->npos ? h->npos : comma - start));
-      for (size_t c = 0; c < columns.size(); ++c) {
-        if (util::WildcardMatch(name, columns[c])) selected.push_back(c);
+  if (level == "indices" || level == "shards") {
+    w.Key("indices").StartObject();
+    for (const auto& index : indices) {
+      int shards = index->settings().number_of_shards();
+      int replicas = index->settings().number_of_replicas();
+      std::string_view index_status = replicas > 0 ? "yellow" : "green";
+      w.Key(index->name()).StartObject();
+      w.Key("status").String(index_status);
+      w.Key("number_of_shards").Int(shards).Key("number_of_replicas").Int(replicas);
+      w.Key("active_primary_shards").Int(shards).Key("active_shards").Int(shards);
+      w.Key("relocating_shards").Int(0).Key("initializing_shards").Int(0);
+      w.Key("unassigned_shards").Int(shards * replicas);
+      if (level == "shards") {
+        w.Key("shards").StartObject();
+        for (int s = 0; s < shards; ++s) {
+          w.Key(std::to_string(s)).StartObject();
+          w.Key("status").String(index_status).Key("primary_active").Bool(true);
+          w.Key("active_shards").Int(1).Key("relocating_shards").Int(0);
+          w.Key("initializing_shards").Int(0).Key("unassigned_shards").Int(replicas);
+          w.EndObject();
+        }
+        w.EndObject();
       }
-      if (comma == h->npos) break;
-      start = comma + 1;
-    }
-  } else {
-    for (size_t c = 0; c < columns.size(); ++c) selected.push_back(c);
-  }
-  if (req.Query("format") == std::optional<std::string_view>("json")) {
-    json::JsonWriter w;
-    w.StartArray();
-    for (const auto& row : rows) {
-      w.StartObject();
-      for (size_t c : selected) w.Key(columns[c]).String(row[c]);
       w.EndObject();
     }
-    w.EndArray();
-    return JsonResponse(req, 200, w.Take());
+    w.EndObject();
   }
-  // Text table: columns padded to their widest cell, as _cat does.
-  std::vector<size_t> width(columns.size(), 0);
-  bool header = FlagParam(req, "v");
-  for (size_t c : selected) {
-    if (header) width[c] = columns[c].size();
-    for (const auto& row : rows) width[c] = std::max(width[c], row[c].size());
-  }
-  std::string out;
-  auto emit = [&](const std::vector<std::string>& cells) {
-    std::string line;
-    for (size_t i = 0; i < selected.size(); ++i) {
-      size_t c = selected[i];
-      line += cells[c];
-      if (i + 1 < selected.size()) line.append(width[c] - cells[c].size() + 1, ' ');
-    }
-    out += line + "\n";
-  };
-  if (header) emit(columns);
-  for (const auto& row : rows) emit(row);
-  http::Response response;
-  response.status = 200;
-  response.content_type = "text/plain; charset=UTF-8";
-  response.body = std::move(out);
-  return response;
+  w.EndObject();
+  return JsonResponse(req, timed_out ? 408 : 200, w.Take());
 }
 
 }  // namespace
@@ -189,8 +180,6 @@ void RegisterClusterRoutes(http::Router& router, const ApiContext& ctx) {
   router.Add("HEAD", "/", [](const Request&) { return Response{200, "application/json; charset=UTF-8", "", {}}; });
   router.Add("GET", "/_cluster/health", [c](const Request& r) { return Health(*c, r); });
   router.Add("GET", "/_cluster/health/{index}", [c](const Request& r) { return Health(*c, r); });
-  router.Add("GET", "/_cat/indices", [c](const Request& r) { return CatIndices(*c, r); });
-  router.Add("GET", "/_cat/indices/{index}", [c](const Request& r) { return CatIndices(*c, r); });
 }
 
 }  // namespace sluice::api

@@ -1,9 +1,12 @@
 // Index APIs: create, get, exists, delete, mappings, settings, refresh, flush.
+#include <algorithm>
+
 #include "api/handler_support.h"
 #include "api/rest_response.h"
 #include "api/routes.h"
 #include "index/catalog.h"
 #include "json/json_writer.h"
+#include "util/wildcard.h"
 
 namespace sluice::api {
 namespace {
@@ -25,11 +28,14 @@ Response Get(const ApiContext& ctx, const Request& req) {
   auto resolved = ctx.catalog->Resolve(req.PathParam("index"));
   if (!resolved.ok()) return ErrorResponse(req, resolved.status());
   bool flat = FlagParam(req, "flat_settings");
+  auto aliases = ctx.catalog->Aliases();
   json::JsonWriter w;
   w.StartObject();
   for (const auto& index : *resolved) {
     w.Key(index->name()).StartObject();
-    w.Key("aliases").StartObject().EndObject();
+    w.Key("aliases").StartObject();
+    for (const auto& [alias, meta] : aliases[index->name()]) w.Key(alias).Raw(meta.ToJson());
+    w.EndObject();
     w.Key("mappings").Raw(index->MappingJson());
     w.Key("settings").Raw(flat ? index->settings().ToFlatJson() : index->settings().ToNestedJson());
     w.EndObject();
@@ -44,9 +50,42 @@ Response Exists(const ApiContext& ctx, const Request& req) {
   return r;
 }
 
+// DELETE /<index> takes concrete indices only, as OpenSearch: an alias name is
+// refused and wildcards match index names, never aliases (deleting through an
+// alias would drop the indices behind it).
+util::Result<std::vector<std::shared_ptr<index::Index>>> DeleteTargets(const ApiContext& ctx,
+                                                                       std::string_view expr) {
+  auto aliases = ctx.catalog->Aliases();
+  std::vector<std::shared_ptr<index::Index>> out;
+  size_t start = 0;
+  while (start <= expr.size()) {
+    size_t comma = expr.find(',', start);
+    std::string part(expr.substr(start, comma == expr.npos ? expr.npos : comma - start));
+    if (!part.empty()) {
+      bool pattern = part == "_all" || part.find('*') != std::string::npos;
+      bool is_alias = false;
+      for (const auto& [name, of_index] : aliases) is_alias = is_alias || of_index.count(part) > 0;
+      if (!pattern && aliases.count(part) == 0 && is_alias) {
+        return util::InvalidArgument("The provided expression [" + part +
+                                     "] matches an alias, specify the corresponding concrete "
+                                     "indices instead.");
+      }
+      for (const auto& index : ctx.catalog->List()) {
+        const std::string& n = index->name();
+        bool match = pattern ? (part == "_all" || util::WildcardMatch(part, n)) : n == part;
+        if (match && std::find(out.begin(), out.end(), index) == out.end()) out.push_back(index);
+      }
+      if (!pattern && aliases.count(part) == 0) return index::IndexNotFound(part);
+    }
+    if (comma == expr.npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
 Response Delete(const ApiContext& ctx, const Request& req) {
   std::string_view expr = req.PathParam("index");
-  auto resolved = ctx.catalog->Resolve(expr);
+  auto resolved = expr.empty() ? ctx.catalog->Resolve(expr) : DeleteTargets(ctx, expr);
   if (!resolved.ok()) return ErrorResponse(req, resolved.status());
   for (const auto& index : *resolved) {
     if (util::Status s = ctx.catalog->Delete(index->name()); !s.ok()) {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <set>
 
+#include "api/response_filter.h"
 #include "json/json_writer.h"
 
 namespace sluice::api {
@@ -99,7 +100,11 @@ http::Response ErrorResponse(const http::Request& request, const util::Status& s
   w.StartObject().Key("error");
   WriteFullError(w, status);
   w.Key("status").Int(code).EndObject();
-  return JsonResponse(request, code, w.Take());
+  // Error bodies are not filtered by filter_path (OpenSearch's error builder does not filter).
+  http::Response response;
+  response.status = code;
+  response.body = FlagParam(request, "pretty") ? json::PrettyPrint(w.Take()) : w.Take();
+  return response;
 }
 
 bool FlagParam(const http::Request& request, std::string_view name) {
@@ -110,6 +115,9 @@ bool FlagParam(const http::Request& request, std::string_view name) {
 http::Response JsonResponse(const http::Request& request, int status, std::string body) {
   http::Response response;
   response.status = status;
+  if (auto filter = request.Query("filter_path"); filter && !filter->empty()) {
+    body = FilterPath(body, *filter);
+  }
   response.body = FlagParam(request, "pretty") ? json::PrettyPrint(body) : std::move(body);
   return response;
 }

@@ -28,7 +28,7 @@ void WriteErrorObject(json::JsonWriter& writer, const util::Status& status);
 // (an _mget item's or an _msearch response's "error").
 void WriteFullError(json::JsonWriter& writer, const util::Status& status);
 
-// A JSON response; re-indented when the request asks for ?pretty.
+// A JSON response, filtered by ?filter_path (response_filter.h) and re-indented for ?pretty.
 http::Response JsonResponse(const http::Request& request, int status, std::string body);
 
 // True when a boolean query parameter is present and not "false" (?pretty, ?v).

@@ -7,6 +7,9 @@ namespace sluice::api {
 void RegisterAllRoutes(http::Router& router, const ApiContext& ctx) {
   router.SetRequestCheck(CheckRequest);
   RegisterClusterRoutes(router, ctx);
+  RegisterCatRoutes(router, ctx);
+  RegisterNodeRoutes(router, ctx);
+  RegisterAliasRoutes(router, ctx);
   RegisterIndexRoutes(router, ctx);
   RegisterDocumentRoutes(router, ctx);
   RegisterBulkRoutes(router, ctx);

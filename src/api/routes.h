@@ -9,7 +9,13 @@
 namespace sluice::api {
 
 void RegisterClusterRoutes(http::Router& router, const ApiContext& ctx);
+// /_cat/indices, /_cat/count, /_cat/health
+void RegisterCatRoutes(http::Router& router, const ApiContext& ctx);
+// GET /_nodes[/{node_id}][/{metric}]
+void RegisterNodeRoutes(http::Router& router, const ApiContext& ctx);
 void RegisterIndexRoutes(http::Router& router, const ApiContext& ctx);
+// _alias, _aliases, _cat/aliases
+void RegisterAliasRoutes(http::Router& router, const ApiContext& ctx);
 void RegisterDocumentRoutes(http::Router& router, const ApiContext& ctx);
 void RegisterBulkRoutes(http::Router& router, const ApiContext& ctx);
 void RegisterSearchRoutes(http::Router& router, const ApiContext& ctx);

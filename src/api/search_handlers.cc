@@ -77,6 +77,23 @@ util::Status ApplyParams(const Request& req, search::SearchRequest* request) {
                                    std::string(*v) + "]");
     }
   }
+  // ?rest_total_hits_as_int needs an exact total (OpenSearch's
+  // RestSearchAction#checkRestTotalHits): the default 10000 bound becomes exact, another bound is
+  // refused, `false` renders -1.
+  if (FlagParam(req, "rest_total_hits_as_int")) {
+    // The default bound (10000) counts as not given; a body asking for exactly 10000 is
+    // treated the same.
+    bool explicit_bound = req.HasQuery("track_total_hits") ||
+                          request->track_total_hits != std::optional<int64_t>(10000);
+    if (!explicit_bound) {
+      request->track_total_hits.reset();
+    } else if (request->track_total_hits && *request->track_total_hits != 0) {
+      return util::InvalidArgument(
+          "[rest_total_hits_as_int] cannot be used if the tracking of total hits is not accurate, "
+          "got " +
+          std::to_string(*request->track_total_hits));
+    }
+  }
   return ApplyUriQuery(req, &request->query);
 }
 

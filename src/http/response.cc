@@ -51,4 +51,13 @@ Response SimpleError(int status, std::string_view message) {
   return r;
 }
 
+Response BareError(int status, std::string_view message) {
+  Response r;
+  r.status = status;
+  r.body = "{\"error\":\"";
+  AppendJsonEscaped(message, r.body);
+  r.body += "\"}";
+  return r;
+}
+
 }  // namespace sluice::http

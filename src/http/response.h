@@ -4,6 +4,7 @@
 // A plain value, cheap to move. SimpleError() builds the transport-level error
 // shape OpenSearch uses for routing and content-type failures:
 //   {"error":"<message>","status":<code>}
+// and BareError() the one without "status" that an unknown path gets.
 // (the structured {"error":{"type":...}} shape belongs to api/, not here).
 #pragma once
 
@@ -23,6 +24,10 @@ struct Response {
 
 // {"error":"<message>","status":<status>} with `message` JSON-escaped.
 Response SimpleError(int status, std::string_view message);
+
+// {"error":"<message>"} without a status field: OpenSearch's answer when no
+// route matches the path (RestController#handleBadRequest).
+Response BareError(int status, std::string_view message);
 
 // Appends `in` to `out` escaped for use inside a JSON string literal (no quotes).
 void AppendJsonEscaped(std::string_view in, std::string& out);

@@ -207,8 +207,9 @@ Response Router::Dispatch(Request& request) const {
   if (match.handler == nullptr) {
     if (!match.path_known) {
       // OpenSearch prints the decoded path here (java.net.URI#getPath), not the raw uri.
-      return SimpleError(400, "no handler found for uri [" + PercentDecode(request.path, false) +
-                                  "] and method [" + request.method + "]");
+      // Its body has no "status" field (RestController#handleBadRequest).
+      return BareError(400, "no handler found for uri [" + PercentDecode(request.path, false) +
+                                "] and method [" + request.method + "]");
     }
     Response r = SimpleError(405, "Incorrect HTTP method for uri [" + request.target +
                                       "] and method [" + request.method + "], allowed: [" +

@@ -10,7 +10,8 @@
 // (as RestController does), e.g. GET /_bulk falls through to GET /{index}.
 //
 // Dispatch() applies the transport rules of OpenSearch's RestController:
-//   - no pattern matches → 400 "no handler found for uri [..] and method [..]";
+//   - no pattern matches → 400 {"error":"no handler found for uri [..] and method [..]"}
+//     (no "status" field, as OpenSearch);
 //   - patterns match but none has the method → 405 with an Allow header;
 //   - HEAD with no HEAD route runs the GET handler and drops the body;
 //   - a non-empty body needs a supported Content-Type (JSON or NDJSON, with

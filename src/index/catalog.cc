@@ -2,9 +2,9 @@
 
 #include <rapidjson/document.h>
 
+#include "json/value_text.h"
 #include "storage/store.h"
 #include "util/wildcard.h"
-#include "json/value_text.h"
 
 namespace sluice::index {
 namespace {
@@ -23,8 +23,9 @@ Status InvalidName(std::string_view name, const std::string& why) {
 Status ValidateIndexName(std::string_view name) {
   static constexpr std::string_view kInvalid = "\\/*?\"<>| ,";
   if (name.find_first_of(kInvalid) != std::string_view::npos) {
-    return InvalidName(name, "must not contain the following characters [ , \", *, \\, <, |, ,, "
-                             ">, /, ?]");
+    return InvalidName(name,
+                       "must not contain the following characters [ , \", *, \\, <, |, ,, "
+                       ">, /, ?]");
   }
   if (name.empty()) return InvalidName(name, "must not be empty");
   if (name.find('#') != std::string_view::npos) return InvalidName(name, "must not contain '#'");
@@ -33,8 +34,7 @@ Status ValidateIndexName(std::string_view name) {
     return InvalidName(name, "must not start with '_', '-', or '+'");
   }
   if (name.size() > 255) {
-    return InvalidName(name, "index name is too long, (" + std::to_string(name.size()) +
-                                 " > 255)");
+    return InvalidName(name, "index name is too long, (" + std::to_string(name.size()) + " > 255)");
   }
   if (name == "." || name == "..") return InvalidName(name, "must not be '.' or '..'");
   for (char c : name) {
@@ -65,13 +65,14 @@ util::Result<std::unique_ptr<Catalog>> Catalog::Open(storage::Store* store, Inde
     util::WriterMutexLock lock(&catalog->mu_);  // not shared yet: uncontended
     catalog->indices_.emplace(name, std::move(index));
   }
+  SLUICE_RETURN_IF_ERROR(catalog->LoadAliases());
   return catalog;
 }
 
-util::Result<std::shared_ptr<Index>> Catalog::Create(std::string_view name,
-                                                      std::string_view body) {
+util::Result<std::shared_ptr<Index>> Catalog::Create(std::string_view name, std::string_view body) {
   SLUICE_RETURN_IF_ERROR(ValidateIndexName(name));
   std::string settings_json, mappings_json;
+  std::vector<AliasAction> alias_adds;
   if (!body.empty()) {
     rapidjson::Document doc;
     doc.Parse(body.data(), body.size());
@@ -91,8 +92,21 @@ util::Result<std::shared_ptr<Index>> Catalog::Create(std::string_view name,
         }
         mappings_json = json::ValueText(it->value);
       } else if (key == "aliases") {
-        if (it->value.IsObject() && it->value.MemberCount() > 0) {
-          return util::InvalidArgument("aliases are not supported by sluice yet");
+        if (!it->value.IsObject()) return util::ParsingError("[aliases] must be an object");
+        for (auto a = it->value.MemberBegin(); a != it->value.MemberEnd(); ++a) {
+          AliasAction add;
+          add.index = std::string(name);
+          add.alias = a->name.GetString();
+          SLUICE_RETURN_IF_ERROR(ValidateAliasName(add.alias));
+          if (!a->value.IsObject())
+            return util::ParsingError("[" + add.alias + "] must be an object");
+          SLUICE_ASSIGN_OR_RETURN(add.metadata, ParseAliasMetadata(json::ValueText(a->value)));
+          if (add.alias == name) {
+            return Status(util::Code::kInvalidArgument, "invalid_alias_name_exception",
+                          "Invalid alias name [" + add.alias +
+                              "], an index exists with the same name as the alias");
+          }
+          alias_adds.push_back(std::move(add));
         }
       } else {
         return util::ParsingError("unknown key [" + key + "] for create index");
@@ -104,13 +118,13 @@ util::Result<std::shared_ptr<Index>> Catalog::Create(std::string_view name,
   if (!mappings_json.empty()) {
     auto parsed = Mapping::Parse(mappings_json, settings.knn());
     if (!parsed.ok()) {
-      return util::MapperParsingError("Failed to parse mapping [_doc]: " +
-                                      parsed.status().reason())
+      return util::MapperParsingError("Failed to parse mapping [_doc]: " + parsed.status().reason())
           .WithCause(parsed.status());
     }
     mapping = std::move(*parsed);
   }
   util::WriterMutexLock lock(&mu_);
+  if (IsAliasLocked(name)) return InvalidName(name, "already exists as alias");
   if (auto it = indices_.find(name); it != indices_.end()) {
     std::string n(name);
     return Status(util::Code::kAlreadyExists, "resource_already_exists_exception",
@@ -121,14 +135,23 @@ util::Result<std::shared_ptr<Index>> Catalog::Create(std::string_view name,
   SLUICE_ASSIGN_OR_RETURN(auto index, Index::Create(store_, std::string(name), std::move(settings),
                                                     std::move(mapping), options_));
   indices_.emplace(std::string(name), index);
+  lock.unlock();
+  if (!alias_adds.empty()) {
+    // The index and its aliases are one request: an alias refused undoes the index.
+    if (Status s = UpdateAliases(alias_adds); !s.ok()) {
+      (void)Delete(name);
+      return s;
+    }
+  }
   return index;
 }
 
 util::Result<std::shared_ptr<Index>> Catalog::Get(std::string_view name) const {
   util::ReaderMutexLock lock(&mu_);
   auto it = indices_.find(name);
-  if (it == indices_.end()) return IndexNotFound(name);
-  return it->second;
+  if (it != indices_.end()) return it->second;
+  if (IsAliasLocked(name)) return WriteIndexLocked(name);
+  return IndexNotFound(name);
 }
 
 Status Catalog::Delete(std::string_view name) {
@@ -140,6 +163,12 @@ Status Catalog::Delete(std::string_view name) {
     index = it->second;
     SLUICE_RETURN_IF_ERROR(index->Drop());
     indices_.erase(it);
+    if (auto a = aliases_.find(name); a != aliases_.end()) {
+      storage::WriteBatch batch;
+      batch.Delete(storage::Column::kMeta, "alias/" + std::string(name));
+      SLUICE_RETURN_IF_ERROR(store_->Write(batch));
+      aliases_.erase(a);
+    }
   }
   return Status::Ok();
 }
@@ -168,10 +197,22 @@ util::Result<std::vector<std::shared_ptr<Index>>> Catalog::Resolve(
         for (const auto& [n, index] : indices_) {
           if (util::WildcardMatch(part, n)) add(index);
         }
-      } else {
-        auto it = indices_.find(part);
-        if (it == indices_.end()) return IndexNotFound(part);
+        for (const auto& [n, aliases] : aliases_) {
+          for (const auto& [alias, meta] : aliases) {
+            if (util::WildcardMatch(part, alias)) add(indices_.find(n)->second);
+          }
+        }
+      } else if (auto it = indices_.find(part); it != indices_.end()) {
         add(it->second);
+      } else {
+        bool found = false;
+        for (const auto& [n, aliases] : aliases_) {
+          if (aliases.count(std::string(part)) > 0) {
+            add(indices_.find(n)->second);
+            found = true;
+          }
+        }
+        if (!found) return IndexNotFound(part);
       }
     }
     if (comma == std::string_view::npos) break;

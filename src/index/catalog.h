@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "index/alias.h"
 #include "index/index.h"
 #include "util/mutex.h"
 #include "util/result.h"
@@ -34,15 +35,28 @@ class Catalog {
 
   // Creates an index from a create-index body ({"settings":..,"mappings":..,"aliases":..}).
   util::Result<std::shared_ptr<Index>> Create(std::string_view name, std::string_view body);
+  // The index `name` names for a single-index operation (get, index, bulk): the
+  // index, or the write index of the alias `name` (its is_write_index index, or
+  // its only index); an alias without one is illegal_argument_exception.
   util::Result<std::shared_ptr<Index>> Get(std::string_view name) const;
+  // Deletes the index and its aliases.
   util::Status Delete(std::string_view name);
 
-  // Resolves "a,b", "logs-*", "_all", "*". A concrete name that does not exist
-  // is index_not_found_exception; wildcards may match nothing.
+  // Resolves "a,b", "logs-*", "_all", "*", where a name or pattern may also be
+  // an alias (its indices). A concrete name that is neither index nor alias is
+  // index_not_found_exception; wildcards may match nothing.
   util::Result<std::vector<std::shared_ptr<Index>>> Resolve(std::string_view expression) const;
   std::vector<std::shared_ptr<Index>> List() const;
   // Checkpoints the vector graphs of every index (see Index::Checkpoint).
   util::Status CheckpointAll() const;
+
+  // Applies the actions all or none (validated first, persisted in one write),
+  // as OpenSearch's MetadataIndexAliasesService: add replaces an alias's
+  // metadata on an index; remove of a missing alias is aliases_not_found_exception;
+  // remove_index deletes the index. An alias with several write indices is refused.
+  util::Status UpdateAliases(const std::vector<AliasAction>& actions);
+  // index name -> (alias name -> metadata), for every index (empty maps included).
+  std::map<std::string, std::map<std::string, AliasMetadata>> Aliases() const;
 
  private:
   Catalog(storage::Store* store, IndexOptions options) : store_(store), options_(options) {}
@@ -50,7 +64,16 @@ class Catalog {
   storage::Store* const store_;
   const IndexOptions options_;
   mutable util::SharedMutex mu_;
+  // Reads the persisted aliases (meta keys "alias/<index>"). Called by Open.
+  util::Status LoadAliases() REQUIRES(mu_);
+  using AliasMap = std::map<std::string, std::map<std::string, AliasMetadata>, std::less<>>;
+  // Whether some index has the alias.
+  bool IsAliasLocked(std::string_view alias) const REQUIRES_SHARED(mu_);
+  util::Result<std::shared_ptr<Index>> WriteIndexLocked(std::string_view alias) const
+      REQUIRES_SHARED(mu_);
+
   std::map<std::string, std::shared_ptr<Index>, std::less<>> indices_ GUARDED_BY(mu_);
+  AliasMap aliases_ GUARDED_BY(mu_);  // index name -> its aliases (absent: none)
 };
 
 }  // namespace sluice::index

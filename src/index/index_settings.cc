@@ -31,6 +31,22 @@ constexpr std::array<std::string_view, 10> kKnownPrefixes = {
     "index.analysis.", "index.mapping.", "index.similarity.", "index.translog.",
     "index.routing.", "index.blocks.", "index.search.", "index.merge.", "index.sort.",
     "index.indexing."};
+// OpenSearch's request limits and other real index settings sluice stores and
+// echoes without acting on them (one shard: routing shards change nothing).
+// Each is an integer >= 0, checked as OpenSearch parses it.
+constexpr std::array<std::string_view, 12> kStoredIntSettings = {
+    "index.number_of_routing_shards",
+    "index.analyze.max_token_count",
+    "index.highlight.max_analyzed_offset",
+    "index.max_terms_count",
+    "index.max_docvalue_fields_search",
+    "index.max_script_fields",
+    "index.max_regex_length",
+    "index.max_ngram_diff",
+    "index.max_shingle_diff",
+    "index.max_rescore_window",
+    "index.max_slices_per_scroll",
+    "index.max_adjacency_matrix_filters"};
 // Settings OpenSearch generates; users may not set them.
 constexpr std::array<std::string_view, 4> kPrivateSettings = {
     "index.uuid", "index.creation_date", "index.provided_name", "index.version.created"};
@@ -41,6 +57,9 @@ bool IsKnown(std::string_view key) {
   }
   for (auto p : kKnownPrefixes) {
     if (key.substr(0, p.size()) == p) return true;
+  }
+  for (auto k : kStoredIntSettings) {
+    if (k == key) return true;
   }
   return false;
 }
@@ -135,6 +154,13 @@ Status IndexSettings::Resolve() {
   }
   if (auto* v = get("index.max_result_window")) {
     SLUICE_ASSIGN_OR_RETURN(max_result_window_, ParseInt("index.max_result_window", *v, 1));
+  }
+  for (auto k : kStoredIntSettings) {
+    std::string key(k);
+    if (auto* v = get(key.c_str())) {
+      SLUICE_RETURN_IF_ERROR(
+          ParseInt(key, *v, key == "index.number_of_routing_shards" ? 1 : 0).status());
+    }
   }
   return Status::Ok();
 }

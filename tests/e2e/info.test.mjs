@@ -33,6 +33,5 @@ test('an unknown path answers 400 "no handler found" with the simple error shape
   assert.match(res.headers['content-type'], /^application\/json/);
   assert.deepEqual(res.body, {
     error: 'no handler found for uri [/no/such/endpoint/at/all] and method [GET]',
-    status: 400,
   });
 });

@@ -99,8 +99,53 @@ TEST_F(ClusterHandlersTest, CatTextTableWithHeaderColumnsAndSort) {
   http::Response r = Call("GET", "/_cat/indices?v&h=index,rep&s=index");
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(r.content_type, "text/plain; charset=UTF-8");
-  EXPECT_EQ(r.body, "index rep\na     1\nbbb   1\n");
+  // Numeric columns are right-aligned, as OpenSearch's RestTable does.
+  EXPECT_EQ(r.body, "index rep\na       1\nbbb     1\n");
   EXPECT_EQ(Call("GET", "/_cat/indices/nope?format=json").status, 404);
+}
+
+TEST_F(ClusterHandlersTest, HealthWaitConditionsAndLevels) {
+  Call("PUT", "/h", R"({"settings":{"number_of_shards":2,"number_of_replicas":0}})");
+  EXPECT_EQ(Call("GET", "/_cluster/health?wait_for_nodes=1").status, 200);
+  EXPECT_EQ(Call("GET", "/_cluster/health?wait_for_nodes=%3E%3D1").status, 200);
+  http::Response nodes = Call("GET", "/_cluster/health?wait_for_nodes=10&timeout=1ms");
+  EXPECT_EQ(nodes.status, 408);
+  EXPECT_TRUE(Json(nodes)["timed_out"].GetBool());
+  EXPECT_EQ(Call("GET", "/_cluster/health?wait_for_nodes=lt(1)").status, 408);
+  EXPECT_EQ(Call("GET", "/_cluster/health?wait_for_nodes=x").status, 400);
+  EXPECT_EQ(Call("GET", "/_cluster/health?wait_for_active_shards=2").status, 200);
+  EXPECT_EQ(Call("GET", "/_cluster/health?wait_for_active_shards=3").status, 408);
+  EXPECT_EQ(Call("GET", "/_cluster/health?wait_for_active_shards=all").status, 200);
+  rapidjson::Document cluster = Json(Call("GET", "/_cluster/health"));
+  EXPECT_FALSE(cluster.HasMember("indices"));
+  rapidjson::Document idx = Json(Call("GET", "/_cluster/health?level=indices"));
+  EXPECT_EQ(idx["indices"]["h"]["number_of_shards"].GetInt(), 2);
+  EXPECT_FALSE(idx["indices"]["h"].HasMember("shards"));
+  rapidjson::Document sh = Json(Call("GET", "/_cluster/health?level=shards"));
+  EXPECT_TRUE(sh["indices"]["h"]["shards"]["1"]["primary_active"].GetBool());
+}
+
+TEST_F(ClusterHandlersTest, NodesInfoHasTheOneNode) {
+  rapidjson::Document d = Json(Call("GET", "/_nodes"));
+  EXPECT_EQ(d["_nodes"]["total"].GetInt(), 1);
+  ASSERT_EQ(d["nodes"].MemberCount(), 1u);
+  const auto& node = d["nodes"].MemberBegin()->value;
+  EXPECT_EQ(std::string(d["nodes"].MemberBegin()->name.GetString()).size(), 22u);
+  EXPECT_STREQ(node["version"].GetString(), "2.19.0");
+  EXPECT_STREQ(node["roles"][0].GetString(), "cluster_manager");
+  EXPECT_TRUE(node.HasMember("settings"));
+  // A metric list selects sections; an unknown node id selects nothing.
+  rapidjson::Document http_only = Json(Call("GET", "/_nodes/http"));
+  const auto& n2 = http_only["nodes"].MemberBegin()->value;
+  EXPECT_TRUE(n2.HasMember("http"));
+  EXPECT_FALSE(n2.HasMember("settings"));
+  EXPECT_EQ(Json(Call("GET", "/_nodes/nope"))["_nodes"]["total"].GetInt(), 0);
+  EXPECT_EQ(Call("GET", "/_nodes/_all/bogus").status, 400);
+  // What OpenSearch Dashboards' version check asks for.
+  rapidjson::Document dash =
+      Json(Call("GET", "/_nodes?filter_path=nodes.*.version,nodes.*.http.publish_address"));
+  EXPECT_STREQ(dash["nodes"].MemberBegin()->value["version"].GetString(), "2.19.0");
+  EXPECT_FALSE(dash.HasMember("cluster_name"));
 }
 
 }  // namespace

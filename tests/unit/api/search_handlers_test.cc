@@ -65,6 +65,22 @@ TEST_F(SearchHandlersTest, OptionalHitFieldsAndTotals) {
   EXPECT_EQ(d["hits"]["hits"].Size(), 1u);
 }
 
+TEST_F(SearchHandlersTest, RestTotalHitsAsIntRendersANumber) {
+  rapidjson::Document d = Json(Call("POST", "/movies/_search?rest_total_hits_as_int=true", ""));
+  ASSERT_TRUE(d["hits"]["total"].IsUint())
+      << Json(Call("POST", "/movies/_search", ""))["hits"]["total"].IsObject();
+  EXPECT_EQ(d["hits"]["total"].GetUint(), 2u);
+  rapidjson::Document off = Json(
+      Call("POST", "/movies/_search?rest_total_hits_as_int=true", R"({"track_total_hits":false})"));
+  EXPECT_EQ(off["hits"]["total"].GetInt(), -1);
+  http::Response bounded =
+      Call("POST", "/movies/_search?rest_total_hits_as_int=true", R"({"track_total_hits":5})");
+  EXPECT_EQ(bounded.status, 400);
+  EXPECT_NE(bounded.body.find("[rest_total_hits_as_int] cannot be used if the tracking of total "
+                              "hits is not accurate, got 5"),
+            std::string::npos);
+}
+
 TEST_F(SearchHandlersTest, MissingIndexAndWildcards) {
   http::Response missing = Call("GET", "/nope/_search");
   EXPECT_EQ(missing.status, 404);

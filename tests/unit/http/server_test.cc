@@ -92,7 +92,7 @@ TEST_F(ServerTest, UnknownPathIs400AndWrongMethodIs405) {
   ClientResponse unknown = c.Request("GET", "/x/y/z/w");
   EXPECT_EQ(unknown.status, 400);
   EXPECT_EQ(unknown.body,
-            R"({"error":"no handler found for uri [/x/y/z/w] and method [GET]","status":400})");
+            R"({"error":"no handler found for uri [/x/y/z/w] and method [GET]"})");
   ClientResponse wrong = c.Request("DELETE", "/_bulk");
   EXPECT_EQ(wrong.status, 405);
   EXPECT_EQ(wrong.header("allow"), "POST");

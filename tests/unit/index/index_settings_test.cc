@@ -87,6 +87,17 @@ TEST(IndexSettingsTest, KnownPrefixFamiliesAreAccepted) {
   EXPECT_EQ(s.flat().at("index.refresh_interval"), "1s");
 }
 
+TEST(IndexSettingsTest, RealLimitSettingsAreStoredAndChecked) {
+  IndexSettings s = ParseOk(
+      R"({"index":{"number_of_routing_shards":8,"max_terms_count":100,"highlight":{"max_analyzed_offset":"10"}}})");
+  EXPECT_EQ(s.flat().at("index.number_of_routing_shards"), "8");
+  EXPECT_EQ(s.flat().at("index.max_terms_count"), "100");
+  EXPECT_EQ(s.flat().at("index.highlight.max_analyzed_offset"), "10");
+  EXPECT_EQ(IndexSettings::Parse(R"({"index.max_terms_count":"many"})").status().reason(),
+            "Failed to parse value [many] for setting [index.max_terms_count]");
+  EXPECT_FALSE(IndexSettings::Parse(R"({"index.number_of_routing_shards":0})").ok());
+}
+
 TEST(IndexSettingsTest, ToNestedJsonNestsByDotsWithStringValues) {
   IndexSettings s = ParseOk(
       R"({"index":{"knn":true,"knn.algo_param.ef_search":100,"number_of_shards":1,"number_of_replicas":0}})");

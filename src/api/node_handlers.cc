@@ -1,0 +1,151 @@
+// GET /_nodes[/{node_id}][/{metric}]: the one node of a sluice "cluster", with
+// what sluice can say truthfully (identity, version, roles, the HTTP address
+// the client used). Sections sluice has nothing to report for (jvm,
+// thread_pool, transport, ...) are left out rather than invented.
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "api/rest_response.h"
+#include "api/routes.h"
+#include "json/json_writer.h"
+
+namespace sluice::api {
+namespace {
+
+using http::Request;
+using http::Response;
+
+constexpr std::array<std::string_view, 13> kMetrics = {
+    "_all", "settings", "os",     "process",      "jvm",     "thread_pool",     "transport",
+    "http", "plugins",  "ingest", "aggregations", "indices", "search_pipelines"};
+
+std::vector<std::string> SplitComma(std::string_view s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t comma = s.find(',', start);
+    std::string part(s.substr(start, comma == std::string_view::npos ? s.npos : comma - start));
+    if (!part.empty()) out.push_back(std::move(part));
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+bool AllMetrics(const std::vector<std::string>& parts) {
+  if (parts.empty()) return false;
+  for (const auto& p : parts) {
+    bool known = false;
+    for (auto m : kMetrics) known = known || m == p;
+    if (!known) return false;
+  }
+  return true;
+}
+
+// A stable 22-character node id derived from the cluster uuid (FNV-1a, base64url).
+std::string NodeId(const NodeInfo& node) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string seed = node.cluster_uuid + "/" + node.node_name;
+  std::string id;
+  uint64_t h = 1469598103934665603ULL;
+  for (int round = 0; id.size() < 22; ++round) {
+    for (char c : seed) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+    h = (h ^ static_cast<uint64_t>(round)) * 1099511628211ULL;
+    for (int i = 0; i < 10 && id.size() < 22; ++i) id.push_back(kAlphabet[(h >> (6 * i)) & 63]);
+  }
+  return id;
+}
+
+bool NodeSelected(const std::vector<std::string>& selectors, const NodeInfo& node,
+                  const std::string& id) {
+  if (selectors.empty()) return true;
+  for (const auto& s : selectors) {
+    if (s == "_all" || s == "*" || s == "_local" || s == "_master" || s == "_cluster_manager" ||
+        s == id || s == node.node_name) {
+      return true;
+    }
+  }
+  return false;
+}
+
+Response NodesInfo(const ApiContext& ctx, const Request& req) {
+  std::vector<std::string> nodes = SplitComma(req.PathParam("node_id"));
+  std::vector<std::string> metrics = SplitComma(req.PathParam("metric"));
+  // /_nodes/{x}: a list of metrics when every part is one, else node ids (RestNodesInfoAction).
+  if (metrics.empty() && AllMetrics(nodes)) std::swap(nodes, metrics);
+  if (!metrics.empty() && !AllMetrics(metrics)) {
+    for (const auto& m : metrics) {
+      if (!AllMetrics({m})) {
+        return ErrorResponse(req,
+                             util::InvalidArgument("request [" + req.path +
+                                                   "] contains unrecognized metric: [" + m + "]"));
+      }
+    }
+  }
+  auto wanted = [&](std::string_view m) {
+    if (metrics.empty()) return true;
+    for (const auto& x : metrics) {
+      if (x == "_all" || x == m) return true;
+    }
+    return false;
+  };
+  const std::string id = NodeId(ctx.node);
+  bool selected = NodeSelected(nodes, ctx.node, id);
+  // The address the client reached this node at.
+  std::string address(req.Header("Host"));
+  if (address.empty()) address = "127.0.0.1:9200";
+  std::string host = address.substr(0, address.rfind(':'));
+
+  json::JsonWriter w;
+  w.StartObject();
+  w.Key("_nodes").StartObject().Key("total").Int(selected ? 1 : 0);
+  w.Key("successful").Int(selected ? 1 : 0).Key("failed").Int(0).EndObject();
+  w.Key("cluster_name").String(ctx.node.cluster_name);
+  w.Key("nodes").StartObject();
+  if (selected) {
+    w.Key(id).StartObject();
+    w.Key("name").String(ctx.node.node_name);
+    w.Key("host").String(host);
+    w.Key("version").String(ctx.node.version);
+    w.Key("build_type").String("sluice");
+    w.Key("build_hash").String("unknown");
+    w.Key("roles").StartArray();
+    for (const char* role : {"cluster_manager", "data", "ingest", "remote_cluster_client"}) {
+      w.String(role);
+    }
+    w.EndArray();
+    w.Key("attributes").StartObject().EndObject();
+    if (wanted("settings")) {
+      w.Key("settings").StartObject();
+      w.Key("cluster").StartObject().Key("name").String(ctx.node.cluster_name).EndObject();
+      w.Key("node").StartObject().Key("name").String(ctx.node.node_name).EndObject();
+      w.EndObject();
+    }
+    if (wanted("http")) {
+      w.Key("http").StartObject();
+      w.Key("bound_address").StartArray().String(address).EndArray();
+      w.Key("publish_address").String(address);
+      w.EndObject();
+    }
+    if (wanted("plugins")) {
+      w.Key("plugins").StartArray().EndArray();
+      w.Key("modules").StartArray().EndArray();
+    }
+    w.EndObject();
+  }
+  w.EndObject().EndObject();
+  return JsonResponse(req, 200, w.Take());
+}
+
+}  // namespace
+
+void RegisterNodeRoutes(http::Router& router, const ApiContext& ctx) {
+  router.Add("GET", "/_nodes", BindHandler(ctx, NodesInfo));
+  router.Add("GET", "/_nodes/{node_id}", BindHandler(ctx, NodesInfo));
+  router.Add("GET", "/_nodes/{node_id}/{metric}", BindHandler(ctx, NodesInfo));
+}
+
+}  // namespace sluice::api
