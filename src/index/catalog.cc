@@ -123,19 +123,21 @@ util::Result<std::shared_ptr<Index>> Catalog::Create(std::string_view name, std:
     }
     mapping = std::move(*parsed);
   }
-  util::WriterMutexLock lock(&mu_);
-  if (IsAliasLocked(name)) return InvalidName(name, "already exists as alias");
-  if (auto it = indices_.find(name); it != indices_.end()) {
-    std::string n(name);
-    return Status(util::Code::kAlreadyExists, "resource_already_exists_exception",
-                  "index [" + n + "/" + it->second->uuid() + "] already exists")
-        .WithMetadata("index_uuid", it->second->uuid())
-        .WithMetadata("index", n);
+  std::shared_ptr<Index> index;
+  {
+    util::WriterMutexLock lock(&mu_);
+    if (IsAliasLocked(name)) return InvalidName(name, "already exists as alias");
+    if (auto it = indices_.find(name); it != indices_.end()) {
+      std::string n(name);
+      return Status(util::Code::kAlreadyExists, "resource_already_exists_exception",
+                    "index [" + n + "/" + it->second->uuid() + "] already exists")
+          .WithMetadata("index_uuid", it->second->uuid())
+          .WithMetadata("index", n);
+    }
+    SLUICE_ASSIGN_OR_RETURN(index, Index::Create(store_, std::string(name), std::move(settings),
+                                                 std::move(mapping), options_));
+    indices_.emplace(std::string(name), index);
   }
-  SLUICE_ASSIGN_OR_RETURN(auto index, Index::Create(store_, std::string(name), std::move(settings),
-                                                    std::move(mapping), options_));
-  indices_.emplace(std::string(name), index);
-  lock.unlock();
   if (!alias_adds.empty()) {
     // The index and its aliases are one request: an alias refused undoes the index.
     if (Status s = UpdateAliases(alias_adds); !s.ok()) {

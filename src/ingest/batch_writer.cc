@@ -109,23 +109,6 @@ util::Status BatchWriter::WriteBatch(DocumentBatch& batch) {
   return committed_(batch.checkpoint);
 }
 
-util::Status BatchWriter::WriteOne(DocumentBatch& batch) {
-  size_t count = batch.documents.size();
-  auto results = sink_->Write(std::move(batch.documents));
-  progress_->SetSinkStats(sink_->Stats());
-  if (!results.ok()) return results.status();
-  uint64_t written = 0;
-  for (size_t i = 0; i < results->size() && i < count; ++i) {
-    if ((*results)[i].ok()) {
-      ++written;
-    } else if (i < batch.origins.size()) {
-      progress_->AddFailure(batch.origins[i], (*results)[i].ToString(), /*from_sink=*/true);
-    }
-  }
-  progress_->AddWritten(written);
-  return committed_(batch.checkpoint);
-}
-
 void BatchWriter::Loop() {
   while (true) {
     DocumentBatch batch;

@@ -203,12 +203,16 @@ util::Result<std::unique_ptr<Analyzer>> AnalyzerRegistry::Custom(
 
 const Analyzer* AnalyzerRegistry::Find(std::string_view name) const {
   auto it = analyzers_.find(name);
-  return it == analyzers_.end() ? nullptr : it->second.get();
+  if (it != analyzers_.end()) return it->second.get();
+  // Every OpenSearch index has an analyzer named "default" (standard unless
+  // index.analysis declares one), so mappings may name it.
+  if (name == "default") return &Default();
+  return nullptr;
 }
 
 const Analyzer& AnalyzerRegistry::Default() const {
-  if (const Analyzer* d = Find("default")) return *d;
-  return *Find("standard");
+  if (auto it = analyzers_.find("default"); it != analyzers_.end()) return *it->second;
+  return *analyzers_.find("standard")->second;
 }
 
 }  // namespace sluice::text

@@ -39,7 +39,7 @@ class AnalyzerRegistry {
       const std::map<std::string, std::string>& flat_settings, const std::string& tokenizer,
       const std::vector<std::string>& filters);
 
-  // The analyzer of that name, or nullptr.
+  // The analyzer of that name, or nullptr; "default" is always found (Default()).
   const Analyzer* Find(std::string_view name) const;
   // "default" when declared, else standard.
   const Analyzer& Default() const;

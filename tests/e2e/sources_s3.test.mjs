@@ -30,9 +30,11 @@ let s3;
 let server;
 const transcript = new Transcript();
 
-// custom_field1/2 for each output line, in the output file's order (joined by position).
-const OUTPUT_ORDER = ['request-2', 'request-1', 'request-4', 'request-3'];
-const OTHER_FILE = OUTPUT_ORDER.map((id) => JSON.stringify({ custom_field1: `meta-${id}`, custom_field2: id.length })).join('\n') + '\n';
+// custom_field1/2 for the first four input lines, in the input file's order: the
+// metadata file has no _id path, so it is joined by position with source[1] (the
+// closest preceding source with one), not with the shuffled output file.
+const INPUT_ORDER = ['request-1', 'request-2', 'request-3', 'request-4'];
+const OTHER_FILE = INPUT_ORDER.map((id) => JSON.stringify({ custom_field1: `meta-${id}`, custom_field2: id.length })).join('\n') + '\n';
 
 function seedLines(prefix, count) {
   let out = '';

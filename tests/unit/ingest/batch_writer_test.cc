@@ -77,7 +77,7 @@ class GatedSink : public DocumentSink {
 DocumentBatch MakeBatch(int n, std::vector<std::string> ids) {
   DocumentBatch batch;
   for (auto& id : ids) {
-    batch.documents.push_back({id, R"({"n":)" + std::to_string(n) + "}"});
+    batch.documents.push_back({id, R"({"n":)" + std::to_string(n) + "}", std::nullopt});
     batch.origins.push_back({0, "/f", static_cast<uint64_t>(n)});
   }
   batch.checkpoint = "ckpt-" + std::to_string(n);
@@ -182,7 +182,7 @@ class ThrowingSink : public DocumentSink {
 
 DocumentBatch OneDocument() {
   DocumentBatch batch;
-  batch.documents.push_back({"1", R"({"a":1})"});
+  batch.documents.push_back({"1", R"({"a":1})", std::nullopt});
   batch.origins.push_back({0, "/a", 1});
   batch.checkpoint = "cp";
   return batch;

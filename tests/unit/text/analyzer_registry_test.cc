@@ -37,6 +37,17 @@ TEST(AnalyzerRegistry, DefaultAnalyzerReplacesStandard) {
   EXPECT_EQ(Terms((*r)->Default(), "the running"), (std::vector<std::string>{"run"}));
 }
 
+// A mapping may name "default" without declaring it (OpenSearch's
+// all_path_options REST test puts such a mapping twice).
+TEST(AnalyzerRegistry, DefaultIsFoundByNameWhenNotDeclared) {
+  auto r = AnalyzerRegistry::FromSettings({});
+  ASSERT_TRUE(r.ok());
+  const Analyzer* found = (*r)->Find("default");
+  ASSERT_NE(found, nullptr);
+  EXPECT_EQ(found, (*r)->Find("standard"));
+  EXPECT_EQ(Terms(*found, "The Running"), (std::vector<std::string>{"the", "running"}));
+}
+
 TEST(AnalyzerRegistry, RejectsUnknownFiltersAndTokenizersAsOpenSearch) {
   auto r = AnalyzerRegistry::FromSettings({{"index.analysis.analyzer.x.tokenizer", "standard"},
                                            {"index.analysis.analyzer.x.filter", "nope"}});
