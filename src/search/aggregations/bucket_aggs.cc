@@ -1,8 +1,10 @@
 // Bucket aggregations keyed by value or by query: terms, filter, filters,
 // missing, global.
+#include <re2/re2.h>
+
 #include <algorithm>
 #include <cmath>
-#include <regex>
+#include <memory>
 #include <unordered_map>
 
 #include "json/json_writer.h"
@@ -22,17 +24,19 @@ struct TermsOrder {
 };
 
 // Which terms a bucket may have: include/exclude as a regular expression
-// (whole-term match, as Lucene's RegExp) or as exact lists.
+// (whole-term match, as Lucene's RegExp) or as exact lists. The patterns come
+// from users: RE2 matches in linear time without recursion, where std::regex
+// backtracks and can exhaust the stack on a long term.
 struct TermFilter {
-  std::optional<std::regex> include_re, exclude_re;
+  std::shared_ptr<const re2::RE2> include_re, exclude_re;
   std::vector<std::string> include_list, exclude_list;
   bool Accepts(const std::string& term) const {
-    if (include_re && !std::regex_match(term, *include_re)) return false;
+    if (include_re && !re2::RE2::FullMatch(term, *include_re)) return false;
     if (!include_list.empty() &&
         std::find(include_list.begin(), include_list.end(), term) == include_list.end()) {
       return false;
     }
-    if (exclude_re && std::regex_match(term, *exclude_re)) return false;
+    if (exclude_re && re2::RE2::FullMatch(term, *exclude_re)) return false;
     return std::find(exclude_list.begin(), exclude_list.end(), term) == exclude_list.end();
   }
   bool empty() const {
@@ -229,12 +233,15 @@ util::Result<std::vector<TermsOrder>> ParseOrder(const rapidjson::Value& v) {
 
 Status ParseIncludeExclude(const rapidjson::Value& v, bool include, TermFilter* f) {
   if (v.IsString()) {
-    try {
-      (include ? f->include_re : f->exclude_re) = std::regex(v.GetString());
-    } catch (const std::regex_error&) {
+    re2::RE2::Options options;
+    options.set_log_errors(false);
+    auto re = std::make_shared<const re2::RE2>(
+        re2::StringPiece(v.GetString(), v.GetStringLength()), options);
+    if (!re->ok()) {
       return util::InvalidArgument("invalid regular expression [" + std::string(v.GetString()) +
-                                   "]");
+                                   "]: " + re->error());
     }
+    (include ? f->include_re : f->exclude_re) = std::move(re);
     return Status::Ok();
   }
   if (v.IsArray()) {

@@ -116,6 +116,23 @@ TEST_F(AggregationsTest, TermsCountsOrdersAndReportsTheRest) {
             R"({"key":"y","doc_count":2},{"key":"z","doc_count":1}]}})");
 }
 
+// include/exclude patterns come from users: a backtracking matcher
+// (std::regex) overflowed the stack on a long term with this pattern.
+TEST_F(AggregationsTest, TermsIncludePatternOnALongTermNeitherCrashesNorBacktracks) {
+  index::WriteOp op;
+  op.id = "long";
+  op.source = R"({"tag":")" + std::string(200000, 'a') + R"("})";
+  std::vector<index::WriteOp> ops;
+  ops.push_back(std::move(op));
+  for (const auto& r : index_->Write(std::move(ops))) ASSERT_TRUE(r.status.ok());
+  EXPECT_EQ(Aggs(R"({"t":{"terms":{"field":"tag","include":"(a|aa)*","exclude":"x"}}})"),
+            R"({"t":{"doc_count_error_upper_bound":0,"sum_other_doc_count":0,"buckets":[)"
+            R"({"key":")" + std::string(200000, 'a') + R"(","doc_count":1}]}})");
+  auto bad = Run(R"({"size":0,"aggs":{"t":{"terms":{"field":"tag","include":"(a"}}}})");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().reason(), HasSubstr("invalid regular expression [(a]"));
+}
+
 TEST_F(AggregationsTest, TermsOnNumbersBooleansAndBySubAggregation) {
   EXPECT_EQ(Aggs(R"({"t":{"terms":{"field":"ok"}}})"),
             R"({"t":{"doc_count_error_upper_bound":0,"sum_other_doc_count":0,"buckets":[)"
