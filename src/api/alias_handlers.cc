@@ -18,6 +18,7 @@
 #include "json/json_writer.h"
 #include "json/value_text.h"
 #include "util/wildcard.h"
+#include "util/split.h"
 
 namespace sluice::api {
 namespace {
@@ -26,19 +27,6 @@ using http::Request;
 using http::Response;
 using index::AliasAction;
 using index::AliasMetadata;
-
-std::vector<std::string> Split(std::string_view s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= s.size()) {
-    size_t comma = s.find(',', start);
-    std::string_view part = s.substr(start, comma == s.npos ? s.npos : comma - start);
-    if (!part.empty()) out.emplace_back(part);
-    if (comma == s.npos) break;
-    start = comma + 1;
-  }
-  return out;
-}
 
 bool IsPattern(std::string_view s) { return s == "_all" || s.find('*') != s.npos; }
 
@@ -233,7 +221,7 @@ struct AliasNames {
 AliasNames ParseNames(std::string_view expr) {
   AliasNames out;
   bool wildcard_seen = false;
-  for (auto& n : Split(expr)) {
+  for (auto& n : util::SplitNonEmpty(expr)) {
     bool wildcard = IsPattern(n);
     if (n.size() > 1 && n[0] == '-' && (wildcard_seen || wildcard)) {
       out.exclude.push_back(n.substr(1));

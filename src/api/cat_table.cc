@@ -9,22 +9,10 @@
 #include "json/json_writer.h"
 #include "util/status.h"
 #include "util/wildcard.h"
+#include "util/split.h"
 
 namespace sluice::api {
 namespace {
-
-std::vector<std::string> SplitComma(std::string_view s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= s.size()) {
-    size_t comma = s.find(',', start);
-    std::string part(s.substr(start, comma == std::string_view::npos ? s.npos : comma - start));
-    if (!part.empty()) out.push_back(std::move(part));
-    if (comma == std::string_view::npos) break;
-    start = comma + 1;
-  }
-  return out;
-}
 
 bool HasWildcard(std::string_view s) { return s.find('*') != std::string_view::npos; }
 
@@ -90,7 +78,7 @@ http::Response CatTable::Render(const http::Request& request) const {
     return http::Response{200, "text/plain; charset=UTF-8", std::move(out), {}};
   }
 
-  auto aliases_of = [&](size_t c) { return SplitComma(columns_[c].aliases); };
+  auto aliases_of = [&](size_t c) { return util::SplitNonEmpty(columns_[c].aliases); };
   bool with_ts = request.Query("ts") != std::optional<std::string_view>("false");
   auto ts_ok = [&](size_t c) {
     return with_ts || (columns_[c].name != "epoch" && columns_[c].name != "timestamp");
@@ -103,7 +91,7 @@ http::Response CatTable::Render(const http::Request& request) const {
     auto add = [&](const std::string& n) {
       if (std::find(wanted.begin(), wanted.end(), n) == wanted.end()) wanted.push_back(n);
     };
-    for (const std::string& part : SplitComma(*h)) {
+    for (const std::string& part : util::SplitNonEmpty(*h)) {
       if (!HasWildcard(part)) {
         add(part);
         continue;
@@ -133,7 +121,7 @@ http::Response CatTable::Render(const http::Request& request) const {
   std::iota(order.begin(), order.end(), 0);
   if (auto s = request.Query("s")) {
     std::vector<std::pair<size_t, bool>> keys;  // column, descending
-    for (std::string key : SplitComma(*s)) {
+    for (std::string key : util::SplitNonEmpty(*s)) {
       bool desc = false;
       if (key.size() > 5 && key.compare(key.size() - 5, 5, ":desc") == 0) {
         desc = true;

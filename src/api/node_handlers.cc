@@ -10,6 +10,7 @@
 #include "api/rest_response.h"
 #include "api/routes.h"
 #include "json/json_writer.h"
+#include "util/split.h"
 
 namespace sluice::api {
 namespace {
@@ -20,19 +21,6 @@ using http::Response;
 constexpr std::array<std::string_view, 13> kMetrics = {
     "_all", "settings", "os",     "process",      "jvm",     "thread_pool",     "transport",
     "http", "plugins",  "ingest", "aggregations", "indices", "search_pipelines"};
-
-std::vector<std::string> SplitComma(std::string_view s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= s.size()) {
-    size_t comma = s.find(',', start);
-    std::string part(s.substr(start, comma == std::string_view::npos ? s.npos : comma - start));
-    if (!part.empty()) out.push_back(std::move(part));
-    if (comma == std::string_view::npos) break;
-    start = comma + 1;
-  }
-  return out;
-}
 
 bool AllMetrics(const std::vector<std::string>& parts) {
   if (parts.empty()) return false;
@@ -72,8 +60,8 @@ bool NodeSelected(const std::vector<std::string>& selectors, const NodeInfo& nod
 }
 
 Response NodesInfo(const ApiContext& ctx, const Request& req) {
-  std::vector<std::string> nodes = SplitComma(req.PathParam("node_id"));
-  std::vector<std::string> metrics = SplitComma(req.PathParam("metric"));
+  std::vector<std::string> nodes = util::SplitNonEmpty(req.PathParam("node_id"));
+  std::vector<std::string> metrics = util::SplitNonEmpty(req.PathParam("metric"));
   // /_nodes/{x}: a list of metrics when every part is one, else node ids (RestNodesInfoAction).
   if (metrics.empty() && AllMetrics(nodes)) std::swap(nodes, metrics);
   if (!metrics.empty() && !AllMetrics(metrics)) {

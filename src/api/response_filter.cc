@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "util/wildcard.h"
+#include "util/split.h"
 
 namespace sluice::api {
 namespace {
@@ -16,19 +17,6 @@ struct Cursor {
   const Path* path;
   size_t pos;  // segments matched so far
 };
-
-std::vector<std::string> Split(std::string_view s, char sep) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= s.size()) {
-    size_t at = s.find(sep, start);
-    std::string part(s.substr(start, at == std::string_view::npos ? s.npos : at - start));
-    if (!part.empty()) out.push_back(std::move(part));
-    if (at == std::string_view::npos) break;
-    start = at + 1;
-  }
-  return out;
-}
 
 // The cursors after descending into field `name`; sets `complete` when a path ends there.
 std::vector<Cursor> Step(const std::vector<Cursor>& cursors, std::string_view name,
@@ -111,11 +99,11 @@ void Exclude(rapidjson::Value& v, const std::vector<Cursor>& cursors) {
 
 std::string FilterPath(std::string_view json, std::string_view filter_path) {
   std::vector<Path> includes, excludes;
-  for (const std::string& f : Split(filter_path, ',')) {
+  for (const std::string& f : util::SplitNonEmpty(filter_path, ',')) {
     if (f[0] == '-')
-      excludes.push_back(Split(std::string_view(f).substr(1), '.'));
+      excludes.push_back(util::SplitNonEmpty(std::string_view(f).substr(1), '.'));
     else
-      includes.push_back(Split(f, '.'));
+      includes.push_back(util::SplitNonEmpty(f, '.'));
   }
   if (includes.empty() && excludes.empty()) return std::string(json);
   rapidjson::Document doc;

@@ -10,25 +10,13 @@
 #include "api/search_render.h"
 #include "json/json_writer.h"
 #include "search/search_context_store.h"
+#include "util/split.h"
 
 namespace sluice::api {
 namespace {
 
 using http::Request;
 using http::Response;
-
-std::vector<std::string> SplitIds(std::string_view text) {
-  std::vector<std::string> ids;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = text.find(',', start);
-    std::string_view part = text.substr(start, comma == text.npos ? text.npos : comma - start);
-    if (!part.empty()) ids.emplace_back(part);
-    if (comma == text.npos) break;
-    start = comma + 1;
-  }
-  return ids;
-}
 
 struct ScrollBody {
   std::vector<std::string> ids;
@@ -44,7 +32,7 @@ util::Result<ScrollBody> ParseBody(const Request& req) {
   doc.Parse(body.data(), body.size());
   if (doc.HasParseError() || !doc.IsObject()) {
     if (body.front() == '{') return util::ParseError("Failed to parse request body");
-    out.ids = SplitIds(body);
+    out.ids = util::SplitNonEmpty(body);
     return out;
   }
   for (auto it = doc.MemberBegin(); it != doc.MemberEnd(); ++it) {
@@ -119,7 +107,7 @@ Response Clear(const ApiContext& ctx, const Request& req) {
   if (!body.ok()) return ErrorResponse(req, body.status());
   // Ids in the body override those in the URL, as in OpenSearch.
   std::vector<std::string> ids =
-      body->ids.empty() ? SplitIds(req.PathParam("scroll_id")) : body->ids;
+      body->ids.empty() ? util::SplitNonEmpty(req.PathParam("scroll_id")) : body->ids;
   size_t freed = 0;
   const bool all = std::find(ids.begin(), ids.end(), "_all") != ids.end();
   if (all) {

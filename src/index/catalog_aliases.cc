@@ -10,6 +10,7 @@
 #include "json/value_text.h"
 #include "storage/store.h"
 #include "util/wildcard.h"
+#include "util/split.h"
 
 namespace sluice::index {
 namespace {
@@ -17,19 +18,6 @@ namespace {
 using util::Status;
 
 constexpr std::string_view kAliasPrefix = "alias/";
-
-std::vector<std::string> SplitCommas(std::string_view s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= s.size()) {
-    size_t comma = s.find(',', start);
-    std::string_view part = s.substr(start, comma == s.npos ? s.npos : comma - start);
-    if (!part.empty()) out.emplace_back(part);
-    if (comma == s.npos) break;
-    start = comma + 1;
-  }
-  return out;
-}
 
 bool IsPattern(std::string_view s) { return s == "_all" || s.find('*') != s.npos; }
 
@@ -115,7 +103,7 @@ Status Catalog::UpdateAliases(const std::vector<AliasAction>& actions) {
   // The concrete indices an action's index expression names.
   auto indices_of = [&](std::string_view expr) -> util::Result<std::vector<std::string>> {
     std::vector<std::string> out;
-    for (const std::string& part : SplitCommas(expr)) {
+    for (const std::string& part : util::SplitNonEmpty(expr)) {
       if (IsPattern(part)) {
         for (const auto& [n, index] : indices_) {
           if (removed_indices.count(n) == 0 && (part == "_all" || util::WildcardMatch(part, n))) {
@@ -143,7 +131,7 @@ Status Catalog::UpdateAliases(const std::vector<AliasAction>& actions) {
         break;
       }
       case AliasAction::Kind::kRemove: {
-        std::vector<std::string> names = SplitCommas(action.alias);
+        std::vector<std::string> names = util::SplitNonEmpty(action.alias);
         bool any = false;
         std::set<std::string> matched_names;
         for (const auto& index : targets) {
