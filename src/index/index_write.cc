@@ -1,0 +1,425 @@
+// The write path of an Index: validation of each operation against the mapping
+// (Prepare), then one synced RocksDB batch and the in-memory tables and graphs
+// (Write).
+#include "index/index.h"
+
+#include <rapidjson/document.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <random>
+
+#include "index/document_record.h"
+#include "index/id_generator.h"
+#include "json/json_writer.h"
+#include "json/value_text.h"
+#include "storage/store.h"
+#include "text/analyzer_registry.h"
+#include "text/inverted_index.h"
+#include "vector/vector_index.h"
+
+namespace sluice::index {
+namespace {
+
+using util::Status;
+
+// Deep-merges `patch` into `target` (objects merge key by key, anything else
+// replaces), as OpenSearch's partial update does.
+void MergeInto(rapidjson::Value& target, const rapidjson::Value& patch,
+               rapidjson::Document::AllocatorType& alloc) {
+  for (auto it = patch.MemberBegin(); it != patch.MemberEnd(); ++it) {
+    auto existing = target.FindMember(it->name);
+    if (existing != target.MemberEnd() && existing->value.IsObject() && it->value.IsObject()) {
+      MergeInto(existing->value, it->value, alloc);
+    } else if (existing != target.MemberEnd()) {
+      existing->value.CopyFrom(it->value, alloc);
+    } else {
+      rapidjson::Value k(it->name, alloc);
+      rapidjson::Value v(it->value, alloc);
+      target.AddMember(k, v, alloc);
+    }
+  }
+}
+
+// The value at a dotted path ("a.b") of a document, or null.
+const rapidjson::Value* FindDotted(const rapidjson::Value& doc, std::string_view path) {
+  const rapidjson::Value* v = &doc;
+  while (v != nullptr && v->IsObject()) {
+    size_t dot = path.find('.');
+    std::string_view part = path.substr(0, dot);
+    auto it = v->FindMember(rapidjson::StringRef(part.data(), part.size()));
+    v = it == v->MemberEnd() ? nullptr : &it->value;
+    if (dot == std::string_view::npos) return v;
+    path.remove_prefix(dot + 1);
+  }
+  return nullptr;
+}
+
+// A new dotted field ("a.b") needs non-empty parts and every parent to be an
+// object, as OpenSearch requires; the mapping could not be loaded again if
+// such a field were added.
+Status CheckDynamicParents(const Mapping& mapping,
+                           const std::vector<std::pair<std::string, FieldType>>& new_fields) {
+  for (const auto& [path, type] : new_fields) {
+    if (path.front() == '.' || path.back() == '.' || path.find("..") != std::string::npos) {
+      return util::MapperParsingError("failed to parse")
+          .WithCause(util::InvalidArgument(
+              "object field starting or ending with a [.] makes object resolution ambiguous: [" +
+              path + "]"));
+    }
+    for (size_t dot = path.find('.'); dot != std::string::npos; dot = path.find('.', dot + 1)) {
+      std::string parent = path.substr(0, dot);
+      std::optional<FieldType> parent_type;
+      if (const FieldMapping* f = mapping.Find(parent)) parent_type = f->type;
+      for (const auto& [p, t] : new_fields) {
+        if (p == parent) parent_type = t;
+      }
+      if (parent_type && !IsContainer(*parent_type)) {
+        return util::MapperParsingError("Could not dynamically add mapping for field [" + path +
+                                        "]. Existing mapping for [" + parent +
+                                        "] must be of type object but found [" +
+                                        std::string(FieldTypeName(*parent_type)) + "].");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+// The state of ids already touched earlier in the same batch.
+struct Index::Pending {
+  struct State {
+    DocNo doc = 0;
+    bool exists = false;
+    int64_t version = 0;
+    int64_t seq_no = 0;
+    std::string source;
+  };
+  std::unordered_map<std::string, State> states;
+  struct Prepared {
+    std::string id;
+    DocNo doc;
+    int64_t version;
+    int64_t seq_no;
+    std::optional<std::string> source;  // nullopt: delete
+    std::optional<ParsedDocument> parsed;
+    // knn_vector fields an update left as they were: their graphs keep the
+    // point instead of rebuilding it.
+    std::vector<std::string> unchanged_vectors;
+  };
+  std::vector<Prepared> prepared;
+  bool mapping_changed = false;
+};
+
+WriteResult Index::Prepare(WriteOp& op, Mapping& mapping, Pending& pending) {
+  WriteResult result;
+  if (op.id.empty()) {
+    if (op.type == OpType::kUpdate || op.type == OpType::kDelete) {
+      result.status = util::InvalidArgument("an id is required for this operation");
+      return result;
+    }
+    op.id = GenerateId(20);
+  }
+  result.id = op.id;
+  if (op.id.size() > 512) {
+    result.status = util::InvalidArgument("id [" + op.id.substr(0, 64) +
+                                          "...] is too long, must be no longer than 512 bytes "
+                                          "but was: " + std::to_string(op.id.size()));
+    return result;
+  }
+  // Current state: earlier in this batch, else the doc table (stable: writers
+  // are serialised and only writers change it).
+  Pending::State current;
+  bool known = true;
+  if (auto it = pending.states.find(op.id); it != pending.states.end()) {
+    current = it->second;
+  } else if (auto d = doc_numbers_.find(op.id); d != doc_numbers_.end()) {
+    current.doc = d->second;
+    current.exists = docs_[d->second].live;
+    current.version = docs_[d->second].version;
+    current.seq_no = docs_[d->second].seq_no;
+  } else {
+    known = false;
+  }
+  auto conflict_meta = [&](Status s) {
+    return std::move(s).WithMetadata("index", name_).WithMetadata("shard", "0")
+        .WithMetadata("index_uuid", uuid_);
+  };
+  if (op.if_seq_no) {
+    int64_t term = op.if_primary_term.value_or(1);
+    if (!current.exists || current.seq_no != *op.if_seq_no || term != 1) {
+      std::string tail = current.exists
+                             ? ". current document has seqNo [" + std::to_string(current.seq_no) +
+                                   "] and primary term [1]"
+                             : ". but no document was found";
+      result.status = conflict_meta(
+          Status(util::Code::kConflict, "version_conflict_engine_exception",
+                 "[" + op.id + "]: version conflict, required seqNo [" +
+                     std::to_string(*op.if_seq_no) + "], primary term [" + std::to_string(term) +
+                     "]" + tail));
+      return result;
+    }
+  }
+
+  std::optional<std::string> new_source;
+  std::vector<std::string> unchanged_vectors;
+  switch (op.type) {
+    case OpType::kCreate:
+      if (current.exists) {
+        result.status = conflict_meta(Status(
+            util::Code::kConflict, "version_conflict_engine_exception",
+            "[" + op.id + "]: version conflict, document already exists (current version [" +
+                std::to_string(current.version) + "])"));
+        return result;
+      }
+      new_source = std::move(op.source);
+      break;
+    case OpType::kIndex:
+      new_source = std::move(op.source);
+      break;
+    case OpType::kDelete:
+      break;
+    case OpType::kUpdate: {
+      if (op.upsert && !current.exists) {
+        new_source = std::move(*op.upsert);
+        break;
+      }
+      rapidjson::Document body;
+      if (op.upsert) {  // the partial document as is: wrap it as {"doc": ...}
+        op.source = "{\"doc\":" + op.source + "}";
+      }
+      body.Parse(op.source.data(), op.source.size());
+      if (body.HasParseError() || !body.IsObject()) {
+        result.status = util::ParseError("Failed to parse the update request body");
+        return result;
+      }
+      auto doc = body.FindMember("doc");
+      auto upsert = body.FindMember("upsert");
+      bool doc_as_upsert = body.HasMember("doc_as_upsert") && body["doc_as_upsert"].IsBool() &&
+                           body["doc_as_upsert"].GetBool();
+      if (body.HasMember("script")) {
+        result.status = util::InvalidArgument("scripted updates are not supported by sluice");
+        return result;
+      }
+      if (doc == body.MemberEnd() && upsert == body.MemberEnd()) {
+        result.status = Status(util::Code::kInvalidArgument, "action_request_validation_exception",
+                               "Validation Failed: 1: script or doc is missing;");
+        return result;
+      }
+      if (!current.exists) {
+        if (upsert != body.MemberEnd()) {
+          new_source = json::ValueText(upsert->value);
+        } else if (doc_as_upsert && doc != body.MemberEnd()) {
+          new_source = json::ValueText(doc->value);
+        } else {
+          result.status = conflict_meta(util::NotFound("document_missing_exception",
+                                                 "[" + op.id + "]: document missing"));
+          return result;
+        }
+        break;
+      }
+      std::string old_source;
+      if (auto it = pending.states.find(op.id); it != pending.states.end()) {
+        old_source = it->second.source;
+      } else {
+        auto stored = store_->Get(storage::Column::kDocs, DocKey(op.id));
+        if (!stored.ok() || !stored->has_value()) {
+          result.status = stored.ok() ? util::Internal("document vanished") : stored.status();
+          return result;
+        }
+        auto record = DocumentRecord::Decode(**stored);
+        if (!record) {
+          result.status = util::Internal("corrupt document record [" + op.id + "]");
+          return result;
+        }
+        old_source = std::string(record->source);
+      }
+      if (doc == body.MemberEnd()) {  // upsert only, doc exists: nothing to change
+        result.result = "noop";
+        result.version = current.version;
+        result.seq_no = current.seq_no;
+        return result;
+      }
+      rapidjson::Document merged;
+      merged.Parse(old_source.data(), old_source.size());
+      rapidjson::Document before;
+      before.CopyFrom(merged, before.GetAllocator());
+      if (!doc->value.IsObject()) {
+        result.status = util::ParseError("[doc] must be an object");
+        return result;
+      }
+      MergeInto(merged, doc->value, merged.GetAllocator());
+      if (merged == before) {
+        result.result = "noop";
+        result.version = current.version;
+        result.seq_no = current.seq_no;
+        return result;
+      }
+      new_source = json::ValueText(merged);
+      for (const auto& [path, field] : mapping.fields()) {
+        if (!field.knn) continue;
+        const rapidjson::Value* a = FindDotted(before, path);
+        const rapidjson::Value* b = FindDotted(merged, path);
+        if ((a == nullptr && b == nullptr) || (a != nullptr && b != nullptr && *a == *b)) {
+          unchanged_vectors.push_back(path);
+        }
+      }
+      break;
+    }
+  }
+
+  std::optional<ParsedDocument> parsed;
+  if (new_source) {
+    auto p = ParseDocument(*new_source, op.id, mapping);
+    if (!p.ok()) {
+      result.status = p.status();
+      return result;
+    }
+    if (Status s = CheckDynamicParents(mapping, p->new_fields); !s.ok()) {
+      result.status = std::move(s);
+      return result;
+    }
+    for (const auto& [path, type] : p->new_fields) {
+      mapping.AddDynamic(path, type);
+      pending.mapping_changed = true;
+    }
+    parsed = std::move(*p);
+  }
+  if (op.type == OpType::kDelete && !current.exists) {
+    result.result = "not_found";
+    result.version = 1;
+    result.seq_no = next_seq_no_++;
+    return result;
+  }
+  result.version = current.exists ? current.version + 1 : 1;
+  result.seq_no = next_seq_no_++;
+  if (!known) current.doc = next_doc_no_++;
+  result.result = op.type == OpType::kDelete ? "deleted" : current.exists ? "updated" : "created";
+  Pending::State& state = pending.states[op.id];
+  state.doc = current.doc;
+  state.exists = new_source.has_value();
+  state.version = result.version;
+  state.seq_no = result.seq_no;
+  state.source = new_source.value_or("");
+  pending.prepared.push_back({op.id, current.doc, result.version, result.seq_no,
+                              std::move(new_source), std::move(parsed),
+                              std::move(unchanged_vectors)});
+  return result;
+}
+
+std::vector<WriteResult> Index::Write(std::vector<WriteOp> ops) {
+  std::vector<WriteResult> results;
+  results.reserve(ops.size());
+  util::MutexLock write_lock(&write_mu_);
+  Mapping mapping;  // working copy: dynamic fields of this batch
+  Pending pending;
+  int64_t first_seq = next_seq_no_;
+  DocNo first_doc_no = next_doc_no_;
+  {
+    // Only writers change the tables and this is the only writer, so the
+    // shared lock never waits; it makes the reads below checkable.
+    util::ReaderMutexLock state_lock(&state_mu_);
+    mapping = mapping_;
+    for (auto& op : ops) results.push_back(Prepare(op, mapping, pending));
+  }
+  if (next_seq_no_ == first_seq) return results;
+
+  storage::WriteBatch batch;
+  // Postings: the last state of each document in this batch replaces what is
+  // stored for it, in the same batch as the document.
+  text::InvertedIndex::StatsDelta text_stats;
+  std::unordered_map<DocNo, size_t> last_op;
+  for (size_t i = 0; i < pending.prepared.size(); ++i) last_op[pending.prepared[i].doc] = i;
+  for (size_t i = 0; i < pending.prepared.size(); ++i) {
+    const auto& p = pending.prepared[i];
+    if (last_op[p.doc] != i) continue;
+    Status s = p.doc < first_doc_no ? text_->Remove(batch, p.doc, &text_stats) : Status::Ok();
+    if (!s.ok()) {
+      next_seq_no_ = first_seq;
+      next_doc_no_ = first_doc_no;
+      for (auto& r : results) {
+        if (r.status.ok()) r.status = s;
+      }
+      return results;
+    }
+    if (p.parsed) text_->Add(batch, p.doc, AnalyzeTexts(*p.parsed, mapping), &text_stats);
+  }
+  text_->FlushStats(batch, text_stats);
+  uint64_t added_bytes = 0;
+  for (const auto& p : pending.prepared) {
+    if (p.source) {
+      DocumentRecord record{p.version, p.seq_no, p.doc, *p.source};
+      batch.Put(storage::Column::kDocs, DocKey(p.id), record.Encode());
+      added_bytes += p.source->size() + 20;
+    } else {
+      batch.Delete(storage::Column::kDocs, DocKey(p.id));
+    }
+  }
+  batch.Put(storage::Column::kMeta, "seq/" + uuid_, std::to_string(next_seq_no_));
+  if (pending.mapping_changed) {
+    batch.Put(storage::Column::kMeta, "index/" + name_, MetadataJson(mapping));
+  }
+  if (Status s = store_->Write(batch); !s.ok()) {
+    next_seq_no_ = first_seq;
+    next_doc_no_ = first_doc_no;
+    for (auto& r : results) {
+      if (r.status.ok()) r.status = s;
+    }
+    return results;
+  }
+  stored_bytes_.fetch_add(added_bytes, std::memory_order_relaxed);
+
+  // The batch is durable; publish it to readers.
+  std::map<std::string, std::pair<std::vector<uint64_t>, std::vector<float>>> adds;
+  std::vector<std::pair<std::string, uint64_t>> removals;
+  {
+    util::WriterMutexLock state_lock(&state_mu_);
+    if (pending.mapping_changed) mapping_ = std::move(mapping);
+    for (const auto& p : pending.prepared) {
+      DocNo doc = p.doc;
+      if (doc >= docs_.size()) docs_.resize(doc + 1);
+      doc_numbers_[p.id] = doc;
+      Apply(doc, p.id, p.version, p.seq_no, p.parsed ? &*p.parsed : nullptr);
+      for (const auto& [field, graph] : vector_indexes_) {
+        if (std::find(p.unchanged_vectors.begin(), p.unchanged_vectors.end(), field) !=
+            p.unchanged_vectors.end()) {
+          continue;
+        }
+        const std::vector<float>* v = nullptr;
+        if (p.parsed) {
+          for (const auto& [f, values] : p.parsed->vectors) {
+            if (f == field) v = &values;
+          }
+        }
+        if (v) {
+          auto& add = adds[field];
+          add.first.push_back(doc);
+          add.second.insert(add.second.end(), v->begin(), v->end());
+        } else if (graph->Contains(doc)) {
+          removals.emplace_back(field, doc);
+        }
+      }
+    }
+  }
+  // Graph updates run outside the state lock: VectorIndex is safe to search
+  // while it is being built, so readers are not held up by the build.
+  for (auto& [field, add] : adds) {
+    auto it = vector_indexes_.find(field);
+    if (Status s = it->second->AddBatch(add.first, add.second); !s.ok()) {
+      // The documents are durable; their vectors were validated by the
+      // mapper, so this is a bug or resource failure. Surface it.
+      for (auto& r : results) {
+        if (r.status.ok()) r.status = s;
+      }
+    }
+  }
+  for (const auto& [field, doc] : removals) {
+    (void)vector_indexes_.find(field)->second->Remove(doc);
+  }
+  return results;
+}
+
+}  // namespace sluice::index
