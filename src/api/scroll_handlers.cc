@@ -87,16 +87,7 @@ Response Next(const ApiContext& ctx, const Request& req) {
   search::SearchRequest flags;
   flags.version = page->version;
   flags.seq_no_primary_term = page->seq_no_primary_term;
-  SearchRenderOptions options;
-  options.took_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        std::chrono::steady_clock::now() - start)
-                        .count();
-  options.shards = page->shards;
-  options.total_as_int = FlagParam(req, "rest_total_hits_as_int");
-  options.scroll_id = page->scroll_id;
-  json::JsonWriter w;
-  WriteSearchResponse(flags, page->response, options, w);
-  return JsonResponse(req, 200, w.Take());
+  return ScrollPageResponse(req, flags, *page, start);
 }
 
 Response Clear(const ApiContext& ctx, const Request& req) {

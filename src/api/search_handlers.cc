@@ -108,16 +108,7 @@ Response OpenScroll(const ApiContext& ctx, const Request& req, const search::Sea
   if (!keep_alive.ok()) return ErrorResponse(req, keep_alive.status());
   auto page = ctx.search_contexts->Open(request, std::move(targets), *keep_alive);
   if (!page.ok()) return ErrorResponse(req, page.status());
-  SearchRenderOptions options;
-  options.took_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        std::chrono::steady_clock::now() - start)
-                        .count();
-  options.shards = page->shards;
-  options.total_as_int = FlagParam(req, "rest_total_hits_as_int");
-  options.scroll_id = page->scroll_id;
-  json::JsonWriter w;
-  WriteSearchResponse(request, page->response, options, w);
-  return JsonResponse(req, 200, w.Take());
+  return ScrollPageResponse(req, request, *page, start);
 }
 
 Response Search(const ApiContext& ctx, const Request& req) {

@@ -1,5 +1,6 @@
 #include "api/search_render.h"
 
+#include "api/rest_response.h"
 #include "json/json_writer.h"
 
 namespace sluice::api {
@@ -53,6 +54,21 @@ void WriteSearchResponse(const search::SearchRequest& request,
   w.EndArray().EndObject();
   if (response.aggregations) w.Key("aggregations").Raw(*response.aggregations);
   w.EndObject();
+}
+
+http::Response ScrollPageResponse(const http::Request& req, const search::SearchRequest& request,
+                                  const search::ScrollPage& page,
+                                  std::chrono::steady_clock::time_point started) {
+  SearchRenderOptions options;
+  options.took_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - started)
+                        .count();
+  options.shards = page.shards;
+  options.total_as_int = FlagParam(req, "rest_total_hits_as_int");
+  options.scroll_id = page.scroll_id;
+  json::JsonWriter w;
+  WriteSearchResponse(request, page.response, options, w);
+  return JsonResponse(req, 200, w.Take());
 }
 
 }  // namespace sluice::api

@@ -2,9 +2,14 @@
 // shared by `_search` and each item of `_msearch`.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
+
+#include "http/request.h"
+#include "http/response.h"
+#include "search/search_context_store.h"
 
 #include "search/search_request.h"
 
@@ -25,5 +30,12 @@ struct SearchRenderOptions {
 void WriteSearchResponse(const search::SearchRequest& request,
                          const search::SearchResponse& response, const SearchRenderOptions& options,
                          json::JsonWriter& w);
+
+// The 200 response for a page of a scroll (its first page or a later one):
+// `request` gives the hit flags (version, seq_no_primary_term), `started` the
+// time the request began (for "took").
+http::Response ScrollPageResponse(const http::Request& req, const search::SearchRequest& request,
+                                  const search::ScrollPage& page,
+                                  std::chrono::steady_clock::time_point started);
 
 }  // namespace sluice::api
