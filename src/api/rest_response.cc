@@ -95,7 +95,11 @@ void WriteFullError(json::JsonWriter& w, const util::Status& status) {
 }
 
 http::Response ErrorResponse(const http::Request& request, const util::Status& status) {
-  int code = HttpStatus(status);
+  return ErrorResponseWithStatus(request, status, HttpStatus(status));
+}
+
+http::Response ErrorResponseWithStatus(const http::Request& request, const util::Status& status,
+                                       int code) {
   json::JsonWriter w;
   w.StartObject().Key("error");
   WriteFullError(w, status);

@@ -20,6 +20,11 @@ int HttpStatus(const util::Status& status);
 // {"error":{"root_cause":[...],"type":..,"reason":..,...,"caused_by":..},"status":N}
 http::Response ErrorResponse(const http::Request& request, const util::Status& status);
 
+// The same body with an HTTP status of the caller's choosing (the gateway's
+// 502 and 504, which no Status code maps to).
+http::Response ErrorResponseWithStatus(const http::Request& request, const util::Status& status,
+                                       int http_status);
+
 // The error object alone ({"type":..,"reason":..,...,"caused_by":..}), as a
 // bulk item's "error" shows it.
 void WriteErrorObject(json::JsonWriter& writer, const util::Status& status);

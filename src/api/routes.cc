@@ -21,4 +21,10 @@ void RegisterAllRoutes(http::Router& router, const ApiContext& ctx) {
   if (ctx.ingest != nullptr) RegisterBatchIngestRoutes(router, ctx);
 }
 
+void RegisterGatewayOwnedRoutes(http::Router& router, const ApiContext& ctx) {
+  router.SetRequestCheck(CheckRequest);
+  if (ctx.tasks != nullptr) RegisterTaskRoutes(router, ctx);
+  if (ctx.ingest != nullptr) RegisterBatchIngestRoutes(router, ctx);
+}
+
 }  // namespace sluice::api

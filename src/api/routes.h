@@ -39,4 +39,8 @@ inline http::Handler BindHandler(const ApiContext& ctx, ContextHandler fn) {
 // All of the above, and the request checks of api/request_checks.h.
 void RegisterAllRoutes(http::Router& router, const ApiContext& ctx);
 
+// Only what a gateway answers itself (batch ingestion and its tasks), with the
+// request checks; everything else is forwarded to the cluster (gateway/).
+void RegisterGatewayOwnedRoutes(http::Router& router, const ApiContext& ctx);
+
 }  // namespace sluice::api

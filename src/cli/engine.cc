@@ -109,7 +109,11 @@ util::Status Engine::Start(EngineOptions options) {
   routes_->ctx.search_contexts = &routes_->search_contexts;
   routes_->ctx.node.cluster_uuid = cluster_uuid_;
   router_ = &routes_->router;
-  api::RegisterAllRoutes(*router_, routes_->ctx);
+  if (options.gateway_routes_only) {
+    api::RegisterGatewayOwnedRoutes(*router_, routes_->ctx);
+  } else {
+    api::RegisterAllRoutes(*router_, routes_->ctx);
+  }
   metrics::Registry* registry = metrics_.get();
   router_->Add("GET", "/_prometheus/metrics", [registry](const http::Request&) {
     http::Response res;
@@ -117,6 +121,7 @@ util::Status Engine::Start(EngineOptions options) {
     res.body = registry->Render();
     return res;
   });
+  if (options.extra_routes) options.extra_routes(*router_);
   AddCollectors();
   return util::Status::Ok();
 }

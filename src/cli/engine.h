@@ -19,6 +19,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -60,6 +61,11 @@ struct EngineOptions {
   int64_t flood_stage_free_bytes = -1;
   // Where batch ingestion writes. Empty (default): this data directory's indexes.
   ingest::SinkFactory sinks;
+  // Gateway mode: only the routes sluice owns (batch ingestion, tasks,
+  // metrics) are registered, then `extra_routes` runs on the router (the
+  // gateway wraps the task routes). Default: false, every REST route.
+  bool gateway_routes_only = false;
+  std::function<void(http::Router&)> extra_routes;
   // What the "data directory in use" error suggests after "stop it or ...".
   std::string in_use_hint = "use another --data-dir";
 };

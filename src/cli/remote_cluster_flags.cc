@@ -82,8 +82,8 @@ void AddRemoteClusterFlags(CLI::App* app, RemoteClusterFlags* f, const std::stri
       ->group(group);
 }
 
-util::Result<ingest::SinkFactory> RemoteSinkFactory(const RemoteClusterFlags& flags,
-                                                    ingest::IngestOptions* ingest) {
+util::Result<sinks::opensearch::OpenSearchOptions> RemoteClusterOptions(
+    const RemoteClusterFlags& flags) {
   sinks::opensearch::OpenSearchOptions options;
   options.url = flags.url;
   options.user = flags.user;
@@ -106,6 +106,13 @@ util::Result<ingest::SinkFactory> RemoteSinkFactory(const RemoteClusterFlags& fl
     options.aws_credentials.secret_key = util::Secret(Env("AWS_SECRET_ACCESS_KEY"));
     options.aws_credentials.session_token = util::Secret(Env("AWS_SESSION_TOKEN"));
   }
+  return options;
+}
+
+util::Result<ingest::SinkFactory> RemoteSinkFactory(const RemoteClusterFlags& flags,
+                                                    ingest::IngestOptions* ingest) {
+  SLUICE_ASSIGN_OR_RETURN(sinks::opensearch::OpenSearchOptions options,
+                          RemoteClusterOptions(flags));
   options.bulk_bytes = flags.bulk_bytes;
   options.max_in_flight = flags.in_flight;
   options.gzip = flags.gzip == "on"    ? sinks::opensearch::GzipMode::kAlways

@@ -9,6 +9,7 @@
 
 #include "ingest/batch_ingest_job.h"
 #include "ingest/batch_ingest_service.h"
+#include "sinks/opensearch/opensearch_options.h"
 #include "util/result.h"
 
 namespace CLI {
@@ -33,6 +34,11 @@ struct RemoteClusterFlags {
 
 // Adds the flags to `app`; `url_flag` names the URL flag ("--remote-cluster", "--target").
 void AddRemoteClusterFlags(CLI::App* app, RemoteClusterFlags* flags, const std::string& url_flag);
+
+// The cluster's connection options for the flags (reading the password and
+// AWS credentials), without the sink's batching.
+util::Result<sinks::opensearch::OpenSearchOptions> RemoteClusterOptions(
+    const RemoteClusterFlags& flags);
 
 // The sink factory for the flags (reading the password and AWS credentials),
 // and `ingest` adjusted so that one sink write fills `in_flight` _bulk bodies.

@@ -15,7 +15,9 @@
 
 #include "api/rest_response.h"
 #include "cli/engine.h"
+#include "cli/gateway_flags.h"
 #include "cli/remote_cluster_flags.h"
+#include "gateway/gateway_routes.h"
 #include "http/server.h"
 #include "index/catalog.h"
 #include "metrics/registry.h"
@@ -47,6 +49,7 @@ struct ServeFlags {
   int idle_timeout_s = 30;
   int64_t flood_stage_free_bytes = -1;
   RemoteClusterFlags remote;
+  GatewayFlags gateway;
 };
 
 // Counts every answered request by method, route pattern (not the raw path)
@@ -115,7 +118,8 @@ void AddServerCollector(metrics::Registry* registry,
 
 // Serves until SIGINT/SIGTERM; between signals, checkpoints the vector graphs
 // now and then so a crash costs little start-up time (documents are durable anyway).
-int ServeUntilSignal(const ServeFlags& flags, Engine& engine, sigset_t signals) {
+int ServeUntilSignal(const ServeFlags& flags, Engine& engine, gateway::Forwarder* forwarder,
+                     sigset_t signals) {
   http::ServerOptions options;
   options.host = flags.host;
   options.port = flags.port;
@@ -132,6 +136,9 @@ int ServeUntilSignal(const ServeFlags& flags, Engine& engine, sigset_t signals) 
   options.idle_timeout = std::chrono::seconds(flags.idle_timeout_s);
   options.error_response = api::ErrorResponse;
   options.observer = HttpMetrics(engine.metrics());
+  if (forwarder != nullptr) {
+    options.stream_handler = [forwarder](http::StreamExchange& ex) { forwarder->Stream(ex); };
+  }
   http::Server server(options, engine.router());
   if (util::Status s = server.Start(); !s.ok()) {
     spdlog::error("event=start_failed reason=\"{}\"", s.ToString());
@@ -182,12 +189,26 @@ int Serve(const ServeFlags& flags) {
     }
     options.sinks = std::move(*sinks);
   }
+  std::unique_ptr<gateway::Forwarder> forwarder;
+  if (flags.gateway.enabled) {
+    auto made = MakeGatewayForwarder(flags.gateway, flags.remote, flags.max_content_length);
+    if (!made.ok()) {
+      spdlog::error("event=start_failed reason=\"{}\"", made.status().ToString());
+      return 1;
+    }
+    forwarder = std::move(*made);
+    options.gateway_routes_only = true;
+    options.extra_routes = [fw = forwarder.get()](http::Router& router) {
+      gateway::RegisterGatewayRoutes(router, *fw);
+    };
+    spdlog::info("event=gateway cluster={}", forwarder->display_url());
+  }
   auto engine = Engine::Open(std::move(options));
   if (!engine.ok()) {
     spdlog::error("event=start_failed reason=\"{}\"", engine.status().ToString());
     return 1;
   }
-  int rc = ServeUntilSignal(flags, **engine, signals);
+  int rc = ServeUntilSignal(flags, **engine, forwarder.get(), signals);
   // Stops the task workers (running jobs keep their checkpoints and resume at
   // the next start), checkpoints the graphs and closes the store.
   engine->reset();
@@ -299,6 +320,7 @@ void AddServeCommand(CLI::App& app) {
       ->check(CLI::Range(int64_t{-1}, INT64_MAX))
       ->capture_default_str();
   AddRemoteClusterFlags(serve, &flags->remote, "--remote-cluster");
+  AddGatewayFlags(serve, &flags->gateway);
   serve->callback([flags]() {
     int rc = Serve(*flags);
     if (rc != 0) throw CLI::RuntimeError(rc);

@@ -106,6 +106,7 @@ void Connection::OnHeader(beast::error_code ec) {
   } else if (!parser_->is_done()) {
     chunked_ = true;
   }
+  if (Streams()) return HandStream();
   if (parser_->is_done()) return Handle();
   if (EqualsIgnoreCase(Sv(req[bhttp::field::expect]), "100-continue")) {
     auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_,

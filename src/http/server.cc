@@ -63,6 +63,7 @@ ServerCore::~ServerCore() {
   for (auto& pool : pools_) {
     if (pool) pool->Shutdown();
   }
+  if (stream_pool_) stream_pool_->Shutdown();
 }
 
 size_t ServerCore::IoThreadCount() const { return options_.threads > 0 ? options_.threads : 2; }
@@ -146,6 +147,10 @@ util::Status ServerCore::Start() {
       PoolOptions("search", options_.search_pool, cores * 3 / 2 + 1, 1000));
   pools_[static_cast<size_t>(Pool::kWrite)] =
       std::make_unique<WorkerPool>(PoolOptions("write", options_.write_pool, cores, 1000));
+  if (options_.stream_handler) {
+    stream_pool_ = std::make_unique<WorkerPool>(
+        PoolOptions("stream", options_.stream_pool, std::max<size_t>(16, cores * 4), 1000));
+  }
   work_.emplace(ioc_.get_executor());
   asio::dispatch(acceptor_->get_executor(), [this] { DoAccept(); });
   size_t n = IoThreadCount();
@@ -240,6 +245,7 @@ void ServerCore::Stop() {
   }
   // Handlers still running (past stop_timeout) finish before the I/O threads go.
   for (auto& pool : pools_) pool->Shutdown();
+  if (stream_pool_) stream_pool_->Shutdown();
   work_.reset();
   ioc_.stop();
   for (auto& t : threads_) t.join();

@@ -48,6 +48,7 @@
 #include "http/request.h"
 #include "http/response.h"
 #include "http/router.h"
+#include "http/stream_exchange.h"
 #include "http/worker_pool.h"
 #include "util/status.h"
 
@@ -115,6 +116,12 @@ struct ServerOptions {
   // query parameters and headers but no body. Called on a server thread; must
   // be thread-safe. Default: SimpleError(429, reason).
   std::function<Response(const Request&, const util::Status&)> error_response;
+  // Serves, body unread, every request no route of the Router serves (see
+  // stream_exchange.h), on its own pool of blocking threads. Default: none
+  // (the Router answers 400/405 itself).
+  StreamHandler stream_handler;
+  // The stream handler's pool: max(16, 4 * cores) threads, queue 1000.
+  PoolSize stream_pool;
 };
 
 // Counters of the transport, for tests and metrics.

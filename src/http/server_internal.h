@@ -76,6 +76,8 @@ class ServerCore {
   bool stopping() const { return stopping_.load(); }
   InFlightBytes& in_flight() { return in_flight_; }
   WorkerPool& pool(Pool p) { return *pools_[static_cast<size_t>(p)]; }
+  // Runs ServerOptions::stream_handler; exists once started with one.
+  WorkerPool& stream_pool() { return *stream_pool_; }
 
   // Renders an admission refusal for `request` (see ServerOptions::error_response).
   Response RenderRefusal(const Request& request, const util::Status& status);
@@ -126,6 +128,7 @@ class ServerCore {
   std::vector<std::thread> threads_;
   // After ioc_: destroyed (joined) first, as their tasks post to ioc_.
   std::array<std::unique_ptr<WorkerPool>, kPoolCount> pools_;
+  std::unique_ptr<WorkerPool> stream_pool_;
 };
 
 // One client connection. All members are touched only on the connection's
@@ -152,6 +155,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void ReadBody();
   void OnBody(beast::error_code ec);
   void Handle();
+  // connection_stream.cc: requests no route serves, when a stream handler is set.
+  bool Streams() const;
+  void HandStream();
+  void EndStream(bool reusable, unsigned status, uint64_t body_bytes);
   // Runs on a worker thread.
   static Response Work(ServerCore& server, Request& req, Clock::time_point queued,
                        InFlightBytes::Reservation& reservation);
