@@ -1,6 +1,7 @@
 #include "cli/gateway_flags.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 
 #include "api/rest_response.h"
 
@@ -22,6 +23,13 @@ void AddGatewayFlags(CLI::App* app, GatewayFlags* f) {
                 "them, instead of holding each body to hash it")
       ->envname("SLUICE_GATEWAY_UNSIGNED_PAYLOAD")
       ->group(group);
+  app->add_option("--gateway-timeout", f->timeout_s,
+                  "Seconds a forwarded request may wait for the cluster without a byte moving "
+                  "before the gateway answers 504 (connecting: at most 10 s)")
+      ->envname("SLUICE_GATEWAY_TIMEOUT")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str()
+      ->group(group);
 }
 
 util::Result<std::unique_ptr<gateway::Forwarder>> MakeGatewayForwarder(
@@ -32,6 +40,8 @@ util::Result<std::unique_ptr<gateway::Forwarder>> MakeGatewayForwarder(
   gateway::GatewayOptions options;
   SLUICE_ASSIGN_OR_RETURN(options.cluster, RemoteClusterOptions(remote));
   options.sigv4_unsigned_payload = flags.unsigned_payload;
+  options.cluster.stall_timeout_s = flags.timeout_s;
+  options.cluster.connect_timeout_ms = std::min(10, flags.timeout_s) * 1000;
   options.max_hashed_body = max_content_length;
   options.version = SLUICE_VERSION;
   options.error_response = api::ErrorResponseWithStatus;

@@ -19,6 +19,7 @@ namespace sluice::cli {
 struct GatewayFlags {
   bool enabled = false;
   bool unsigned_payload = false;  // SigV4: UNSIGNED-PAYLOAD instead of the body's hash
+  int timeout_s = 120;            // a forwarded exchange moving no bytes this long → 504
 };
 
 void AddGatewayFlags(CLI::App* app, GatewayFlags* flags);
