@@ -9,7 +9,8 @@ namespace sluice::api {
 namespace {
 
 http::Response BatchIngest(const ApiContext& ctx, const http::Request& req) {
-  auto task_id = ctx.ingest->Submit(req.body);
+  const util::Secret authorization(std::string(req.Header("Authorization")));
+  auto task_id = ctx.ingest->Submit(req.body, &authorization);
   if (!task_id.ok()) return ErrorResponse(req, task_id.status());
   json::JsonWriter w;
   w.StartObject().Key("task_id").String(*task_id).Key("task_type").String("BATCH_INGEST");

@@ -95,7 +95,7 @@ util::Status Engine::Start(EngineOptions options) {
   options.ingest.metrics = metrics_.get();
   ingest_ = std::make_unique<ingest::BatchIngestService>(MakeSinkFactory(options, catalog_.get()),
                                                          sources_.get(), store_.get(), tasks_.get(),
-                                                         options.ingest);
+                                                         options.ingest, options.identity_sinks);
   SLUICE_RETURN_IF_ERROR(tasks_->Recover(
       [this](const tasks::TaskRecord& record) { return ingest_->ResumeJob(record); }));
   if (util::Status s = ingest_->CollectStaging(); !s.ok()) {

@@ -61,6 +61,9 @@ struct EngineOptions {
   int64_t flood_stage_free_bytes = -1;
   // Where batch ingestion writes. Empty (default): this data directory's indexes.
   ingest::SinkFactory sinks;
+  // Sinks for tasks submitted with the client's Authorization (a
+  // pass-through gateway). Empty (default): the client's identity is unused.
+  ingest::IdentitySinkFactory identity_sinks;
   // Gateway mode: only the routes sluice owns (batch ingestion, tasks,
   // metrics) are registered, then `extra_routes` runs on the router (the
   // gateway wraps the task routes). Default: false, every REST route.

@@ -109,8 +109,9 @@ util::Result<sinks::opensearch::OpenSearchOptions> RemoteClusterOptions(
   return options;
 }
 
-util::Result<ingest::SinkFactory> RemoteSinkFactory(const RemoteClusterFlags& flags,
-                                                    ingest::IngestOptions* ingest) {
+namespace {
+
+util::Result<sinks::opensearch::OpenSearchOptions> SinkOptions(const RemoteClusterFlags& flags) {
   SLUICE_ASSIGN_OR_RETURN(sinks::opensearch::OpenSearchOptions options,
                           RemoteClusterOptions(flags));
   options.bulk_bytes = flags.bulk_bytes;
@@ -119,6 +120,20 @@ util::Result<ingest::SinkFactory> RemoteSinkFactory(const RemoteClusterFlags& fl
                  : flags.gzip == "off" ? sinks::opensearch::GzipMode::kNever
                                        : sinks::opensearch::GzipMode::kAuto;
   options.max_retries = flags.max_retries;
+  return options;
+}
+
+}  // namespace
+
+util::Result<ingest::IdentitySinkFactory> RemoteIdentitySinkFactory(
+    const RemoteClusterFlags& flags) {
+  SLUICE_ASSIGN_OR_RETURN(sinks::opensearch::OpenSearchOptions options, SinkOptions(flags));
+  return sinks::opensearch::OpenSearchIdentitySinkFactory(std::move(options));
+}
+
+util::Result<ingest::SinkFactory> RemoteSinkFactory(const RemoteClusterFlags& flags,
+                                                    ingest::IngestOptions* ingest) {
+  SLUICE_ASSIGN_OR_RETURN(sinks::opensearch::OpenSearchOptions options, SinkOptions(flags));
   // One sink write is cut into up to in_flight _bulk bodies sent at once.
   ingest->batch_bytes = flags.bulk_bytes * static_cast<size_t>(flags.in_flight);
   ingest->batch_documents = std::max<size_t>(ingest->batch_documents, 20000);

@@ -45,4 +45,9 @@ util::Result<sinks::opensearch::OpenSearchOptions> RemoteClusterOptions(
 util::Result<ingest::SinkFactory> RemoteSinkFactory(const RemoteClusterFlags& flags,
                                                     ingest::IngestOptions* ingest);
 
+// Sinks writing as a client's own Authorization, with the flags' cluster and
+// _bulk settings (a pass-through gateway's batch ingestion).
+util::Result<ingest::IdentitySinkFactory> RemoteIdentitySinkFactory(
+    const RemoteClusterFlags& flags);
+
 }  // namespace sluice::cli

@@ -198,6 +198,15 @@ int Serve(const ServeFlags& flags) {
     }
     forwarder = std::move(*made);
     options.gateway_routes_only = true;
+    if (flags.remote.user.empty() && flags.remote.sigv4_service.empty()) {
+      // Pass-through: a batch ingestion writes as the client that submitted it.
+      auto identity = RemoteIdentitySinkFactory(flags.remote);
+      if (!identity.ok()) {
+        spdlog::error("event=start_failed reason=\"{}\"", identity.status().ToString());
+        return 1;
+      }
+      options.identity_sinks = std::move(*identity);
+    }
     options.extra_routes = [fw = forwarder.get()](http::Router& router) {
       gateway::RegisterGatewayRoutes(router, *fw);
     };

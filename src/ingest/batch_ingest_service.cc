@@ -20,17 +20,19 @@ SinkFactory LocalSinkFactory(index::Catalog* catalog) {
 
 BatchIngestService::BatchIngestService(SinkFactory sinks, const sources::SourceCatalog* sources,
                                        storage::Store* store, tasks::TaskManager* tasks,
-                                       IngestOptions options)
+                                       IngestOptions options, IdentitySinkFactory identity_sinks)
     : sinks_(std::move(sinks)),
+      identity_sinks_(std::move(identity_sinks)),
       sources_(sources),
       store_(store),
       tasks_(tasks),
       options_(options) {}
 
-util::Result<IngestRequest> BatchIngestService::Validate(std::string_view body) {
+util::Result<IngestRequest> BatchIngestService::Validate(std::string_view body,
+                                                         const SinkFactory& sinks) {
   SLUICE_ASSIGN_OR_RETURN(IngestRequest request, ParseIngestRequest(body));
   // The index must exist: an auto-created one would lack the knn_vector mapping.
-  SLUICE_ASSIGN_OR_RETURN(SinkSchema schema, sinks_(request.index_name)->Describe());
+  SLUICE_ASSIGN_OR_RETURN(SinkSchema schema, sinks(request.index_name)->Describe());
   if (!schema.vector_fields.empty()) {
     std::set<std::string> mapped;
     for (const auto& f : request.fields) mapped.insert(f.name);
@@ -54,12 +56,19 @@ util::Result<IngestRequest> BatchIngestService::Validate(std::string_view body) 
   return request;
 }
 
-util::Result<std::string> BatchIngestService::Submit(std::string_view body) {
-  SLUICE_ASSIGN_OR_RETURN(IngestRequest request, Validate(body));
+util::Result<std::string> BatchIngestService::Submit(std::string_view body,
+                                                     const util::Secret* authorization) {
+  SinkFactory sinks = sinks_;
+  if (identity_sinks_ && authorization != nullptr && !authorization->Reveal().empty()) {
+    sinks = [this, auth = *authorization](const std::string& index_name) {
+      return identity_sinks_(index_name, auth);
+    };
+  }
+  SLUICE_ASSIGN_OR_RETURN(IngestRequest request, Validate(body, sinks));
   std::string persisted = request.persisted_json;
-  auto sink = sinks_(request.index_name);
-  auto job = std::make_unique<BatchIngestJob>(std::move(request), sources_, std::move(sink),
-                                              store_, options_);
+  auto sink = sinks(request.index_name);
+  auto job = std::make_unique<BatchIngestJob>(std::move(request), sources_, std::move(sink), store_,
+                                              options_);
   return tasks_->Submit("BATCH_INGEST", std::move(persisted), std::move(job));
 }
 

@@ -14,6 +14,7 @@
 #include "ingest/batch_ingest_job.h"
 #include "tasks/task_manager.h"
 #include "util/result.h"
+#include "util/secret.h"
 
 namespace sluice::index {
 class Catalog;
@@ -30,17 +31,28 @@ namespace sluice::ingest {
 // Makes the sink a task writes to, for a target index name.
 using SinkFactory = std::function<std::unique_ptr<DocumentSink>(const std::string& index_name)>;
 
+// Makes the sink of a task submitted with the client's own Authorization
+// (a gateway passing identities through): the sink writes as that client.
+using IdentitySinkFactory = std::function<std::unique_ptr<DocumentSink>(
+    const std::string& index_name, const util::Secret& authorization)>;
+
 // The embedded default: write into an index of this catalog.
 SinkFactory LocalSinkFactory(index::Catalog* catalog);
 
 class BatchIngestService {
  public:
   // All pointers must outlive the service. `store` holds task staging rows.
+  // With `identity_sinks`, a Submit that carries an Authorization validates
+  // and writes through a sink made for it (the identity is held in memory
+  // only: a task resumed after a restart writes through `sinks`).
   BatchIngestService(SinkFactory sinks, const sources::SourceCatalog* sources,
-                     storage::Store* store, tasks::TaskManager* tasks, IngestOptions options);
+                     storage::Store* store, tasks::TaskManager* tasks, IngestOptions options,
+                     IdentitySinkFactory identity_sinks = {});
 
   // Returns the new task's id, or the 4xx error that names what is wrong.
-  util::Result<std::string> Submit(std::string_view body);
+  // `authorization` (may be null or empty) is the client's Authorization header.
+  util::Result<std::string> Submit(std::string_view body,
+                                   const util::Secret* authorization = nullptr);
 
   // The job of an unfinished task after a restart (tasks::JobFactory).
   util::Result<std::unique_ptr<tasks::TaskJob>> ResumeJob(const tasks::TaskRecord& record);
@@ -49,9 +61,10 @@ class BatchIngestService {
   util::Status CollectStaging();
 
  private:
-  util::Result<IngestRequest> Validate(std::string_view body);
+  util::Result<IngestRequest> Validate(std::string_view body, const SinkFactory& sinks);
 
   SinkFactory sinks_;
+  IdentitySinkFactory identity_sinks_;
   const sources::SourceCatalog* sources_;
   storage::Store* store_;
   tasks::TaskManager* tasks_;

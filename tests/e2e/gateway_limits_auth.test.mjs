@@ -280,3 +280,44 @@ describe('authentication', () => {
     });
   }
 });
+
+describe('batch ingestion through a pass-through gateway', () => {
+  const USER = 'writer';
+  const PASSWORD = 'ingest-identity-password-must-never-leak-8';
+  const basic = (u, p) => 'Basic ' + Buffer.from(`${u}:${p}`).toString('base64');
+
+  test('writes with the identity of the client that submitted it', async () => {
+    const { join } = await import('node:path');
+    const { INGEST_PATH, createIndex, sagemakerRecords, seedIndexBody, seedSingleFileRequest, startIngestServer, waitTask, writeJsonl } =
+      await import('./lib/ingest.mjs');
+    const cluster = await startServer();
+    const rec = await startRecordingCluster({ target: cluster.url, basicAuth: { user: USER, password: PASSWORD } });
+    const gw = await startIngestServer({ args: ['--remote-cluster', rec.url, '--gateway'] });
+    try {
+      await createIndex(cluster.url, 'secured', seedIndexBody(8));
+      writeJsonl(join(gw.importDir, 'in.jsonl'), sagemakerRecords(40, 8, 9));
+      const body = seedSingleFileRequest('secured', join(gw.importDir, 'in.jsonl'), 'file');
+
+      const refused = await request(gw.url, { method: 'POST', path: INGEST_PATH, json: body, headers: { Authorization: basic(USER, 'wrong') } });
+      assert.equal(refused.status, 401, `a client the cluster refuses cannot ingest through sluice: ${refused.text}`);
+      assert.equal(refused.body.error.type, 'security_exception');
+      assert.ok(!rec.requests.some((r) => r.target.includes('_bulk')), 'nothing was written');
+
+      const res = await request(gw.url, { method: 'POST', path: INGEST_PATH, json: body, headers: { Authorization: basic(USER, PASSWORD) } });
+      assert.equal(res.status, 200, res.text);
+      const task = await waitTask(gw.url, res.body.task_id);
+      assert.equal(task.state, 'COMPLETED', JSON.stringify(task));
+      const bulks = rec.requests.filter((r) => r.target.includes('_bulk'));
+      assert.ok(bulks.length > 0);
+      for (const b of bulks) assert.equal(b.headers.authorization, basic(USER, PASSWORD));
+      await request(cluster.url, { method: 'POST', path: '/secured/_refresh' });
+      const count = await request(gw.url, { path: '/secured/_count', headers: { Authorization: basic(USER, PASSWORD) } });
+      assert.equal(count.body.count, 40);
+      assert.ok(!gw.logs().includes(PASSWORD));
+    } finally {
+      await gw.stop();
+      await rec.close();
+      await cluster.stop();
+    }
+  });
+});

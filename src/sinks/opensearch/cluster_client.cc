@@ -86,7 +86,7 @@ std::unique_ptr<sources::HttpSession> ClusterClient::Borrow() {
   sources::HttpSessionOptions so;
   so.ca_cert_file = options_.ca_cert_file;
   so.insecure = options_.insecure;
-  so.basic_user = options_.user;
+  if (options_.authorization.Reveal().empty()) so.basic_user = options_.user;
   so.basic_password = options_.password;
   so.connect_timeout_ms = options_.connect_timeout_ms;
   so.stall_timeout_s = options_.stall_timeout_s;
@@ -134,6 +134,9 @@ util::Result<sources::HttpResponse> ClusterClient::SendOnce(const std::string& m
     call.headers.push_back({"content-type", "application/json"});
   }
   if (gzipped) call.headers.push_back({"content-encoding", "gzip"});
+  if (!options_.authorization.Reveal().empty()) {
+    call.headers.push_back({"authorization", options_.authorization.Reveal()});
+  }
   if (!options_.sigv4_service.empty()) {
     sources::SigV4Request req{method, full_path, query, call.headers,
                               sources::Sha256Hex(wire_body)};

@@ -23,6 +23,9 @@ struct OpenSearchOptions {
   // HTTP basic auth user; empty = no basic auth. Default: "".
   std::string user;
   util::Secret password;
+  // An Authorization header value sent as is (a client's identity passed
+  // through a gateway); used instead of user/password when set. Default: "".
+  util::Secret authorization;
   // AWS SigV4 signing service: "" (off, default), "es" (OpenSearch Service) or "aoss" (Serverless).
   std::string sigv4_service;
   // Region signed for. Default: "us-east-1".

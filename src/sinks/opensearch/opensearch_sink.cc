@@ -262,4 +262,20 @@ util::Result<ingest::SinkFactory> OpenSearchSinkFactory(OpenSearchOptions option
       });
 }
 
+util::Result<ingest::IdentitySinkFactory> OpenSearchIdentitySinkFactory(OpenSearchOptions options) {
+  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<ClusterClient> checked, ClusterClient::Create(options));
+  std::shared_ptr<ClusterClient> fallback = std::move(checked);
+  return ingest::IdentitySinkFactory(
+      [options = std::move(options), fallback](
+          const std::string& index_name,
+          const util::Secret& authorization) -> std::unique_ptr<ingest::DocumentSink> {
+        OpenSearchOptions mine = options;
+        mine.authorization = authorization;
+        auto client = ClusterClient::Create(std::move(mine));
+        std::shared_ptr<ClusterClient> shared =
+            client.ok() ? std::shared_ptr<ClusterClient>(std::move(*client)) : fallback;
+        return std::make_unique<OpenSearchSink>(shared, index_name);
+      });
+}
+
 }  // namespace sluice::sinks::opensearch

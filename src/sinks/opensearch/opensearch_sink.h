@@ -84,4 +84,10 @@ class OpenSearchSink : public ingest::DocumentSink {
 // an error here, so `sluice serve` refuses to start with it.
 util::Result<ingest::SinkFactory> OpenSearchSinkFactory(OpenSearchOptions options);
 
+// Sinks that write as the given Authorization (a client's identity passed
+// through the gateway), each with its own ClusterClient. The options are
+// checked here (as OpenSearchSinkFactory does), so making each client later
+// cannot fail.
+util::Result<ingest::IdentitySinkFactory> OpenSearchIdentitySinkFactory(OpenSearchOptions options);
+
 }  // namespace sluice::sinks::opensearch
