@@ -203,8 +203,9 @@ class SocketExchange final : public StreamExchange {
     }
     if (close_) out += "Connection: close\r\n";
     out += "\r\n";
-    iovec iov{out.data(), out.size()};
-    if (!stream_.SendAll(&iov, 1)) return Broken("writing the response head");
+    // Sent with the first piece of the body (one packet for small answers).
+    pending_head_ = std::move(out);
+    if (framing == BodyFraming::kNone) return Flush();
     return util::Status::Ok();
   }
 
@@ -220,15 +221,19 @@ class SocketExchange final : public StreamExchange {
         return util::Internal("response body longer than its Content-Length");
       }
       length_left_ -= std::min<uint64_t>(length_left_, data.size());
-      iovec iov{bytes, data.size()};
-      if (!stream_.SendAll(&iov, 1)) return Broken("writing the response body");
+      iovec iov[2] = {{pending_head_.data(), pending_head_.size()}, {bytes, data.size()}};
+      if (!stream_.SendAll(iov, 2)) return Broken("writing the response body");
     } else {
       char size_line[24];
       int n = std::snprintf(size_line, sizeof(size_line), "%zx\r\n", data.size());
       static char crlf[] = "\r\n";
-      iovec iov[3] = {{size_line, static_cast<size_t>(n)}, {bytes, data.size()}, {crlf, 2}};
-      if (!stream_.SendAll(iov, 3)) return Broken("writing the response body");
+      iovec iov[4] = {{pending_head_.data(), pending_head_.size()},
+                      {size_line, static_cast<size_t>(n)},
+                      {bytes, data.size()},
+                      {crlf, 2}};
+      if (!stream_.SendAll(iov, 4)) return Broken("writing the response body");
     }
+    pending_head_.clear();
     written_ += data.size();
     return util::Status::Ok();
   }
@@ -242,9 +247,11 @@ class SocketExchange final : public StreamExchange {
     }
     if (framing_ == BodyFraming::kChunked && version_ >= 11) {
       static char last[] = "0\r\n\r\n";
-      iovec iov{last, 5};
-      if (!stream_.SendAll(&iov, 1)) return Broken("writing the last chunk");
+      iovec iov[2] = {{pending_head_.data(), pending_head_.size()}, {last, 5}};
+      if (!stream_.SendAll(iov, 2)) return Broken("writing the last chunk");
+      pending_head_.clear();
     }
+    SLUICE_RETURN_IF_ERROR(Flush());
     finished_ = true;
     return util::Status::Ok();
   }
@@ -264,6 +271,15 @@ class SocketExchange final : public StreamExchange {
   }
 
  private:
+  // Sends a head still waiting for its body.
+  util::Status Flush() {
+    if (pending_head_.empty()) return util::Status::Ok();
+    iovec iov{pending_head_.data(), pending_head_.size()};
+    if (!stream_.SendAll(&iov, 1)) return Broken("writing the response head");
+    pending_head_.clear();
+    return util::Status::Ok();
+  }
+
   util::Status Broken(const std::string& what) {
     broken_ = true;
     return util::Unavailable("client " + remote_ + ": " + what + " failed");
@@ -289,6 +305,7 @@ class SocketExchange final : public StreamExchange {
   BodyFraming framing_ = BodyFraming::kNone;
   uint64_t length_left_ = 0;
   uint64_t written_ = 0;
+  std::string pending_head_;
 };
 
 }  // namespace

@@ -111,6 +111,7 @@ util::Status HttpRelay::Perform(const RelayCall& call, bool* head_delivered) {
   curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
   curl_easy_setopt(easy, CURLOPT_PATH_AS_IS, 1L);
   curl_easy_setopt(easy, CURLOPT_USERAGENT, nullptr);
+  curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, 64L << 10);  // answers in 64 KiB pieces
   if (!options_.ca_cert_file.empty()) {
     curl_easy_setopt(easy, CURLOPT_CAINFO, options_.ca_cert_file.c_str());
   }
