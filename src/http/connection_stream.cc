@@ -144,7 +144,7 @@ class SocketExchange final : public StreamExchange {
   uint64_t body_bytes() const { return written_; }
 
   util::Result<size_t> ReadBody(char* buf, size_t size) override {
-    if (broken_) return util::Unavailable("the client connection is closed");
+    if (broken_ || must_close_) return util::Unavailable("the client connection is closed");
     if (!has_body_ || parser_.is_done() || size == 0) return size_t{0};
     if (expect_continue_) {
       expect_continue_ = false;
@@ -161,7 +161,7 @@ class SocketExchange final : public StreamExchange {
       bhttp::read_some(stream_, buffer_, parser_, ec);
       if (ec == bhttp::error::need_buffer) ec = {};
       if (ec == bhttp::error::body_limit) {
-        broken_ = true;
+        must_close_ = true;  // the answer may still be written
         return util::Status(util::Code::kTooLarge, "too_large",
                             "the request body exceeds the limit [http.max_content_length=" +
                                 std::to_string(server_.options().max_content_length) + " bytes]");
@@ -172,7 +172,7 @@ class SocketExchange final : public StreamExchange {
       if (!length_) {
         if (util::Status s = server_.in_flight().Reserve(reservation_, n); !s.ok()) {
           server_.CountBreakerTrip();
-          broken_ = true;
+          must_close_ = true;
           return s;
         }
       }
@@ -189,7 +189,8 @@ class SocketExchange final : public StreamExchange {
     framing_ = framing;
     length_left_ = content_length;
     // A body not read to its end leaves the connection unusable.
-    close_ = !keep_alive_ || server_.stopping() || (has_body_ && !parser_.is_done()) ||
+    close_ = must_close_ || !keep_alive_ || server_.stopping() ||
+             (has_body_ && !parser_.is_done()) ||
              (framing == BodyFraming::kChunked && version_ < 11);
     std::string out = "HTTP/" + std::to_string(version_ / 10) + "." +
                       std::to_string(version_ % 10) + " " + std::to_string(status) + " " +
@@ -300,7 +301,8 @@ class SocketExchange final : public StreamExchange {
   bool answered_ = false;
   bool finished_ = false;
   bool close_ = false;
-  bool broken_ = false;
+  bool broken_ = false;      // the socket failed: nothing more can be written
+  bool must_close_ = false;  // the body was refused part-way: answer, then close
   unsigned status_ = 0;
   BodyFraming framing_ = BodyFraming::kNone;
   uint64_t length_left_ = 0;
