@@ -5,10 +5,10 @@
 // that machine noise hits both alike. Prints both rates and the ratio
 // gateway/direct for each.
 //
-//   SLUICE_BIN=build/sluice node tests/e2e/gateway_bench.mjs [rounds] [concurrency]
+//   SLUICE_BIN=build/sluice node bench/gateway_bench.mjs [rounds] [concurrency]
 import http from 'node:http';
 
-import { startServer } from './lib/server.mjs';
+import { startServer } from '../tests/e2e/lib/server.mjs';
 
 const ROUNDS = Number(process.argv[2] || 6);
 const CONCURRENCY = Number(process.argv[3] || 4);
