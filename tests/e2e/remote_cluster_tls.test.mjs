@@ -1,6 +1,7 @@
 // Remote cluster over TLS: a cluster whose certificate the system does not
 // trust is refused with a clear reason; --remote-ca-cert trusts it;
-// --remote-insecure skips verification, with a warning in the log.
+// --remote-insecure skips verification, with a warning in the log; the gateway
+// (--gateway) forwards over HTTPS with the same options.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -68,4 +69,27 @@ test('--remote-insecure works without the CA and says so in the log', async () =
   assert.equal(task.state, 'COMPLETED', JSON.stringify(task));
   assert.match(logs, /tls_verification_disabled/);
   assert.equal((await allDocs(cluster.url, 'tls-index')).total, 30);
+});
+
+test('the gateway forwards over HTTPS: untrusted → 502, --remote-ca-cert → the cluster\'s answers', async () => {
+  const untrusted = await startServer({ args: ['--remote-cluster', proxy.url, '--gateway'] });
+  try {
+    const res = await request(untrusted.url, { path: '/tls-index/_count' });
+    assert.equal(res.status, 502, res.text);
+    assert.equal(res.body.error.type, 'connect_exception');
+    assert.match(res.body.error.reason, /SSL|certificate/i);
+  } finally {
+    await untrusted.stop();
+  }
+  const gw = await startServer({ args: ['--remote-cluster', proxy.url, '--remote-ca-cert', certFile, '--gateway'] });
+  try {
+    const direct = await request(cluster.url, { path: '/tls-index/_mapping' });
+    const res = await request(gw.url, { path: '/tls-index/_mapping' });
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.text, direct.text);
+    const root = await request(gw.url, { path: '/' });
+    assert.ok(root.headers['x-sluice-gateway']);
+  } finally {
+    await gw.stop();
+  }
 });

@@ -25,8 +25,8 @@ void Upper(StreamExchange& ex) {
   while (true) {
     auto n = ex.ReadBody(buf, sizeof(buf));
     if (!n.ok()) {
-      Response r = SimpleError(n.status().code() == util::Code::kTooLarge ? 413 : 400,
-                               n.status().reason());
+      Response r =
+          SimpleError(n.status().code() == util::Code::kTooLarge ? 413 : 400, n.status().reason());
       (void)ex.Respond(r);
       return;
     }
@@ -94,9 +94,9 @@ TEST_F(ServerStreamTest, ChunkedBodyStreamsThroughAndTheConnectionIsReused) {
 
 TEST_F(ServerStreamTest, ContentLengthBodyAndPipelinedRequests) {
   TestConnection c(server_->port());
-  ASSERT_TRUE(c.SendRaw(
-      "PUT /doc HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc"
-      "PUT /doc HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nxy"));
+  ASSERT_TRUE(
+      c.SendRaw("PUT /doc HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc"
+                "PUT /doc HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nxy"));
   auto first = c.Read();
   EXPECT_EQ(first.status, 200);
   EXPECT_EQ(first.body, "ABC");
@@ -124,8 +124,9 @@ TEST_F(ServerStreamTest, AnUnfinishedAnswerClosesTheConnection) {
 TEST_F(ServerStreamTest, AChunkedBodyOverMaxContentLengthIsRefused) {
   TestConnection c(server_->port());
   std::string chunk(40, 'a');
-  ASSERT_TRUE(c.SendRaw("POST /big HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n28\r\n" +
-                        chunk + "\r\n28\r\n" + chunk + "\r\n0\r\n\r\n"));
+  ASSERT_TRUE(
+      c.SendRaw("POST /big HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n28\r\n" +
+                chunk + "\r\n28\r\n" + chunk + "\r\n0\r\n\r\n"));
   auto res = c.Read();
   EXPECT_EQ(res.status, 413);
   EXPECT_EQ(res.header("connection"), "close");
