@@ -176,11 +176,6 @@ http::Response Forwarder::Failure(const http::Request& request, const util::Stat
       return options_.error_response(request, s, 413);
     case util::Code::kTooManyRequests:
       return options_.error_response(request, s, 429);
-    case util::Code::kInvalidArgument:
-      if (s.type() == "illegal_argument_exception" && s.reason().starts_with("invalid")) {
-        return options_.error_response(request, s, 400);
-      }
-      [[fallthrough]];
     default:
       return options_.error_response(request,
                                      util::Status(util::Code::kUnavailable, "connect_exception",
@@ -215,7 +210,7 @@ void Forwarder::Stream(http::StreamExchange& exchange) {
   const http::Request& head = exchange.head();
   auto target = MakeTarget(head);
   if (!target.ok()) {
-    (void)exchange.Respond(Failure(head, target.status()));
+    (void)exchange.Respond(options_.error_response(head, target.status(), 400));
     return;
   }
   target->headers =
@@ -312,7 +307,7 @@ void Forwarder::Stream(http::StreamExchange& exchange) {
 
 http::Response Forwarder::Forward(const http::Request& request) {
   auto target = MakeTarget(request);
-  if (!target.ok()) return Failure(request, target.status());
+  if (!target.ok()) return options_.error_response(request, target.status(), 400);
   target->headers = ForwardRequestHeaders(request.headers, "", "http");
   const bool sigv4 = !options_.cluster.sigv4_service.empty();
   Sign(*target, sigv4 ? sources::Sha256Hex(request.body) : "");

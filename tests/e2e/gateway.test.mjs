@@ -160,6 +160,22 @@ describe('forwarded requests', () => {
     assert.equal(res.text, rec.answer.body.toString('utf8'));
   });
 
+  test('a request target that cannot go on byte for byte is a 400, not forwarded', async () => {
+    const net = await import('node:net');
+    const before = recorder.requests.length;
+    const answer = await new Promise((resolve, reject) => {
+      const sock = net.connect(gateway.port, '127.0.0.1', () => {
+        sock.write(Buffer.concat([Buffer.from('GET /caf'), Buffer.from([0xc3, 0xa9]), Buffer.from(' HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')]));
+      });
+      let text = '';
+      sock.on('data', (d) => { text += d.toString('latin1'); });
+      sock.on('end', () => resolve(text));
+      sock.on('error', reject);
+    });
+    assert.match(answer, /^HTTP\/1\.1 400 /);
+    assert.equal(recorder.requests.length, before);
+  });
+
   test('a chunked request body arrives whole; a gzip answer passes through compressed', async () => {
     await createIndex(cluster.url, 'chunky', { mappings: { properties: { n: { type: 'integer' }, text: { type: 'text' } } } });
     const lines = [];
