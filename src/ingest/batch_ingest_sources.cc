@@ -92,8 +92,14 @@ Status BatchIngestJob::ListSources(tasks::TaskContext& ctx, Plan& plan) {
         std::sort(layout.records.begin(), layout.records.end());
         layout.skipped.clear();
       }
+      // Bedrock names its outputs <input>.jsonl.out; only such a folder is
+      // peeked at (one extra request) to tell a job still being written.
       bool still_written = false;
-      if (!layout.manifest && prefix && !layout.records.empty()) {
+      const bool bedrock_named =
+          std::any_of(layout.records.begin(), layout.records.end(), [&](size_t i) {
+            return names[i].ends_with(".jsonl.out");
+          });
+      if (!layout.manifest && prefix && bedrock_named) {
         SLUICE_ASSIGN_OR_RETURN(
             still_written,
             LooksLikeBedrock(*sources_, request_.data_source, plan.slots[slot][layout.records[0]],

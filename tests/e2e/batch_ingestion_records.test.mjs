@@ -155,7 +155,8 @@ describe('several sources', () => {
       request('join', [s0, s1, s2], { _id: ['source[0].$.cid', 'source[1].$.cid'], vec: 'source[0].$.v', text: 'source[1].$.t' },
         ['source[2].$.tag']),
     );
-    assert.equal(task.state, 'COMPLETED', JSON.stringify(task));
+    assert.equal(task.state, 'COMPLETED_WITH_ERROR', JSON.stringify(task));
+    assert.match(task.error, /^4 of 13 records failed: /);
     const p = task.ingest_status;
     assert.equal(p.records_read, 13);
     const failures = p.failures.map((f) => `${f.source}:${f.line}`).sort();

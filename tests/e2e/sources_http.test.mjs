@@ -79,9 +79,9 @@ test('gzip and zstd bodies are detected by their magic bytes, whatever the URL s
       field_map: { _id: '$.recordId', text: '$.modelInput.inputText' },
       data_source: { type: 'http', source: [`${files.url}/bedrock/input.jsonl.out.${ext}`] },
     }, { transcript });
-    assert.equal(task.state, 'COMPLETED', JSON.stringify(task));
+    assert.equal(task.state, 'COMPLETED_WITH_ERROR', JSON.stringify(task));
     assert.equal(task.ingest_status.records_read, 5);
-    assert.equal(await countDocs(server, `titan-${ext}`), 5);
+    assert.equal(await countDocs(server, `titan-${ext}`), 4);  // the error record is a failed record
     assert.ok(task.ingest_status.bytes_total < bedrockOut.length, 'compressed size');
     assert.equal(task.ingest_status.bytes_read, task.ingest_status.bytes_total);
   }
@@ -94,8 +94,8 @@ test('a redirect to an allowed host is followed', async () => {
     field_map: { _id: '$.recordId', text: '$.modelInput.inputText' },
     data_source: { type: 'http', source: [`${files.url}/moved.jsonl`] },
   }, { transcript });
-  assert.equal(task.state, 'COMPLETED', JSON.stringify(task));
-  assert.equal(await countDocs(server, 'moved'), 5);
+  assert.equal(task.state, 'COMPLETED_WITH_ERROR', JSON.stringify(task));
+  assert.equal(await countDocs(server, 'moved'), 4);
   assert.ok(files.requests.some((r) => r.url === '/moved.jsonl' && r.status === 302));
 });
 
@@ -146,8 +146,8 @@ test('a query string (e.g. a presigned signature) is sent but never shown or sto
     field_map: { _id: '$.recordId', text: '$.modelInput.inputText' },
     data_source: { type: 'http', source: [url] },
   }, { transcript });
-  assert.equal(task.state, 'COMPLETED', JSON.stringify(task));
-  assert.equal(await countDocs(server, 'secret-url'), 5);
+  assert.equal(task.state, 'COMPLETED_WITH_ERROR', JSON.stringify(task));
+  assert.equal(await countDocs(server, 'secret-url'), 4);
   assert.ok(files.requests.some((r) => r.url === `/bedrock/input.jsonl.out?${QUERY_SECRET}`), 'the query string was sent');
   assert.equal(task.ingest_status.sources[0].location, `${files.url}/bedrock/input.jsonl.out`);
   assert.deepEqual(task.request.data_source.source, [`${files.url}/bedrock/input.jsonl.out`]);
@@ -165,7 +165,7 @@ test('URL user-info is sent as Basic auth but never shown or stored', async () =
       field_map: { _id: '$.recordId', text: '$.modelInput.inputText' },
       data_source: { type: 'http', source: [`http://${USER_SECRET}@127.0.0.1:${files.port}/bedrock/input.jsonl.out`] },
     }, { transcript: seen });
-    assert.equal(task.state, 'COMPLETED', JSON.stringify(task));
+    assert.equal(task.state, 'COMPLETED_WITH_ERROR', JSON.stringify(task));
     const got = files.requests.filter((r) => r.headers.authorization);
     assert.equal(got.at(-1).headers.authorization, `Basic ${Buffer.from(USER_SECRET).toString('base64')}`);
     assertNoSecrets(own, seen, ['httpPASSWORD99']);
