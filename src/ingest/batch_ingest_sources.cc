@@ -96,9 +96,8 @@ Status BatchIngestJob::ListSources(tasks::TaskContext& ctx, Plan& plan) {
       // peeked at (one extra request) to tell a job still being written.
       bool still_written = false;
       const bool bedrock_named =
-          std::any_of(layout.records.begin(), layout.records.end(), [&](size_t i) {
-            return names[i].ends_with(".jsonl.out");
-          });
+          std::any_of(layout.records.begin(), layout.records.end(),
+                      [&](size_t i) { return names[i].ends_with(".jsonl.out"); });
       if (!layout.manifest && prefix && bedrock_named) {
         SLUICE_ASSIGN_OR_RETURN(
             still_written,
