@@ -47,7 +47,7 @@ try {
       for (;;) {
         const task = await getTask(server.url, id);
         if (task.state !== 'RUNNING' && task.state !== 'CREATED') throw new Error(`${id} ${task.state}`);
-        if ((task.progress?.documents_written ?? 0) > 0) break;
+        if ((task.ingest_status?.documents_written ?? 0) > 0) break;
         await sleep(20);
       }
     }
@@ -68,7 +68,7 @@ try {
       await request(server.url, { method: 'POST', path: `/_plugins/_ml/tasks/${id}/_cancel` });
     }
     for (const id of ids) {
-      while (!['CANCELLED', 'COMPLETED', 'FAILED'].includes((await getTask(server.url, id)).state)) await sleep(20);
+      while (!['CANCELLED', 'COMPLETED', 'COMPLETED_WITH_ERROR', 'FAILED'].includes((await getTask(server.url, id)).state)) await sleep(20);
     }
   }
   const worst = Math.max(...results.map((r) => r.cancelled));

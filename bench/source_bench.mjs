@@ -80,7 +80,7 @@ async function run(server, dataSource, credential) {
   if (res.status !== 200) throw new Error(res.text);
   const task = await waitTask(server, res.body.task_id);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  if (task.progress.documents_written !== RECORDS) throw new Error(`wrote ${task.progress.documents_written}`);
+  if (task.ingest_status.documents_written !== RECORDS) throw new Error(`wrote ${task.ingest_status.documents_written}`);
   await request(server.url, { method: 'DELETE', path: `/${index}` });
   return seconds;
 }

@@ -2,8 +2,10 @@
 //
 //   GET    /_plugins/_ml/tasks/{task_id}
 //     200 {"task_type","state","progress"?,"create_time","last_update_time","error"?,
-//          "is_async":true,"request"?} — ml-commons' key order, no task_id key;
-//     "progress" and "request" are sluice extensions (raw JSON, absent when empty).
+//          "is_async":true,"ingest_status"?,"request"?} — ml-commons' key order, no
+//     task_id key; "progress" is ml-commons' float (fraction done, 0–1);
+//     "ingest_status" (the detailed status object) and "request" are sluice
+//     extensions (raw JSON, absent when empty).
 //     404 status_exception "Failed to find task".
 //   GET|POST /_plugins/_ml/tasks/_search
 //     body (optional): {"query":{"match_all":{}}} | {"query":{"term":{"state"|"task_type":
@@ -22,6 +24,7 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
+#include <charconv>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -39,15 +42,26 @@ using http::Response;
 
 constexpr std::string_view kTaskIndex = ".plugins-ml-task";
 
+// A float as Java prints it (the shortest text that reads back the same:
+// 0.25, 0.33333334), as ml-commons' Float progress appears.
+std::string FloatText(float value) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value);
+  std::string text(buf, end);
+  if (text.find_first_of(".e") == std::string::npos) text += ".0";
+  return text;
+}
+
 void WriteTask(json::JsonWriter& w, const tasks::TaskRecord& r) {
   w.StartObject();
   w.Key("task_type").String(r.task_type);
   w.Key("state").String(tasks::TaskStateName(r.state));
-  if (!r.progress_json.empty()) w.Key("progress").Raw(r.progress_json);
+  if (r.progress) w.Key("progress").Raw(FloatText(*r.progress));
   w.Key("create_time").Int(r.create_time);
   w.Key("last_update_time").Int(r.last_update_time);
   if (r.error) w.Key("error").String(*r.error);
   w.Key("is_async").Bool(true);
+  if (!r.ingest_status_json.empty()) w.Key("ingest_status").Raw(r.ingest_status_json);
   if (!r.request_json.empty()) w.Key("request").Raw(r.request_json);
   w.EndObject();
 }

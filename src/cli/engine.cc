@@ -133,7 +133,8 @@ void Engine::AddCollectors() {
     std::map<std::string, int> by_state;
     for (auto state :
          {tasks::TaskState::kCreated, tasks::TaskState::kRunning, tasks::TaskState::kCompleted,
-          tasks::TaskState::kFailed, tasks::TaskState::kCancelled}) {
+          tasks::TaskState::kCompletedWithError, tasks::TaskState::kFailed,
+          tasks::TaskState::kCancelled}) {
       by_state[std::string(tasks::TaskStateName(state))] = 0;
     }
     for (const auto& record : tasks->List()) ++by_state[std::string(TaskStateName(record.state))];

@@ -28,6 +28,7 @@ namespace sluice::cli {
 namespace {
 
 constexpr int kExitTaskFailed = 1;
+constexpr int kExitPartial = 3;  // COMPLETED_WITH_ERROR: some records failed
 constexpr int kExitInterrupted = 130;  // 128 + SIGINT, as shells report it
 constexpr int kExitRejected = 2;
 constexpr const char* kIngestPath = "/_plugins/_ml/_batch_ingestion";
@@ -146,16 +147,16 @@ bool UseLiveLine(const std::string& mode) {
 }
 
 // With --target, the summary's cluster line: requests, retried and rejected
-// documents and the cluster's throughput, from the task's progress.cluster.
+// documents and the cluster's throughput, from the task's ingest_status.cluster.
 std::string ClusterSummary(const std::string& task_body, const std::string& url) {
   rapidjson::Document d;
   d.Parse(task_body.data(), task_body.size());
-  if (d.HasParseError() || !d.IsObject() || !d.HasMember("progress") ||
-      !d["progress"].IsObject() || !d["progress"].HasMember("cluster") ||
-      !d["progress"]["cluster"].IsObject()) {
+  if (d.HasParseError() || !d.IsObject() || !d.HasMember("ingest_status") ||
+      !d["ingest_status"].IsObject() || !d["ingest_status"].HasMember("cluster") ||
+      !d["ingest_status"]["cluster"].IsObject()) {
     return "";
   }
-  const auto& c = d["progress"]["cluster"];
+  const auto& c = d["ingest_status"]["cluster"];
   auto u = [&](const char* k) -> uint64_t {
     return c.HasMember(k) && c[k].IsUint64() ? c[k].GetUint64() : 0;
   };
@@ -268,6 +269,7 @@ void RunIngest(const IngestFlags& flags) {
     std::cout << ClusterSummary(last_reply, sources::RedactUrl(flags.remote.url));
   }
   std::cout << std::flush;
+  if (task.state == "COMPLETED_WITH_ERROR") throw CLI::RuntimeError(kExitPartial);
   if (task.state != "COMPLETED") throw CLI::RuntimeError(kExitTaskFailed);
 }
 
@@ -282,8 +284,9 @@ void AddIngestCommand(CLI::App& app) {
 request to a running sluice and polls the task. Local files are read with your own
 permissions in-process; a server reads only files under its --file-root.
 
-Exit code: 0 COMPLETED (failed records, if any, are listed in the summary), 1 FAILED or
-CANCELLED, 2 the request was rejected or sluice could not be reached, 130 interrupted.
+Exit code: 0 COMPLETED, 3 COMPLETED_WITH_ERROR (some records failed; they are listed in
+the summary), 1 FAILED (nothing could be written, or a fatal error) or CANCELLED, 2 the
+request was rejected or sluice could not be reached, 130 interrupted.
 Ctrl-C in-process cancels the task (what was written stays; a second Ctrl-C leaves at
 once and the task resumes at the next start); with --server it only stops following the
 task, which goes on on the server.

@@ -34,7 +34,8 @@ std::string HumanSeconds(double s) {
 }  // namespace
 
 bool TaskView::finished() const {
-  return state == "COMPLETED" || state == "FAILED" || state == "CANCELLED";
+  return state == "COMPLETED" || state == "COMPLETED_WITH_ERROR" || state == "FAILED" ||
+         state == "CANCELLED";
 }
 
 util::Result<TaskView> ParseTaskView(std::string_view task_json) {
@@ -47,7 +48,12 @@ util::Result<TaskView> ParseTaskView(std::string_view task_json) {
   t.task_id = Str(d, "task_id");
   t.state = Str(d, "state");
   t.error = Str(d, "error");
-  auto p = d.FindMember("progress");
+  auto fraction = d.FindMember("progress");
+  if (fraction != d.MemberEnd() && fraction->value.IsNumber()) {
+    t.progress = fraction->value.GetDouble();
+  }
+  auto p = d.FindMember("ingest_status");
+  if (p == d.MemberEnd()) p = d.FindMember("progress");
   if (p == d.MemberEnd() || !p->value.IsObject()) return t;
   const rapidjson::Value& progress = p->value;
   t.phase = Str(progress, "phase");
@@ -56,6 +62,7 @@ util::Result<TaskView> ParseTaskView(std::string_view task_json) {
   t.records_read = U64(progress, "records_read");
   t.documents_written = U64(progress, "documents_written");
   t.records_failed = U64(progress, "records_failed");
+  t.provider_failed = U64(progress, "provider_failed");
   t.elapsed_ms = U64(progress, "elapsed_ms");
   if (auto r = progress.FindMember("docs_per_second");
       r != progress.MemberEnd() && r->value.IsNumber()) {
@@ -65,6 +72,23 @@ util::Result<TaskView> ParseTaskView(std::string_view task_json) {
     size_t n = 0;
     for (const auto& source : s->value.GetArray()) {
       size_t index = n++;
+      auto m = source.IsObject() ? source.FindMember("manifest") : source.MemberEnd();
+      if (m != source.MemberEnd() && m->value.IsObject()) {
+        const rapidjson::Value& manifest = m->value;
+        std::string line =
+            fmt::format("source[{}] {}: {} processed, {} succeeded, {} failed", index,
+                        Str(manifest, "location"), U64(manifest, "processedRecordCount"),
+                        U64(manifest, "successRecordCount"), U64(manifest, "errorRecordCount"));
+        auto mm = manifest.FindMember("mismatches");
+        bool agrees = true;
+        if (mm != manifest.MemberEnd() && mm->value.IsArray()) {
+          for (const auto& text : mm->value.GetArray()) {
+            if (text.IsString()) line += std::string(agrees ? ": " : "; ") + text.GetString();
+            agrees = false;
+          }
+        }
+        t.manifests.push_back(line + (agrees ? " (matches the task)" : ""));
+      }
       auto j = source.IsObject() ? source.FindMember("join") : source.MemberEnd();
       if (!source.IsObject() || j == source.MemberEnd() || !j->value.IsObject()) continue;
       const rapidjson::Value& join = j->value;
@@ -77,6 +101,11 @@ util::Result<TaskView> ParseTaskView(std::string_view task_json) {
       t.joins.push_back(fmt::format("source[{}] {}: {}: {} joined, {} incomplete, {} mismatched",
                                     index, Str(source, "location"), mode, U64(join, "joined"),
                                     U64(join, "incomplete"), U64(join, "mismatched")));
+    }
+  }
+  if (auto w = progress.FindMember("warnings"); w != progress.MemberEnd() && w->value.IsArray()) {
+    for (const auto& warning : w->value.GetArray()) {
+      if (warning.IsString()) t.warnings.push_back(warning.GetString());
     }
   }
   if (auto f = progress.FindMember("failures"); f != progress.MemberEnd() && f->value.IsArray()) {
@@ -134,10 +163,20 @@ std::string FormatSummary(const TaskView& t, std::string_view index, double wall
     out += "  joins:\n";
     for (const auto& j : t.joins) out += "    " + j + "\n";
   }
-  out += fmt::format("  records failed:    {}\n", t.records_failed);
+  if (!t.manifests.empty()) {
+    out += "  provider summary:\n";
+    for (const auto& m : t.manifests) out += "    " + m + "\n";
+  }
+  out += fmt::format("  records failed:    {}", t.records_failed);
+  if (t.provider_failed > 0) out += fmt::format(" ({} by the provider)", t.provider_failed);
+  out += "\n";
   for (const auto& f : t.failures) out += "    " + f + "\n";
   if (t.records_failed > t.failures.size()) {
     out += fmt::format("    ... and {} more\n", t.records_failed - t.failures.size());
+  }
+  if (!t.warnings.empty()) {
+    out += "  warnings:\n";
+    for (const auto& w : t.warnings) out += "    " + w + "\n";
   }
   double task_s = static_cast<double>(t.elapsed_ms) / 1000;
   out += fmt::format("  time:              {:.1f} s (task {:.1f} s)\n", wall_seconds, task_s);

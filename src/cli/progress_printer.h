@@ -7,7 +7,8 @@
 // runs stay readable.
 //
 // TaskView is the task as GET /_plugins/_ml/tasks/<id> shows it, with its
-// progress object (see ingest/ingest_progress.h) flattened.
+// ingest_status object (see ingest/ingest_progress.h) flattened. (A server
+// from before ingest_status had that object under "progress"; it is read too.)
 //
 // Thread-safety: one printer, one thread.
 #pragma once
@@ -25,11 +26,13 @@ namespace sluice::cli {
 
 struct TaskView {
   std::string task_id;
-  std::string state;  // CREATED, RUNNING, COMPLETED, FAILED, CANCELLED
-  std::string error;  // the task's error, when FAILED
+  // CREATED, RUNNING, COMPLETED, COMPLETED_WITH_ERROR, FAILED, CANCELLED
+  std::string state;
+  std::string error;  // the task's error, when FAILED or COMPLETED_WITH_ERROR
   std::string phase;
+  double progress = 0;  // ml-commons' fraction done, 0–1
   uint64_t bytes_read = 0, bytes_total = 0;
-  uint64_t records_read = 0, documents_written = 0, records_failed = 0;
+  uint64_t records_read = 0, documents_written = 0, records_failed = 0, provider_failed = 0;
   double docs_per_second = 0;
   uint64_t elapsed_ms = 0;
   std::vector<std::string> failures;  // "location:line: reason", the first few
@@ -37,6 +40,9 @@ struct TaskView {
   // ("source[2] other.jsonl: by position with source[1], checked by custom_id:
   // 8 joined, 0 incomplete, 1 mismatched").
   std::vector<std::string> joins;
+  std::vector<std::string> warnings;
+  // Provider summaries (Bedrock's manifest) and how they compare, one line each.
+  std::vector<std::string> manifests;
 
   bool finished() const;
 };

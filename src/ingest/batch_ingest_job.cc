@@ -5,6 +5,7 @@
 #include "ingest/batch_ingest_plan.h"
 #include "ingest/batch_writer.h"
 #include "ingest/ingest_checkpoint.h"
+#include "ingest/record_inspector.h"
 #include "ingest/record_mapper.h"
 #include "ingest/slot_reader.h"
 #include "json/json_writer.h"
@@ -106,7 +107,7 @@ Status BatchIngestJob::Run(tasks::TaskContext& ctx) {
       SLUICE_RETURN_IF_ERROR(progress.RestoreCounters(cp.counters, cp.write_counters));
     }
   } else {
-    ctx.SetProgress(progress.ToJson());
+    PublishProgress(ctx, progress);
   }
 
   SLUICE_ASSIGN_OR_RETURN(SinkSchema schema, sink_->Describe());
@@ -117,14 +118,20 @@ Status BatchIngestJob::Run(tasks::TaskContext& ctx) {
   for (const auto& name : schema.top_level_fields) {
     if (!mapped.count(name)) plan.null_fields.push_back(name);
   }
-  SLUICE_ASSIGN_OR_RETURN(plan.slots, sources_->List(request_.data_source));
-  for (size_t s = 0; s < plan.slots.size(); ++s) {
-    for (const auto& object : plan.slots[s]) progress.AddBytesTotal(s, object.size.value_or(0));
+  Status status = ListSources(ctx, plan);
+  if (status.ok()) {
+    for (size_t s = 0; s < plan.slots.size(); ++s) {
+      for (const auto& object : plan.slots[s]) progress.AddBytesTotal(s, object.size.value_or(0));
+    }
+    status = request_.source_count() == 1 ? RunSingle(ctx, plan, cp) : RunJoin(ctx, plan, cp);
   }
-  Status status = request_.source_count() == 1 ? RunSingle(ctx, plan, cp) : RunJoin(ctx, plan, cp);
-  progress.SetPhase(status.ok() ? "done" : status.code() == util::Code::kCancelled ? "cancelled"
-                                                                                   : "failed");
-  ctx.SetProgress(progress.ToJson());
+  if (status.ok()) status = Conclude(ctx, plan);
+  progress.SetPhase(status.ok()                               ? "done"
+                    : status.code() == util::Code::kCancelled ? "cancelled"
+                                                              : "failed");
+  // Everything was read: done, even where the sizes were never known.
+  ctx.SetProgress(status.ok() ? 1.0f : progress.Fraction(), progress.ToJson());
+  CountTaskOutcome(options_.metrics, status, plan.partial);
   if (!status.ok() && status.code() != util::Code::kCancelled) {
     // ml-commons' wording for a failure while reading or writing, so that
     // clients matching on it keep working.
@@ -141,7 +148,7 @@ Status BatchIngestJob::CommitCheckpoint(tasks::TaskContext& ctx, IngestProgress&
   SLUICE_ASSIGN_OR_RETURN(IngestCheckpoint cp, IngestCheckpoint::Parse(checkpoint));
   cp.write_counters = progress.SaveWriteCounters();
   Status s = SaveCheckpointPausingOnDiskFull(ctx, cp.Serialize());
-  ctx.SetProgress(progress.ToJson());
+  PublishProgress(ctx, progress);
   return s;
 }
 
@@ -149,24 +156,25 @@ Status BatchIngestJob::RunSingle(tasks::TaskContext& ctx, Plan& plan, IngestChec
   IngestProgress& progress = *plan.progress;
   progress.SetPhase("reading");
   RecordMapper mapper(request_, 0, plan.vector_fields);
-  BatchWriter writer(sink_.get(), &progress, options_.queue_depth,
-                     [&](const std::string& checkpoint) {
-                       return CommitCheckpoint(ctx, progress, checkpoint);
-                     },
-                     [&ctx] { return ctx.cancelled(); }, options_.write_chunk_documents);
+  RecordInspector inspector(0, mapper, progress);
+  BatchWriter writer(
+      sink_.get(), &progress, options_.queue_depth,
+      [&](const std::string& checkpoint) { return CommitCheckpoint(ctx, progress, checkpoint); },
+      [&ctx] { return ctx.cancelled(); }, options_.write_chunk_documents);
   const auto& objects = plan.slots[0];
   DocumentBatch batch;
   uint64_t since_progress = 0;
   auto flush = [&](size_t object, const Line& line) -> Status {
-    IngestCheckpoint next{"read", 0, object, line.end_offset, line.number, 0, std::nullopt,
-                    progress.SaveCounters(), ""};
+    IngestCheckpoint next{"read",      0, object,       line.end_offset,
+                          line.number, 0, std::nullopt, progress.SaveCounters(),
+                          ""};
     batch.checkpoint = next.Serialize();
     Status s = writer.Push(std::move(batch));
     batch = DocumentBatch();
     return s;
   };
-  SlotReader reader{ctx, *sources_, request_.data_source, progress, plan.parser,
-                    options_.max_line_bytes};
+  SlotReader reader{ctx,      *sources_,   request_.data_source,
+                    progress, plan.parser, options_.max_line_bytes};
   Line last_line;
   size_t last_object = cp.object;
   Status read = reader.Read(
@@ -178,12 +186,13 @@ Status BatchIngestJob::RunSingle(tasks::TaskContext& ctx, Plan& plan, IngestChec
         last_object = object;
         if (++since_progress >= kProgressEvery) {
           since_progress = 0;
-          ctx.SetProgress(progress.ToJson());
+          PublishProgress(ctx, progress);
         }
         if (record == nullptr) {
           progress.AddFailure(origin, error);
           return Status::Ok();
         }
+        if (inspector.ProviderFailed(*record, origin)) return Status::Ok();
         auto mapped = mapper.Map(*record);
         if (!mapped.ok()) {
           progress.AddFailure(origin, mapped.status().reason());

@@ -10,8 +10,10 @@
 //     n-th record belongs to that source's n-th record), each pairing checked
 //     when its records carry that source's id field (e.g. custom_id).
 //
-// A bad record (invalid JSON, missing id or vector, rejected by the index)
-// fails alone and is counted and reported; the task goes on. Progress is
+// A bad record (invalid JSON, missing id or vector, rejected by the index,
+// failed by the model provider) fails alone and is counted and reported; the
+// task goes on, and ends COMPLETED_WITH_ERROR — or FAILED when nothing could
+// be written. Progress is
 // published through the TaskContext, and a checkpoint after every durable
 // batch lets a task resume after a crash without duplicating documents
 // (every document has an id, so a replayed batch overwrites itself).
@@ -40,15 +42,18 @@ class IngestProgress;
 struct IngestCheckpoint;
 
 struct IngestOptions {
-  size_t batch_documents = 500;       // documents per sink write
-  size_t batch_bytes = 8u << 20;      // or this many bytes of documents per write
-  size_t queue_depth = 2;             // batches mapped ahead of the writer
+  size_t batch_documents = 500;   // documents per sink write
+  size_t batch_bytes = 8u << 20;  // or this many bytes of documents per write
+  size_t queue_depth = 2;         // batches mapped ahead of the writer
   // A batch goes to the sink in writes of at least this many documents, sized
   // to take about 0.25 s each, cancellation checked between them (0: the whole
   // batch in one write; see BatchWriter).
   size_t write_chunk_documents = 64;
   size_t max_line_bytes = 64u << 20;  // longer lines fail as records
   size_t max_reported_failures = 10;  // failed records listed in the progress
+  // How often a source that is still being written (a Bedrock job folder
+  // without its manifest, with "wait_for_source") is listed again.
+  int64_t source_poll_ms = 5000;
   metrics::Registry* metrics = nullptr;  // process-wide ingest counters; none by default
 };
 
@@ -64,6 +69,13 @@ class BatchIngestJob : public tasks::TaskJob {
  private:
   struct Plan;  // batch_ingest_plan.h
   util::Status RunSingle(tasks::TaskContext& ctx, Plan& plan, IngestCheckpoint& cp);
+  // batch_ingest_sources.cc: lists the sources into plan.slots, reading
+  // provider output folders as their layout says (a Bedrock manifest as the
+  // job's summary; waiting for it when the request allows), and, once read,
+  // decides the outcome: COMPLETED, COMPLETED_WITH_ERROR (SetPartialError)
+  // or FAILED (an error Status) when every record failed.
+  util::Status ListSources(tasks::TaskContext& ctx, Plan& plan);
+  util::Status Conclude(tasks::TaskContext& ctx, Plan& plan);
   // batch_ingest_join.cc
   util::Status RunJoin(tasks::TaskContext& ctx, Plan& plan, IngestCheckpoint& cp);
   // Saves a durable batch's checkpoint (called by the writer thread).

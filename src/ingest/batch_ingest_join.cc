@@ -5,6 +5,7 @@
 #include "ingest/batch_ingest_plan.h"
 #include "ingest/batch_writer.h"
 #include "ingest/ingest_checkpoint.h"
+#include "ingest/record_inspector.h"
 #include "ingest/record_mapper.h"
 #include "ingest/slot_reader.h"
 
@@ -56,6 +57,7 @@ Status BatchIngestJob::RunJoin(tasks::TaskContext& ctx, Plan& plan, IngestCheckp
     for (size_t s = cp.phase == "stage" ? cp.slot : 0; s < n; ++s) {
       bool resuming = cp.phase == "stage" && s == cp.slot;
       RecordMapper mapper(request_, s, plan.vector_fields);
+      RecordInspector inspector(s, mapper, progress);
       const std::optional<size_t> anchor = request_.position_anchor[s];
       const std::string& check = request_.position_check[s];
       uint64_t position = resuming ? cp.position : 0;
@@ -78,8 +80,12 @@ Status BatchIngestJob::RunJoin(tasks::TaskContext& ctx, Plan& plan, IngestCheckp
             }
             Status outcome;
             std::optional<MappedRecord> mapped;
+            bool provider_failed = false;
             if (record == nullptr) {
               outcome = util::InvalidArgument(error);
+            } else if (inspector.ProviderFailed(*record, origin)) {
+              provider_failed = true;  // counted by the inspector
+              outcome = util::InvalidArgument("the provider failed this record");
             } else if (auto m = mapper.Map(*record); !m.ok()) {
               outcome = m.status();
             } else {
@@ -100,14 +106,14 @@ Status BatchIngestJob::RunJoin(tasks::TaskContext& ctx, Plan& plan, IngestCheckp
               }
             }
             if (outcome.ok()) outcome = staging.AddFragment(*mapped->id, s, mapped->fields);
-            if (!outcome.ok()) progress.AddFailure(origin, outcome.reason());
+            if (!outcome.ok() && !provider_failed) progress.AddFailure(origin, outcome.reason());
             if (++since_checkpoint >= kProgressEvery) {
               since_checkpoint = 0;
               SLUICE_RETURN_IF_ERROR(staging.Flush());
               IngestCheckpoint next{"stage", s, object, line.end_offset, line.number, position,
                               std::nullopt, progress.SaveCounters(), ""};
               SLUICE_RETURN_IF_ERROR(SaveCheckpointPausingOnDiskFull(ctx, next.Serialize()));
-              ctx.SetProgress(progress.ToJson());
+              PublishProgress(ctx, progress);
             }
             return Status::Ok();
           });
@@ -116,7 +122,7 @@ Status BatchIngestJob::RunJoin(tasks::TaskContext& ctx, Plan& plan, IngestCheckp
       IngestCheckpoint next{"stage", s + 1, 0, 0, 0, 0, std::nullopt, progress.SaveCounters(), ""};
       if (s + 1 == n) next.phase = "merge";
       SLUICE_RETURN_IF_ERROR(SaveCheckpointPausingOnDiskFull(ctx, next.Serialize()));
-      ctx.SetProgress(progress.ToJson());
+      PublishProgress(ctx, progress);
     }
     cp = IngestCheckpoint{"merge", 0, 0, 0, 0, 0, std::nullopt, "", ""};
   }

@@ -28,7 +28,11 @@ struct BatchIngestJob::Plan {
   std::vector<std::string> null_fields;
   std::unique_ptr<IngestProgress> progress;
   simdjson::dom::parser parser;
+  bool partial = false;  // Conclude found failures: COMPLETED_WITH_ERROR
 };
+
+// Counts a finished task into sluice_ingest_tasks_finished_total{state}.
+void CountTaskOutcome(metrics::Registry* registry, const util::Status& status, bool partial);
 
 // A JSON object of `fields`, with null for each of `nulls` not among them.
 std::string AssembleDocument(const Fields& fields, const std::vector<std::string>& nulls);
@@ -39,6 +43,11 @@ std::string AssembleDocument(const Fields& fields, const std::vector<std::string
 // in `nulls` (a new document has them all).
 SinkDocument UpsertDocument(std::string id, const Fields& fields,
                             const std::vector<std::string>& nulls);
+
+// Shows the task's progress: the fraction read and the detailed status.
+inline void PublishProgress(tasks::TaskContext& ctx, const IngestProgress& progress) {
+  ctx.SetProgress(progress.Fraction(), progress.ToJson());
+}
 
 // Saves a checkpoint; a full disk pauses (retried once a second, like the
 // local sink's writes) until it fits or the task is cancelled.

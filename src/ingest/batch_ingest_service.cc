@@ -7,6 +7,7 @@
 #include "index/catalog.h"
 #include "ingest/join_staging.h"
 #include "ingest/local_index_sink.h"
+#include "sources/http_host_allowlist.h"
 #include "sources/source_catalog.h"
 #include "storage/store.h"
 
@@ -47,11 +48,17 @@ util::Result<IngestRequest> BatchIngestService::Validate(std::string_view body,
                                    request.index_name + "]: [" + names + "]");
     }
   }
-  // Local files are checked now (403 outside the file roots, 404 missing);
-  // remote sources are listed by the task, which reports their errors.
+  // Local files are checked now (403 outside the file roots, 404 missing),
+  // and so are http hosts (403 when not allowed: no task could ever read
+  // them); remote sources are listed by the task, which reports their errors.
   if (request.data_source.type == "file") {
     auto listed = sources_->List(request.data_source);
     if (!listed.ok()) return listed.status();
+  }
+  if (request.data_source.type == "http") {
+    for (const auto& location : request.data_source.locations) {
+      SLUICE_RETURN_IF_ERROR(sources::CheckHttpSourceUrl(location, sources_->options()));
+    }
   }
   return request;
 }

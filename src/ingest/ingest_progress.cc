@@ -2,6 +2,7 @@
 
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <cctype>
 
 #include "json/json_writer.h"
@@ -22,17 +23,18 @@ IngestProgress::IngestProgress(std::vector<std::string> source_locations, size_t
 
 void IngestProgress::AttachMetrics(metrics::Registry* registry, std::string_view source_type) {
   if (registry == nullptr) return;
+  registry_ = registry;
   std::string type;
   for (char c : source_type) type += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   m_records_read_ = registry->GetCounter("sluice_ingest_records_read_total",
                                          "Input records (JSON lines) read by batch ingestion.");
-  m_records_failed_ = registry->GetCounter(
-      "sluice_ingest_records_failed_total", "Input records that failed (bad JSON, mapping, index).");
+  m_records_failed_ = registry->GetCounter("sluice_ingest_records_failed_total",
+                                           "Input records that failed (bad JSON, mapping, index).");
   m_written_ = registry->GetCounter("sluice_ingest_documents_written_total",
                                     "Documents written by batch ingestion.");
-  m_bytes_read_ = registry->GetCounter("sluice_ingest_bytes_read_total",
-                                       "Raw bytes read from batch-ingestion sources.",
-                                       {{"source_type", type}});
+  m_bytes_read_ =
+      registry->GetCounter("sluice_ingest_bytes_read_total",
+                           "Raw bytes read from batch-ingestion sources.", {{"source_type", type}});
 }
 
 void IngestProgress::AddWritten(uint64_t n) {
@@ -71,6 +73,102 @@ void IngestProgress::AddFailure(const RecordOrigin& origin, std::string reason, 
   if (m_records_failed_ != nullptr) m_records_failed_->Inc();
   util::MutexLock lock(&mu_);
   if (failures_.size() < max_errors_) failures_.push_back({origin, std::move(reason)});
+}
+
+void IngestProgress::AddProviderFailure(const RecordOrigin& origin, std::string_view provider,
+                                        std::string reason) {
+  ++provider_failed_;
+  if (origin.source < sources_.size()) ++sources_[origin.source]->provider_failed;
+  if (registry_ != nullptr) {
+    registry_
+        ->GetCounter("sluice_ingest_provider_failures_total",
+                     "Input records the model provider failed (OpenAI error lines, Bedrock "
+                     "error records); counted in sluice_ingest_records_failed_total too.",
+                     {{"provider", std::string(provider)}})
+        ->Inc();
+  }
+  AddFailure(origin, std::move(reason));
+}
+
+void IngestProgress::SetProvider(size_t source, std::string_view provider) {
+  if (source >= sources_.size()) return;
+  util::MutexLock lock(&mu_);
+  sources_[source]->provider = std::string(provider);
+}
+
+void IngestProgress::AddSkippedObject(size_t source, std::string location) {
+  if (source >= sources_.size()) return;
+  util::MutexLock lock(&mu_);
+  auto& skipped = sources_[source]->skipped;
+  if (skipped.size() < max_errors_) skipped.push_back(std::move(location));
+}
+
+void IngestProgress::AddWarning(std::string warning) {
+  util::MutexLock lock(&mu_);
+  if (warnings_.size() < max_errors_ &&
+      std::find(warnings_.begin(), warnings_.end(), warning) == warnings_.end()) {
+    warnings_.push_back(std::move(warning));
+  }
+}
+
+void IngestProgress::SetManifest(size_t source, ManifestCounts manifest) {
+  if (source >= sources_.size()) return;
+  util::MutexLock lock(&mu_);
+  sources_[source]->manifest = std::move(manifest);
+  sources_[source]->manifest_mismatches.clear();
+}
+
+std::string IngestProgress::CheckManifest(size_t source) {
+  if (source >= sources_.size()) return "";
+  Source& s = *sources_[source];
+  util::MutexLock lock(&mu_);
+  if (!s.manifest) return "";
+  const uint64_t read = s.records, failed = s.provider_failed;
+  std::vector<std::string>& out = s.manifest_mismatches;
+  out.clear();
+  auto check = [&](const char* name, const std::optional<uint64_t>& expected, uint64_t seen,
+                   const char* what) {
+    if (expected && *expected != seen) {
+      out.push_back(std::string(name) + " is " + std::to_string(*expected) + " but " + what + " " +
+                    std::to_string(seen));
+    }
+  };
+  check("processedRecordCount", s.manifest->processed, read, "the task read");
+  check("successRecordCount", s.manifest->success, read - std::min(read, failed),
+        "the task read records without a provider error:");
+  check("errorRecordCount", s.manifest->error, failed, "the task found error records:");
+  if (out.empty()) return "";
+  std::string text = "source[" + std::to_string(source) + "]'s " + s.manifest->location + ": ";
+  for (size_t i = 0; i < out.size(); ++i) text += (i ? "; " : "") + out[i];
+  return text;
+}
+
+float IngestProgress::Fraction() const {
+  uint64_t read = 0, total = 0;
+  for (const auto& s : sources_) {
+    read += s->bytes_read;
+    total += s->bytes_total;
+  }
+  if (total == 0) return 0;
+  return std::min(1.0f, static_cast<float>(static_cast<double>(read) / static_cast<double>(total)));
+}
+
+std::string IngestProgress::FailureSummary() const {
+  std::string out = std::to_string(failed_.load()) + " of " + std::to_string(records_read_.load()) +
+                    " records failed";
+  if (provider_failed_ > 0)
+    out += " (" + std::to_string(provider_failed_.load()) + " by the provider)";
+  util::MutexLock lock(&mu_);
+  constexpr size_t kReasons = 3;
+  for (size_t i = 0; i < failures_.size() && i < kReasons; ++i) {
+    const Failure& f = failures_[i];
+    out += i == 0 ? ": " : "; ";
+    out += f.origin.location;
+    if (f.origin.line > 0) out += ":" + std::to_string(f.origin.line);
+    out += ": " + f.reason;
+  }
+  if (failed_ > kReasons && failures_.size() >= kReasons) out += "; ...";
+  return out;
 }
 
 void IngestProgress::AddIncompleteJoin(std::string_view id) {
@@ -140,6 +238,33 @@ double IngestProgress::ElapsedSeconds() const {
          std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
 }
 
+void IngestProgress::WriteSourceExtras(json::JsonWriter& w, const Source& s) const {
+  if (!s.provider.empty()) {
+    w.Key("provider").String(s.provider).Key("provider_failed").Uint(s.provider_failed);
+  }
+  if (!s.skipped.empty()) {
+    w.Key("skipped_objects").StartArray();
+    for (const auto& location : s.skipped) w.String(location);
+    w.EndArray();
+  }
+  if (s.manifest) {
+    const ManifestCounts& m = *s.manifest;
+    w.Key("manifest").StartObject().Key("location").String(m.location);
+    auto count = [&w](const char* key, const std::optional<uint64_t>& v) {
+      if (v) w.Key(key).Uint(*v);
+    };
+    count("totalRecordCount", m.total);
+    count("processedRecordCount", m.processed);
+    count("successRecordCount", m.success);
+    count("errorRecordCount", m.error);
+    count("inputTokenCount", m.input_tokens);
+    count("outputTokenCount", m.output_tokens);
+    w.Key("mismatches").StartArray();
+    for (const auto& text : s.manifest_mismatches) w.String(text);
+    w.EndArray().EndObject();
+  }
+}
+
 std::string IngestProgress::ToJson() const {
   uint64_t bytes_read = 0, bytes_total = 0;
   for (const auto& s : sources_) {
@@ -149,13 +274,12 @@ std::string IngestProgress::ToJson() const {
   double elapsed = ElapsedSeconds();
   json::JsonWriter w;
   w.StartObject();
-  {
-    util::MutexLock lock(&mu_);
-    w.Key("phase").String(phase_);
-  }
+  util::MutexLock lock(&mu_);
+  w.Key("phase").String(phase_);
   w.Key("bytes_read").Uint(bytes_read).Key("bytes_total").Uint(bytes_total);
   w.Key("records_read").Uint(records_read_).Key("documents_written").Uint(written_);
   w.Key("records_failed").Uint(failed_);
+  w.Key("provider_failed").Uint(provider_failed_);
   w.Key("docs_per_second").Double(elapsed > 0 ? static_cast<double>(written_) / elapsed : 0.0);
   w.Key("elapsed_ms").Uint(static_cast<uint64_t>(elapsed * 1000));
   w.Key("sources").StartArray();
@@ -163,11 +287,11 @@ std::string IngestProgress::ToJson() const {
     w.StartObject().Key("location").String(s->location);
     w.Key("bytes_read").Uint(s->bytes_read).Key("bytes_total").Uint(s->bytes_total);
     w.Key("records_read").Uint(s->records);
+    WriteSourceExtras(w, *s);
     if (sources_.size() > 1) WriteJoin(w, *s);
     w.EndObject();
   }
   w.EndArray();
-  util::MutexLock lock(&mu_);
   if (sink_stats_.remote) {
     w.Key("cluster").StartObject();
     w.Key("bulk_requests").Uint(sink_stats_.bulk_requests);
@@ -182,6 +306,9 @@ std::string IngestProgress::ToJson() const {
     for (const auto& id : incomplete_ids_) w.String(id);
     w.EndArray();
   }
+  w.Key("warnings").StartArray();
+  for (const auto& warning : warnings_) w.String(warning);
+  w.EndArray();
   w.Key("failures").StartArray();
   for (const auto& f : failures_) {
     w.StartObject().Key("source").Uint(f.origin.source).Key("location").String(f.origin.location);
@@ -208,15 +335,22 @@ std::string IngestProgress::SaveCounters() const {
   w.Key("records_read").Uint(records_read_).Key("written").Uint(written_);
   w.Key("failed").Uint(failed_).Key("write_failed").Uint(write_failed_);
   w.Key("incomplete_joins").Uint(incomplete_joins_);
+  w.Key("provider_failed").Uint(provider_failed_);
   w.Key("elapsed_s").Double(ElapsedSeconds());
   w.Key("source_records").StartArray();
   for (const auto& s : sources_) w.Uint(s->records);
+  w.EndArray();
+  w.Key("source_provider_failed").StartArray();
+  for (const auto& s : sources_) w.Uint(s->provider_failed);
   w.EndArray();
   SaveJoinCounters(w);
   util::MutexLock lock(&mu_);
   WriteFailures(w);
   w.Key("incomplete_ids").StartArray();
   for (const auto& id : incomplete_ids_) w.String(id);
+  w.EndArray();
+  w.Key("warnings").StartArray();
+  for (const auto& warning : warnings_) w.String(warning);
   w.EndArray();
   w.EndObject();
   return w.Take();
@@ -274,6 +408,7 @@ util::Status IngestProgress::RestoreCounters(std::string_view saved, std::string
   // Read-side failures as of the batch, sink-side failures as of its commit.
   failed_ = UintMember(d, "failed") - UintMember(d, "write_failed") + write_failed_;
   incomplete_joins_ = UintMember(d, "incomplete_joins");
+  provider_failed_ = UintMember(d, "provider_failed");
   if (d.HasMember("elapsed_s") && d["elapsed_s"].IsNumber()) {
     prior_elapsed_s_ = d["elapsed_s"].GetDouble();
   }
@@ -283,6 +418,12 @@ util::Status IngestProgress::RestoreCounters(std::string_view saved, std::string
       if (a[i].IsUint64()) sources_[i]->records = a[i].GetUint64();
     }
   }
+  if (d.HasMember("source_provider_failed") && d["source_provider_failed"].IsArray()) {
+    const auto& a = d["source_provider_failed"];
+    for (rapidjson::SizeType i = 0; i < a.Size() && i < sources_.size(); ++i) {
+      if (a[i].IsUint64()) sources_[i]->provider_failed = a[i].GetUint64();
+    }
+  }
   RestoreJoinCounters(d);
   util::MutexLock lock(&mu_);
   ReadFailures(writes);
@@ -290,6 +431,12 @@ util::Status IngestProgress::RestoreCounters(std::string_view saved, std::string
   if (d.HasMember("incomplete_ids") && d["incomplete_ids"].IsArray()) {
     for (const auto& id : d["incomplete_ids"].GetArray()) {
       if (id.IsString()) incomplete_ids_.emplace_back(id.GetString());
+    }
+  }
+  warnings_.clear();
+  if (d.HasMember("warnings") && d["warnings"].IsArray()) {
+    for (const auto& warning : d["warnings"].GetArray()) {
+      if (warning.IsString()) warnings_.emplace_back(warning.GetString());
     }
   }
   return util::Status::Ok();

@@ -1,7 +1,9 @@
 // IngestProgress: the counters of one batch-ingestion task — what the task's
-// "progress" object shows (bytes, records, documents, failures, rate, per
-// source, the first few failed records and incomplete joins), and what a
-// checkpoint keeps so that a resumed task counts on from where it stopped.
+// "ingest_status" object shows (bytes, records, documents, failures, rate, per
+// source, the first few failed records, incomplete joins, warnings, provider
+// failures and the provider's own summary), the fraction ml-commons' "progress"
+// float shows, and what a checkpoint keeps so that a resumed task counts on
+// from where it stopped.
 //
 // Thread-safety: counters may be updated from the reading and the writing
 // thread at once; all methods are thread-safe.
@@ -62,6 +64,27 @@ class IngestProgress {
   void AddWritten(uint64_t n);
   // from_sink: the index rejected the document (counted on the writing side).
   void AddFailure(const RecordOrigin& origin, std::string reason, bool from_sink = false);
+  // The provider failed this input (an OpenAI error line, a Bedrock error
+  // record): a failed record, counted apart too. `provider` is "openai", ...
+  void AddProviderFailure(const RecordOrigin& origin, std::string_view provider,
+                          std::string reason);
+  // What the source's records are ("openai", "bedrock", "sagemaker"), once known.
+  void SetProvider(size_t source, std::string_view provider);
+  // An object of a provider's output folder that holds no records (listed).
+  void AddSkippedObject(size_t source, std::string location);
+  // Something the user should know that fails nothing (a path that selects
+  // nothing on a file's first record). At most max_errors are kept.
+  void AddWarning(std::string warning);
+  // The provider's own summary of a source (Bedrock's manifest.json.out): a
+  // JSON object text, shown as the source's "manifest". CheckManifest compares
+  // its counts with the task's once the source is read; a disagreement is
+  // listed in it and returned ("" when they agree).
+  struct ManifestCounts {
+    std::string location;
+    std::optional<uint64_t> total, processed, success, error, input_tokens, output_tokens;
+  };
+  void SetManifest(size_t source, ManifestCounts manifest);
+  std::string CheckManifest(size_t source);
   void AddIncompleteJoin(std::string_view id);
 
   // Joins (several sources). How a source is joined: by its _id path, or by
@@ -83,9 +106,17 @@ class IngestProgress {
 
   uint64_t written() const { return written_; }
   uint64_t failed() const { return failed_; }
+  uint64_t records_read() const { return records_read_; }
+  uint64_t provider_failed() const { return provider_failed_; }
 
-  // The task's "progress" object.
+  // The task's "ingest_status" object.
   std::string ToJson() const;
+  // ml-commons' "progress": the fraction of the sources' bytes read, 0–1
+  // (0 while the sizes are unknown).
+  float Fraction() const;
+  // The task's error text for a partial failure: counts and the first reasons
+  // ("3 of 10 records failed (2 by the provider): <location>:4: openai: ...").
+  std::string FailureSummary() const;
   // Counters for a checkpoint, and their restoration on resume. The reading
   // side runs ahead of the writer, so a checkpoint combines the counters as
   // they were when its batch was read (SaveCounters, taken then) with the
@@ -106,6 +137,12 @@ class IngestProgress {
     std::atomic<uint64_t> joined{0};
     std::atomic<uint64_t> join_incomplete{0};
     std::atomic<uint64_t> join_mismatched{0};
+    std::atomic<uint64_t> provider_failed{0};
+    // Guarded by the IngestProgress's mu_ (the analysis cannot name it from here).
+    std::string provider;
+    std::vector<std::string> skipped;
+    std::optional<ManifestCounts> manifest;
+    std::vector<std::string> manifest_mismatches;
   };
   struct Failure {
     RecordOrigin origin;
@@ -117,6 +154,7 @@ class IngestProgress {
   void WriteJoin(json::JsonWriter& w, const Source& s) const;
   void SaveJoinCounters(json::JsonWriter& w) const EXCLUDES(mu_);
   void RestoreJoinCounters(const rapidjson::Value& saved) EXCLUDES(mu_);
+  void WriteSourceExtras(json::JsonWriter& w, const Source& s) const REQUIRES(mu_);
 
   const size_t max_errors_;
   metrics::Counter* m_records_read_ = nullptr;
@@ -126,8 +164,9 @@ class IngestProgress {
   std::vector<std::unique_ptr<Source>> sources_;
   std::atomic<uint64_t> records_read_{0};
   std::atomic<uint64_t> written_{0};
-  std::atomic<uint64_t> failed_{0};        // all failed records
-  std::atomic<uint64_t> write_failed_{0};  // of which the sink rejected
+  std::atomic<uint64_t> failed_{0};           // all failed records
+  std::atomic<uint64_t> write_failed_{0};     // of which the sink rejected
+  std::atomic<uint64_t> provider_failed_{0};  // of which the provider failed
   std::atomic<uint64_t> incomplete_joins_{0};
   const std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::atomic<double> prior_elapsed_s_{0};  // time spent before a restart
@@ -136,6 +175,8 @@ class IngestProgress {
   std::string phase_ GUARDED_BY(mu_) = "listing";
   std::vector<Failure> failures_ GUARDED_BY(mu_);
   std::vector<std::string> incomplete_ids_ GUARDED_BY(mu_);
+  std::vector<std::string> warnings_ GUARDED_BY(mu_);
+  metrics::Registry* registry_ = nullptr;
   SinkStats sink_stats_ GUARDED_BY(mu_);
 };
 

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <unordered_set>
 
+#include "ingest/provider_output.h"
 #include "json/value_text.h"
 #include "sources/outgoing_url.h"
 #include "sources/s3_source.h"
@@ -342,7 +343,7 @@ util::Result<IngestRequest> ParseIngestRequest(std::string_view body_text) {
   }
   SLUICE_RETURN_IF_ERROR(CheckNoDuplicateKeys(body));
   static const char* kKeys[] = {"index_name", "field_map", "ingest_fields", "credential",
-                                "data_source", "connector_id"};
+                                "data_source", "connector_id", "wait_for_source"};
   for (auto it = body.MemberBegin(); it != body.MemberEnd(); ++it) {
     std::string key = it->name.GetString();
     if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys)) {
@@ -364,6 +365,13 @@ util::Result<IngestRequest> ParseIngestRequest(std::string_view body_text) {
   SLUICE_RETURN_IF_ERROR(ParseCredential(body, &out));
   SLUICE_RETURN_IF_ERROR(ParseFieldMap(body, &out));
   SLUICE_RETURN_IF_ERROR(ParseIngestFields(body, &out));
+  if (auto wait = body.FindMember("wait_for_source"); wait != body.MemberEnd()) {
+    if (!wait->value.IsString()) {
+      return InvalidArgument("[wait_for_source] must be a time value such as \"30m\"");
+    }
+    SLUICE_ASSIGN_OR_RETURN(out.wait_for_source_ms,
+                            ParseDurationMs(wait->value.GetString(), "wait_for_source"));
+  }
   if (out.fields.empty() && !out.has_id) {
     return InvalidArgument("[field_map] maps no field: nothing would be ingested");
   }

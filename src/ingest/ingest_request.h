@@ -46,6 +46,10 @@ struct IngestRequest {
   // "custom_id"); "" when the anchor's path has no plain-name leaf.
   std::vector<std::string> position_check;
   sources::DataSource data_source;
+  // "wait_for_source" ("30m"): how long a provider's output that is still
+  // being written (a Bedrock job folder without its manifest) is waited for;
+  // 0 (absent) = such a source fails the task at once.
+  int64_t wait_for_source_ms = 0;
   // The body as persisted with the task: credential removed, URL query
   // strings and user-info removed (presigned URLs are credentials too).
   std::string persisted_json;

@@ -25,8 +25,10 @@ util::Result<std::string> IdText(const simdjson::dom::element& value, const std:
   switch (value.type()) {
     case simdjson::dom::element_type::STRING: {
       std::string_view s = value.get_string().value_unsafe();
-      if (s.empty()) return util::InvalidArgument("_id path [" + path + "] selected an empty string");
-      if (s.size() > 512) return util::InvalidArgument("_id selected by [" + path + "] is longer than 512 bytes");
+      if (s.empty())
+        return util::InvalidArgument("_id path [" + path + "] selected an empty string");
+      if (s.size() > 512)
+        return util::InvalidArgument("_id selected by [" + path + "] is longer than 512 bytes");
       return std::string(s);
     }
     case simdjson::dom::element_type::INT64:
@@ -35,8 +37,8 @@ util::Result<std::string> IdText(const simdjson::dom::element& value, const std:
       return std::to_string(value.get_uint64().value_unsafe());
     case simdjson::dom::element_type::DOUBLE: {
       std::array<char, 32> buf;
-      auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(),
-                                     value.get_double().value_unsafe());
+      auto [end, ec] =
+          std::to_chars(buf.data(), buf.data() + buf.size(), value.get_double().value_unsafe());
       return std::string(buf.data(), end);
     }
     case simdjson::dom::element_type::BOOL:
@@ -55,6 +57,26 @@ util::Result<std::optional<std::string>> RecordMapper::Id(
   if (!id) return util::InvalidArgument("_id path [" + id_path_->text + "] selected nothing");
   SLUICE_ASSIGN_OR_RETURN(std::string text, IdText(*id, id_path_->text));
   return std::optional<std::string>(std::move(text));
+}
+
+std::vector<std::pair<std::string, std::string>> RecordMapper::UnmatchedPaths(
+    const simdjson::dom::element& record) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (id_path_ != nullptr && !id_path_->path.EvaluateSingular(record)) {
+    out.emplace_back("_id", id_path_->text);
+  }
+  std::vector<simdjson::dom::element> nodes;
+  for (const Entry& e : entries_) {
+    bool selects;
+    if (e.path->path.IsSingular()) {
+      selects = e.path->path.EvaluateSingular(record).has_value();
+    } else {
+      nodes.clear();
+      selects = e.path->path.Evaluate(record, &nodes).ok() && !nodes.empty();
+    }
+    if (!selects) out.emplace_back(e.field->name, e.path->text);
+  }
+  return out;
 }
 
 util::Result<MappedRecord> RecordMapper::Map(const simdjson::dom::element& record) const {

@@ -40,6 +40,11 @@ class RecordMapper {
   // The record's id alone (nullopt when this source has no _id path). A record
   // whose fields fail to map still has its place in a position join.
   util::Result<std::optional<std::string>> Id(const simdjson::dom::element& record) const;
+  // The paths of this source (its _id path included) that select nothing on
+  // `record`, as {field name, path text}: a hint that the field_map does not
+  // fit the file when `record` is its first record.
+  std::vector<std::pair<std::string, std::string>> UnmatchedPaths(
+      const simdjson::dom::element& record) const;
 
  private:
   struct Entry {

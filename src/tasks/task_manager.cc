@@ -66,6 +66,7 @@ struct TaskManager::Impl {
     bool settled = false;               // GUARDED_BY(mu): finished and persisted; Wait() returns
     bool deleted = false;               // GUARDED_BY(mu): by Delete; hidden, never persisted
     int64_t progress_persisted_ms = 0;  // GUARDED_BY(mu)
+    std::optional<std::string> partial_error;   // GUARDED_BY(mu): by SetPartialError
     std::atomic<bool> cancel_requested{false};  // by a user (Cancel/Delete)
     util::CancelSignal cancel_signal;           // by a user or shutdown: wakes waits
   };
@@ -153,16 +154,22 @@ class TaskManager::Impl::Context : public TaskContext {
 
   const util::CancelSignal* cancel_signal() const override { return &e_->cancel_signal; }
 
-  void SetProgress(std::string progress_json) override {
+  void SetProgress(float fraction, std::string status_json) override {
     bool persist;
     {
       util::MutexLock lock(&impl_->mu);
       int64_t now = NowMs();
-      e_->record.progress_json = std::move(progress_json);
+      e_->record.progress = std::clamp(fraction, 0.0f, 1.0f);
+      e_->record.ingest_status_json = std::move(status_json);
       e_->record.last_update_time = now;
       persist = now - e_->progress_persisted_ms >= kProgressPersistIntervalMs;
     }
     if (persist) impl_->PersistOrLog(*e_);
+  }
+
+  void SetPartialError(std::string error) override {
+    util::MutexLock lock(&impl_->mu);
+    e_->partial_error = std::move(error);
   }
 
   util::Status SaveCheckpoint(std::string checkpoint) override {
@@ -221,7 +228,8 @@ void TaskManager::Impl::RunTask(const std::shared_ptr<Entry>& e) {
     e->job_returned = true;
     TaskRecord& r = e->record;
     if (run.ok()) {
-      r.state = TaskState::kCompleted;
+      r.state = e->partial_error ? TaskState::kCompletedWithError : TaskState::kCompleted;
+      r.error = e->partial_error;
     } else if (status.code() == util::Code::kCancelled) {
       // A job stopped by shutdown stays RUNNING so that Recover resumes it.
       if (e->cancel_requested || !shutting_down) r.state = TaskState::kCancelled;

@@ -2,9 +2,9 @@
 // state machine, persistence, bounded execution and recovery after restart.
 //
 // A task runs a TaskJob on one of `max_running` worker threads; further tasks
-// wait as CREATED. States move CREATED → RUNNING → COMPLETED | FAILED |
-// CANCELLED and never back. Every transition and every progress/checkpoint
-// update is persisted in the Store's tasks column family, so after a restart
+// wait as CREATED. States move CREATED → RUNNING → COMPLETED |
+// COMPLETED_WITH_ERROR | FAILED | CANCELLED and never back. Every transition and every
+// progress/checkpoint update is persisted in the Store's tasks column family, so after a restart
 // GET shows the last known state and Recover() can resume unfinished tasks.
 //
 // Nothing secret is ever persisted: the job's request is stored as the
@@ -31,7 +31,7 @@ class Store;
 
 namespace sluice::tasks {
 
-enum class TaskState { kCreated, kRunning, kCompleted, kFailed, kCancelled };
+enum class TaskState { kCreated, kRunning, kCompleted, kFailed, kCancelled, kCompletedWithError };
 std::string_view TaskStateName(TaskState state);  // "CREATED", ...
 
 // What a running job may do with its task.
@@ -42,9 +42,14 @@ class TaskContext {
   // True once cancellation was requested (or the manager is shutting down).
   // Jobs check it at least once per batch and return a Cancelled status.
   virtual bool cancelled() const = 0;
-  // Replaces the task's "progress" object (a JSON object text). Persisted at
-  // most about once a second; the latest value is always visible to GET.
-  virtual void SetProgress(std::string progress_json) = 0;
+  // Replaces the task's progress: `fraction` is ml-commons' "progress" float
+  // (0–1) and `status_json` the job's detailed status (a JSON object text,
+  // shown as "ingest_status"). Persisted at most about once a second; the
+  // latest value is always visible to GET.
+  virtual void SetProgress(float fraction, std::string status_json) = 0;
+  // The job did its work but part of it failed: when Run then returns OK the
+  // task ends COMPLETED_WITH_ERROR with `error` (a summary) instead of COMPLETED.
+  virtual void SetPartialError(std::string error) = 0;
   // Durably stores the job's resume point (opaque to the manager) before returning.
   virtual util::Status SaveCheckpoint(std::string checkpoint) = 0;
   // The checkpoint saved by an earlier run of this task (after a restart), if any.
@@ -57,8 +62,9 @@ class TaskContext {
 class TaskJob {
  public:
   virtual ~TaskJob() = default;
-  // Runs the task to the end. OK → COMPLETED; a Cancelled status (Code::kCancelled)
-  // → CANCELLED; any other error → FAILED with the status reason as "error".
+  // Runs the task to the end. OK → COMPLETED (COMPLETED_WITH_ERROR after
+  // SetPartialError); a Cancelled status (Code::kCancelled) → CANCELLED; any
+  // other error → FAILED with the status reason as "error".
   virtual util::Status Run(TaskContext& context) = 0;
 };
 
@@ -70,8 +76,9 @@ struct TaskRecord {
   int64_t create_time = 0;       // epoch ms
   int64_t last_update_time = 0;  // epoch ms
   std::optional<std::string> error;
-  std::string progress_json;  // "" when none yet
-  std::string request_json;   // the job's request as given at Submit (no secrets)
+  std::optional<float> progress;   // ml-commons' fraction done, 0–1; none yet
+  std::string ingest_status_json;  // the job's detailed status object; "" when none yet
+  std::string request_json;        // the job's request as given at Submit (no secrets)
 };
 
 struct TaskManagerOptions {
@@ -96,7 +103,8 @@ class TaskManager {
   util::Result<std::string> Submit(std::string task_type, std::string request_json,
                                    std::unique_ptr<TaskJob> job);
 
-  util::Result<TaskRecord> Get(std::string_view task_id) const;  // not found: status_exception 404 "Failed to find task"
+  util::Result<TaskRecord> Get(
+      std::string_view task_id) const;   // not found: status_exception 404 "Failed to find task"
   std::vector<TaskRecord> List() const;  // every task, newest first
   // Requests cancellation; CREATED tasks become CANCELLED at once, RUNNING ones
   // when their job returns (jobs stop within a second). Finished tasks: error.

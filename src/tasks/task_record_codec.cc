@@ -7,8 +7,8 @@
 namespace sluice::tasks {
 namespace {
 
-constexpr std::string_view kStateNames[] = {"CREATED", "RUNNING", "COMPLETED", "FAILED",
-                                            "CANCELLED"};
+constexpr std::string_view kStateNames[] = {"CREATED", "RUNNING",   "COMPLETED",
+                                            "FAILED",  "CANCELLED", "COMPLETED_WITH_ERROR"};
 
 util::Status Damaged(std::string_view what) {
   return util::IoError("damaged task record: " + std::string(what));
@@ -30,7 +30,7 @@ std::optional<TaskState> ParseTaskState(std::string_view name) {
 
 bool IsFinished(TaskState state) {
   return state == TaskState::kCompleted || state == TaskState::kFailed ||
-         state == TaskState::kCancelled;
+         state == TaskState::kCancelled || state == TaskState::kCompletedWithError;
 }
 
 std::string EncodeTaskRecord(const TaskRecord& r) {
@@ -42,7 +42,8 @@ std::string EncodeTaskRecord(const TaskRecord& r) {
   w.Key("create_time").Int(r.create_time);
   w.Key("last_update_time").Int(r.last_update_time);
   if (r.error) w.Key("error").String(*r.error);
-  w.Key("progress").String(r.progress_json);
+  if (r.progress) w.Key("progress").Double(*r.progress);
+  w.Key("ingest_status").String(r.ingest_status_json);
   w.Key("request").String(r.request_json);
   w.EndObject();
   return w.Take();
@@ -80,9 +81,15 @@ util::Result<TaskRecord> DecodeTaskRecord(std::string_view json) {
   if (const auto* error = string_field("error")) {
     r.error.emplace(error->GetString(), error->GetStringLength());
   }
-  if (const auto* progress = string_field("progress")) {
-    r.progress_json.assign(progress->GetString(), progress->GetStringLength());
+  if (auto it = doc.FindMember("progress"); it != doc.MemberEnd() && it->value.IsNumber()) {
+    r.progress = static_cast<float>(it->value.GetDouble());
   }
+  // Records written before ingest_status existed kept the detailed object
+  // under "progress" (as a string).
+  const rapidjson::Value* status = string_field("ingest_status");
+  if (status == nullptr) status = string_field("progress");
+  if (status != nullptr)
+    r.ingest_status_json.assign(status->GetString(), status->GetStringLength());
   if (const auto* request = string_field("request")) {
     r.request_json.assign(request->GetString(), request->GetStringLength());
   }

@@ -18,7 +18,7 @@ namespace sluice::tasks {
 // "CREATED" → kCreated, ...; nullopt for any other text (case-sensitive).
 std::optional<TaskState> ParseTaskState(std::string_view name);
 
-// True for COMPLETED, FAILED and CANCELLED.
+// True for COMPLETED, COMPLETED_WITH_ERROR, FAILED and CANCELLED.
 bool IsFinished(TaskState state);
 
 std::string EncodeTaskRecord(const TaskRecord& record);

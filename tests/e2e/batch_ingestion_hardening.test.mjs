@@ -100,7 +100,7 @@ test('a # in a file name is kept whole in the persisted request and the right fi
   const task = await waitTask(server.url, res.body.task_id);
   assert.equal(task.state, 'COMPLETED', JSON.stringify(task));
   assert.deepEqual(task.request.data_source.source, [name]);
-  assert.equal(task.progress.sources[0].location, name);
+  assert.equal(task.ingest_status.sources[0].location, name);
   assert.equal((await request(server.url, { path: '/h/_doc/hash-2' })).status, 200);
   assert.equal((await request(server.url, { path: '/h/_doc/wrong-file' })).status, 404);
 });

@@ -72,14 +72,14 @@ async function ingest(index, metaFile) {
 }
 
 function joinOf(task, n) {
-  return task.progress.sources[n].join;
+  return task.ingest_status.sources[n].join;
 }
 
 describe('the seed three-file example with a shuffled output file', () => {
   test('metadata in input order with custom_id: every pairing checked, every field on the right document', async () => {
     const { task } = await ingest('joins-aligned', 'meta.jsonl');
     assert.equal(task.state, 'COMPLETED', JSON.stringify(task));
-    assert.equal(task.progress.records_failed, 0);
+    assert.equal(task.ingest_status.records_failed, 0);
     assert.deepEqual(joinOf(task, 0), { mode: 'by_id', joined: N, incomplete: 0, mismatched: 0 });
     assert.deepEqual(joinOf(task, 1), { mode: 'by_id', joined: N, incomplete: 0, mismatched: 0 });
     assert.deepEqual(joinOf(task, 2), {
@@ -99,13 +99,13 @@ describe('the seed three-file example with a shuffled output file', () => {
 
   test('a misaligned metadata file: mismatches counted and reported with both ids, no wrong values', async () => {
     const { task } = await ingest('joins-misaligned', 'meta_misaligned.jsonl');
-    assert.equal(task.progress.records_failed, 3, JSON.stringify(task.progress));
+    assert.equal(task.ingest_status.records_failed, 3, JSON.stringify(task.ingest_status));
     assert.deepEqual(joinOf(task, 2), {
       mode: 'by_position', by_position_with: 1, checked_by: 'custom_id', joined: N - 3, incomplete: 0, mismatched: 3,
     });
     assert.equal(joinOf(task, 0).incomplete, 3, 'the three documents lack their metadata');
-    assert.equal(task.progress.incomplete_joins, 3);
-    const reasons = task.progress.failures.map((f) => `${f.source} ${f.line} ${f.reason}`);
+    assert.equal(task.ingest_status.incomplete_joins, 3);
+    const reasons = task.ingest_status.failures.map((f) => `${f.source} ${f.line} ${f.reason}`);
     assert.ok(
       reasons.includes('2 5 join by position mismatch: this record\'s custom_id [request-6] differs from [request-5] of source[1]\'s record at position 5'),
       reasons.join('\n'),

@@ -73,7 +73,7 @@ function ingestBody(index, path) {
   return { index_name: index, field_map: { text: '$.t', emb: '$.e' }, data_source: { type: 'file', source: [path] } };
 }
 
-const running = (t) => t.state === 'RUNNING' && t.progress?.documents_written > 0;
+const running = (t) => t.state === 'RUNNING' && t.ingest_status?.documents_written > 0;
 
 describe('cancel and the task queue', () => {
   test('a running task is cancelled within seconds and keeps the documents it wrote', async () => {
@@ -86,10 +86,10 @@ describe('cancel and the task queue', () => {
     assert.equal(res.status, 200, res.text);
     const id = res.body.task_id;
     const live = await waitTask(server.url, id, { until: running, timeoutMs: 60000 });
-    assert.equal(live.progress.phase, 'reading');
-    assert.ok(live.progress.bytes_total > 0 && live.progress.bytes_read <= live.progress.bytes_total);
-    assert.ok(live.progress.records_read >= live.progress.documents_written);
-    assert.ok(live.progress.elapsed_ms > 0);
+    assert.equal(live.ingest_status.phase, 'reading');
+    assert.ok(live.ingest_status.bytes_total > 0 && live.ingest_status.bytes_read <= live.ingest_status.bytes_total);
+    assert.ok(live.ingest_status.records_read >= live.ingest_status.documents_written);
+    assert.ok(live.ingest_status.elapsed_ms > 0);
 
     const cancel = await request(server.url, { method: 'POST', path: `/_plugins/_ml/tasks/${id}/_cancel` });
     assert.equal(cancel.status, 200, cancel.text);
@@ -98,9 +98,9 @@ describe('cancel and the task queue', () => {
     const t0 = Date.now();
     const done = await waitTask(server.url, id, { until: (t) => t.state === 'CANCELLED', timeoutMs: 10000 });
     assert.ok(Date.now() - t0 < 5000, 'cancelled within seconds');
-    assert.equal(done.progress.phase, 'cancelled');
-    assert.ok(done.progress.documents_written < N, 'stopped before the end');
-    assert.equal(await count(server.url, 'c'), done.progress.documents_written, 'written documents stay');
+    assert.equal(done.ingest_status.phase, 'cancelled');
+    assert.ok(done.ingest_status.documents_written < N, 'stopped before the end');
+    assert.equal(await count(server.url, 'c'), done.ingest_status.documents_written, 'written documents stay');
 
     const again = await request(server.url, { method: 'POST', path: `/_plugins/_ml/tasks/${id}/_cancel` });
     assert.equal(again.status, 400);
@@ -132,7 +132,7 @@ describe('cancel and the task queue', () => {
 
     const done = await waitTask(server.url, first, { timeoutMs: 120000 });
     assert.equal(done.state, 'COMPLETED');
-    assert.equal(done.progress.documents_written, 3000);
+    assert.equal(done.ingest_status.documents_written, 3000);
     assert.equal((await getTask(server.url, second)).state, 'CANCELLED', 'a cancelled task never starts');
     assert.equal(await count(server.url, "q"), 3000);
   });
@@ -157,8 +157,8 @@ describe('restart during a running ingest', () => {
       data_source: { type: 's3', source: ['s3://bkt/k.jsonl'] },
     });
     assert.equal(s3Task.status, 200, s3Task.text);
-    const before = await waitTask(server.url, id, { until: (t) => running(t) && t.progress.documents_written >= 1000, timeoutMs: 60000 });
-    assert.ok(before.progress.documents_written < N, `too fast to interrupt: ${before.progress.documents_written}`);
+    const before = await waitTask(server.url, id, { until: (t) => running(t) && t.ingest_status.documents_written >= 1000, timeoutMs: 60000 });
+    assert.ok(before.ingest_status.documents_written < N, `too fast to interrupt: ${before.ingest_status.documents_written}`);
     const killed = await server.kill();
     assert.equal(killed.signal, 'SIGKILL');
     servers.delete(server);
@@ -166,12 +166,12 @@ describe('restart during a running ingest', () => {
     server = await start({ dataDir, args: ['--max-running-tasks', '1', '--s3-endpoint', s3.url] });
     const after = await getTask(server.url, id);
     assert.ok(['CREATED', 'RUNNING', 'COMPLETED'].includes(after.state), after.state);
-    assert.ok(after.progress.documents_written >= 0);
+    assert.ok(after.ingest_status.documents_written >= 0);
     const done = await waitTask(server.url, id, { timeoutMs: 120000 });
     assert.equal(done.state, 'COMPLETED', JSON.stringify(done));
-    assert.equal(done.progress.records_read, N, 'counters continue from the checkpoint');
-    resumedWritten = done.progress.documents_written;
-    assert.equal(done.progress.records_failed, 0);
+    assert.equal(done.ingest_status.records_read, N, 'counters continue from the checkpoint');
+    resumedWritten = done.ingest_status.documents_written;
+    assert.equal(done.ingest_status.records_failed, 0);
 
     const expectedIds = Array.from({ length: N }, (_, i) => `${id}-0-${i + 1}`);
     const docs = await docsByIds(server.url, 'r', expectedIds);
@@ -183,7 +183,7 @@ describe('restart during a running ingest', () => {
       else acc.push([l, l]);
       return acc;
     }, []);
-    assert.deepEqual(ranges, [], `missing lines (killed at ${JSON.stringify(before.progress)})`);
+    assert.deepEqual(ranges, [], `missing lines (killed at ${JSON.stringify(before.ingest_status)})`);
     assert.equal(await count(server.url, 'r'), N, 'exactly N documents: no duplicates');
     for (let line = 1; line <= N; line++) {
       const doc = docs.get(`${id}-0-${line}`);

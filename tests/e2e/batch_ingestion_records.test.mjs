@@ -66,8 +66,9 @@ describe('one source', () => {
     ];
     const path = file('records.jsonl', lines.join('\r\n') + '\r\n\r\n');
     const { task } = await ingestAndWait(server.url, request('rec', [path], { _id: '$.id', text: '$.t', vec: '$.v', n: '$.n' }));
-    assert.equal(task.state, 'COMPLETED', JSON.stringify(task));
-    const p = task.progress;
+    assert.equal(task.state, 'COMPLETED_WITH_ERROR', JSON.stringify(task));
+    assert.match(task.error, /^7 of 10 records failed: /);
+    const p = task.ingest_status;
     assert.equal(p.records_read, 10, 'blank lines are not records');
     assert.equal(p.documents_written, 3);
     assert.equal(p.records_failed, 7);
@@ -100,11 +101,12 @@ describe('one source', () => {
     for (let i = 0; i < 30; i++) lines.push(i % 2 ? `{"id":${i},"v":[${i},0,0]}` : `not json ${i}`);
     const path = file('many-bad.jsonl', lines.join('\n'));  // no trailing newline: the last line counts
     const { task } = await ingestAndWait(server.url, request('many-bad', [path], { _id: '$.id', vec: '$.v' }));
-    assert.equal(task.state, 'COMPLETED');
-    assert.equal(task.progress.records_read, 30);
-    assert.equal(task.progress.records_failed, 15);
-    assert.equal(task.progress.documents_written, 15);
-    assert.deepEqual(task.progress.failures.map((f) => f.line), [1, 3, 5, 7, 9, 11, 13, 15, 17, 19]);
+    assert.equal(task.state, 'COMPLETED_WITH_ERROR');
+    assert.match(task.error, /^15 of 30 records failed: .*many-bad\.jsonl:1: invalid JSON.*; \.\.\.$/);
+    assert.equal(task.ingest_status.records_read, 30);
+    assert.equal(task.ingest_status.records_failed, 15);
+    assert.equal(task.ingest_status.documents_written, 15);
+    assert.deepEqual(task.ingest_status.failures.map((f) => f.line), [1, 3, 5, 7, 9, 11, 13, 15, 17, 19]);
   });
 
   test('without an _id path, ids are <task_id>-<object>-<line> and values keep their JSON types', async () => {
@@ -127,8 +129,8 @@ describe('one source', () => {
     const path = file('empty.jsonl', '');
     const { task } = await ingestAndWait(server.url, request('empty', [path], { _id: '$.id', vec: '$.v' }));
     assert.equal(task.state, 'COMPLETED');
-    assert.equal(task.progress.records_read, 0);
-    assert.equal(task.progress.documents_written, 0);
+    assert.equal(task.ingest_status.records_read, 0);
+    assert.equal(task.ingest_status.documents_written, 0);
   });
 });
 
@@ -153,8 +155,9 @@ describe('several sources', () => {
       request('join', [s0, s1, s2], { _id: ['source[0].$.cid', 'source[1].$.cid'], vec: 'source[0].$.v', text: 'source[1].$.t' },
         ['source[2].$.tag']),
     );
-    assert.equal(task.state, 'COMPLETED', JSON.stringify(task));
-    const p = task.progress;
+    assert.equal(task.state, 'COMPLETED_WITH_ERROR', JSON.stringify(task));
+    assert.match(task.error, /^4 of 13 records failed: /);
+    const p = task.ingest_status;
     assert.equal(p.records_read, 13);
     const failures = p.failures.map((f) => `${f.source}:${f.line}`).sort();
     // source 0 line 3 has no id; source 1 line 2 has no id; source 2 (joined by position with

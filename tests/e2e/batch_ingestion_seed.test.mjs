@@ -125,7 +125,7 @@ function checkCompleted(task, { records, written, sources }) {
   assert.equal(task.is_async, true);
   assert.equal(task.task_id, undefined, 'GET does not echo task_id (ml-commons)');
   assert.ok(task.create_time <= task.last_update_time);
-  const p = task.progress;
+  const p = task.ingest_status;
   assert.equal(p.records_read, records);
   assert.equal(p.documents_written, written);
   assert.equal(p.records_failed, 0);
@@ -224,9 +224,9 @@ describe('the seed three-file example', () => {
 
   function checkJoinProgress(task) {
     checkCompleted(task, { records: 3 * N_MULTI, written: N_MULTI, sources: 3 });
-    assert.equal(task.progress.incomplete_joins, 0);
-    assert.deepEqual(task.progress.incomplete_join_ids ?? [], []);
-    for (const s of task.progress.sources) assert.equal(s.records_read, N_MULTI, JSON.stringify(s));
+    assert.equal(task.ingest_status.incomplete_joins, 0);
+    assert.deepEqual(task.ingest_status.incomplete_join_ids ?? [], []);
+    for (const s of task.ingest_status.sources) assert.equal(s.records_read, N_MULTI, JSON.stringify(s));
   }
 
   test('type openAI verbatim over plain HTTP: three files joined by custom_id and by position', async () => {
@@ -281,6 +281,7 @@ describe('the seed three-file example', () => {
     const list = await request(server.url, { path: '/_plugins/_ml/tasks/_search' });
     const id = list.body.hits.hits[0]._id;
     const task = await getTask(server.url, id);
-    assert.deepEqual(Object.keys(task), ['task_type', 'state', 'progress', 'create_time', 'last_update_time', 'is_async', 'request']);
+    assert.deepEqual(Object.keys(task), ['task_type', 'state', 'progress', 'create_time', 'last_update_time', 'is_async', 'ingest_status', 'request']);
+    assert.equal(typeof task.progress, 'number');
   });
 });

@@ -42,7 +42,12 @@ function summaryValue(stdout, label) {
 }
 
 function assertSummary(r, { written, read, failed }) {
-  assert.match(r.stdout, /^Task \S+ COMPLETED$/m, r.stdout + r.stderr);
+  if (failed > 0) {
+    // Some records failed: ml-commons' COMPLETED_WITH_ERROR, with the counts in its error.
+    assert.match(r.stdout, new RegExp(`^Task \\S+ COMPLETED_WITH_ERROR: ${failed} of ${read} records failed: `, 'm'), r.stdout + r.stderr);
+  } else {
+    assert.match(r.stdout, /^Task \S+ COMPLETED$/m, r.stdout + r.stderr);
+  }
   assert.equal(summaryValue(r.stdout, 'documents written'), String(written));
   assert.equal(summaryValue(r.stdout, 'records read'), String(read));
   assert.equal(summaryValue(r.stdout, 'records failed'), String(failed));
@@ -60,10 +65,10 @@ describe('in-process (no server)', () => {
     assert.equal(created.status, 0, created.stderr);
   });
 
-  test('ingests a file given by flags, reports bad lines by number and exits 0', () => {
+  test('ingests a file given by flags, reports bad lines by number and exits 3 (COMPLETED_WITH_ERROR)', () => {
     const r = runCli(['ingest', '--data-dir', dataDir, '--index', 'books', '--field-map', FIELD_MAP,
       '--ingest-fields', '$.id', '--progress-interval', '0.01', sample]);
-    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.equal(r.status, 3, r.stdout + r.stderr);
     assertSummary(r, { written: N, read: N + 2, failed: 2 });
     // The failed records are listed with file:line and a reason.
     assert.match(r.stdout, new RegExp(`batch\\.json\\.out:${N + 1}: .+`));
@@ -73,7 +78,7 @@ describe('in-process (no server)', () => {
   test('progress is plain key=value log lines when stderr is not a terminal', () => {
     const r = runCli(['ingest', '--data-dir', dataDir, '--index', 'books', '--field-map', FIELD_MAP,
       '--progress-interval', '0.01', sample]);
-    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.status, 3, r.stderr);
     assert.ok(!r.stderr.includes('\r') && !r.stderr.includes('\x1b'), 'no terminal control characters');
     const lines = r.stderr.split('\n').filter((l) => l.startsWith('progress '));
     assert.ok(lines.length >= 1, r.stderr);
@@ -81,7 +86,7 @@ describe('in-process (no server)', () => {
       'records_failed', 'docs_per_second', 'eta_s'];
     for (const line of lines) assert.deepEqual(Object.keys(progressFields(line)), keys, line);
     const last = progressFields(lines.at(-1));
-    assert.equal(last.state, 'COMPLETED');
+    assert.equal(last.state, 'COMPLETED_WITH_ERROR');
     assert.equal(last.documents_written, String(N));
     assert.equal(last.records_failed, '2');
     assert.equal(last.bytes_read, last.bytes_total);
@@ -91,12 +96,12 @@ describe('in-process (no server)', () => {
   test('--progress live draws one redrawn line, --progress none prints none', () => {
     const live = runCli(['ingest', '--data-dir', dataDir, '--index', 'books', '--field-map', FIELD_MAP,
       '--progress', 'live', sample]);
-    assert.equal(live.status, 0, live.stderr);
-    assert.match(live.stderr, /\r\x1b\[K(CREATED|RUNNING|COMPLETED) /);
-    assert.match(live.stderr, /COMPLETED done .*\| \d+ records, \d+ docs, 2 failed \| \d+ docs\/s \| ETA /);
+    assert.equal(live.status, 3, live.stderr);
+    assert.match(live.stderr, /\r\x1b\[K(CREATED|RUNNING|COMPLETED_WITH_ERROR) /);
+    assert.match(live.stderr, /COMPLETED_WITH_ERROR done .*\| \d+ records, \d+ docs, 2 failed \| \d+ docs\/s \| ETA /);
     const none = runCli(['ingest', '--data-dir', dataDir, '--index', 'books', '--field-map', FIELD_MAP,
       '--progress', 'none', sample]);
-    assert.equal(none.status, 0, none.stderr);
+    assert.equal(none.status, 3, none.stderr);
     assert.ok(!none.stderr.includes('progress '), none.stderr);
   });
 
@@ -119,12 +124,20 @@ describe('in-process (no server)', () => {
     }
   });
 
-  test('a task that FAILS exits 1 and says why', () => {
+  test('a task where every record fails is FAILED: exits 1 and says why', () => {
+    const bad = join(makeTempDir('sluice-cli-bad-'), 'bad.json.out');
+    writeFileSync(bad, jsonl([{ id: 1, content: ['no vectors'] }, { id: 2, content: ['none either'] }]));
+    const r = runCli(['ingest', '--data-dir', dataDir, '--index', 'books', '--field-map', FIELD_MAP, bad]);
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /^Task \S+ FAILED: Failed to batch ingest: no document was written: 2 of 2 records failed: /m);
+    assert.equal(summaryValue(r.stdout, 'documents written'), '0');
+  });
+
+  test('an http host that is not allowed is rejected at submission: exits 2 and says why', () => {
     const r = runCli(['ingest', '--data-dir', dataDir, '--index', 'books', '--field-map', FIELD_MAP,
       '--type', 'http', 'http://127.0.0.1:9/batch.jsonl']);
-    assert.equal(r.status, 1, r.stdout + r.stderr);
-    assert.match(r.stdout, /^Task \S+ FAILED: .*allow-source-host/m);
-    assert.equal(summaryValue(r.stdout, 'documents written'), '0');
+    assert.equal(r.status, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, /rejected: HTTP 403: security_exception: .*allow-source-host/);
   });
 
   test('a rejected request or bad usage exits 2 with the reason', () => {
@@ -152,19 +165,19 @@ describe('against a server (--server)', () => {
     const requestFile = join(makeTempDir(), 'request.json');
     writeFileSync(requestFile, JSON.stringify(seedSingleFileRequest('books', sample, 'file')));
     const r = await runCliAsync(['ingest', '--server', server.url, '--request', requestFile]);
-    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.equal(r.status, 3, r.stdout + r.stderr);
     assertSummary(r, { written: N, read: N + 2, failed: 2 });
     assert.match(r.stderr, new RegExp(`submitted to ${server.url.replace(/\./g, '\\.')}`));
     assert.equal(await count(server.url, 'books'), N);
     // The server ran it: its task list has the task the CLI named.
-    const taskId = /^Task (\S+) COMPLETED$/m.exec(r.stdout)[1];
+    const taskId = /^Task (\S+) COMPLETED_WITH_ERROR: /m.exec(r.stdout)[1];
     const task = await fetch(`${server.url}/_plugins/_ml/tasks/${taskId}`).then((res) => res.json());
-    assert.equal(task.state, 'COMPLETED');
+    assert.equal(task.state, 'COMPLETED_WITH_ERROR');
   });
 
   test('the shorthand flags work through the server too', async () => {
     const r = await runCliAsync(['ingest', '--server', server.url, '--index', 'books', '--field-map', FIELD_MAP, sample]);
-    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.equal(r.status, 3, r.stdout + r.stderr);
     assertSummary(r, { written: N, read: N + 2, failed: 2 });
   });
 
@@ -176,8 +189,9 @@ describe('against a server (--server)', () => {
   });
 
   test('a task that FAILS on the server exits 1', async () => {
-    const r = await runCliAsync(['ingest', '--server', server.url, '--index', 'books', '--field-map', FIELD_MAP,
-      '--type', 'http', 'http://127.0.0.1:9/batch.jsonl']);
+    const bad = join(server.importDir, 'bad.json.out');
+    writeFileSync(bad, jsonl([{ id: 1, content: ['no vectors'] }]));
+    const r = await runCliAsync(['ingest', '--server', server.url, '--index', 'books', '--field-map', FIELD_MAP, bad]);
     assert.equal(r.status, 1, r.stdout + r.stderr);
     assert.match(r.stdout, /^Task \S+ FAILED: /m);
   });

@@ -282,7 +282,7 @@ describe('disk full', { concurrency: false }, () => {
     const deadline = Date.now() + 60000;
     while (!/event=ingest_paused/.test(server.logs())) {
       const task = (await request(server.url, { path: `/_plugins/_ml/tasks/${taskId}` })).body;
-      assert.ok(!['COMPLETED', 'FAILED', 'CANCELLED'].includes(task.state), `ended before the disk filled: ${JSON.stringify(task)}`);
+      assert.ok(!['COMPLETED', 'COMPLETED_WITH_ERROR', 'FAILED', 'CANCELLED'].includes(task.state), `ended before the disk filled: ${JSON.stringify(task)}`);
       assert.ok(Date.now() < deadline, 'the ingestion never paused');
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -293,12 +293,12 @@ describe('disk full', { concurrency: false }, () => {
     let task;
     do {
       task = (await request(server.url, { path: `/_plugins/_ml/tasks/${taskId}` })).body;
-      if (['COMPLETED', 'FAILED', 'CANCELLED'].includes(task.state)) break;
+      if (['COMPLETED', 'COMPLETED_WITH_ERROR', 'FAILED', 'CANCELLED'].includes(task.state)) break;
       await new Promise((r) => setTimeout(r, 100));
     } while (Date.now() < deadline + 60000);
     assert.equal(task.state, 'COMPLETED', JSON.stringify(task));
-    assert.equal(task.progress.records_failed, 0);
-    assert.equal(task.progress.documents_written, N);
+    assert.equal(task.ingest_status.records_failed, 0);
+    assert.equal(task.ingest_status.documents_written, N);
     assert.equal(await count(server.url, 'ing'), N);
     await waitForLog(server, /event=ingest_resumed/);
     assert.deepEqual(await stop(server), { code: 0, signal: null }, server.logs());

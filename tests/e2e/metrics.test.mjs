@@ -49,7 +49,7 @@ test('metrics are valid Prometheus text with typed families', async () => {
   assert.equal(m.sluice_http_requests_total.type, 'COUNTER');
   assert.equal(m.sluice_http_request_duration_seconds.type, 'HISTOGRAM');
   assert.equal(m.sluice_tasks.type, 'GAUGE');
-  for (const state of ['CREATED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED']) {
+  for (const state of ['CREATED', 'RUNNING', 'COMPLETED', 'COMPLETED_WITH_ERROR', 'FAILED', 'CANCELLED']) {
     assert.equal(value(m, 'sluice_tasks', { state }), 0, state);
   }
   assert.equal(value(m, 'sluice_http_requests_total', { method: 'GET', route: '/', status: '200' }), 1);
@@ -61,15 +61,16 @@ test('counters move after an ingest: records, documents, bytes, tasks, index and
   const records = [...sagemakerRecords(N, DIM, 3), { id: 'bad', content: ['no vectors'] }];
   const file = writeJsonl(join(server.importDir, 'metered.json.out'), records);
   const { task } = await ingestAndWait(server.url, seedSingleFileRequest('metered', file, 'file'));
-  assert.equal(task.state, 'COMPLETED');
+  assert.equal(task.state, 'COMPLETED_WITH_ERROR');  // the bad record failed
   const m = await scrape();
 
   const delta = (name, labels) => value(m, name, labels) - value(before, name, labels);
   assert.equal(delta('sluice_ingest_records_read_total'), N + 1);
   assert.equal(delta('sluice_ingest_records_failed_total'), 1);
   assert.equal(delta('sluice_ingest_documents_written_total'), N);
-  assert.equal(delta('sluice_ingest_bytes_read_total', { source_type: 'file' }), task.progress.bytes_total);
-  assert.equal(value(m, 'sluice_tasks', { state: 'COMPLETED' }), 1);
+  assert.equal(delta('sluice_ingest_bytes_read_total', { source_type: 'file' }), task.ingest_status.bytes_total);
+  assert.equal(value(m, 'sluice_tasks', { state: 'COMPLETED_WITH_ERROR' }), 1);
+  assert.equal(delta('sluice_ingest_tasks_finished_total', { state: 'COMPLETED_WITH_ERROR' }), 1);
   assert.equal(value(m, 'sluice_index_documents', { index: 'metered' }), N);
   assert.ok(value(m, 'sluice_index_stored_bytes', { index: 'metered' }) > 0);
   for (const field of ['chapter_embedding', 'title_embedding']) {

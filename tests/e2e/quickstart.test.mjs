@@ -34,8 +34,10 @@ test('the quickstart script creates the indexes, ingests the samples and finds d
     assert.equal(hits[0]._id, '2');
     assert.equal(hits[0]._source.title, 'draco malfoy');
     assert.match(output, /quickstart: OK/);
-    // The Bedrock sample's failed record is reported by its task, which still completes.
+    // The Bedrock sample's failed record is reported by its task, which completes with error.
+    assert.match(output, /"state":"COMPLETED_WITH_ERROR"/);
     assert.match(output, /"records_failed":1/);
+    assert.match(output, /"reason":"bedrock: 400: Malformed input request/);
     // The indexes hold what the samples have.
     const cat = await fetch(`${server.url}/_cat/indices?h=index,docs.count&s=index`).then((r) => r.text());
     assert.deepEqual(cat.trim().split('\n').map((l) => l.trim().split(/\s+/)), [

@@ -126,15 +126,15 @@ describe('batch ingestion into a remote cluster through faults', () => {
     assert.equal(res.status, 200, res.text);
     const task = await waitTask(front.url, res.body.task_id, { timeoutMs: 120000 });
     assert.equal(task.state, 'COMPLETED', JSON.stringify(task));
-    assert.equal(task.progress.documents_written, N_SINGLE);
-    assert.equal(task.progress.records_failed, 0);
+    assert.equal(task.ingest_status.documents_written, N_SINGLE);
+    assert.equal(task.ingest_status.records_failed, 0);
     // The faults did happen and were absorbed.
     assert.ok(proxy.stats.status429 > before429, JSON.stringify(proxy.stats));
     assert.ok(proxy.stats.itemsRejected > 0, JSON.stringify(proxy.stats));
     assert.equal(proxy.stats.dropped, 1);
     // Progress shows the cluster's side: requests, retried and rejected documents, throughput.
-    const c = task.progress.cluster;
-    assert.ok(c, JSON.stringify(task.progress));
+    const c = task.ingest_status.cluster;
+    assert.ok(c, JSON.stringify(task.ingest_status));
     assert.equal(c.items_rejected, proxy.stats.itemsRejected);
     assert.ok(c.documents_retried >= c.items_rejected, JSON.stringify(c));
     // A request whose connection the proxy dropped reached the proxy but got no answer,
@@ -166,7 +166,7 @@ describe('batch ingestion into a remote cluster through faults', () => {
     assert.equal(res.status, 200, res.text);
     const task = await waitTask(front.url, res.body.task_id, { timeoutMs: 120000 });
     assert.equal(task.state, 'COMPLETED', JSON.stringify(task));
-    assert.equal(task.progress.documents_written, N_MULTI);
+    assert.equal(task.ingest_status.documents_written, N_MULTI);
     const { docs, total } = await allDocs(cluster.url, 'openai-index');
     assert.equal(total, N_MULTI);
     const positionOf = new Map(inputOrder.map((r, n) => [r.custom_id, n]));

@@ -28,13 +28,13 @@ async function run(label, target, args) {
   });
   const task = await waitTask(front.url, res.body.task_id, { timeoutMs: 3600_000, everyMs: 500 });
   const seconds = (Date.now() - started) / 1000;
-  if (task.state !== 'COMPLETED' || task.progress.documents_written !== N) {
+  if (task.state !== 'COMPLETED' || task.ingest_status.documents_written !== N) {
     throw new Error(`${label}: ${JSON.stringify(task)}`);
   }
   await front.stop();
   const rate = N / seconds;
   console.log(`${label}: ${N} docs in ${seconds.toFixed(1)} s = ${rate.toFixed(0)} docs/s` +
-    (task.progress.cluster ? ` cluster=${JSON.stringify(task.progress.cluster)}` : ''));
+    (task.ingest_status.cluster ? ` cluster=${JSON.stringify(task.ingest_status.cluster)}` : ''));
   return rate;
 }
 

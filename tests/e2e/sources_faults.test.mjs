@@ -95,8 +95,8 @@ test('S3: drops mid-body and 503s (listing and object) are retried and resumed; 
     data_source: { type: 's3', source: ['s3://faulty/data/'] },
   }, { transcript });
   assert.equal(task.state, 'COMPLETED', JSON.stringify(task));
-  assert.equal(task.progress.records_read, 2 * RECORDS);
-  assert.equal(task.progress.records_failed, 0);
+  assert.equal(task.ingest_status.records_read, 2 * RECORDS);
+  assert.equal(task.ingest_status.records_failed, 0);
   assert.equal(await countDocs(server, 'faulty-s3'), 2 * RECORDS);
   assert.equal((await getDoc(server, 'faulty-s3', 'r-19999')).content, 'chapter 19999');
   assert.equal((await getDoc(server, 'faulty-s3', 'g-12345')).content, 'chapter 12345');
@@ -108,7 +108,7 @@ test('S3: drops mid-body and 503s (listing and object) are retried and resumed; 
   assert.ok(gets.length >= 6, `object GETs: ${gets.length}`);
   const resumed = gets.filter((r) => /^bytes=[1-9]\d*-$/.test(r.headers.range || ''));
   assert.ok(resumed.some((r) => r.headers.range === 'bytes=300000-'), JSON.stringify(gets.map((g) => g.headers.range)));
-  assert.equal(task.progress.bytes_read, plain.length + gz.length);
+  assert.equal(task.ingest_status.bytes_read, plain.length + gz.length);
 });
 
 test('HTTP: a URL behind a proxy that drops and answers 503 still ingests every record once', async () => {
@@ -121,7 +121,7 @@ test('HTTP: a URL behind a proxy that drops and answers 503 still ingests every 
     data_source: { type: 'http', source: [`${p.url}/plain.jsonl`] },
   }, { transcript });
   assert.equal(task.state, 'COMPLETED', JSON.stringify(task));
-  assert.equal(task.progress.records_read, RECORDS);
+  assert.equal(task.ingest_status.records_read, RECORDS);
   assert.equal(await countDocs(server, 'faulty-http'), RECORDS);
   const ranges = p.requests.map((r) => r.headers.range || '');
   assert.ok(ranges.includes('bytes=1000000-'), JSON.stringify(ranges));
@@ -138,8 +138,8 @@ test('OpenAI: a file server without Range support is re-read from the start afte
     data_source: { type: 'openAI', source: ['file-big'] },
   }, { transcript });
   assert.equal(task.state, 'COMPLETED', JSON.stringify(task));
-  assert.equal(task.progress.records_read, RECORDS);
-  assert.equal(task.progress.records_failed, 0);
+  assert.equal(task.ingest_status.records_read, RECORDS);
+  assert.equal(task.ingest_status.records_failed, 0);
   assert.equal(await countDocs(server, 'faulty-openai'), RECORDS);
   assert.ok(p.requests.length >= 3);
   for (const r of p.requests) assert.equal(r.headers.authorization, `Bearer ${OPENAI_KEY}`);

@@ -55,19 +55,20 @@ const bedrockRequest = (index, url) => ({
   data_source: { type: 'http', source: [url] },
 });
 
-test('a Bedrock output file over HTTP: records with an error line fail, the rest are indexed', async () => {
+test('a Bedrock output file over HTTP: the error record fails with Bedrock\'s reason, the rest are indexed', async () => {
   const task = await ingest(server, bedrockRequest('titan', `${files.url}/bedrock/input.jsonl.out`), { transcript });
-  assert.equal(task.state, 'COMPLETED', JSON.stringify(task));
-  assert.equal(task.progress.records_read, 5);
-  assert.equal(task.progress.records_failed, 1);
-  assert.match(task.progress.failures[0].reason, /embedding/);
+  assert.equal(task.state, 'COMPLETED_WITH_ERROR', JSON.stringify(task));
+  assert.equal(task.ingest_status.records_read, 5);
+  assert.equal(task.ingest_status.records_failed, 1);
+  assert.equal(task.ingest_status.provider_failed, 1);
+  assert.match(task.ingest_status.failures[0].reason, /^bedrock: 400: Malformed input request/);
   assert.equal(await countDocs(server, 'titan'), 4);
   const first = JSON.parse(bedrockOut.toString().split('\n')[0]);
   const doc = await getDoc(server, 'titan', first.recordId);
   assert.equal(doc.text, first.modelInput.inputText);
   assert.equal(doc.embedding.length, 256);
-  assert.equal(task.progress.bytes_read, bedrockOut.length);
-  assert.equal(task.progress.bytes_total, bedrockOut.length, 'the size from a one-byte ranged probe');
+  assert.equal(task.ingest_status.bytes_read, bedrockOut.length);
+  assert.equal(task.ingest_status.bytes_total, bedrockOut.length, 'the size from a one-byte ranged probe');
 });
 
 test('gzip and zstd bodies are detected by their magic bytes, whatever the URL says', async () => {
@@ -78,11 +79,11 @@ test('gzip and zstd bodies are detected by their magic bytes, whatever the URL s
       field_map: { _id: '$.recordId', text: '$.modelInput.inputText' },
       data_source: { type: 'http', source: [`${files.url}/bedrock/input.jsonl.out.${ext}`] },
     }, { transcript });
-    assert.equal(task.state, 'COMPLETED', JSON.stringify(task));
-    assert.equal(task.progress.records_read, 5);
-    assert.equal(await countDocs(server, `titan-${ext}`), 5);
-    assert.ok(task.progress.bytes_total < bedrockOut.length, 'compressed size');
-    assert.equal(task.progress.bytes_read, task.progress.bytes_total);
+    assert.equal(task.state, 'COMPLETED_WITH_ERROR', JSON.stringify(task));
+    assert.equal(task.ingest_status.records_read, 5);
+    assert.equal(await countDocs(server, `titan-${ext}`), 4);  // the error record is a failed record
+    assert.ok(task.ingest_status.bytes_total < bedrockOut.length, 'compressed size');
+    assert.equal(task.ingest_status.bytes_read, task.ingest_status.bytes_total);
   }
 });
 
@@ -93,20 +94,21 @@ test('a redirect to an allowed host is followed', async () => {
     field_map: { _id: '$.recordId', text: '$.modelInput.inputText' },
     data_source: { type: 'http', source: [`${files.url}/moved.jsonl`] },
   }, { transcript });
-  assert.equal(task.state, 'COMPLETED', JSON.stringify(task));
-  assert.equal(await countDocs(server, 'moved'), 5);
+  assert.equal(task.state, 'COMPLETED_WITH_ERROR', JSON.stringify(task));
+  assert.equal(await countDocs(server, 'moved'), 4);
   assert.ok(files.requests.some((r) => r.url === '/moved.jsonl' && r.status === 302));
 });
 
-test('a host that is not allowlisted, directly or through a redirect, fails the task before any byte is read', async () => {
+test('a host that is not allowlisted is refused at submission (403), through a redirect it fails the task before any byte is read', async () => {
   // Same address, another port: "127.0.0.1:<files.port>" does not cover it.
-  const direct = await ingest(server, {
-    index_name: 'moved',
-    field_map: { text: '$.x' },
-    data_source: { type: 'http', source: [`${other.url}/elsewhere.jsonl`] },
-  }, { transcript });
-  assert.equal(direct.state, 'FAILED');
-  assert.match(direct.error, /allow-source-host/);
+  const res = await request(server.url, {
+    method: 'POST', path: '/_plugins/_ml/_batch_ingestion',
+    json: { index_name: 'moved', field_map: { text: '$.x' }, data_source: { type: 'http', source: [`${other.url}/elsewhere.jsonl`] } },
+  });
+  transcript.add(res);
+  assert.equal(res.status, 403, res.text);
+  assert.equal(res.body.error.type, 'security_exception');
+  assert.match(res.body.error.reason, /allow-source-host/);
   assert.equal(other.requests.length, 0, 'nothing was fetched from the forbidden host');
 
   // A redirect from the allowed host to the forbidden one.
@@ -144,10 +146,10 @@ test('a query string (e.g. a presigned signature) is sent but never shown or sto
     field_map: { _id: '$.recordId', text: '$.modelInput.inputText' },
     data_source: { type: 'http', source: [url] },
   }, { transcript });
-  assert.equal(task.state, 'COMPLETED', JSON.stringify(task));
-  assert.equal(await countDocs(server, 'secret-url'), 5);
+  assert.equal(task.state, 'COMPLETED_WITH_ERROR', JSON.stringify(task));
+  assert.equal(await countDocs(server, 'secret-url'), 4);
   assert.ok(files.requests.some((r) => r.url === `/bedrock/input.jsonl.out?${QUERY_SECRET}`), 'the query string was sent');
-  assert.equal(task.progress.sources[0].location, `${files.url}/bedrock/input.jsonl.out`);
+  assert.equal(task.ingest_status.sources[0].location, `${files.url}/bedrock/input.jsonl.out`);
   assert.deepEqual(task.request.data_source.source, [`${files.url}/bedrock/input.jsonl.out`]);
   transcript.add(await request(server.url, { path: '/_plugins/_ml/tasks/_search' }));
 });
@@ -163,7 +165,7 @@ test('URL user-info is sent as Basic auth but never shown or stored', async () =
       field_map: { _id: '$.recordId', text: '$.modelInput.inputText' },
       data_source: { type: 'http', source: [`http://${USER_SECRET}@127.0.0.1:${files.port}/bedrock/input.jsonl.out`] },
     }, { transcript: seen });
-    assert.equal(task.state, 'COMPLETED', JSON.stringify(task));
+    assert.equal(task.state, 'COMPLETED_WITH_ERROR', JSON.stringify(task));
     const got = files.requests.filter((r) => r.headers.authorization);
     assert.equal(got.at(-1).headers.authorization, `Basic ${Buffer.from(USER_SECRET).toString('base64')}`);
     assertNoSecrets(own, seen, ['httpPASSWORD99']);

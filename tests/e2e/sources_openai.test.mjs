@@ -60,15 +60,15 @@ test('a batch output file joined with its input file by custom_id', async () => 
     data_source: { type: 'openAI', source: [OUTPUT_ID, INPUT_ID] },
   }, { transcript });
   assert.equal(task.state, 'COMPLETED', JSON.stringify(task));
-  assert.deepEqual(task.progress.sources.map((s) => s.records_read), [4, 5]);
-  assert.deepEqual(task.progress.sources.map((s) => s.location), [OUTPUT_ID, INPUT_ID]);
+  assert.deepEqual(task.ingest_status.sources.map((s) => s.records_read), [4, 5]);
+  assert.deepEqual(task.ingest_status.sources.map((s) => s.location), [OUTPUT_ID, INPUT_ID]);
   // Sizes come from the files' metadata; all bytes were read.
   const sizes = [readConstructed('openai/batch_output.jsonl').length, readConstructed('openai/batch_input.jsonl').length];
-  assert.deepEqual(task.progress.sources.map((s) => s.bytes_total), sizes);
-  assert.deepEqual(task.progress.sources.map((s) => s.bytes_read), sizes);
+  assert.deepEqual(task.ingest_status.sources.map((s) => s.bytes_total), sizes);
+  assert.deepEqual(task.ingest_status.sources.map((s) => s.bytes_read), sizes);
   // request-5 failed at OpenAI: it is in the input file only.
-  assert.equal(task.progress.incomplete_joins, 1);
-  assert.deepEqual(task.progress.incomplete_join_ids, ['request-5']);
+  assert.equal(task.ingest_status.incomplete_joins, 1);
+  assert.deepEqual(task.ingest_status.incomplete_join_ids, ['request-5']);
   assert.equal(await countDocs(server, 'openai-docs'), 5);
 
   const doc = await getDoc(server, 'openai-docs', 'request-1');
@@ -96,8 +96,8 @@ test('a batch input file alone, and a zstd-compressed copy of it', async () => {
     assert.equal(task.state, 'COMPLETED', JSON.stringify(task));
     assert.equal(await countDocs(server, index), 5);
     // Progress counts the compressed bytes against the compressed size.
-    assert.equal(task.progress.bytes_total, task.progress.bytes_read);
-    if (id === ZSTD_ID) assert.ok(task.progress.bytes_total < readConstructed('openai/batch_input.jsonl').length);
+    assert.equal(task.ingest_status.bytes_total, task.ingest_status.bytes_read);
+    if (id === ZSTD_ID) assert.ok(task.ingest_status.bytes_total < readConstructed('openai/batch_input.jsonl').length);
     const doc = await getDoc(server, index, 'request-3');
     assert.deepEqual(doc.text, ['this is chapter 1', 'harry potter']);
     assert.equal(doc.model, 'text-embedding-3-small');

@@ -87,8 +87,8 @@ test('the seed SageMaker example ingests from S3 with its field_map and ingest_f
   assert.deepEqual(doc.chapter_embedding.length, 384);
   assert.ok(Math.abs(doc.title_embedding[5] - line.SageMakerOutput[1][5]) < 1e-6);
   const size = readConstructed('sagemaker/sagemaker_batch.json.out').length;
-  assert.equal(task.progress.bytes_total, size);
-  assert.equal(task.progress.bytes_read, size);
+  assert.equal(task.ingest_status.bytes_total, size);
+  assert.equal(task.ingest_status.bytes_read, size);
 });
 
 test("the seed's three-file OpenAI flow reads all three files from S3 and joins them", async () => {
@@ -113,13 +113,13 @@ test("the seed's three-file OpenAI flow reads all three files from S3 and joins 
         's3://offlinebatch/openai/other.jsonl'],
     },
   }, { transcript });
-  assert.equal(task.state, 'COMPLETED', JSON.stringify(task));
-  assert.deepEqual(task.progress.sources.map((s) => s.records_read), [4, 5, 4]);
+  assert.equal(task.state, 'COMPLETED_WITH_ERROR', JSON.stringify(task));
+  assert.deepEqual(task.ingest_status.sources.map((s) => s.records_read), [4, 5, 4]);
   // request-1 and request-3 have two embeddings; the others have one, so the
   // output lines of request-2 and request-4 fail on answer_embedding.
-  const failed = task.progress.failures.filter((f) => f.source === 0).map((f) => f.line).sort();
+  const failed = task.ingest_status.failures.filter((f) => f.source === 0).map((f) => f.line).sort();
   assert.deepEqual(failed, [1, 3]);
-  for (const f of task.progress.failures) assert.match(f.reason, /answer_embedding/);
+  for (const f of task.ingest_status.failures) assert.match(f.reason, /answer_embedding/);
 
   const output = readConstructed('openai/batch_output.jsonl').toString().trim().split('\n').map((l) => JSON.parse(l));
   const r1 = output.find((o) => o.custom_id === 'request-1');
@@ -144,9 +144,9 @@ test('an S3 prefix expands to its 5 objects and a glob to the matching keys, exa
     data_source: { type: 's3', source: ['s3://offlinebatch/parts/'] },
   }, { transcript });
   // The prefix also holds README.txt, which is not JSON: its line is a failure.
-  assert.equal(task.state, 'COMPLETED', JSON.stringify(task));
-  assert.equal(task.progress.records_read, 10 + 11 + 12 + 13 + 14 + 1);
-  assert.equal(task.progress.records_failed, 1);
+  assert.equal(task.state, 'COMPLETED_WITH_ERROR', JSON.stringify(task));
+  assert.equal(task.ingest_status.records_read, 10 + 11 + 12 + 13 + 14 + 1);
+  assert.equal(task.ingest_status.records_failed, 1);
   assert.equal(await countDocs(server, 'parts'), 60);
   assert.equal((await getDoc(server, 'parts', 'p4-13')).text, 'record p4 13');
 
@@ -158,7 +158,7 @@ test('an S3 prefix expands to its 5 objects and a glob to the matching keys, exa
     data_source: { type: 's3', source: ['s3://offlinebatch/parts/part-*.jsonl'] },
   }, { transcript });
   assert.equal(globbed.state, 'COMPLETED', JSON.stringify(globbed));
-  assert.equal(globbed.progress.records_failed, 0);
+  assert.equal(globbed.ingest_status.records_failed, 0);
   assert.equal(await countDocs(server, 'parts-glob'), 60);
 });
 
@@ -178,8 +178,8 @@ test('gzip and zstd objects are decompressed; progress counts compressed bytes',
     }, { transcript });
     assert.equal(task.state, 'COMPLETED', JSON.stringify(task));
     assert.equal(await countDocs(server, `compressed-${name}`), 2000);
-    assert.equal(task.progress.bytes_total, object.length, name);
-    assert.equal(task.progress.bytes_read, object.length, name);
+    assert.equal(task.ingest_status.bytes_total, object.length, name);
+    assert.equal(task.ingest_status.bytes_read, object.length, name);
     assert.equal((await getDoc(server, `compressed-${name}`, 'z-1999')).text, 'record z 1999');
   }
 });

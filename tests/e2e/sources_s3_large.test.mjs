@@ -80,10 +80,10 @@ test('a 200 MB object is ingested in full with the server peak RSS growing by le
     data_source: { type: 's3', source: ['s3://big/output/large.json.out'] },
   }, { transcript, timeoutMs: 120000 });
   assert.equal(task.state, 'COMPLETED', JSON.stringify(task).slice(0, 2000));
-  assert.equal(task.progress.records_read, LINES);
-  assert.equal(task.progress.records_failed, 0);
-  assert.equal(task.progress.bytes_total, LINES * LINE_BYTES);
-  assert.equal(task.progress.bytes_read, LINES * LINE_BYTES);
+  assert.equal(task.ingest_status.records_read, LINES);
+  assert.equal(task.ingest_status.records_failed, 0);
+  assert.equal(task.ingest_status.bytes_total, LINES * LINE_BYTES);
+  assert.equal(task.ingest_status.bytes_read, LINES * LINE_BYTES);
   assert.equal(await countDocs(server, 'large'), LINES);
   const peak = peakRssKiB(server.proc.pid);
   const growth = peak - idle;

@@ -162,7 +162,7 @@ export async function getTask(url, taskId) {
   return res.body;
 }
 
-const FINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
+const FINAL = new Set(['COMPLETED', 'COMPLETED_WITH_ERROR', 'FAILED', 'CANCELLED']);
 
 /**
  * Polls the task until `until(task)` holds (default: a final state). Returns the task.

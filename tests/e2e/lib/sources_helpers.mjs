@@ -45,14 +45,14 @@ export async function submitIngest(server, body, transcript) {
   return res.body.task_id;
 }
 
-/** Polls the task until it is COMPLETED, FAILED or CANCELLED; returns its body. */
+/** Polls the task until it is COMPLETED, COMPLETED_WITH_ERROR, FAILED or CANCELLED; returns its body. */
 export async function waitTask(server, taskId, { timeoutMs = 60000, transcript } = {}) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await request(server.url, { path: `/_plugins/_ml/tasks/${taskId}` });
     transcript?.add(res);
     assert.equal(res.status, 200, res.text);
-    if (['COMPLETED', 'FAILED', 'CANCELLED'].includes(res.body.state)) return res.body;
+    if (['COMPLETED', 'COMPLETED_WITH_ERROR', 'FAILED', 'CANCELLED'].includes(res.body.state)) return res.body;
     if (Date.now() > deadline) assert.fail(`task ${taskId} still ${res.body.state} after ${timeoutMs} ms: ${res.text}`);
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -75,7 +75,7 @@ class TaskHandlersTest : public ::testing::Test {
 TEST_F(TaskHandlersTest, GetShowsTheTaskInMlCommonsKeyOrderWithoutTaskId) {
   auto probe = std::make_shared<Probe>();
   probe->on_start = [](tasks::TaskContext& context) {
-    context.SetProgress(R"({"lines":7})");
+    context.SetProgress(0.25f, R"({"lines":7})");
     return util::Status::Ok();
   };
   auto id = manager_->Submit("BATCH_INGEST", R"({"index_name":"idx"})", JobFor(probe));
@@ -86,10 +86,13 @@ TEST_F(TaskHandlersTest, GetShowsTheTaskInMlCommonsKeyOrderWithoutTaskId) {
   ASSERT_EQ(r.status, 200) << r.body;
   auto doc = Json(r);
   EXPECT_EQ(Keys(doc), (std::vector<std::string>{"task_type", "state", "progress", "create_time",
-                                                 "last_update_time", "is_async", "request"}));
+                                                 "last_update_time", "is_async", "ingest_status",
+                                                 "request"}));
   EXPECT_STREQ(doc["task_type"].GetString(), "BATCH_INGEST");
   EXPECT_STREQ(doc["state"].GetString(), "RUNNING");
-  EXPECT_EQ(doc["progress"]["lines"].GetInt(), 7);
+  ASSERT_TRUE(doc["progress"].IsNumber());  // ml-commons' MLTask.progress is a Float
+  EXPECT_EQ(doc["progress"].GetDouble(), 0.25);
+  EXPECT_EQ(doc["ingest_status"]["lines"].GetInt(), 7);
   EXPECT_TRUE(doc["create_time"].IsInt64());
   EXPECT_TRUE(doc["is_async"].GetBool());
   EXPECT_STREQ(doc["request"]["index_name"].GetString(), "idx");

@@ -14,8 +14,8 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 constexpr const char* kRunningTask = R"({
-  "task_id": "t1", "task_type": "BATCH_INGEST", "state": "RUNNING",
-  "progress": {"phase": "reading", "bytes_read": 1048576, "bytes_total": 4194304,
+  "task_id": "t1", "task_type": "BATCH_INGEST", "state": "RUNNING", "progress": 0.25,
+  "ingest_status": {"phase": "reading", "bytes_read": 1048576, "bytes_total": 4194304,
     "records_read": 1200, "documents_written": 1100, "records_failed": 3,
     "docs_per_second": 550.5, "elapsed_ms": 2000,
     "failures": [{"source": 0, "location": "/in/a.jsonl", "line": 17, "reason": "not JSON"},
@@ -37,6 +37,7 @@ TEST(ProgressPrinterTest, ParsesTheTaskAndItsProgress) {
   EXPECT_EQ(t->state, "RUNNING");
   EXPECT_FALSE(t->finished());
   EXPECT_EQ(t->phase, "reading");
+  EXPECT_DOUBLE_EQ(t->progress, 0.25);
   EXPECT_EQ(t->bytes_read, 1048576u);
   EXPECT_EQ(t->bytes_total, 4194304u);
   EXPECT_EQ(t->records_read, 1200u);
@@ -109,6 +110,27 @@ TEST(ProgressPrinterTest, SummaryShowsHowEachSourceWasJoined) {
                            "custom_id: 6 joined, 1 incomplete, 1 mismatched\n"));
   // One source: no join lines.
   EXPECT_THAT(FormatSummary(*ParseTaskView(kRunningTask), "books", 1), Not(HasSubstr("joins:")));
+}
+
+TEST(ProgressPrinterTest, SummaryShowsProviderFailuresTheManifestAndWarnings) {
+  auto t = ParseTaskView(R"json({"task_id":"t3","state":"COMPLETED_WITH_ERROR","progress":1.0,
+    "error":"1 of 5 records failed (1 by the provider)",
+    "ingest_status":{"records_read":5,"documents_written":4,"records_failed":1,
+    "provider_failed":1,"sources":[{"location":"s3://b/job/","provider":"bedrock",
+    "manifest":{"location":"s3://b/job/manifest.json.out","processedRecordCount":5,
+    "successRecordCount":4,"errorRecordCount":1,"mismatches":[]}}],
+    "warnings":["source[0] path [$.x] of field [t] selects nothing"],
+    "failures":[{"source":0,"location":"s3://b/job/in.jsonl.out","line":3,
+    "reason":"bedrock: 400: Malformed input request"}]}})json");
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_TRUE(t->finished());
+  std::string summary = FormatSummary(*t, "idx", 1.0);
+  EXPECT_THAT(summary, HasSubstr("Task t3 COMPLETED_WITH_ERROR: 1 of 5 records failed"));
+  EXPECT_THAT(summary, HasSubstr("s3://b/job/manifest.json.out: 5 processed, 4 succeeded, 1 "
+                                 "failed (matches the task)"));
+  EXPECT_THAT(summary, HasSubstr("records failed:    1 (1 by the provider)"));
+  EXPECT_THAT(summary, HasSubstr("in.jsonl.out:3: bedrock: 400: Malformed input request"));
+  EXPECT_THAT(summary, HasSubstr("warnings:\n    source[0] path [$.x] of field [t] selects nothing"));
 }
 
 TEST(ProgressPrinterTest, HumanBytes) {

@@ -146,12 +146,12 @@ TEST_F(BatchIngestCancelTest, CancelStopsAfterTheChunkBeingWrittenAndDropsQueued
   // Nothing after the chunk in flight: not the rest of its batch, not the
   // queued batches.
   EXPECT_EQ(gate->Writes(), std::vector<size_t>{2});
-  EXPECT_EQ(Counter(done->progress_json, "documents_written"), 2u) << done->progress_json;
+  EXPECT_EQ(Counter(done->ingest_status_json, "documents_written"), 2u) << done->ingest_status_json;
   // The reader stopped long before the end of the file.
-  EXPECT_LT(Counter(done->progress_json, "records_read"), static_cast<uint64_t>(kLines))
-      << done->progress_json;
-  EXPECT_NE(done->progress_json.find(R"("phase":"cancelled")"), std::string::npos)
-      << done->progress_json;
+  EXPECT_LT(Counter(done->ingest_status_json, "records_read"), static_cast<uint64_t>(kLines))
+      << done->ingest_status_json;
+  EXPECT_NE(done->ingest_status_json.find(R"("phase":"cancelled")"), std::string::npos)
+      << done->ingest_status_json;
 }
 
 TEST_F(BatchIngestCancelTest, WithoutCancelEveryDocumentIsWrittenOnceInChunksOfABatch) {
@@ -171,8 +171,8 @@ TEST_F(BatchIngestCancelTest, WithoutCancelEveryDocumentIsWrittenOnceInChunksOfA
     sum += n;
   }
   EXPECT_EQ(sum, static_cast<size_t>(kLines));
-  EXPECT_EQ(Counter(done->progress_json, "documents_written"), static_cast<uint64_t>(kLines))
-      << done->progress_json;
+  EXPECT_EQ(Counter(done->ingest_status_json, "documents_written"), static_cast<uint64_t>(kLines))
+      << done->ingest_status_json;
 }
 
 }  // namespace

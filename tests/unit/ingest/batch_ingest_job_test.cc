@@ -21,9 +21,22 @@ class RecordingContext : public tasks::TaskContext {
       : checkpoint_(std::move(checkpoint)) {}
   const std::string& task_id() const override { return id_; }
   bool cancelled() const override { return false; }
-  void SetProgress(std::string progress_json) override {
+  void SetProgress(float fraction, std::string status_json) override {
     std::lock_guard<std::mutex> lock(mu_);
-    progress_.push_back(std::move(progress_json));
+    progress_.push_back(std::move(status_json));
+    fraction_ = fraction;
+  }
+  void SetPartialError(std::string error) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    partial_error_ = std::move(error);
+  }
+  std::optional<std::string> partial_error() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return partial_error_;
+  }
+  float fraction() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return fraction_;
   }
   util::Status SaveCheckpoint(std::string checkpoint) override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -44,6 +57,8 @@ class RecordingContext : public tasks::TaskContext {
   mutable std::mutex mu_;
   std::optional<std::string> checkpoint_;
   std::vector<std::string> progress_;
+  std::optional<std::string> partial_error_;
+  float fraction_ = 0;
 };
 
 class CountingSink : public DocumentSink {
@@ -141,6 +156,149 @@ TEST(BatchIngestJobTest, ACheckpointWithMistypedMembersFailsTheTaskInsteadOfAbor
     EXPECT_NE(status.reason().find("corrupt ingest checkpoint"), std::string::npos)
         << bad << ": " << status.ToString();
   }
+}
+
+// A temp dir of files and a job over them with the CountingSink.
+struct JobFixture {
+  std::filesystem::path dir =
+      std::filesystem::temp_directory_path() /
+      ("sluice-job-" + std::to_string(::getpid()) + "-" + std::to_string(std::rand()));
+  JobFixture() { std::filesystem::create_directories(dir); }
+  ~JobFixture() { std::filesystem::remove_all(dir); }
+  std::string Write(const std::string& name, const std::string& text) {
+    std::ofstream((dir / name).string()) << text;
+    return (dir / name).string();
+  }
+  // Runs a request reading `location` with `field_map`; returns the status.
+  util::Status Run(const std::string& location, const std::string& field_map,
+                   RecordingContext& ctx) {
+    auto request =
+        ParseIngestRequest(R"({"index_name":"i","field_map":)" + field_map +
+                           R"(,"data_source":{"type":"file","source":[")" + location + R"("]}})");
+    if (!request.ok()) return request.status();
+    sources::SourcesOptions options;
+    options.file_roots = {dir.string()};
+    sources::SourceCatalog catalog(options);
+    BatchIngestJob job(std::move(*request), &catalog, std::make_unique<CountingSink>(), nullptr,
+                       IngestOptions{});
+    return job.Run(ctx);
+  }
+};
+
+constexpr const char* kBedrockMap = R"({"_id":"$.recordId","v":"$.modelOutput.embedding"})";
+
+std::string BedrockLine(const std::string& id, bool ok) {
+  return R"({"recordId":")" + id + R"(","modelInput":{"inputText":"t"},)" +
+         (ok ? std::string(R"("modelOutput":{"embedding":[1,2]}})")
+             : std::string(R"("error":{"errorCode":400,"errorMessage":"bad input"}})")) +
+         "\n";
+}
+
+TEST(BatchIngestJobOutcomeTest, EveryRecordFailingFailsTheTask) {
+  JobFixture f;
+  std::string file = f.Write("in.jsonl", BedrockLine("A", false) + BedrockLine("B", false));
+  RecordingContext ctx(std::nullopt);
+  util::Status status = f.Run(file, kBedrockMap, ctx);
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.reason().find("Failed to batch ingest: no document was written: 2 of 2 "
+                                 "records failed (2 by the provider)"),
+            std::string::npos)
+      << status.reason();
+  EXPECT_NE(status.reason().find("bedrock: 400: bad input"), std::string::npos);
+  EXPECT_EQ(ctx.partial_error(), std::nullopt);
+}
+
+TEST(BatchIngestJobOutcomeTest, SomeRecordsFailingIsAPartialErrorWithCountsAndReasons) {
+  JobFixture f;
+  std::string file = f.Write(
+      "out.jsonl",
+      std::string(
+          R"({"custom_id":"r1","response":{"status_code":200,"body":{"data":[{"embedding":[1,2]}]}},"error":null})") +
+          "\n" +
+          R"({"custom_id":"r2","response":{"status_code":400,"body":{"error":{"message":"bad"}}},"error":null})" +
+          "\nnot json\n");
+  RecordingContext ctx(std::nullopt);
+  util::Status status =
+      f.Run(file, R"({"_id":"$.custom_id","v":"$.response.body.data[0].embedding"})", ctx);
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  ASSERT_TRUE(ctx.partial_error().has_value());
+  EXPECT_NE(ctx.partial_error()->find("2 of 3 records failed (1 by the provider): "),
+            std::string::npos)
+      << *ctx.partial_error();
+  EXPECT_NE(ctx.partial_error()->find("out.jsonl:2: openai: status 400: bad"), std::string::npos)
+      << *ctx.partial_error();
+  EXPECT_EQ(ctx.fraction(), 1.0f);
+  const std::string last = ctx.progress().back();
+  EXPECT_EQ(Counter(last, "provider_failed"), 1u) << last;
+  EXPECT_NE(last.find(R"("provider":"openai")"), std::string::npos) << last;
+}
+
+TEST(BatchIngestJobOutcomeTest, NothingFailingCompletesWithoutError) {
+  JobFixture f;
+  std::string file = f.Write("in.jsonl", BedrockLine("A", true) + BedrockLine("B", true));
+  RecordingContext ctx(std::nullopt);
+  ASSERT_TRUE(f.Run(file, kBedrockMap, ctx).ok());
+  EXPECT_EQ(ctx.partial_error(), std::nullopt);
+}
+
+TEST(BatchIngestJobOutcomeTest, ABedrockManifestIsTheSummaryAndItsCountsAreChecked) {
+  JobFixture f;
+  f.Write("in.jsonl.out",
+          BedrockLine("A", true) + BedrockLine("B", false) + BedrockLine("C", true));
+  f.Write(
+      "manifest.json.out",
+      R"({"totalRecordCount":3,"processedRecordCount":3,"successRecordCount":2,"errorRecordCount":1})");
+  {
+    RecordingContext ctx(std::nullopt);
+    ASSERT_TRUE(f.Run((f.dir / "*").string(), kBedrockMap, ctx).ok());
+    const std::string last = ctx.progress().back();
+    EXPECT_EQ(Counter(last, "records_read"), 3u) << last;  // the manifest is no record
+    EXPECT_NE(last.find(R"("processedRecordCount":3)"), std::string::npos) << last;
+    EXPECT_NE(last.find(R"("mismatches":[])"), std::string::npos) << last;
+    ASSERT_TRUE(ctx.partial_error().has_value());  // B failed
+    EXPECT_EQ(ctx.partial_error()->find("disagrees"), std::string::npos) << *ctx.partial_error();
+  }
+  // A summary that counts records the files do not have is reported.
+  f.Write(
+      "manifest.json.out",
+      R"({"totalRecordCount":4,"processedRecordCount":4,"successRecordCount":3,"errorRecordCount":1})");
+  RecordingContext ctx(std::nullopt);
+  ASSERT_TRUE(f.Run((f.dir / "*").string(), kBedrockMap, ctx).ok());
+  ASSERT_TRUE(ctx.partial_error().has_value());
+  EXPECT_NE(ctx.partial_error()->find("the provider's summary disagrees: source[0]'s "),
+            std::string::npos)
+      << *ctx.partial_error();
+  EXPECT_NE(ctx.partial_error()->find("processedRecordCount is 4 but the task read 3"),
+            std::string::npos)
+      << *ctx.partial_error();
+}
+
+TEST(BatchIngestJobOutcomeTest, AManifestGivenAsTheSourceIsRefused) {
+  JobFixture f;
+  std::string manifest = f.Write("manifest.json.out", R"({"totalRecordCount":1})");
+  RecordingContext ctx(std::nullopt);
+  util::Status status = f.Run(manifest, kBedrockMap, ctx);
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.reason().find("is a Bedrock job summary (manifest.json.out), not records"),
+            std::string::npos)
+      << status.reason();
+}
+
+TEST(BatchIngestJobOutcomeTest, APathThatSelectsNothingOnTheFirstRecordIsAWarning) {
+  JobFixture f;
+  std::string file = f.Write("in.jsonl", BedrockLine("A", false) + BedrockLine("B", true));
+  RecordingContext ctx(std::nullopt);
+  ASSERT_TRUE(f.Run(file,
+                    R"({"_id":"$.recordId","v":"$.modelOutput.embedding","t":"$.modelInput.text"})",
+                    ctx)
+                  .ok());
+  const std::string last = ctx.progress().back();
+  // Checked on the first record the provider did not fail (B): only the typo warns.
+  EXPECT_NE(last.find("source[0] path [$.modelInput.text] of field [t] selects nothing on the "
+                      "first record of ["),
+            std::string::npos)
+      << last;
+  EXPECT_EQ(last.find("path [$.modelOutput.embedding]"), std::string::npos) << last;
 }
 
 }  // namespace

@@ -177,8 +177,9 @@ TEST(IngestRequestTest, CredentialRules) {
   EXPECT_NE(Reason(body("openAI", R"({"openai_key":"k"})")).find("[credential]"),
             std::string::npos);
   EXPECT_NE(Reason(body("OPENAI", "{}")).find("openAI_key"), std::string::npos);
-  EXPECT_NE(Reason(body("s3", R"({"access_key":"a","secret_key":1})")).find("[credential.secret_key]"),
-            std::string::npos);
+  EXPECT_NE(
+      Reason(body("s3", R"({"access_key":"a","secret_key":1})")).find("[credential.secret_key]"),
+      std::string::npos);
   EXPECT_TRUE(ParseIngestRequest(body("S3", R"({"access_key":"a","secret_key":"s"})")).ok());
 }
 
@@ -197,7 +198,8 @@ TEST(IngestRequestTest, DataSourceRules) {
 }
 
 TEST(IngestRequestTest, AnIngestFieldReplacesAFieldMapEntryOfTheSameName) {
-  auto r = ParseIngestRequest(FileBody(R"({"id":"$.other","v":"$.v"})", R"(,"ingest_fields":["$.x.id"])"));
+  auto r = ParseIngestRequest(
+      FileBody(R"({"id":"$.other","v":"$.v"})", R"(,"ingest_fields":["$.x.id"])"));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   int ids = 0;
   for (const auto& f : r->fields) {
@@ -296,6 +298,24 @@ TEST(IngestRequestTest, RefusesS3LocationsThatBreakBucketRulesOrHaveDotSegments)
     EXPECT_NE(reason.find("[data_source.source]"), std::string::npos) << bad << ": " << reason;
   }
   EXPECT_TRUE(ParseIngestRequest(body("s3://my.bucket-1/a/..b/c.d/k")).ok());
+}
+
+TEST(IngestRequestTest, WaitForSourceIsATimeValue) {
+  const std::string base =
+      R"({"index_name":"i","field_map":{"v":"$.v"},"data_source":{"type":"file","source":["/f"]})";
+  auto none = ParseIngestRequest(base + "}");
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_EQ(none->wait_for_source_ms, 0);
+  auto thirty = ParseIngestRequest(base + R"(,"wait_for_source":"30m"})");
+  ASSERT_TRUE(thirty.ok()) << thirty.status().ToString();
+  EXPECT_EQ(thirty->wait_for_source_ms, 30 * 60 * 1000);
+  for (const char* bad : {R"(,"wait_for_source":30})", R"(,"wait_for_source":"later"})"}) {
+    auto r = ParseIngestRequest(base + bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.status().code(), util::Code::kInvalidArgument);
+    EXPECT_NE(r.status().reason().find("[wait_for_source]"), std::string::npos)
+        << r.status().reason();
+  }
 }
 
 }  // namespace

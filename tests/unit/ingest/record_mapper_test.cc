@@ -131,5 +131,21 @@ TEST_F(RecordMapperTest, EachSourceMapsOnlyItsOwnPaths) {
   EXPECT_EQ(Fields(*r2), (std::map<std::string, std::string>{{"meta", R"("m")"}}));
 }
 
+TEST_F(RecordMapperTest, UnmatchedPathsNamesThePathsOfThisSourceThatSelectNothing) {
+  IngestRequest req = Parse(
+      R"({"_id":["source[0].$.cid","source[1].$.id"],"v":"source[0].$.emb",
+          "t":"source[0].$.text","all":"source[0].$.tags[*]","other":"source[1].$.nope"})",
+      R"(["/a","/b"])");
+  RecordMapper m0(req, 0, {"v"});
+  auto doc = Doc(R"({"cid":"r1","emb":[1],"tags":[]})");
+  // $.text is missing and $.tags[*] has no match; source[1]'s paths are not this source's.
+  EXPECT_EQ(m0.UnmatchedPaths(doc),
+            (std::vector<std::pair<std::string, std::string>>{{"t", "source[0].$.text"},
+                                                              {"all", "source[0].$.tags[*]"}}));
+  auto no_id = Doc(R"({"emb":[1],"text":"x","tags":["a"]})");
+  EXPECT_EQ(m0.UnmatchedPaths(no_id),
+            (std::vector<std::pair<std::string, std::string>>{{"_id", "source[0].$.cid"}}));
+}
+
 }  // namespace
 }  // namespace sluice::ingest

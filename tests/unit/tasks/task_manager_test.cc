@@ -299,16 +299,37 @@ TEST_F(TaskManagerTest, ProgressIsVisibleAtOnceAndPersistedWhenTheTaskEnds) {
   auto manager = NewManager();
   auto probe = std::make_shared<Probe>();
   probe->on_start = [](TaskContext& context) {
-    context.SetProgress(R"({"lines":1})");
-    context.SetProgress(R"({"lines":2})");
+    context.SetProgress(0.25f, R"({"lines":1})");
+    context.SetProgress(0.5f, R"({"lines":2})");
     return util::Status::Ok();
   };
   std::string id = SubmitProbe(*manager, probe);
   probe->WaitStarted();
-  EXPECT_EQ(manager->Get(id)->progress_json, R"({"lines":2})");
+  EXPECT_EQ(manager->Get(id)->ingest_status_json, R"({"lines":2})");
+  EXPECT_EQ(manager->Get(id)->progress, 0.5f);
   probe->Finish();
   ASSERT_EQ(manager->Wait(id)->state, TaskState::kCompleted);
-  EXPECT_EQ(StoredRecord(id)->progress_json, R"({"lines":2})");
+  EXPECT_EQ(StoredRecord(id)->ingest_status_json, R"({"lines":2})");
+  EXPECT_EQ(StoredRecord(id)->progress, 0.5f);
+}
+
+TEST_F(TaskManagerTest, APartialErrorEndsTheTaskCompletedWithErrorAndIsPersisted) {
+  auto manager = NewManager();
+  auto probe = std::make_shared<Probe>();
+  probe->on_start = [](TaskContext& context) {
+    context.SetPartialError("2 of 5 records failed");
+    return util::Status::Ok();
+  };
+  probe->Finish();
+  std::string id = SubmitProbe(*manager, probe);
+  auto done = manager->Wait(id);
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(done->state, TaskState::kCompletedWithError);
+  EXPECT_EQ(done->error, "2 of 5 records failed");
+  EXPECT_EQ(StoredRecord(id)->state, TaskState::kCompletedWithError);
+  EXPECT_EQ(StoredRecord(id)->error, "2 of 5 records failed");
+  // A finished state: it cannot be cancelled.
+  EXPECT_FALSE(manager->Cancel(id).ok());
 }
 
 TEST_F(TaskManagerTest, ListsTasksNewestFirst) {
@@ -368,7 +389,7 @@ TEST_F(TaskManagerTest, RecoverResumesUnfinishedTasksWithTheirCheckpoints) {
   auto manager = NewManager(1);
   auto running = std::make_shared<Probe>(), queued = std::make_shared<Probe>();
   running->on_start = [](TaskContext& context) {
-    context.SetProgress(R"({"lines":42})");
+    context.SetProgress(0.42f, R"({"lines":42})");
     return context.SaveCheckpoint("offset=42");
   };
   std::string running_id = SubmitProbe(*manager, running, R"({"n":1})");
@@ -401,7 +422,8 @@ TEST_F(TaskManagerTest, RecoverResumesUnfinishedTasksWithTheirCheckpoints) {
   EXPECT_EQ(seen[0].task_id, running_id);
   EXPECT_EQ(seen[0].state, TaskState::kRunning);
   EXPECT_EQ(seen[0].request_json, R"({"n":1})");
-  EXPECT_EQ(seen[0].progress_json, R"({"lines":42})");
+  EXPECT_EQ(seen[0].ingest_status_json, R"({"lines":42})");
+  EXPECT_EQ(seen[0].progress, 0.42f);
   EXPECT_EQ(seen[1].task_id, queued_id);
   EXPECT_EQ(seen[1].state, TaskState::kCreated);
   ASSERT_EQ(checkpoints.size(), 2u);  // one worker: resumed in creation order

@@ -13,7 +13,8 @@ TEST(TaskRecordCodecTest, RoundTripsEveryField) {
   r.create_time = 1726000000000;
   r.last_update_time = 1726000003000;
   r.error = "Failed to batch ingest: \"quoted\"\nnext line";
-  r.progress_json = R"({"lines":3,"nested":{"a":[1,2]}})";
+  r.progress = 0.375f;
+  r.ingest_status_json = R"({"lines":3,"nested":{"a":[1,2]}})";
   r.request_json = R"({"index_name":"my-index"})";
   auto decoded = DecodeTaskRecord(EncodeTaskRecord(r));
   ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
@@ -23,8 +24,31 @@ TEST(TaskRecordCodecTest, RoundTripsEveryField) {
   EXPECT_EQ(decoded->create_time, r.create_time);
   EXPECT_EQ(decoded->last_update_time, r.last_update_time);
   EXPECT_EQ(decoded->error, r.error);
-  EXPECT_EQ(decoded->progress_json, r.progress_json);
+  EXPECT_EQ(decoded->progress, r.progress);
+  EXPECT_EQ(decoded->ingest_status_json, r.ingest_status_json);
   EXPECT_EQ(decoded->request_json, r.request_json);
+}
+
+TEST(TaskRecordCodecTest, RoundTripsCompletedWithError) {
+  TaskRecord r;
+  r.task_id = "x";
+  r.state = TaskState::kCompletedWithError;
+  r.error = "1 of 2 records failed";
+  auto decoded = DecodeTaskRecord(EncodeTaskRecord(r));
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(decoded->state, TaskState::kCompletedWithError);
+  EXPECT_TRUE(IsFinished(decoded->state));
+  EXPECT_EQ(TaskStateName(decoded->state), "COMPLETED_WITH_ERROR");
+}
+
+TEST(TaskRecordCodecTest, ReadsTheDetailedStatusOfRecordsStoredBeforeIngestStatus) {
+  // Earlier versions kept the detailed object as a string under "progress".
+  auto decoded = DecodeTaskRecord(
+      R"({"task_id":"x","task_type":"BATCH_INGEST","state":"COMPLETED","create_time":1,)"
+      R"("last_update_time":2,"progress":"{\"records_read\":3}","request":"{}"})");
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(decoded->ingest_status_json, R"({"records_read":3})");
+  EXPECT_FALSE(decoded->progress.has_value());
 }
 
 TEST(TaskRecordCodecTest, KeepsAbsentErrorAbsent) {
@@ -34,7 +58,8 @@ TEST(TaskRecordCodecTest, KeepsAbsentErrorAbsent) {
   ASSERT_TRUE(decoded.ok());
   EXPECT_FALSE(decoded->error.has_value());
   EXPECT_EQ(decoded->state, TaskState::kCreated);
-  EXPECT_EQ(decoded->progress_json, "");
+  EXPECT_EQ(decoded->ingest_status_json, "");
+  EXPECT_FALSE(decoded->progress.has_value());
 }
 
 TEST(TaskRecordCodecTest, RejectsDamagedRecordsWithoutCrashing) {
