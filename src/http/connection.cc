@@ -43,7 +43,11 @@ Stream Connection<Stream>::MakeStream(tcp::socket socket, asio::ssl::context* tl
 template <class Stream>
 Connection<Stream>::Connection(tcp::socket socket, ServerCore& server,
                                std::shared_ptr<asio::ssl::context> tls)
-    : tls_(std::move(tls)), stream_(MakeStream(std::move(socket), tls_.get())), server_(server) {}
+    : tls_(std::move(tls)), stream_(MakeStream(std::move(socket), tls_.get())), server_(server) {
+  beast::error_code ec;
+  auto endpoint = lowest().socket().remote_endpoint(ec);
+  if (!ec) remote_address_ = endpoint.address().to_string();
+}
 
 template <class Stream>
 Connection<Stream>::~Connection() {
@@ -215,6 +219,7 @@ Request Connection<Stream>::RequestHead() const {
   Request req;
   req.method = method_;
   req.path = path_;
+  req.remote_address = remote_address_;
   if (parser_ && parser_->is_header_done()) {
     const auto& breq = parser_->get();
     req.target = std::string(Sv(breq.target()));
@@ -264,6 +269,7 @@ void Connection<Stream>::Handle() {
     asio::post(executor, [self, job, keep_alive] {
       self->reservation_ = std::move(job->reservation);  // held until the response is written
       self->route_ = std::move(job->req.route);
+      if (job->res.delay.count() > 0) return self->SendLater(std::move(job->res), keep_alive);
       self->Send(std::move(job->res), keep_alive);
     });
   };
@@ -326,6 +332,18 @@ Response Connection<Stream>::Work(ServerCore& server, Request& req, Clock::time_
     }
   }
   return res;
+}
+
+// Holds a response for its delay on a timer of the connection's strand (no
+// thread waits), then sends it. The connection reads nothing meanwhile.
+template <class Stream>
+void Connection<Stream>::SendLater(Response r, bool keep_alive) {
+  auto timer = std::make_shared<asio::steady_timer>(stream_.get_executor());
+  timer->expires_after(r.delay);
+  auto res = std::make_shared<Response>(std::move(r));
+  timer->async_wait([self = this->shared_from_this(), timer, res, keep_alive](beast::error_code) {
+    self->Send(std::move(*res), keep_alive && !self->server_.stopping());
+  });
 }
 
 template <class Stream>

@@ -187,6 +187,7 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
   void SendTooLarge(std::optional<uint64_t> length);
   void SendError(int status, std::string message);
   void Send(Response r, bool keep_alive);
+  void SendLater(Response r, bool keep_alive);
   void OnWrite(beast::error_code ec, unsigned status, size_t body_bytes, bool keep_alive);
   void LingerClose();
   void Drain();
@@ -201,6 +202,7 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
   std::string method_ = "-";
   std::string path_ = "-";
   std::string route_;
+  std::string remote_address_;  // the peer's IP address; "" when unknown
   bool chunked_ = false;         // body without Content-Length: limited by the budget left
   bool budget_limited_ = false;  // that limit was the in-flight budget, not max_content_length
   InFlightBytes::Reservation reservation_;  // the current request's body bytes

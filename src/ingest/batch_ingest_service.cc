@@ -54,13 +54,13 @@ util::Result<IngestRequest> BatchIngestService::Validate(std::string_view body) 
   return request;
 }
 
-util::Result<std::string> BatchIngestService::Submit(std::string_view body) {
+util::Result<std::string> BatchIngestService::Submit(std::string_view body, std::string owner) {
   SLUICE_ASSIGN_OR_RETURN(IngestRequest request, Validate(body));
   std::string persisted = request.persisted_json;
   auto sink = sinks_(request.index_name);
   auto job = std::make_unique<BatchIngestJob>(std::move(request), sources_, std::move(sink),
                                               store_, options_);
-  return tasks_->Submit("BATCH_INGEST", std::move(persisted), std::move(job));
+  return tasks_->Submit("BATCH_INGEST", std::move(persisted), std::move(job), std::move(owner));
 }
 
 util::Result<std::unique_ptr<tasks::TaskJob>> BatchIngestService::ResumeJob(

@@ -40,7 +40,8 @@ class BatchIngestService {
                      storage::Store* store, tasks::TaskManager* tasks, IngestOptions options);
 
   // Returns the new task's id, or the 4xx error that names what is wrong.
-  util::Result<std::string> Submit(std::string_view body);
+  // `owner` is the submitting user (tasks::TaskRecord::owner).
+  util::Result<std::string> Submit(std::string_view body, std::string owner = {});
 
   // The job of an unfinished task after a restart (tasks::JobFactory).
   util::Result<std::unique_ptr<tasks::TaskJob>> ResumeJob(const tasks::TaskRecord& record);

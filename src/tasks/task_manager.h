@@ -72,6 +72,7 @@ struct TaskRecord {
   std::optional<std::string> error;
   std::string progress_json;  // "" when none yet
   std::string request_json;   // the job's request as given at Submit (no secrets)
+  std::string owner;          // the user who submitted it; "" without security
 };
 
 struct TaskManagerOptions {
@@ -93,8 +94,9 @@ class TaskManager {
   util::Status Recover(const JobFactory& factory);
 
   // Persists a new CREATED task and queues its job; returns the task id.
+  // `owner`: the submitting user, kept with the record ("" without security).
   util::Result<std::string> Submit(std::string task_type, std::string request_json,
-                                   std::unique_ptr<TaskJob> job);
+                                   std::unique_ptr<TaskJob> job, std::string owner = {});
 
   util::Result<TaskRecord> Get(std::string_view task_id) const;  // not found: status_exception 404 "Failed to find task"
   std::vector<TaskRecord> List() const;  // every task, newest first

@@ -44,6 +44,7 @@ std::string EncodeTaskRecord(const TaskRecord& r) {
   if (r.error) w.Key("error").String(*r.error);
   w.Key("progress").String(r.progress_json);
   w.Key("request").String(r.request_json);
+  if (!r.owner.empty()) w.Key("owner").String(r.owner);
   w.EndObject();
   return w.Take();
 }
@@ -85,6 +86,9 @@ util::Result<TaskRecord> DecodeTaskRecord(std::string_view json) {
   }
   if (const auto* request = string_field("request")) {
     r.request_json.assign(request->GetString(), request->GetStringLength());
+  }
+  if (const auto* owner = string_field("owner")) {
+    r.owner.assign(owner->GetString(), owner->GetStringLength());
   }
   return r;
 }
