@@ -13,7 +13,7 @@ import { INGEST_PATH, sagemakerRecords, seedIndexBody, seedSingleFileRequest, wr
 import { makeTempDir, sluiceBin, startServer } from './lib/server.mjs';
 
 const DIM = 4;
-const PASSWORDS = { admin: 'admin-Pw-1', reader: 'reader-Pw-2', ingester: 'ingest-Pw-3', anna: 'anna-Pw-4', bert: 'bert-Pw-5' };
+const PASSWORDS = { admin: 'admin-Pw-1', reader: 'reader-Pw-2', ingester: 'ingest-Pw-3', anna: 'anna-Pw-4', bert: 'bert-Pw-5', late: 'late-Pw-6' };
 
 function openssl(args, cwd) {
   execFileSync('openssl', args, { cwd, stdio: 'ignore' });
@@ -42,6 +42,7 @@ function usersAdd(file, name, roles) {
 
 let pki;
 let server;
+let usersFile;
 let rootA;
 let rootB;
 const clients = {};
@@ -75,7 +76,7 @@ before(async () => {
   mkdirSync(rootB);
   writeJsonl(join(rootA, 'a.jsonl'), sagemakerRecords(5, DIM, 1));
   writeJsonl(join(rootB, 'b.jsonl'), sagemakerRecords(5, DIM, 2));
-  const usersFile = join(dir, 'users.json');
+  usersFile = join(dir, 'users.json');
   const teamRole = (root, pattern) => ({
     cluster_permissions: ['cluster:monitor/*', 'batch_ingest', 'tasks'],
     index_permissions: [{ index_patterns: [pattern], allowed_actions: ['read', 'write', 'batch_ingest', 'manage'] }],
@@ -92,7 +93,7 @@ before(async () => {
       '--file-root', rootA, '--file-root', rootB],
   });
   assert.match(server.url, /^https:/);
-  for (const name of Object.keys(PASSWORDS)) clients[name] = client(name);
+  for (const name of Object.keys(PASSWORDS)) if (name !== 'late') clients[name] = client(name);
   const admin = clients.admin;
   for (const index of ['shared', 'team-a-docs', 'team-b-docs']) {
     assert.equal((await call(admin, 'PUT', `/${index}`, seedIndexBody(DIM))).status, 200);
@@ -229,6 +230,22 @@ describe('ingestion sources and tasks', () => {
     assert.ok((await ids(clients.anna)).includes(annaTask));
     assert.ok(!(await ids(clients.bert)).includes(annaTask));
     assert.ok((await ids(clients.admin)).includes(annaTask));
+  });
+});
+
+describe('reload', () => {
+  test('SIGHUP reloads the users file: a user added meanwhile can log in', async () => {
+    const late = client('late');
+    assert.equal((await call(late, 'GET', '/')).status, 401);
+    usersAdd(usersFile, 'late', ['readall']);
+    const reloads = (server.logs().match(/event=reloaded signal=SIGHUP/g) || []).length;
+    server.proc.kill('SIGHUP');
+    while ((server.logs().match(/event=reloaded signal=SIGHUP/g) || []).length === reloads) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.equal((await call(late, 'GET', '/')).status, 200);
+    assert.equal((await call(late, 'PUT', '/shared/_doc/late', { a: 1 })).status, 403);
+    await late.close();
   });
 });
 
