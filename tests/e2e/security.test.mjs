@@ -5,7 +5,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import tls from 'node:tls';
 import { join } from 'node:path';
 
 import { Client } from './lib/client.mjs';
@@ -233,16 +234,43 @@ describe('ingestion sources and tasks', () => {
   });
 });
 
+async function sighupAndWait() {
+  const count = () => (server.logs().match(/event=reloaded signal=SIGHUP/g) || []).length;
+  const before = count();
+  server.proc.kill('SIGHUP');
+  while (count() === before) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+function peerSerial(port) {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: '127.0.0.1', port, ca: pki.ca }, () => {
+      const serial = socket.getPeerCertificate().serialNumber;
+      socket.end();
+      resolve(serial);
+    });
+    socket.on('error', reject);
+  });
+}
+
 describe('reload', () => {
+  test('SIGHUP reloads the TLS certificate for new connections', async () => {
+    const dir = pki.dir;
+    openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'next.key', '-out', 'next.csr', '-subj', '/CN=127.0.0.1'], dir);
+    openssl(['x509', '-req', '-in', 'next.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'next.pem', '-days', '1', '-extfile', 'server.ext'], dir);
+    const serialOf = (f) => execFileSync('openssl', ['x509', '-in', join(dir, f), '-noout', '-serial'], { encoding: 'utf8' }).trim().split('=')[1].toUpperCase();
+    assert.equal((await peerSerial(server.port)).toUpperCase(), serialOf('server.pem'));
+    copyFileSync(join(dir, 'next.key'), join(dir, 'server.key'));
+    copyFileSync(join(dir, 'next.pem'), join(dir, 'server.pem'));
+    await sighupAndWait();
+    assert.equal((await peerSerial(server.port)).toUpperCase(), serialOf('next.pem'));
+    assert.equal((await call(clients.admin, 'GET', '/')).status, 200);
+  });
+
   test('SIGHUP reloads the users file: a user added meanwhile can log in', async () => {
     const late = client('late');
     assert.equal((await call(late, 'GET', '/')).status, 401);
     usersAdd(usersFile, 'late', ['readall']);
-    const reloads = (server.logs().match(/event=reloaded signal=SIGHUP/g) || []).length;
-    server.proc.kill('SIGHUP');
-    while ((server.logs().match(/event=reloaded signal=SIGHUP/g) || []).length === reloads) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await sighupAndWait();
     assert.equal((await call(late, 'GET', '/')).status, 200);
     assert.equal((await call(late, 'PUT', '/shared/_doc/late', { a: 1 })).status, 403);
     await late.close();
