@@ -15,6 +15,7 @@ TEST(TaskRecordCodecTest, RoundTripsEveryField) {
   r.error = "Failed to batch ingest: \"quoted\"\nnext line";
   r.progress_json = R"({"lines":3,"nested":{"a":[1,2]}})";
   r.request_json = R"({"index_name":"my-index"})";
+  r.owner = "alice";
   auto decoded = DecodeTaskRecord(EncodeTaskRecord(r));
   ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
   EXPECT_EQ(decoded->task_id, r.task_id);
@@ -25,6 +26,7 @@ TEST(TaskRecordCodecTest, RoundTripsEveryField) {
   EXPECT_EQ(decoded->error, r.error);
   EXPECT_EQ(decoded->progress_json, r.progress_json);
   EXPECT_EQ(decoded->request_json, r.request_json);
+  EXPECT_EQ(decoded->owner, "alice");  // task ownership survives a restart
 }
 
 TEST(TaskRecordCodecTest, KeepsAbsentErrorAbsent) {
@@ -35,6 +37,7 @@ TEST(TaskRecordCodecTest, KeepsAbsentErrorAbsent) {
   EXPECT_FALSE(decoded->error.has_value());
   EXPECT_EQ(decoded->state, TaskState::kCreated);
   EXPECT_EQ(decoded->progress_json, "");
+  EXPECT_EQ(decoded->owner, "");  // records from before security have no owner
 }
 
 TEST(TaskRecordCodecTest, RejectsDamagedRecordsWithoutCrashing) {
