@@ -13,6 +13,9 @@
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+#pragma GCC diagnostic ignored "-Wtsan"  // Asio's fences, in TSan builds
+#endif
 #include <boost/asio/ssl/context.hpp>
 #pragma GCC diagnostic pop
 #include <memory>
