@@ -332,97 +332,81 @@ void AddServeCommand(CLI::App& app) {
   serve->add_option("--data-dir", flags->data_dir, "Data directory (created if missing)")
       ->envname("SLUICE_DATA_DIR")
       ->capture_default_str();
-  serve
-      ->add_option("--file-root", flags->file_roots,
-                   "Directory local batch-ingestion files must lie under (repeatable; default "
-                   "<data-dir>/import)")
+  serve->add_option("--file-root", flags->file_roots,
+                    "Directory local batch-ingestion files must lie under (repeatable; default "
+                    "<data-dir>/import)")
       ->envname("SLUICE_FILE_ROOT");
-  serve
-      ->add_option("--s3-endpoint", flags->s3_endpoint,
-                   "S3-compatible endpoint URL (MinIO, Ceph, localstack), path-style; default AWS")
+  serve->add_option("--s3-endpoint", flags->s3_endpoint,
+                    "S3-compatible endpoint URL (MinIO, Ceph, localstack), path-style; default AWS")
       ->envname("SLUICE_S3_ENDPOINT");
   serve->add_option("--openai-base-url", flags->openai_base_url, "OpenAI API base URL")
       ->envname("SLUICE_OPENAI_BASE_URL")
       ->capture_default_str();
-  serve
-      ->add_option("--allow-source-host", flags->allowed_source_hosts,
-                   "Host pattern that data_source type http may fetch from (repeatable; "
-                   "\"*.example.com\", \"host:port\"); none by default")
+  serve->add_option("--allow-source-host", flags->allowed_source_hosts,
+                    "Host pattern that data_source type http may fetch from (repeatable; "
+                    "\"*.example.com\", \"host:port\"); none by default")
       ->envname("SLUICE_ALLOW_SOURCE_HOST");
-  serve
-      ->add_option("--max-running-tasks", flags->max_running_tasks,
-                   "Batch ingestion tasks running at once; more wait as CREATED")
+  serve->add_option("--max-running-tasks", flags->max_running_tasks,
+                    "Batch ingestion tasks running at once; more wait as CREATED")
       ->envname("SLUICE_MAX_RUNNING_TASKS")
       ->capture_default_str();
-  serve
-      ->add_option("--checkpoint-interval", flags->checkpoint_interval_s,
-                   "Seconds between vector graph checkpoints (graphs are also saved at shutdown)")
+  serve->add_option("--checkpoint-interval", flags->checkpoint_interval_s,
+                    "Seconds between vector graph checkpoints (graphs are also saved at shutdown)")
       ->envname("SLUICE_CHECKPOINT_INTERVAL")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   serve->add_option("--log-level", flags->log_level, "trace, debug, info, warn, error")
       ->envname("SLUICE_LOG_LEVEL")
       ->capture_default_str();
-  serve
-      ->add_option("--max-content-length", flags->max_content_length,
-                   "Largest request body in bytes (http.max_content_length)")
+  serve->add_option("--max-content-length", flags->max_content_length,
+                    "Largest request body in bytes (http.max_content_length)")
       ->envname("SLUICE_MAX_CONTENT_LENGTH")
       ->capture_default_str();
-  serve
-      ->add_option("--threads", flags->threads,
-                   "HTTP I/O threads (reading and writing only; handlers run on the pools; 0: 2)")
+  serve->add_option("--threads", flags->threads,
+                    "HTTP I/O threads (reading and writing only; handlers run on the pools; 0: 2)")
       ->envname("SLUICE_THREADS")
       ->capture_default_str();
-  serve
-      ->add_option("--management-threads", flags->management_threads,
-                   "Threads for GET /, _cluster/health, _cat, tasks, metrics, index admin "
-                   "(0: max(2, min(5, cores)))")
+  serve->add_option("--management-threads", flags->management_threads,
+                    "Threads for GET /, _cluster/health, _cat, tasks, metrics, index admin "
+                    "(0: max(2, min(5, cores)))")
       ->envname("SLUICE_MANAGEMENT_THREADS")
       ->capture_default_str();
-  serve
-      ->add_option("--search-threads", flags->search_threads,
-                   "Threads for _search, _count and document reads (0: cores * 3 / 2 + 1)")
+  serve->add_option("--search-threads", flags->search_threads,
+                    "Threads for _search, _count and document reads (0: cores * 3 / 2 + 1)")
       ->envname("SLUICE_SEARCH_THREADS")
       ->capture_default_str();
-  serve
-      ->add_option("--write-threads", flags->write_threads,
-                   "Threads for _bulk, document writes, _refresh and _batch_ingestion (0: cores)")
+  serve->add_option("--write-threads", flags->write_threads,
+                    "Threads for _bulk, document writes, _refresh and _batch_ingestion (0: cores)")
       ->envname("SLUICE_WRITE_THREADS")
       ->capture_default_str();
-  serve
-      ->add_option("--search-queue-size", flags->search_queue_size,
-                   "Search requests waiting for a thread; more are refused with 429")
+  serve->add_option("--search-queue-size", flags->search_queue_size,
+                    "Search requests waiting for a thread; more are refused with 429")
       ->envname("SLUICE_SEARCH_QUEUE_SIZE")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  serve
-      ->add_option("--write-queue-size", flags->write_queue_size,
-                   "Write requests waiting for a thread; more are refused with 429")
+  serve->add_option("--write-queue-size", flags->write_queue_size,
+                    "Write requests waiting for a thread; more are refused with 429")
       ->envname("SLUICE_WRITE_QUEUE_SIZE")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  serve
-      ->add_option("--queue-timeout", flags->queue_timeout_s,
-                   "Seconds a request may wait for a thread before it is refused with 429 (0: "
-                   "no limit)")
+  serve->add_option("--queue-timeout", flags->queue_timeout_s,
+                    "Seconds a request may wait for a thread before it is refused with 429 (0: "
+                    "no limit)")
       ->envname("SLUICE_QUEUE_TIMEOUT")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  serve
-      ->add_option("--max-connections", flags->max_connections,
-                   "Open HTTP connections beyond which new ones are closed (0: half of ulimit -n)")
+  serve->add_option("--max-connections", flags->max_connections,
+                    "Open HTTP connections beyond which new ones are closed (0: half of ulimit -n)")
       ->envname("SLUICE_MAX_CONNECTIONS")
       ->capture_default_str();
-  serve
-      ->add_option("--max-in-flight-bytes", flags->max_in_flight_bytes,
-                   "Request body bytes being read or handled at once; more: 429 "
-                   "circuit_breaking_exception (0: 10% of physical memory; suffixes kb, mb, gb)")
+  serve->add_option("--max-in-flight-bytes", flags->max_in_flight_bytes,
+                    "Request body bytes being read or handled at once; more: 429 "
+                    "circuit_breaking_exception (0: 10% of physical memory; suffixes kb, mb, gb)")
       ->envname("SLUICE_MAX_IN_FLIGHT_BYTES")
       ->transform(CLI::AsSizeValue(false))
       ->capture_default_str();
-  serve
-      ->add_option("--http-idle-timeout", flags->idle_timeout_s,
-                   "Seconds an idle keep-alive connection stays open")
+  serve->add_option("--http-idle-timeout", flags->idle_timeout_s,
+                    "Seconds an idle keep-alive connection stays open")
       ->envname("SLUICE_HTTP_IDLE_TIMEOUT")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
