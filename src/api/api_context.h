@@ -16,6 +16,9 @@ class BatchIngestService;
 namespace sluice::search {
 class SearchContextStore;
 }
+namespace sluice::security {
+class Security;
+}
 
 namespace sluice::api {
 
@@ -32,6 +35,9 @@ struct ApiContext {
   tasks::TaskManager* tasks = nullptr;      // required by the task and ML routes
   ingest::BatchIngestService* ingest = nullptr;  // required by _batch_ingestion
   search::SearchContextStore* search_contexts = nullptr;  // scroll; without it ?scroll is a 400
+  // Users, roles and authentication (api/security_filter.h); null = none (every
+  // request allowed, as without the security plugin).
+  security::Security* security = nullptr;
   NodeInfo node;
 };
 

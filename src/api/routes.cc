@@ -1,11 +1,18 @@
 #include "api/routes.h"
 
 #include "api/request_checks.h"
+#include "api/route_actions.h"
+#include "api/security_filter.h"
 
 namespace sluice::api {
 
 void RegisterAllRoutes(http::Router& router, const ApiContext& ctx) {
+  router.SetDefaultActions(DefaultRouteAction);
   router.SetRequestCheck(CheckRequest);
+  if (ctx.security != nullptr) {
+    InstallSecurity(router, ctx);
+    RegisterSecurityRoutes(router, ctx);
+  }
   RegisterClusterRoutes(router, ctx);
   RegisterCatRoutes(router, ctx);
   RegisterNodeRoutes(router, ctx);

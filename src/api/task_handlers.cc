@@ -31,6 +31,7 @@
 
 #include "api/rest_response.h"
 #include "api/routes.h"
+#include "api/security_filter.h"
 #include "json/json_writer.h"
 #include "tasks/task_manager.h"
 
@@ -68,10 +69,21 @@ void WriteTask(json::JsonWriter& w, const tasks::TaskRecord& r) {
 
 util::Status NoTaskManager() { return util::Internal("the task manager is not configured"); }
 
+// With security, another user's task is answered as a missing one.
+util::Status OwnedBy(const ApiContext& ctx, const Request& req, std::string_view id) {
+  auto record = ctx.tasks->Get(id);
+  if (!record.ok()) return record.status();
+  if (!MayAccessTask(ctx, req, record->owner)) {
+    return util::Status(util::Code::kNotFound, "status_exception", "Failed to find task");
+  }
+  return util::Status::Ok();
+}
+
 Response GetTask(const ApiContext& ctx, const Request& req) {
   if (ctx.tasks == nullptr) return ErrorResponse(req, NoTaskManager());
   auto record = ctx.tasks->Get(req.PathParam("task_id"));
   if (!record.ok()) return ErrorResponse(req, record.status());
+  if (util::Status s = OwnedBy(ctx, req, record->task_id); !s.ok()) return ErrorResponse(req, s);
   json::JsonWriter w;
   WriteTask(w, *record);
   return JsonResponse(req, 200, w.Take());
@@ -80,6 +92,7 @@ Response GetTask(const ApiContext& ctx, const Request& req) {
 Response DeleteTask(const ApiContext& ctx, const Request& req) {
   if (ctx.tasks == nullptr) return ErrorResponse(req, NoTaskManager());
   std::string_view id = req.PathParam("task_id");
+  if (util::Status s = OwnedBy(ctx, req, id); !s.ok()) return ErrorResponse(req, s);
   if (util::Status s = ctx.tasks->Delete(id); !s.ok()) return ErrorResponse(req, s);
   json::JsonWriter w;
   w.StartObject().Key("_index").String(kTaskIndex).Key("_id").String(id);
@@ -93,6 +106,7 @@ Response DeleteTask(const ApiContext& ctx, const Request& req) {
 Response CancelTask(const ApiContext& ctx, const Request& req) {
   if (ctx.tasks == nullptr) return ErrorResponse(req, NoTaskManager());
   std::string_view id = req.PathParam("task_id");
+  if (util::Status s = OwnedBy(ctx, req, id); !s.ok()) return ErrorResponse(req, s);
   if (util::Status s = ctx.tasks->Cancel(id); !s.ok()) return ErrorResponse(req, s);
   auto record = ctx.tasks->Get(id);
   if (!record.ok()) return ErrorResponse(req, record.status());
@@ -219,7 +233,9 @@ Response SearchTasks(const ApiContext& ctx, const Request& req) {
   if (!query.ok()) return ErrorResponse(req, query.status());
   std::vector<tasks::TaskRecord> matches;
   for (auto& record : ctx.tasks->List()) {
-    if (query->Matches(record)) matches.push_back(std::move(record));
+    if (query->Matches(record) && MayAccessTask(ctx, req, record.owner)) {
+      matches.push_back(std::move(record));
+    }
   }
   int64_t total = static_cast<int64_t>(matches.size());
   int64_t begin = std::min(query->from, total);

@@ -108,6 +108,7 @@ util::Status Engine::Start(EngineOptions options) {
   routes_->ctx.ingest = ingest_.get();
   routes_->ctx.search_contexts = &routes_->search_contexts;
   routes_->ctx.node.cluster_uuid = cluster_uuid_;
+  routes_->ctx.security = options.security;
   router_ = &routes_->router;
   if (options.gateway_routes_only) {
     api::RegisterGatewayOwnedRoutes(*router_, routes_->ctx);

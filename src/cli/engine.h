@@ -44,6 +44,9 @@ class Registry;
 namespace sluice::sources {
 class SourceCatalog;
 }
+namespace sluice::security {
+class Security;
+}
 namespace sluice::storage {
 class Store;
 }
@@ -71,6 +74,9 @@ struct EngineOptions {
   std::function<void(http::Router&)> extra_routes;
   // What the "data directory in use" error suggests after "stop it or ...".
   std::string in_use_hint = "use another --data-dir";
+  // Users and roles (--users-file); null = no authentication. Not owned; must
+  // outlive the engine.
+  security::Security* security = nullptr;
 };
 
 // The Content-Type of GET /_prometheus/metrics.

@@ -8,6 +8,7 @@
 #include "cli/jsonpath_command.h"
 #include "cli/search_command.h"
 #include "cli/serve_command.h"
+#include "cli/users_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -31,6 +32,7 @@ examples/quickstart.sh walks through the REST API with curl.)");
   sluice::cli::AddIngestCommand(app);
   sluice::cli::AddSearchCommand(app);
   sluice::cli::AddJsonPathCommand(app);
+  sluice::cli::AddUsersCommand(app);
   app.add_subcommand("version", "Print the version")->callback([]() {
     std::cout << "sluice " << SLUICE_VERSION << "\n";
   });

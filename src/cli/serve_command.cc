@@ -3,9 +3,12 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <arpa/inet.h>
+
 #include <atomic>
 #include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <ctime>
 #include <functional>
 #include <memory>
@@ -21,6 +24,7 @@
 #include "http/server.h"
 #include "index/catalog.h"
 #include "metrics/registry.h"
+#include "security/security.h"
 
 namespace sluice::cli {
 namespace {
@@ -50,6 +54,9 @@ struct ServeFlags {
   int64_t flood_stage_free_bytes = -1;
   RemoteClusterFlags remote;
   GatewayFlags gateway;
+  http::TlsOptions tls;
+  std::string users_file;
+  bool allow_insecure_non_loopback = false;
 };
 
 // Counts every answered request by method, route pattern (not the raw path)
@@ -116,10 +123,80 @@ void AddServerCollector(metrics::Registry* registry,
   });
 }
 
+// SIGHUP: the TLS certificate and key and the users file are read again (a
+// failure keeps the ones in use).
+void ReloadOnHangup(http::Server& server, security::Security* security) {
+  bool ok = true;
+  if (util::Status s = server.ReloadTls(); !s.ok()) {
+    ok = false;
+    spdlog::error("event=tls_reload_failed reason=\"{}\"", s.ToString());
+  }
+  if (security != nullptr) {
+    if (util::Status s = security->Reload(); !s.ok()) {
+      ok = false;
+      spdlog::error("event=users_reload_failed reason=\"{}\"", s.ToString());
+    }
+  }
+  if (ok) spdlog::info("event=reloaded signal=SIGHUP");
+}
+
+bool IsLoopback(const std::string& host) {
+  if (host == "localhost") return true;
+  in_addr v4{};
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, host.c_str(), &v6) == 1) {
+    static const in6_addr loopback = IN6ADDR_LOOPBACK_INIT;
+    return memcmp(&v6, &loopback, sizeof(v6)) == 0;
+  }
+  return false;
+}
+
+// Safe defaults: anything but loopback needs TLS and users, unless
+// --allow-insecure-non-loopback says otherwise (then a warning, every start).
+util::Status CheckExposure(const ServeFlags& flags) {
+  if (IsLoopback(flags.host)) return util::Status::Ok();
+  std::vector<std::string> missing;
+  if (!flags.tls.enabled()) missing.push_back("--tls-cert and --tls-key");
+  if (flags.users_file.empty()) missing.push_back("--users-file");
+  if (missing.empty()) return util::Status::Ok();
+  std::string what = missing.size() == 2 ? missing[0] + " and " + missing[1] : missing[0];
+  if (flags.allow_insecure_non_loopback) {
+    spdlog::warn("event=insecure_exposure host={} missing=\"{}\" reason=\"--allow-insecure-"
+                 "non-loopback: anyone who can reach this address may read and change every "
+                 "index\"",
+                 flags.host, what);
+    return util::Status::Ok();
+  }
+  return util::InvalidArgument("refusing to listen on [" + flags.host +
+                               "], which is not a loopback address, without " + what +
+                               ": pass " + what +
+                               " (see docs/security.md), or --allow-insecure-non-loopback for "
+                               "development only");
+}
+
+// The gateway forwards requests over the client's own socket and leaves
+// authentication to the cluster, so it serves neither TLS nor a users file of
+// its own yet: refused together rather than half applied.
+util::Status CheckGatewayCombination(const ServeFlags& flags) {
+  if (!flags.gateway.enabled) return util::Status::Ok();
+  if (flags.tls.enabled()) {
+    return util::InvalidArgument(
+        "--gateway does not serve TLS yet: terminate TLS in front of it (see "
+        "docs/opensearch-cluster.md) and drop --tls-cert/--tls-key");
+  }
+  if (!flags.users_file.empty()) {
+    return util::InvalidArgument(
+        "--gateway passes authentication through to the cluster, whose security plugin "
+        "decides: drop --users-file");
+  }
+  return util::Status::Ok();
+}
+
 // Serves until SIGINT/SIGTERM; between signals, checkpoints the vector graphs
 // now and then so a crash costs little start-up time (documents are durable anyway).
 int ServeUntilSignal(const ServeFlags& flags, Engine& engine, gateway::Forwarder* forwarder,
-                     sigset_t signals) {
+                     sigset_t signals, security::Security* security) {
   http::ServerOptions options;
   options.host = flags.host;
   options.port = flags.port;
@@ -139,6 +216,7 @@ int ServeUntilSignal(const ServeFlags& flags, Engine& engine, gateway::Forwarder
   if (forwarder != nullptr) {
     options.stream_handler = [forwarder](http::StreamExchange& ex) { forwarder->Stream(ex); };
   }
+  options.tls = flags.tls;
   http::Server server(options, engine.router());
   if (util::Status s = server.Start(); !s.ok()) {
     spdlog::error("event=start_failed reason=\"{}\"", s.ToString());
@@ -147,11 +225,18 @@ int ServeUntilSignal(const ServeFlags& flags, Engine& engine, gateway::Forwarder
   auto live = std::make_shared<std::atomic<const http::Server*>>(&server);
   AddServerCollector(engine.metrics(), live);
   http::ServerStats limits = server.GetStats();
-  spdlog::info("sluice listening url=http://{}:{} data_dir={} max_in_flight_bytes={}",
-               flags.host, server.port(), engine.data_dir().string(), limits.in_flight_limit);
+  spdlog::info("sluice listening url={}://{}:{} data_dir={} max_in_flight_bytes={}",
+               flags.tls.enabled() ? "https" : "http", flags.host, server.port(),
+               engine.data_dir().string(), limits.in_flight_limit);
   int sig = 0;
   const timespec interval{flags.checkpoint_interval_s, 0};
-  while ((sig = sigtimedwait(&signals, nullptr, &interval)) < 0) {
+  while (true) {
+    sig = sigtimedwait(&signals, nullptr, &interval);
+    if (sig == SIGHUP) {
+      ReloadOnHangup(server, security);
+      continue;
+    }
+    if (sig >= 0) break;
     if (errno != EAGAIN && errno != EINTR) break;
     if (util::Status s = engine.catalog()->CheckpointAll(); !s.ok()) {
       spdlog::warn("event=graph_checkpoint_failed reason=\"{}\"", s.ToString());
@@ -171,9 +256,30 @@ int Serve(const ServeFlags& flags) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  if (util::Status s = CheckGatewayCombination(flags); !s.ok()) {
+    spdlog::error("event=start_failed reason=\"{}\"", s.ToString());
+    return 1;
+  }
+  if (util::Status s = CheckExposure(flags); !s.ok()) {
+    spdlog::error("event=start_failed reason=\"{}\"", s.ToString());
+    return 1;
+  }
+  std::unique_ptr<security::Security> security;
+  if (!flags.users_file.empty()) {
+    auto opened = security::Security::Open(flags.users_file);
+    if (!opened.ok()) {
+      spdlog::error("event=start_failed reason=\"{}\"", opened.status().ToString());
+      return 1;
+    }
+    security = std::move(opened).value();
+    spdlog::info("event=security_enabled users={} users_file={}",
+                 security->snapshot()->config.users.size(), flags.users_file);
+  }
   EngineOptions options;
+  options.security = security.get();
   options.data_dir = flags.data_dir;
   options.sources.file_roots = flags.file_roots;
   options.sources.s3_endpoint = flags.s3_endpoint;
@@ -217,12 +323,46 @@ int Serve(const ServeFlags& flags) {
     spdlog::error("event=start_failed reason=\"{}\"", engine.status().ToString());
     return 1;
   }
-  int rc = ServeUntilSignal(flags, **engine, forwarder.get(), signals);
+  int rc = ServeUntilSignal(flags, **engine, forwarder.get(), signals, security.get());
   // Stops the task workers (running jobs keep their checkpoints and resume at
   // the next start), checkpoints the graphs and closes the store.
   engine->reset();
   spdlog::info("event=stopped");
   return rc;
+}
+
+void AddTlsFlags(CLI::App* serve, ServeFlags* flags) {
+  auto* cert = serve
+                   ->add_option("--tls-cert", flags->tls.cert_file,
+                                "PEM certificate chain: serve HTTPS (TLS 1.2+) instead of HTTP; "
+                                "SIGHUP reloads it")
+                   ->envname("SLUICE_TLS_CERT")
+                   ->check(CLI::ExistingFile);
+  auto* key = serve
+                  ->add_option("--tls-key", flags->tls.key_file,
+                               "PEM private key of --tls-cert (unencrypted)")
+                  ->envname("SLUICE_TLS_KEY")
+                  ->check(CLI::ExistingFile);
+  cert->needs(key);
+  key->needs(cert);
+  serve
+      ->add_option("--tls-client-ca", flags->tls.client_ca_file,
+                   "PEM CA certificates: clients must present a certificate they signed "
+                   "(mutual TLS)")
+      ->envname("SLUICE_TLS_CLIENT_CA")
+      ->check(CLI::ExistingFile)
+      ->needs(cert);
+  serve
+      ->add_option("--users-file", flags->users_file,
+                   "Users and roles (JSON; see docs/security.md): every request needs HTTP basic "
+                   "auth; SIGHUP reloads it")
+      ->envname("SLUICE_USERS_FILE")
+      ->check(CLI::ExistingFile);
+  serve
+      ->add_flag("--allow-insecure-non-loopback", flags->allow_insecure_non_loopback,
+                 "Listen on a non-loopback --host without TLS or users (development only; logs a "
+                 "warning at every start)")
+      ->envname("SLUICE_ALLOW_INSECURE_NON_LOOPBACK");
 }
 
 }  // namespace
@@ -330,6 +470,7 @@ void AddServeCommand(CLI::App& app) {
       ->capture_default_str();
   AddRemoteClusterFlags(serve, &flags->remote, "--remote-cluster");
   AddGatewayFlags(serve, &flags->gateway);
+  AddTlsFlags(serve, flags.get());
   serve->callback([flags]() {
     int rc = Serve(*flags);
     if (rc != 0) throw CLI::RuntimeError(rc);

@@ -30,25 +30,69 @@ bool AcceptsGzip(std::string_view accept_encoding) {
 
 }  // namespace
 
-Connection::Connection(tcp::socket socket, ServerCore& server)
-    : stream_(std::move(socket)), server_(server) {}
-
-Connection::~Connection() { server_.Unregister(this); }
-
-void Connection::Run() {
-  server_.Register(this, weak_from_this());
-  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->WaitForRequest(); });
+template <class Stream>
+Stream Connection<Stream>::MakeStream(tcp::socket socket, asio::ssl::context* tls) {
+  if constexpr (kTls) {
+    return Stream(std::move(socket), *tls);
+  } else {
+    (void)tls;
+    return Stream(std::move(socket));
+  }
 }
 
-void Connection::OnStop() {
-  asio::post(stream_.get_executor(), [self = shared_from_this()] {
-    if (self->state_ == State::kIdle) self->stream_.socket().close();
+template <class Stream>
+Connection<Stream>::Connection(tcp::socket socket, ServerCore& server,
+                               std::shared_ptr<asio::ssl::context> tls)
+    : tls_(std::move(tls)), stream_(MakeStream(std::move(socket), tls_.get())), server_(server) {
+  beast::error_code ec;
+  auto endpoint = lowest().socket().remote_endpoint(ec);
+  if (!ec) remote_address_ = endpoint.address().to_string();
+}
+
+template <class Stream>
+Connection<Stream>::~Connection() {
+  server_.Unregister(this);
+}
+
+template <class Stream>
+void Connection<Stream>::Run() {
+  server_.Register(this, this->weak_from_this());
+  asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+    if constexpr (kTls) {
+      self->Handshake();
+    } else {
+      self->WaitForRequest();
+    }
+  });
+}
+
+// TLS only: the handshake, under header_timeout, before the first request.
+template <class Stream>
+void Connection<Stream>::Handshake() {
+  if constexpr (kTls) {
+    lowest().expires_after(opts().header_timeout);
+    stream_.async_handshake(asio::ssl::stream_base::server,
+                            [self = this->shared_from_this()](beast::error_code ec) {
+                              if (ec) {
+                                self->server_.LogHandshakeFailure(ec);
+                                return self->Close();
+                              }
+                              self->WaitForRequest();
+                            });
+  }
+}
+
+template <class Stream>
+void Connection<Stream>::OnStop() {
+  asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
+    if (self->state_ == State::kIdle) self->lowest().socket().close();
   });
 }
 
 // Waits for the first byte of the next request under idle_timeout (bytes of
 // a pipelined request may already be buffered), then reads its header.
-void Connection::WaitForRequest() {
+template <class Stream>
+void Connection<Stream>::WaitForRequest() {
   if (server_.stopping()) return Close();
   state_ = State::kIdle;
   method_ = "-";
@@ -56,16 +100,17 @@ void Connection::WaitForRequest() {
   route_.clear();
   reservation_.Reset();
   if (buffer_.size() > 0) return ReadHeader();
-  stream_.expires_after(opts().idle_timeout);
+  lowest().expires_after(opts().idle_timeout);
   stream_.async_read_some(buffer_.prepare(4096),
-                          [self = shared_from_this()](beast::error_code ec, size_t n) {
+                          [self = this->shared_from_this()](beast::error_code ec, size_t n) {
                             if (ec) return self->Close();
                             self->buffer_.commit(n);
                             self->ReadHeader();
                           });
 }
 
-void Connection::ReadHeader() {
+template <class Stream>
+void Connection<Stream>::ReadHeader() {
   if (server_.stopping()) return Close();
   parser_.emplace();
   parser_->header_limit(static_cast<uint32_t>(opts().max_header_size));
@@ -74,13 +119,14 @@ void Connection::ReadHeader() {
   parser_->body_limit(std::numeric_limits<uint64_t>::max());
   chunked_ = false;
   budget_limited_ = false;
-  stream_.expires_after(opts().header_timeout);
+  lowest().expires_after(opts().header_timeout);
   bhttp::async_read_header(
       stream_, buffer_, *parser_,
-      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+      [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
 }
 
-void Connection::OnHeader(beast::error_code ec) {
+template <class Stream>
+void Connection<Stream>::OnHeader(beast::error_code ec) {
   start_ = Clock::now();
   if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted ||
       ec == beast::error::timeout || ec == asio::error::connection_reset ||
@@ -111,17 +157,18 @@ void Connection::OnHeader(beast::error_code ec) {
   if (EqualsIgnoreCase(Sv(req[bhttp::field::expect]), "100-continue")) {
     auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_,
                                                                      req.version());
-    stream_.expires_after(opts().write_timeout);
-    return bhttp::async_write(stream_, *cont,
-                              [self = shared_from_this(), cont](beast::error_code ec, size_t) {
-                                if (ec) return self->Close();
-                                self->ReadBody();
-                              });
+    lowest().expires_after(opts().write_timeout);
+    return bhttp::async_write(
+        stream_, *cont, [self = this->shared_from_this(), cont](beast::error_code ec, size_t) {
+          if (ec) return self->Close();
+          self->ReadBody();
+        });
   }
   ReadBody();
 }
 
-void Connection::ReadBody() {
+template <class Stream>
+void Connection<Stream>::ReadBody() {
   state_ = State::kBody;
   uint64_t limit = opts().max_content_length;
   if (chunked_) {
@@ -133,13 +180,14 @@ void Connection::ReadBody() {
     }
   }
   parser_->body_limit(limit);
-  stream_.expires_after(opts().body_timeout);
+  lowest().expires_after(opts().body_timeout);
   bhttp::async_read(
       stream_, buffer_, *parser_,
-      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnBody(ec); });
+      [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnBody(ec); });
 }
 
-void Connection::OnBody(beast::error_code ec) {
+template <class Stream>
+void Connection<Stream>::OnBody(beast::error_code ec) {
   if (ec == bhttp::error::body_limit) {
     if (budget_limited_) {
       server_.CountBreakerTrip();
@@ -167,10 +215,12 @@ void Connection::OnBody(beast::error_code ec) {
 }
 
 // The request without its body: what a refusal is rendered for.
-Request Connection::RequestHead() const {
+template <class Stream>
+Request Connection<Stream>::RequestHead() const {
   Request req;
   req.method = method_;
   req.path = path_;
+  req.remote_address = remote_address_;
   if (parser_ && parser_->is_header_done()) {
     const auto& breq = parser_->get();
     req.target = std::string(Sv(breq.target()));
@@ -187,11 +237,13 @@ Request Connection::RequestHead() const {
   return req;
 }
 
-void Connection::Refuse(const util::Status& status, bool keep_alive) {
+template <class Stream>
+void Connection<Stream>::Refuse(const util::Status& status, bool keep_alive) {
   Send(server_.RenderRefusal(RequestHead(), status), keep_alive);
 }
 
-void Connection::Handle() {
+template <class Stream>
+void Connection<Stream>::Handle() {
   state_ = State::kBusy;
   auto& breq = parser_->get();
   if (breq.target().empty() || breq.target().front() != '/') {
@@ -212,12 +264,13 @@ void Connection::Handle() {
   auto job = std::make_shared<Job>();
   job->req = std::move(req);
   job->reservation = std::move(reservation_);
-  std::function<void()> task = [self = shared_from_this(), executor, &server = server_, job,
+  std::function<void()> task = [self = this->shared_from_this(), executor, &server = server_, job,
                                 queued = Clock::now(), keep_alive] {
     job->res = Work(server, job->req, queued, job->reservation);
     asio::post(executor, [self, job, keep_alive] {
       self->reservation_ = std::move(job->reservation);  // held until the response is written
       self->route_ = std::move(job->req.route);
+      if (job->res.delay.count() > 0) return self->SendLater(std::move(job->res), keep_alive);
       self->Send(std::move(job->res), keep_alive);
     });
   };
@@ -232,8 +285,9 @@ void Connection::Handle() {
   }
 }
 
-Response Connection::Work(ServerCore& server, Request& req, Clock::time_point queued,
-                          InFlightBytes::Reservation& reservation) {
+template <class Stream>
+Response Connection<Stream>::Work(ServerCore& server, Request& req, Clock::time_point queued,
+                                  InFlightBytes::Reservation& reservation) {
   const ServerOptions& o = server.options();
   if (o.queue_timeout.count() > 0 && Clock::now() - queued > o.queue_timeout) {
     server.CountRejection();
@@ -281,7 +335,20 @@ Response Connection::Work(ServerCore& server, Request& req, Clock::time_point qu
   return res;
 }
 
-void Connection::SendTooLarge(std::optional<uint64_t> length) {
+// Holds a response for its delay on a timer of the connection's strand (no
+// thread waits), then sends it. The connection reads nothing meanwhile.
+template <class Stream>
+void Connection<Stream>::SendLater(Response r, bool keep_alive) {
+  auto timer = std::make_shared<asio::steady_timer>(stream_.get_executor());
+  timer->expires_after(r.delay);
+  auto res = std::make_shared<Response>(std::move(r));
+  timer->async_wait([self = this->shared_from_this(), timer, res, keep_alive](beast::error_code) {
+    self->Send(std::move(*res), keep_alive && !self->server_.stopping());
+  });
+}
+
+template <class Stream>
+void Connection<Stream>::SendTooLarge(std::optional<uint64_t> length) {
   std::string msg = "Request Entity Too Large: the request body";
   if (length) msg += " of [" + std::to_string(*length) + "] bytes";
   msg +=
@@ -290,11 +357,13 @@ void Connection::SendTooLarge(std::optional<uint64_t> length) {
   Send(SimpleError(413, msg), /*keep_alive=*/false);
 }
 
-void Connection::SendError(int status, std::string message) {
+template <class Stream>
+void Connection<Stream>::SendError(int status, std::string message) {
   Send(SimpleError(status, message), /*keep_alive=*/false);
 }
 
-void Connection::Send(Response r, bool keep_alive) {
+template <class Stream>
+void Connection<Stream>::Send(Response r, bool keep_alive) {
   state_ = State::kBusy;
   keep_alive = keep_alive && !server_.stopping();
   const bool head = method_ == "HEAD";
@@ -322,16 +391,17 @@ void Connection::Send(Response r, bool keep_alive) {
     res->prepare_payload();
   }
   res->keep_alive(keep_alive);
-  stream_.expires_after(opts().write_timeout);
+  lowest().expires_after(opts().write_timeout);
   bhttp::async_write(
       stream_, *res,
-      [self = shared_from_this(), res, keep_alive, body_bytes](beast::error_code ec, size_t) {
+      [self = this->shared_from_this(), res, keep_alive, body_bytes](beast::error_code ec, size_t) {
         self->OnWrite(ec, res->result_int(), body_bytes, keep_alive);
       });
 }
 
-void Connection::OnWrite(beast::error_code ec, unsigned status, size_t body_bytes,
-                         bool keep_alive) {
+template <class Stream>
+void Connection<Stream>::OnWrite(beast::error_code ec, unsigned status, size_t body_bytes,
+                                 bool keep_alive) {
   if (opts().access_log) {
     double ms = std::chrono::duration<double, std::milli>(Clock::now() - start_).count();
     spdlog::info("http method={} path={} status={} bytes={} duration_ms={:.3f}", method_, path_,
@@ -345,26 +415,37 @@ void Connection::OnWrite(beast::error_code ec, unsigned status, size_t body_byte
 
 // Half-closes, then discards whatever the client still sends for a short
 // while, so that it reads our response instead of a connection reset.
-void Connection::LingerClose() {
-  beast::error_code ignored;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream_.expires_after(kLingerTime);
-  Drain();
+template <class Stream>
+void Connection<Stream>::LingerClose() {
+  lowest().expires_after(kLingerTime);
+  if constexpr (kTls) {
+    // close_notify, then wait (as long as the linger) for the client's.
+    stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) { self->Close(); });
+  } else {
+    beast::error_code ignored;
+    lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    Drain();
+  }
 }
 
-void Connection::Drain() {
+template <class Stream>
+void Connection<Stream>::Drain() {
   stream_.async_read_some(asio::buffer(scratch_),
-                          [self = shared_from_this()](beast::error_code ec, size_t) {
+                          [self = this->shared_from_this()](beast::error_code ec, size_t) {
                             if (ec) return self->Close();
                             self->Drain();
                           });
 }
 
-void Connection::Close() {
+template <class Stream>
+void Connection<Stream>::Close() {
   beast::error_code ignored;
-  stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-  stream_.socket().close(ignored);
+  lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+  lowest().socket().close(ignored);
   reservation_.Reset();
 }
+
+template class Connection<PlainStream>;
+template class Connection<TlsStream>;
 
 }  // namespace sluice::http

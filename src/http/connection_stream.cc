@@ -312,17 +312,23 @@ class SocketExchange final : public StreamExchange {
 
 }  // namespace
 
-bool Connection::Streams() const {
+// A stream handler reads and writes the socket itself, so it is offered plain
+// TCP connections only: TLS connections are answered by the Router (serve
+// refuses --gateway with --tls-cert; see docs/opensearch-cluster.md).
+template <class Stream>
+bool Connection<Stream>::Streams() const {
+  if constexpr (kTls) return false;
   if (!opts().stream_handler) return false;
   const auto& req = parser_->get();
   return server_.router().Find(method_, path_).handler == nullptr && !req.target().empty() &&
          req.target().front() == '/';
 }
 
-void Connection::HandStream() {
+template <class Stream>
+void Connection<Stream>::HandStream() {
   state_ = State::kBusy;
   route_ = "stream";
-  stream_.expires_never();
+  lowest().expires_never();
   struct Job {
     Request head;
     std::string remote;
@@ -331,16 +337,16 @@ void Connection::HandStream() {
   auto job = std::make_shared<Job>();
   job->head = RequestHead();
   beast::error_code ec;
-  auto endpoint = stream_.socket().remote_endpoint(ec);
+  auto endpoint = lowest().socket().remote_endpoint(ec);
   job->remote = ec ? "-" : endpoint.address().to_string();
   job->reservation = std::move(reservation_);
   auto executor = stream_.get_executor();
-  std::function<void()> task = [self = shared_from_this(), executor, &server = server_, job] {
+  std::function<void()> task = [self = this->shared_from_this(), executor, &server = server_, job] {
     bool reusable = false;
     unsigned status = 0;
     uint64_t bytes = 0;
     {
-      SocketExchange exchange(server, self->stream_.socket().native_handle(), self->buffer_,
+      SocketExchange exchange(server, self->lowest().socket().native_handle(), self->buffer_,
                               std::move(*self->parser_), std::move(job->head),
                               std::move(job->remote), job->reservation);
       try {
@@ -371,7 +377,8 @@ void Connection::HandStream() {
   }
 }
 
-void Connection::EndStream(bool reusable, unsigned status, uint64_t body_bytes) {
+template <class Stream>
+void Connection<Stream>::EndStream(bool reusable, unsigned status, uint64_t body_bytes) {
   if (opts().observer) {
     opts().observer({.method = method_,
                      .route = route_,
@@ -389,5 +396,13 @@ void Connection::EndStream(bool reusable, unsigned status, uint64_t body_bytes) 
   if (!reusable) return Close();
   WaitForRequest();
 }
+
+// connection.cc instantiates the class; these are the members defined here.
+template bool Connection<PlainStream>::Streams() const;
+template void Connection<PlainStream>::HandStream();
+template void Connection<PlainStream>::EndStream(bool, unsigned, uint64_t);
+template bool Connection<TlsStream>::Streams() const;
+template void Connection<TlsStream>::HandStream();
+template void Connection<TlsStream>::EndStream(bool, unsigned, uint64_t);
 
 }  // namespace sluice::http

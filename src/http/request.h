@@ -32,6 +32,11 @@ struct Request {
   // The route pattern that served the request, e.g. "/{index}/_search" (filled
   // by Router::Dispatch; "" when no route matched). A bounded label for metrics.
   std::string route;
+  // The client's address ("127.0.0.1", "::1"), set by the server; "" in tests.
+  std::string remote_address;
+  // The authenticated user name, set by the Router's authorizer; "" when
+  // security is off.
+  std::string user;
 
   // Builds a request for `target`, splitting path and query string.
   static Request Make(std::string method, std::string target, std::string body = {},

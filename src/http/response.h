@@ -8,6 +8,7 @@
 // (the structured {"error":{"type":...}} shape belongs to api/, not here).
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -20,6 +21,9 @@ struct Response {
   std::string content_type = "application/json; charset=UTF-8";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+  // The server holds the answer this long before writing it, on a timer
+  // (no thread waits): failed logins are slowed down this way.
+  std::chrono::milliseconds delay{0};
 };
 
 // {"error":"<message>","status":<status>} with `message` JSON-escaped.

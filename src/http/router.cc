@@ -117,6 +117,7 @@ void Router::Add(std::string_view method, std::string_view pattern, Handler hand
     }
   }
   if (normalised.empty()) normalised = "/";
+  if (options.action.empty() && actions_ != nullptr) options.action = actions_(method, normalised);
   for (auto& route : node->routes) {
     if (route.method == method) {
       route.handler = std::move(handler);
@@ -193,6 +194,16 @@ Router::Match Router::Find(std::string_view method, std::string_view path) const
   return match;
 }
 
+void Router::ForEachRoute(
+    const std::function<void(std::string_view, std::string_view, const RouteOptions&)>& fn) const {
+  std::function<void(const Node*)> walk = [&](const Node* node) {
+    for (const auto& route : node->routes) fn(route.method, route.pattern, route.options);
+    for (const auto& [seg, child] : node->literals) walk(child.get());
+    if (node->param) walk(node->param.get());
+  };
+  walk(root_.get());
+}
+
 Pool Router::PoolFor(std::string_view method, std::string_view path) const {
   Match match = Find(method, path);
   return match.handler != nullptr ? match.options.pool : Pool::kManagement;
@@ -204,6 +215,19 @@ Response Router::Dispatch(Request& request) const {
     return SimpleError(400, "invalid Content-Type header [" + std::string(content_type) + "]");
   }
   Match match = Find(request.method, request.path);
+  if (authorizer_) {
+    if (match.handler != nullptr) request.path_params = match.params;
+    try {
+      if (std::optional<Response> refused =
+              authorizer_(request, match.handler != nullptr ? &match.options : nullptr)) {
+        return *refused;
+      }
+    } catch (const std::exception& e) {
+      spdlog::error("http authorizer_exception method={} path={} what=\"{}\"", request.method,
+                    request.path, e.what());
+      return SimpleError(500, "internal error: the request could not be authorized");
+    }
+  }
   if (match.handler == nullptr) {
     if (!match.path_known) {
       // OpenSearch prints the decoded path here (java.net.URI#getPath), not the raw uri.

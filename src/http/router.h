@@ -57,11 +57,23 @@ enum class BodyFormat : uint8_t { kJson, kNdjson };
 struct RouteOptions {
   Pool pool = Pool::kManagement;
   BodyFormat body = BodyFormat::kJson;
+  // The permission the route needs, as OpenSearch's security plugin names it
+  // ("indices:data/read/search", "cluster:monitor/health"); "" = the default
+  // the router's action table gives (SetDefaultActions), else none declared.
+  std::string_view action = {};
 };
 
 // Runs before every handler with the routed request (path params filled);
 // a Response refuses the request with it. Must be thread-safe.
 using RequestCheck = std::function<std::optional<Response>(const Request&, const RouteOptions&)>;
+
+// Runs first for every request, before the routing errors, with the matched
+// route's options (null when no route has the method and path); a Response
+// refuses the request (401, 403). It may set request.user. Must be thread-safe.
+using Authorizer = std::function<std::optional<Response>(Request&, const RouteOptions*)>;
+
+// The action of a route registered without one (method, normalised pattern).
+using ActionTable = std::string_view (*)(std::string_view method, std::string_view pattern);
 
 class Router {
  public:
@@ -79,6 +91,13 @@ class Router {
 
   // Installs the check run before every handler (replaces any earlier one).
   void SetRequestCheck(RequestCheck check) { check_ = std::move(check); }
+  // Installs the authorizer (replaces any earlier one). Default: none.
+  void SetAuthorizer(Authorizer authorizer) { authorizer_ = std::move(authorizer); }
+  // Fills RouteOptions::action for routes added after this call without one.
+  void SetDefaultActions(ActionTable table) { actions_ = table; }
+  // Calls fn(method, pattern, options) for every route (tests, docs).
+  void ForEachRoute(
+      const std::function<void(std::string_view, std::string_view, const RouteOptions&)>& fn) const;
 
   // The pool of the route that would serve method and path; kManagement when
   // none would (the error answers are cheap).
@@ -104,6 +123,8 @@ class Router {
   struct Node;
   std::unique_ptr<Node> root_;
   RequestCheck check_;
+  Authorizer authorizer_;
+  ActionTable actions_ = nullptr;
 };
 
 }  // namespace sluice::http

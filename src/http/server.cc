@@ -95,12 +95,12 @@ Response ServerCore::RenderRefusal(const Request& request, const util::Status& s
   return SimpleError(429, status.reason());
 }
 
-void ServerCore::Register(Connection* conn, std::weak_ptr<Connection> weak) {
+void ServerCore::Register(ConnectionBase* conn, std::weak_ptr<ConnectionBase> weak) {
   std::lock_guard<std::mutex> lock(conns_mu_);
   conns_.emplace(conn, std::move(weak));
 }
 
-void ServerCore::Unregister(Connection* conn) {
+void ServerCore::Unregister(ConnectionBase* conn) {
   open_connections_.fetch_sub(1);
   std::lock_guard<std::mutex> lock(conns_mu_);
   conns_.erase(conn);
@@ -109,6 +109,10 @@ void ServerCore::Unregister(Connection* conn) {
 
 util::Status ServerCore::Start() {
   if (started_) return util::InvalidArgument("server already started");
+  if (options_.tls.enabled()) {
+    tls_ = std::make_unique<TlsContexts>(options_.tls);
+    if (util::Status s = tls_->Reload(); !s.ok()) return s;
+  }
   beast::error_code ec;
   tcp::endpoint endpoint;
   auto address = asio::ip::make_address(options_.host, ec);
@@ -217,7 +221,11 @@ void ServerCore::OnAccept(beast::error_code ec, tcp::socket s) {
   beast::error_code ignored;
   s.set_option(tcp::no_delay(true), ignored);
   open_connections_.fetch_add(1);
-  std::make_shared<Connection>(std::move(s), *this)->Run();
+  if (tls_) {
+    std::make_shared<Connection<TlsStream>>(std::move(s), *this, tls_->Current())->Run();
+  } else {
+    std::make_shared<Connection<PlainStream>>(std::move(s), *this, nullptr)->Run();
+  }
   DoAccept();
 }
 
@@ -230,7 +238,7 @@ void ServerCore::Stop() {
     acceptor_->close(ignored);
     accept_backoff_timer_->cancel();
   });
-  std::vector<std::shared_ptr<Connection>> live;
+  std::vector<std::shared_ptr<ConnectionBase>> live;
   {
     std::unique_lock<std::mutex> lock(conns_mu_);
     for (auto& [ptr, weak] : conns_) {
@@ -252,6 +260,16 @@ void ServerCore::Stop() {
   threads_.clear();
 }
 
+util::Status ServerCore::ReloadTls() { return tls_ ? tls_->Reload() : util::Status::Ok(); }
+
+void ServerCore::LogHandshakeFailure(const beast::error_code& ec) {
+  uint64_t suppressed = 0;
+  std::lock_guard<std::mutex> lock(handshake_log_mu_);
+  if (handshake_log_.Allow(&suppressed)) {
+    spdlog::warn("http tls_handshake_failed error=\"{}\" suppressed={}", ec.message(), suppressed);
+  }
+}
+
 class Server::Impl : public ServerCore {
  public:
   using ServerCore::ServerCore;
@@ -263,6 +281,7 @@ Server::~Server() { Stop(); }
 util::Status Server::Start() { return impl_->Start(); }
 uint16_t Server::port() const { return impl_->port(); }
 ServerStats Server::GetStats() const { return impl_->GetStats(); }
+util::Status Server::ReloadTls() { return impl_->ReloadTls(); }
 void Server::Stop() { impl_->Stop(); }
 
 }  // namespace sluice::http

@@ -31,8 +31,14 @@
 // stalls is disconnected after idle_timeout / header_timeout / body_timeout
 // without holding a thread. One access-log line (spdlog, info) per request.
 //
+// TLS (ServerOptions::tls with a certificate): every connection starts with a
+// TLS handshake (TLS 1.2 or later) under header_timeout; with a client CA, a
+// client must present a certificate it signed (mutual TLS). ReloadTls() reads
+// the files again: new connections use the new certificate, open ones keep
+// theirs; a failed reload keeps the old one.
+//
 // Thread-safety: Start() and Stop() must be called from one controlling thread;
-// port() and GetStats() may be called from any thread after Start(). The
+// port(), GetStats() and ReloadTls() may be called from any thread after Start(). The
 // Router must outlive the Server and must not be modified while it runs.
 #pragma once
 
@@ -68,6 +74,14 @@ struct PoolSize {
   size_t threads = 0;
   size_t queue_size = 0;
   int nice = 0;  // added to the threads' niceness (lower priority when > 0)
+};
+
+// The REST API over HTTPS. PEM files; key unencrypted.
+struct TlsOptions {
+  std::string cert_file;       // certificate chain (leaf first); "" = plain HTTP
+  std::string key_file;        // its private key
+  std::string client_ca_file;  // "" = no client certificates; else they are required
+  bool enabled() const { return !cert_file.empty(); }
 };
 
 struct ServerOptions {
@@ -122,6 +136,8 @@ struct ServerOptions {
   StreamHandler stream_handler;
   // The stream handler's pool: max(16, 4 * cores) threads, queue 1000.
   PoolSize stream_pool;
+  // HTTPS when tls.enabled(). Default: plain HTTP.
+  TlsOptions tls;
 };
 
 // Counters of the transport, for tests and metrics.
@@ -149,6 +165,10 @@ class Server {
   // The bound port (useful with port 0); 0 before Start().
   uint16_t port() const;
   ServerStats GetStats() const;
+  // Reads the TLS certificate, key and client CA files again (SIGHUP). An
+  // error (kInvalidArgument naming the file) leaves the current ones in use;
+  // without TLS it does nothing.
+  util::Status ReloadTls();
   // Stops accepting, closes idle connections, lets in-flight requests finish and
   // send their responses (up to stop_timeout), then joins the threads. Idempotent.
   void Stop();

@@ -19,6 +19,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #pragma GCC diagnostic pop
 #include <array>
 #include <atomic>
@@ -34,6 +35,7 @@
 
 #include "http/admission.h"
 #include "http/server.h"
+#include "http/tls_context.h"
 #include "http/worker_pool.h"
 
 namespace sluice::http {
@@ -43,8 +45,18 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
+// The two transports a Connection is instantiated for.
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
-class Connection;
+// What the server holds of a connection, whatever its transport.
+class ConnectionBase {
+ public:
+  virtual ~ConnectionBase() = default;
+  // Called from Stop(): an idle connection is closed now; a busy one closes after
+  // its current response.
+  virtual void OnStop() = 0;
+};
 
 // At most one line per interval; the lines in between are counted and the
 // count is reported with the next one. Not synchronised (one strand uses it).
@@ -84,8 +96,12 @@ class ServerCore {
   void CountBreakerTrip() { breaker_trips_.fetch_add(1, std::memory_order_relaxed); }
   void CountRejection() { rejected_.fetch_add(1, std::memory_order_relaxed); }
 
-  void Register(Connection* conn, std::weak_ptr<Connection> weak);
-  void Unregister(Connection* conn);
+  void Register(ConnectionBase* conn, std::weak_ptr<ConnectionBase> weak);
+  void Unregister(ConnectionBase* conn);
+  // Without TLS: does nothing.
+  util::Status ReloadTls();
+  // One warning per 10 s at most for failed TLS handshakes (any connection's strand).
+  void LogHandshakeFailure(const beast::error_code& ec);
 
  private:
   size_t IoThreadCount() const;
@@ -113,7 +129,12 @@ class ServerCore {
   // Declared before ioc_: pending handlers destroyed with ioc_ unregister here.
   std::mutex conns_mu_;
   std::condition_variable conns_cv_;
-  std::unordered_map<Connection*, std::weak_ptr<Connection>> conns_;  // guarded by conns_mu_
+  std::unordered_map<ConnectionBase*, std::weak_ptr<ConnectionBase>>
+      conns_;  // guarded by conns_mu_
+  // Set in Start() when options_.tls is enabled.
+  std::unique_ptr<TlsContexts> tls_;
+  std::mutex handshake_log_mu_;
+  RateLimitedLog handshake_log_{std::chrono::seconds(10)};  // guarded by handshake_log_mu_
 
   asio::io_context ioc_;
   // Keeps the I/O threads running while no socket operation is pending (all
@@ -131,24 +152,30 @@ class ServerCore {
   std::unique_ptr<WorkerPool> stream_pool_;
 };
 
-// One client connection. All members are touched only on the connection's
-// strand, except while a worker runs its request: then the connection waits
-// (state kBusy) and the worker touches only what it was handed.
-class Connection : public std::enable_shared_from_this<Connection> {
+// One client connection over Stream (PlainStream or TlsStream; the TLS one
+// handshakes first and sends close_notify before closing). All members are
+// touched only on the connection's strand, except while a worker runs its
+// request: then the connection waits (state kBusy) and the worker touches only
+// what it was handed.
+template <class Stream>
+class Connection : public ConnectionBase, public std::enable_shared_from_this<Connection<Stream>> {
  public:
-  Connection(tcp::socket socket, ServerCore& server);
-  ~Connection();
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+  // `tls` is the context a TlsStream handshakes with (null for PlainStream).
+  Connection(tcp::socket socket, ServerCore& server, std::shared_ptr<asio::ssl::context> tls);
+  ~Connection() override;
 
   void Run();
-  // Called from Stop(): an idle connection is closed now; a busy one closes after
-  // its current response.
-  void OnStop();
+  void OnStop() override;
 
  private:
   enum class State { kIdle, kBody, kBusy };
 
   const ServerOptions& opts() const { return server_.options(); }
 
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+  static Stream MakeStream(tcp::socket socket, asio::ssl::context* tls);
+  void Handshake();
   void WaitForRequest();
   void ReadHeader();
   void OnHeader(beast::error_code ec);
@@ -167,12 +194,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void SendTooLarge(std::optional<uint64_t> length);
   void SendError(int status, std::string message);
   void Send(Response r, bool keep_alive);
+  void SendLater(Response r, bool keep_alive);
   void OnWrite(beast::error_code ec, unsigned status, size_t body_bytes, bool keep_alive);
   void LingerClose();
   void Drain();
   void Close();
 
-  beast::tcp_stream stream_;
+  std::shared_ptr<asio::ssl::context> tls_;  // kept alive for the stream; null without TLS
+  Stream stream_;
   ServerCore& server_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
@@ -180,11 +209,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string method_ = "-";
   std::string path_ = "-";
   std::string route_;
+  std::string remote_address_;  // the peer's IP address; "" when unknown
   bool chunked_ = false;         // body without Content-Length: limited by the budget left
   bool budget_limited_ = false;  // that limit was the in-flight budget, not max_content_length
   InFlightBytes::Reservation reservation_;  // the current request's body bytes
   Clock::time_point start_ = Clock::now();
   std::array<char, 16 * 1024> scratch_;
 };
+
+extern template class Connection<PlainStream>;
+extern template class Connection<TlsStream>;
 
 }  // namespace sluice::http

@@ -64,7 +64,8 @@ util::Result<IngestRequest> BatchIngestService::Validate(std::string_view body,
 }
 
 util::Result<std::string> BatchIngestService::Submit(std::string_view body,
-                                                     const util::Secret* authorization) {
+                                                     const util::Secret* authorization,
+                                                     std::string owner) {
   SinkFactory sinks = sinks_;
   if (identity_sinks_ && authorization != nullptr && !authorization->Reveal().empty()) {
     sinks = [this, auth = *authorization](const std::string& index_name) {
@@ -76,7 +77,7 @@ util::Result<std::string> BatchIngestService::Submit(std::string_view body,
   auto sink = sinks(request.index_name);
   auto job = std::make_unique<BatchIngestJob>(std::move(request), sources_, std::move(sink), store_,
                                               options_);
-  return tasks_->Submit("BATCH_INGEST", std::move(persisted), std::move(job));
+  return tasks_->Submit("BATCH_INGEST", std::move(persisted), std::move(job), std::move(owner));
 }
 
 util::Result<std::unique_ptr<tasks::TaskJob>> BatchIngestService::ResumeJob(

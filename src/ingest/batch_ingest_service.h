@@ -50,9 +50,11 @@ class BatchIngestService {
                      IdentitySinkFactory identity_sinks = {});
 
   // Returns the new task's id, or the 4xx error that names what is wrong.
-  // `authorization` (may be null or empty) is the client's Authorization header.
+  // `authorization` (may be null or empty) is the client's Authorization header;
+  // `owner` is the submitting user (tasks::TaskRecord::owner).
   util::Result<std::string> Submit(std::string_view body,
-                                   const util::Secret* authorization = nullptr);
+                                   const util::Secret* authorization = nullptr,
+                                   std::string owner = {});
 
   // The job of an unfinished task after a restart (tasks::JobFactory).
   util::Result<std::unique_ptr<tasks::TaskJob>> ResumeJob(const tasks::TaskRecord& record);

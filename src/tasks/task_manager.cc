@@ -327,13 +327,14 @@ util::Status TaskManager::Recover(const JobFactory& factory) {
 }
 
 util::Result<std::string> TaskManager::Submit(std::string task_type, std::string request_json,
-                                              std::unique_ptr<TaskJob> job) {
+                                              std::unique_ptr<TaskJob> job, std::string owner) {
   if (job == nullptr) return util::Internal("Submit without a job");
   auto e = std::make_shared<Impl::Entry>();
   e->job = std::move(job);
   TaskRecord& r = e->record;
   r.task_type = std::move(task_type);
   r.request_json = std::move(request_json);
+  r.owner = std::move(owner);
   r.state = TaskState::kCreated;
   {
     util::MutexLock lock(&impl_->mu);

@@ -79,6 +79,7 @@ struct TaskRecord {
   std::optional<float> progress;   // ml-commons' fraction done, 0–1; none yet
   std::string ingest_status_json;  // the job's detailed status object; "" when none yet
   std::string request_json;        // the job's request as given at Submit (no secrets)
+  std::string owner;               // the user who submitted it; "" without security
 };
 
 struct TaskManagerOptions {
@@ -100,8 +101,9 @@ class TaskManager {
   util::Status Recover(const JobFactory& factory);
 
   // Persists a new CREATED task and queues its job; returns the task id.
+  // `owner`: the submitting user, kept with the record ("" without security).
   util::Result<std::string> Submit(std::string task_type, std::string request_json,
-                                   std::unique_ptr<TaskJob> job);
+                                   std::unique_ptr<TaskJob> job, std::string owner = {});
 
   util::Result<TaskRecord> Get(
       std::string_view task_id) const;   // not found: status_exception 404 "Failed to find task"

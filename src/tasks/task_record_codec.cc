@@ -45,6 +45,7 @@ std::string EncodeTaskRecord(const TaskRecord& r) {
   if (r.progress) w.Key("progress").Double(*r.progress);
   w.Key("ingest_status").String(r.ingest_status_json);
   w.Key("request").String(r.request_json);
+  if (!r.owner.empty()) w.Key("owner").String(r.owner);
   w.EndObject();
   return w.Take();
 }
@@ -92,6 +93,9 @@ util::Result<TaskRecord> DecodeTaskRecord(std::string_view json) {
     r.ingest_status_json.assign(status->GetString(), status->GetStringLength());
   if (const auto* request = string_field("request")) {
     r.request_json.assign(request->GetString(), request->GetStringLength());
+  }
+  if (const auto* owner = string_field("owner")) {
+    r.owner.assign(owner->GetString(), owner->GetStringLength());
   }
   return r;
 }

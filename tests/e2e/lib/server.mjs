@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const DEFAULT_BIN = fileURLToPath(new URL('../../../build/sluice', import.meta.url));
-const LISTENING = /listening.*url=http:\/\/127\.0\.0\.1:(\d+)/;
+const LISTENING = /listening.*url=(https?):\/\/127\.0\.0\.1:(\d+)/;
 
 const createdDirs = new Set();
 const liveProcs = new Set();
@@ -76,6 +76,7 @@ export async function startServer({ args = [], env = {}, dataDir, startTimeoutMs
   }
   const logs = () => lines.join('\n');
 
+  let scheme = 'http';
   const port = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       proc.kill('SIGKILL');
@@ -92,7 +93,10 @@ export async function startServer({ args = [], env = {}, dataDir, startTimeoutMs
     );
     const check = (line) => {
       const m = LISTENING.exec(line);
-      if (m) done(resolve, Number(m[1]));
+      if (m) {
+        scheme = m[1];
+        done(resolve, Number(m[2]));
+      }
     };
     lines.forEach(check);
     onLine = check;
@@ -108,7 +112,7 @@ export async function startServer({ args = [], env = {}, dataDir, startTimeoutMs
   };
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${scheme}://127.0.0.1:${port}`,
     port,
     dataDir,
     proc,

@@ -16,6 +16,7 @@ TEST(TaskRecordCodecTest, RoundTripsEveryField) {
   r.progress = 0.375f;
   r.ingest_status_json = R"({"lines":3,"nested":{"a":[1,2]}})";
   r.request_json = R"({"index_name":"my-index"})";
+  r.owner = "alice";
   auto decoded = DecodeTaskRecord(EncodeTaskRecord(r));
   ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
   EXPECT_EQ(decoded->task_id, r.task_id);
@@ -27,6 +28,7 @@ TEST(TaskRecordCodecTest, RoundTripsEveryField) {
   EXPECT_EQ(decoded->progress, r.progress);
   EXPECT_EQ(decoded->ingest_status_json, r.ingest_status_json);
   EXPECT_EQ(decoded->request_json, r.request_json);
+  EXPECT_EQ(decoded->owner, "alice");  // task ownership survives a restart
 }
 
 TEST(TaskRecordCodecTest, RoundTripsCompletedWithError) {
@@ -60,6 +62,7 @@ TEST(TaskRecordCodecTest, KeepsAbsentErrorAbsent) {
   EXPECT_EQ(decoded->state, TaskState::kCreated);
   EXPECT_EQ(decoded->ingest_status_json, "");
   EXPECT_FALSE(decoded->progress.has_value());
+  EXPECT_EQ(decoded->owner, "");  // records from before security have no owner
 }
 
 TEST(TaskRecordCodecTest, RejectsDamagedRecordsWithoutCrashing) {

@@ -1,0 +1,61 @@
+#include "api/route_actions.h"
+
+namespace sluice::api {
+namespace {
+
+bool Has(std::string_view s, std::string_view part) { return s.find(part) != s.npos; }
+
+}  // namespace
+
+std::string_view DefaultRouteAction(std::string_view method, std::string_view p) {
+  const bool read = method == "GET" || method == "HEAD";
+  if (p == "/") return "cluster:monitor/main";
+  if (p == "/_plugins/_security/authinfo") return kAuthenticatedAction;
+  if (p == "/_plugins/_ml/_batch_ingestion") return "cluster:admin/opensearch/ml/batch_ingestion";
+  if (p.starts_with("/_plugins/_ml/tasks/")) {
+    if (p.ends_with("/_search")) return "cluster:admin/opensearch/ml/tasks/search";
+    if (p.ends_with("/_cancel")) return "cluster:admin/opensearch/ml/tasks/cancel";
+    return method == "DELETE" ? "cluster:admin/opensearch/ml/tasks/delete"
+                              : "cluster:admin/opensearch/ml/tasks/get";
+  }
+  if (p == "/_prometheus/metrics") return "cluster:monitor/prometheus/metrics";
+  if (p.starts_with("/_cluster/health") || p == "/_cat/health") return "cluster:monitor/health";
+  if (p.starts_with("/_nodes")) return "cluster:monitor/nodes/info";
+  if (p.starts_with("/_cat/indices")) return "indices:monitor/stats";
+  if (p.starts_with("/_cat/count")) return "indices:data/read/search";
+  if (p.starts_with("/_cat/aliases") || Has(p, "/_alias")) {
+    return read ? "indices:admin/aliases/get" : "indices:admin/aliases";
+  }
+  if (Has(p, "/_bulk")) return "indices:data/write/bulk";
+  if (Has(p, "/_search/scroll")) {
+    return method == "DELETE" ? "indices:data/read/scroll/clear" : "indices:data/read/scroll";
+  }
+  if (Has(p, "/_search/point_in_time")) {
+    if (method == "POST") return "indices:data/read/point_in_time/create";
+    if (method == "DELETE") return "indices:data/read/point_in_time/delete";
+    return "indices:data/read/point_in_time/readall";
+  }
+  if (p.ends_with("/_search") || p.ends_with("/_count")) return "indices:data/read/search";
+  if (p.ends_with("/_msearch")) return "indices:data/read/msearch";
+  if (p.ends_with("/_mget")) return "indices:data/read/mget";
+  if (p.ends_with("/_analyze")) return "indices:admin/analyze";
+  if (p.ends_with("/_refresh")) return "indices:admin/refresh";
+  if (p.ends_with("/_flush")) return "indices:admin/flush";
+  if (p.ends_with("/_mapping"))
+    return read ? "indices:admin/mappings/get" : "indices:admin/mapping/put";
+  if (p.ends_with("/_settings")) return "indices:monitor/settings/get";
+  if (Has(p, "/_doc") || Has(p, "/_source/")) {
+    if (read) return "indices:data/read/get";
+    return method == "DELETE" ? "indices:data/write/delete" : "indices:data/write/index";
+  }
+  if (Has(p, "/_create/")) return "indices:data/write/index";
+  if (Has(p, "/_update/")) return "indices:data/write/update";
+  if (p == "/{index}") {
+    if (method == "PUT") return "indices:admin/create";
+    if (method == "DELETE") return "indices:admin/delete";
+    return "indices:admin/get";
+  }
+  return "";
+}
+
+}  // namespace sluice::api
