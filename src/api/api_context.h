@@ -15,6 +15,7 @@ class BatchIngestService;
 }
 namespace sluice::search {
 class SearchContextStore;
+class SearchPipelineStore;
 }
 
 namespace sluice::api {
@@ -32,6 +33,7 @@ struct ApiContext {
   tasks::TaskManager* tasks = nullptr;      // required by the task and ML routes
   ingest::BatchIngestService* ingest = nullptr;  // required by _batch_ingestion
   search::SearchContextStore* search_contexts = nullptr;  // scroll; without it ?scroll is a 400
+  search::SearchPipelineStore* search_pipelines = nullptr;  // without it, no search pipelines
   NodeInfo node;
 };
 

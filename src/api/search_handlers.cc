@@ -1,6 +1,7 @@
 // _search and _count.
 #include "api/rest_response.h"
 #include "api/routes.h"
+#include "api/search_pipeline_support.h"
 #include "api/search_render.h"
 #include "index/catalog.h"
 #include "json/json_writer.h"
@@ -118,6 +119,8 @@ Response Search(const ApiContext& ctx, const Request& req) {
   if (util::Status s = ApplyParams(req, &*request); !s.ok()) return ErrorResponse(req, s);
   auto targets = Targets(ctx, req);
   if (!targets.ok()) return ErrorResponse(req, targets.status());
+  util::Status piped = ResolveSearchPipeline(ctx, req.Query("search_pipeline"), *targets, &*request);
+  if (!piped.ok()) return ErrorResponse(req, piped);
   if (auto scroll = req.Query("scroll")) return OpenScroll(ctx, req, *request, *targets, *scroll);
   auto result = search::ExecuteSearch(*request, *targets);
   if (!result.ok()) return ErrorResponse(req, result.status());

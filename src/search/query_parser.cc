@@ -291,6 +291,7 @@ Result<QueryPtr> ParseQuery(const rapidjson::Value& query) {
   if (name == "range") return ParseRange(body);
   if (IsTextQuery(name)) return ParseTextQuery(name, body);
   if (name == "knn") return ParseKnn(body);
+  if (name == "hybrid") return ParseHybridQuery(body);
   if (name == "ids") {
     if (!body.IsObject() || !body.HasMember("values") || !body["values"].IsArray()) {
       return ParsingError("[ids] query malformed, [values] must be an array");

@@ -2,6 +2,8 @@
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <algorithm>
 #include <functional>
@@ -9,6 +11,7 @@
 
 #include "json/json_writer.h"
 #include "search/aggregations/aggregation_set.h"
+#include "search/hybrid_query.h"
 #include "search/query_parser.h"
 #include "search/queries.h"
 #include "search/sort_parser.h"
@@ -154,6 +157,19 @@ util::Result<SearchRequest> ParseSearchRequest(std::string_view body, bool count
             return ParsingError("[" + key + "] entries must be strings or {\"field\": ...}");
           }
         }
+      } else if (key == "search_pipeline") {
+        if (v.IsString()) {
+          request.pipeline_name = v.GetString();
+        } else if (v.IsObject()) {
+          rapidjson::StringBuffer buf;
+          rapidjson::Writer<rapidjson::StringBuffer> writer(buf);
+          v.Accept(writer);
+          SLUICE_ASSIGN_OR_RETURN(auto inline_pipeline,
+                                  ParseSearchPipeline("_ad_hoc_pipeline", buf.GetString()));
+          request.pipeline = std::make_shared<SearchPipeline>(std::move(inline_pipeline));
+        } else {
+          return ParsingError("[search_pipeline] must be a pipeline id or a pipeline definition");
+        }
       } else if (key == "stored_fields") {
         request.stored_fields_none = v.IsString() && std::string_view(v.GetString()) == "_none_";
       } else if (key == "timeout" || key == "explain" || key == "profile") {
@@ -201,6 +217,10 @@ struct Collected {
   DocList matches;
   std::optional<DocList> filtered;  // after a post_filter; otherwise the hits are the matches
   const DocList& hits() const { return filtered ? *filtered : matches; }
+  // hybrid: every document a sub-query matched (the total and what aggregations see),
+  // while the hits are the combined top documents.
+  std::optional<uint64_t> total;
+  std::optional<DocList> agg_matches;
 };
 
 util::Result<Collected> Collect(const SearchRequest& request, const index::Index& index) {
@@ -215,6 +235,39 @@ util::Result<Collected> Collect(const SearchRequest& request, const index::Index
   std::set_intersection(out.matches.begin(), out.matches.end(), allowed.begin(), allowed.end(),
                         std::back_inserter(*out.filtered),
                         [](const ScoredDoc& a, const ScoredDoc& b) { return a.doc < b.doc; });
+  return out;
+}
+
+// A hybrid query needs its pipeline's normalization; it runs over all indices at once.
+util::Result<std::vector<Collected>> CollectAll(
+    const SearchRequest& request, const std::vector<std::shared_ptr<index::Index>>& indices) {
+  std::vector<Collected> out;
+  const auto* hybrid = dynamic_cast<const HybridQuery*>(request.query.get());
+  if (hybrid == nullptr) {
+    for (const auto& index : indices) {
+      SLUICE_ASSIGN_OR_RETURN(Collected found, Collect(request, *index));
+      out.push_back(std::move(found));
+    }
+    return out;
+  }
+  if (!request.pipeline || !request.pipeline->hybrid) {
+    return util::InvalidArgument(
+        "a [hybrid] query needs a search pipeline with a [normalization-processor] or "
+        "[score-ranker-processor]: pass ?search_pipeline=<id> or set "
+        "[index.search.default_pipeline]");
+  }
+  std::vector<const index::Index*> raw;
+  for (const auto& index : indices) raw.push_back(index.get());
+  SLUICE_ASSIGN_OR_RETURN(
+      auto parts, CollectHybrid(*hybrid, *request.pipeline->hybrid, request.post_filter.get(),
+                                request.from, request.size, raw));
+  for (auto& part : parts) {
+    Collected c;
+    c.total = part.matches.size();
+    c.matches = std::move(part.hits);
+    c.agg_matches = std::move(part.matches);
+    out.push_back(std::move(c));
+  }
   return out;
 }
 
@@ -237,11 +290,14 @@ Status Rank(const SearchRequest& request, const std::vector<std::shared_ptr<inde
   const bool by_field = !request.sort.empty();
   // Each index is read under its own lock; hits are visited before it is released.
   std::vector<std::unique_ptr<index::Index::ReadGuard>> guards;
+  for (const auto& index : indices) {
+    guards.push_back(std::make_unique<index::Index::ReadGuard>(*index));
+    if (snapshots != nullptr) snapshots->push_back(index->StoreSnapshot());
+  }
+  SLUICE_ASSIGN_OR_RETURN(std::vector<Collected> collected, CollectAll(request, indices));
   for (size_t pos = 0; pos < indices.size(); ++pos) {
     const index::Index& index = *indices[pos];
-    guards.push_back(std::make_unique<index::Index::ReadGuard>(index));
-    if (snapshots != nullptr) snapshots->push_back(index.StoreSnapshot());
-    SLUICE_ASSIGN_OR_RETURN(Collected found, Collect(request, index));
+    Collected& found = collected[pos];
     if (request.terminate_after) {
       // Documents are collected in doc order; the shard stops after N of them.
       auto limit = static_cast<size_t>(*request.terminate_after);
@@ -259,7 +315,7 @@ Status Rank(const SearchRequest& request, const std::vector<std::shared_ptr<inde
       }
     }
     const DocList& hits = found.hits();
-    response.total += hits.size();
+    response.total += found.total.value_or(hits.size());
     // With no page to fill (size 0) the hits are only counted.
     const DocList none;
     const DocList& ranked = keep > static_cast<size_t>(request.from) ? hits : none;
@@ -271,7 +327,10 @@ Status Rank(const SearchRequest& request, const std::vector<std::shared_ptr<inde
       }
       all.push_back(std::move(c));
     }
-    if (request.aggs) agg_inputs.push_back({&index, std::move(found.matches)});
+    if (request.aggs) {
+      DocList& seen = found.agg_matches ? *found.agg_matches : found.matches;
+      agg_inputs.push_back({&index, std::move(seen)});
+    }
   }
   if (request.track_total_hits) {
     if (*request.track_total_hits == 0) {

@@ -18,6 +18,7 @@
 #include "index/index.h"
 #include "search/hit_fields.h"
 #include "search/query.h"
+#include "search/search_pipeline.h"
 #include "search/sort.h"
 #include "search/source_filter.h"
 #include "util/result.h"
@@ -47,6 +48,10 @@ struct SearchRequest {
   bool stored_fields_none = false;  // stored_fields: _none_ (no _id, no _source in hits)
   // Aggregations, parsed; null when the body has none.
   std::shared_ptr<const AggregationSet> aggs;
+  // The search pipeline that applies (resolved by the caller from `search_pipeline`, the
+  // index's default or the body's inline definition); null: none. A `hybrid` query needs one.
+  std::shared_ptr<const SearchPipeline> pipeline;
+  std::optional<std::string> pipeline_name;  // the body's "search_pipeline": "<id>"
 };
 
 // body may be empty (match_all). For `_count`, only "query" is allowed.
