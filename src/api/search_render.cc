@@ -48,6 +48,7 @@ void WriteSearchResponse(const search::SearchRequest& request,
       w.Null();
     if (hit.source) w.Key("_source").Raw(*hit.source);
     if (hit.fields) w.Key("fields").Raw(*hit.fields);
+    if (hit.highlight) w.Key("highlight").Raw(*hit.highlight);
     if (hit.sort) w.Key("sort").Raw(*hit.sort);
     w.EndObject();
   }

@@ -32,6 +32,9 @@ class FunctionScoreQuery : public Query {
   std::optional<float> min_score;
   float boost = 1.0f;
   util::Result<DocList> Execute(const index::Index& index) const override;
+  void CollectHighlightTerms(const index::Index& index, HighlightTerms& out) const override {
+    if (query) query->CollectHighlightTerms(index, out);
+  }
 };
 
 }  // namespace sluice::search

@@ -111,6 +111,18 @@ util::Result<DocList> IdsQuery::Execute(const Index& index) const {
   return out;
 }
 
+void TermsQuery::CollectHighlightTerms(const Index& index, HighlightTerms& out) const {
+  const index::FieldMapping* field = index.mapping().Find(field_);
+  if (field == nullptr || field->type != FieldType::kText) return;
+  for (const auto& v : values_) out.fields[field_].terms.push_back(v.text);
+}
+
+void BoolQuery::CollectHighlightTerms(const Index& index, HighlightTerms& out) const {
+  for (const auto* list : {&must, &filter, &should}) {
+    for (const auto& q : *list) q->CollectHighlightTerms(index, out);
+  }
+}
+
 util::Result<DocList> TermsQuery::Execute(const Index& index) const {
   const index::FieldMapping* field = index.mapping().Find(field_);
   if (field != nullptr && field->type == FieldType::kText) {

@@ -48,6 +48,7 @@ class TermsQuery : public Query {
   TermsQuery(std::string field, std::vector<QueryValue> values, float boost)
       : field_(std::move(field)), values_(std::move(values)), boost_(boost) {}
   util::Result<DocList> Execute(const index::Index& index) const override;
+  void CollectHighlightTerms(const index::Index& index, HighlightTerms& out) const override;
 
  private:
   std::string field_;
@@ -100,6 +101,7 @@ class BoolQuery : public Query {
   std::optional<int> minimum_should_match;
   float boost = 1.0f;
   util::Result<DocList> Execute(const index::Index& index) const override;
+  void CollectHighlightTerms(const index::Index& index, HighlightTerms& out) const override;
 };
 
 class ConstantScoreQuery : public Query {
@@ -107,6 +109,9 @@ class ConstantScoreQuery : public Query {
   ConstantScoreQuery(std::unique_ptr<Query> filter, float boost)
       : filter_(std::move(filter)), boost_(boost) {}
   util::Result<DocList> Execute(const index::Index& index) const override;
+  void CollectHighlightTerms(const index::Index& index, HighlightTerms& out) const override {
+    filter_->CollectHighlightTerms(index, out);
+  }
 
  private:
   std::unique_ptr<Query> filter_;

@@ -10,7 +10,9 @@
 // Queries are immutable once built and may be executed from several threads.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "index/index.h"
@@ -24,10 +26,28 @@ struct ScoredDoc {
 };
 using DocList = std::vector<ScoredDoc>;  // sorted by doc
 
+// The analyzed terms and phrases a query looks for, per field (what
+// `highlight` marks). Collected with the index's read guard held.
+struct HighlightTerms {
+  struct Phrase {
+    std::vector<std::string> terms;
+    std::vector<int> positions;  // each term's position in the query
+    int slop = 0;
+  };
+  struct Field {
+    std::vector<std::string> terms;
+    std::vector<Phrase> phrases;
+  };
+  std::map<std::string, Field> fields;
+};
+
 class Query {
  public:
   virtual ~Query() = default;
   virtual util::Result<DocList> Execute(const index::Index& index) const = 0;
+  // Adds the terms this query matches on text fields (none by default: such
+  // queries highlight nothing).
+  virtual void CollectHighlightTerms(const index::Index&, HighlightTerms&) const {}
 };
 
 }  // namespace sluice::search

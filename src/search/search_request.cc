@@ -8,9 +8,11 @@
 #include <algorithm>
 #include <functional>
 #include <limits>
+#include <map>
 
 #include "json/json_writer.h"
 #include "search/aggregations/aggregation_set.h"
+#include "search/highlight.h"
 #include "search/hybrid_query.h"
 #include "search/query_parser.h"
 #include "search/queries.h"
@@ -177,7 +179,10 @@ util::Result<SearchRequest> ParseSearchRequest(std::string_view body, bool count
       } else if (key == "pit") {
         return util::InvalidArgument("point in time ([pit]) is not supported by sluice yet; use a "
                                      "scroll (?scroll=) for a consistent view");
-      } else if (key == "highlight" || key == "suggest" || key == "collapse" ||
+      } else if (key == "highlight") {
+        SLUICE_ASSIGN_OR_RETURN(HighlightSpec spec, ParseHighlight(v));
+        request.highlight = std::make_shared<HighlightSpec>(std::move(spec));
+      } else if (key == "suggest" || key == "collapse" ||
                  key == "rescore" || key == "script_fields") {
         return util::InvalidArgument("[" + key + "] is not supported by sluice yet");
       } else {
@@ -404,6 +409,7 @@ util::Result<SearchResponse> ExecuteSearch(
     return util::InvalidArgument("`from` parameter must be set to 0 when `search_after` is used.");
   }
   SearchResponse response;
+  std::map<const index::Index*, HighlightTerms> highlight_terms;  // per index, on first use
   auto load = [&](const Candidate& c, const index::Index& index, bool scores_shown,
                   std::optional<std::string> sort) -> Status {
     SearchHit hit;
@@ -421,6 +427,12 @@ util::Result<SearchResponse> ExecuteSearch(
     hit.seq_no = stored->seq_no;
     if (request.source.fetch && !request.stored_fields_none) {
       hit.source = request.source.Apply(stored->source);
+    }
+    if (request.highlight) {
+      auto [it, fresh] = highlight_terms.try_emplace(&index);
+      if (fresh) request.query->CollectHighlightTerms(index, it->second);
+      SLUICE_ASSIGN_OR_RETURN(hit.highlight,
+                              HighlightJson(index, hit.id, stored->source, *request.highlight, it->second));
     }
     response.hits.push_back(std::move(hit));
     return Status::Ok();

@@ -26,6 +26,7 @@
 namespace sluice::search {
 
 class AggregationSet;  // search/aggregations/aggregation_set.h
+struct HighlightSpec;  // search/highlight.h
 
 struct SearchRequest {
   std::unique_ptr<Query> query;        // match_all when the body has none
@@ -52,6 +53,7 @@ struct SearchRequest {
   // index's default or the body's inline definition); null: none. A `hybrid` query needs one.
   std::shared_ptr<const SearchPipeline> pipeline;
   std::optional<std::string> pipeline_name;  // the body's "search_pipeline": "<id>"
+  std::shared_ptr<const HighlightSpec> highlight;  // null when the body has none
 };
 
 // body may be empty (match_all). For `_count`, only "query" is allowed.
@@ -66,6 +68,7 @@ struct SearchHit {
   bool has_score = true;             // false: "_score": null (sorted by field)
   std::optional<std::string> sort;   // the hit's "sort" array as JSON, when sorted
   std::optional<std::string> fields;  // the hit's "fields" object as JSON
+  std::optional<std::string> highlight;  // the hit's "highlight" object as JSON
   int64_t version = 0;
   int64_t seq_no = 0;
   std::optional<std::string> source;  // filtered; nullopt when not fetched

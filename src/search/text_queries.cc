@@ -246,6 +246,37 @@ util::Result<DocList> ScoreTextTerm(const Index& index, const std::string& field
   return out;
 }
 
+void MatchQuery::CollectHighlightTerms(const Index& index, HighlightTerms& out) const {
+  if (!IsText(index, field)) return;
+  auto a = QueryAnalyzer(index, field, analyzer);
+  if (!a.ok()) return;
+  // A prefix's expansions are not marked (sluice highlights terms and phrases).
+  std::vector<text::Token> tokens = (*a)->Analyze(text);
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    if (prefix_last && i + 1 == tokens.size()) break;
+    out.fields[field].terms.push_back(tokens[i].term);
+  }
+}
+
+void MatchPhraseQuery::CollectHighlightTerms(const Index& index, HighlightTerms& out) const {
+  if (!IsText(index, field)) return;
+  auto a = QueryAnalyzer(index, field, analyzer);
+  if (!a.ok()) return;
+  std::vector<text::Token> tokens = (*a)->Analyze(text);
+  if (tokens.size() == 1) {
+    out.fields[field].terms.push_back(tokens[0].term);
+    return;
+  }
+  if (tokens.empty()) return;
+  HighlightTerms::Phrase phrase;
+  phrase.slop = slop;
+  for (const auto& t : tokens) {
+    phrase.terms.push_back(t.term);
+    phrase.positions.push_back(t.position);
+  }
+  out.fields[field].phrases.push_back(std::move(phrase));
+}
+
 util::Result<DocList> MatchQuery::Execute(const Index& index) const {
   if (!IsText(index, field)) {
     if (index.mapping().Find(field) == nullptr) return DocList();

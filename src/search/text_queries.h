@@ -38,6 +38,7 @@ class MatchQuery : public Query {
   bool prefix_last = false;             // match_bool_prefix: the last term is a prefix
   float boost = 1.0f;
   util::Result<DocList> Execute(const index::Index& index) const override;
+  void CollectHighlightTerms(const index::Index& index, HighlightTerms& out) const override;
 };
 
 class MatchPhraseQuery : public Query {
@@ -49,6 +50,7 @@ class MatchPhraseQuery : public Query {
   bool zero_terms_all = false;
   float boost = 1.0f;
   util::Result<DocList> Execute(const index::Index& index) const override;
+  void CollectHighlightTerms(const index::Index& index, HighlightTerms& out) const override;
 };
 
 // dis_max (and multi_match best_fields): the best clause's score plus
@@ -59,6 +61,9 @@ class DisMaxQuery : public Query {
   float tie_breaker = 0.0f;
   float boost = 1.0f;
   util::Result<DocList> Execute(const index::Index& index) const override;
+  void CollectHighlightTerms(const index::Index& index, HighlightTerms& out) const override {
+    for (const auto& q : queries) q->CollectHighlightTerms(index, out);
+  }
 };
 
 // Exposed for tests: Lucene's phrase frequency of one document, from each
