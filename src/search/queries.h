@@ -49,6 +49,8 @@ class TermsQuery : public Query {
       : field_(std::move(field)), values_(std::move(values)), boost_(boost) {}
   util::Result<DocList> Execute(const index::Index& index) const override;
   void CollectHighlightTerms(const index::Index& index, HighlightTerms& out) const override;
+  util::Result<std::optional<Explanation>> Explain(const index::Index& index,
+                                                   index::DocNo doc) const override;
 
  private:
   std::string field_;
@@ -102,6 +104,8 @@ class BoolQuery : public Query {
   float boost = 1.0f;
   util::Result<DocList> Execute(const index::Index& index) const override;
   void CollectHighlightTerms(const index::Index& index, HighlightTerms& out) const override;
+  util::Result<std::optional<Explanation>> Explain(const index::Index& index,
+                                                   index::DocNo doc) const override;
 };
 
 class ConstantScoreQuery : public Query {

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,6 +26,14 @@ struct ScoredDoc {
   float score;
 };
 using DocList = std::vector<ScoredDoc>;  // sorted by doc
+
+// How a document's score was computed, as Lucene's Explanation (rendered as
+// OpenSearch's "_explanation": value, description, details).
+struct Explanation {
+  float value = 0;
+  std::string description;
+  std::vector<Explanation> details;
+};
 
 // The analyzed terms and phrases a query looks for, per field (what
 // `highlight` marks). Collected with the index's read guard held.
@@ -48,6 +57,11 @@ class Query {
   // Adds the terms this query matches on text fields (none by default: such
   // queries highlight nothing).
   virtual void CollectHighlightTerms(const index::Index&, HighlightTerms&) const {}
+  // The explanation of doc's score, nullopt when the query does not match it.
+  // The default runs the query and reports the score without a breakdown;
+  // BM25-scored queries and their sums override it with Lucene's tree.
+  virtual util::Result<std::optional<Explanation>> Explain(const index::Index& index,
+                                                           index::DocNo doc) const;
 };
 
 }  // namespace sluice::search

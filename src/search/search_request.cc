@@ -12,6 +12,7 @@
 
 #include "json/json_writer.h"
 #include "search/aggregations/aggregation_set.h"
+#include "search/explain.h"
 #include "search/highlight.h"
 #include "search/hybrid_query.h"
 #include "search/query_parser.h"
@@ -174,7 +175,10 @@ util::Result<SearchRequest> ParseSearchRequest(std::string_view body, bool count
         }
       } else if (key == "stored_fields") {
         request.stored_fields_none = v.IsString() && std::string_view(v.GetString()) == "_none_";
-      } else if (key == "timeout" || key == "explain" || key == "profile") {
+      } else if (key == "explain") {
+        if (!v.IsBool()) return ParsingError("[explain] must be a boolean");
+        request.explain = v.GetBool();
+      } else if (key == "timeout" || key == "profile") {
         continue;  // accepted, no effect on a single-node in-memory search
       } else if (key == "pit") {
         return util::InvalidArgument("point in time ([pit]) is not supported by sluice yet; use a "
@@ -427,6 +431,15 @@ util::Result<SearchResponse> ExecuteSearch(
     hit.seq_no = stored->seq_no;
     if (request.source.fetch && !request.stored_fields_none) {
       hit.source = request.source.Apply(stored->source);
+    }
+    if (request.explain) {
+      SLUICE_ASSIGN_OR_RETURN(auto e, ExplainDoc(*request.query, index, c.doc.doc));
+      if (e) {
+        e->value = c.doc.score;  // the root is the hit's score, as Lucene sums it
+        json::JsonWriter w;
+        WriteExplanation(*e, w);
+        hit.explanation = w.Take();
+      }
     }
     if (request.highlight) {
       auto [it, fresh] = highlight_terms.try_emplace(&index);

@@ -18,6 +18,14 @@ namespace sluice::search {
 // nullopt: the spec is malformed.
 std::optional<int> MinimumShouldMatch(std::string_view spec, int optional_clauses);
 
+// Lucene's explanation of one text term's BM25 score in doc ("weight(f:t in doc)
+// [PerFieldSimilarity], result of: score(freq=...), computed as boost * idf * tf from: ...");
+// nullopt when doc does not hold the term.
+util::Result<std::optional<Explanation>> ExplainTextTerm(const index::Index& index,
+                                                         const std::string& field,
+                                                         const std::string& term, float boost,
+                                                         index::DocNo doc);
+
 // One term of a text field, BM25-scored (Lucene's TermQuery).
 util::Result<DocList> ScoreTextTerm(const index::Index& index, const std::string& field,
                                     const std::string& term, float boost);
@@ -39,6 +47,8 @@ class MatchQuery : public Query {
   float boost = 1.0f;
   util::Result<DocList> Execute(const index::Index& index) const override;
   void CollectHighlightTerms(const index::Index& index, HighlightTerms& out) const override;
+  util::Result<std::optional<Explanation>> Explain(const index::Index& index,
+                                                   index::DocNo doc) const override;
 };
 
 class MatchPhraseQuery : public Query {
@@ -64,6 +74,8 @@ class DisMaxQuery : public Query {
   void CollectHighlightTerms(const index::Index& index, HighlightTerms& out) const override {
     for (const auto& q : queries) q->CollectHighlightTerms(index, out);
   }
+  util::Result<std::optional<Explanation>> Explain(const index::Index& index,
+                                                   index::DocNo doc) const override;
 };
 
 // Exposed for tests: Lucene's phrase frequency of one document, from each
