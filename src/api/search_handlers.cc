@@ -51,6 +51,7 @@ util::Status ApplyParams(const Request& req, search::SearchRequest* request) {
       }
     }
   }
+  request->include_named_queries_score = FlagParam(req, "include_named_queries_score");
   if (auto v = req.Query("_source")) request->source = search::ParseSourceParam(*v);
   if (auto v = req.Query("_source_includes")) {
     request->source.includes = search::ParseSourceParam(*v).includes;

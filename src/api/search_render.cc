@@ -50,6 +50,7 @@ void WriteSearchResponse(const search::SearchRequest& request,
     if (hit.fields) w.Key("fields").Raw(*hit.fields);
     if (hit.highlight) w.Key("highlight").Raw(*hit.highlight);
     if (hit.sort) w.Key("sort").Raw(*hit.sort);
+    if (hit.matched_queries) w.Key("matched_queries").Raw(*hit.matched_queries);
     if (hit.explanation) w.Key("_explanation").Raw(*hit.explanation);
     w.EndObject();
   }

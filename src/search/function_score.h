@@ -35,6 +35,12 @@ class FunctionScoreQuery : public Query {
   void CollectHighlightTerms(const index::Index& index, HighlightTerms& out) const override {
     if (query) query->CollectHighlightTerms(index, out);
   }
+  void VisitChildren(const std::function<void(const Query&)>& visit) const override {
+    if (query) visit(*query);
+    for (const auto& f : functions) {
+      if (f.filter) visit(*f.filter);
+    }
+  }
 };
 
 }  // namespace sluice::search

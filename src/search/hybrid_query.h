@@ -27,6 +27,9 @@ class HybridQuery : public Query {
   std::vector<std::unique_ptr<Query>> queries;
   std::optional<int> pagination_depth;
   util::Result<DocList> Execute(const index::Index& index) const override;
+  void VisitChildren(const std::function<void(const Query&)>& visit) const override {
+    for (const auto& q : queries) visit(*q);
+  }
 };
 
 struct HybridCollected {

@@ -106,6 +106,11 @@ class BoolQuery : public Query {
   void CollectHighlightTerms(const index::Index& index, HighlightTerms& out) const override;
   util::Result<std::optional<Explanation>> Explain(const index::Index& index,
                                                    index::DocNo doc) const override;
+  void VisitChildren(const std::function<void(const Query&)>& visit) const override {
+    for (const auto* list : {&must, &filter, &should, &must_not}) {
+      for (const auto& q : *list) visit(*q);
+    }
+  }
 };
 
 class ConstantScoreQuery : public Query {
@@ -115,6 +120,9 @@ class ConstantScoreQuery : public Query {
   util::Result<DocList> Execute(const index::Index& index) const override;
   void CollectHighlightTerms(const index::Index& index, HighlightTerms& out) const override {
     filter_->CollectHighlightTerms(index, out);
+  }
+  void VisitChildren(const std::function<void(const Query&)>& visit) const override {
+    visit(*filter_);
   }
 
  private:
@@ -133,6 +141,9 @@ class KnnQuery : public Query {
   std::unique_ptr<Query> filter;
   float boost = 1.0f;
   util::Result<DocList> Execute(const index::Index& index) const override;
+  void VisitChildren(const std::function<void(const Query&)>& visit) const override {
+    if (filter) visit(*filter);
+  }
 };
 
 }  // namespace sluice::search

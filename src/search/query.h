@@ -10,6 +10,7 @@
 // Queries are immutable once built and may be executed from several threads.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <memory>
@@ -62,6 +63,8 @@ class Query {
   // BM25-scored queries and their sums override it with Lucene's tree.
   virtual util::Result<std::optional<Explanation>> Explain(const index::Index& index,
                                                            index::DocNo doc) const;
+  // Calls visit on each direct sub-query (none by default).
+  virtual void VisitChildren(const std::function<void(const Query&)>&) const {}
 };
 
 }  // namespace sluice::search

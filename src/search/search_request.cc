@@ -15,6 +15,7 @@
 #include "search/explain.h"
 #include "search/highlight.h"
 #include "search/hybrid_query.h"
+#include "search/named_query.h"
 #include "search/query_parser.h"
 #include "search/queries.h"
 #include "search/sort_parser.h"
@@ -414,6 +415,8 @@ util::Result<SearchResponse> ExecuteSearch(
   }
   SearchResponse response;
   std::map<const index::Index*, HighlightTerms> highlight_terms;  // per index, on first use
+  const std::vector<const NamedQuery*> named = NamedQueries(*request.query);
+  std::map<std::pair<const index::Index*, size_t>, DocList> named_docs;  // on first use
   auto load = [&](const Candidate& c, const index::Index& index, bool scores_shown,
                   std::optional<std::string> sort) -> Status {
     SearchHit hit;
@@ -431,6 +434,30 @@ util::Result<SearchResponse> ExecuteSearch(
     hit.seq_no = stored->seq_no;
     if (request.source.fetch && !request.stored_fields_none) {
       hit.source = request.source.Apply(stored->source);
+    }
+    if (!named.empty()) {
+      json::JsonWriter w;
+      bool any = false;
+      for (size_t i = 0; i < named.size(); ++i) {
+        auto [it, fresh] = named_docs.try_emplace({&index, i});
+        if (fresh) {
+          SLUICE_ASSIGN_OR_RETURN(it->second, named[i]->Execute(index));
+        }
+        auto d = std::lower_bound(it->second.begin(), it->second.end(), c.doc.doc,
+                                  [](const ScoredDoc& s, index::DocNo n) { return s.doc < n; });
+        if (d == it->second.end() || d->doc != c.doc.doc) continue;
+        if (!any) request.include_named_queries_score ? w.StartObject() : w.StartArray();
+        any = true;
+        if (request.include_named_queries_score) {
+          w.Key(named[i]->name()).Float(d->score);
+        } else {
+          w.String(named[i]->name());
+        }
+      }
+      if (any) {
+        request.include_named_queries_score ? w.EndObject() : w.EndArray();
+        hit.matched_queries = w.Take();
+      }
     }
     if (request.explain) {
       SLUICE_ASSIGN_OR_RETURN(auto e, ExplainDoc(*request.query, index, c.doc.doc));

@@ -55,6 +55,7 @@ struct SearchRequest {
   std::optional<std::string> pipeline_name;  // the body's "search_pipeline": "<id>"
   std::shared_ptr<const HighlightSpec> highlight;  // null when the body has none
   bool explain = false;                            // each hit's "_explanation"
+  bool include_named_queries_score = false;  // matched_queries as {name: score}
 };
 
 // body may be empty (match_all). For `_count`, only "query" is allowed.
@@ -71,6 +72,7 @@ struct SearchHit {
   std::optional<std::string> fields;  // the hit's "fields" object as JSON
   std::optional<std::string> highlight;  // the hit's "highlight" object as JSON
   std::optional<std::string> explanation;  // the hit's "_explanation" as JSON
+  std::optional<std::string> matched_queries;  // the hit's "matched_queries" as JSON
   int64_t version = 0;
   int64_t seq_no = 0;
   std::optional<std::string> source;  // filtered; nullopt when not fetched

@@ -76,6 +76,9 @@ class DisMaxQuery : public Query {
   }
   util::Result<std::optional<Explanation>> Explain(const index::Index& index,
                                                    index::DocNo doc) const override;
+  void VisitChildren(const std::function<void(const Query&)>& visit) const override {
+    for (const auto& q : queries) visit(*q);
+  }
 };
 
 // Exposed for tests: Lucene's phrase frequency of one document, from each

@@ -1,7 +1,7 @@
 // explain through the official JS client: `explain: true` and
 // GET /<index>/_explain/<id> give Lucene's BM25 tree, whose root equals the
 // hit's score and whose parts recompute it (boost * idf * tf, idf from n and
-// N, tf from freq, k1, b, dl, avgdl) in float32.
+// N, tf from freq, k1, b, dl, avgdl) in float32; and `_name` → matched_queries.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
@@ -86,5 +86,22 @@ describe('explain', () => {
     assert.equal(no.body.matched, false);
     await assert.rejects(client.explain({ index: 'docs', id: 'zz', body: { query: { match_all: {} } } }),
       (err) => err.meta.statusCode === 404 && err.meta.body.matched === false);
+  });
+});
+
+describe('named queries', () => {
+  test('matched_queries lists the named queries a hit matches, with scores on request', async () => {
+    const body = { query: { bool: { should: [
+      { match: { body: { query: 'fox', _name: 'has_fox' } } },
+      { term: { tag: { value: 'x', _name: 'tag_x' } } },
+    ] } } };
+    const res = await client.search({ index: 'docs', body });
+    const byId = Object.fromEntries(res.body.hits.hits.map((h) => [h._id, h.matched_queries]));
+    assert.deepEqual(byId, { a: ['has_fox', 'tag_x'], b: ['has_fox'], c: ['tag_x'] });
+    const scored = await client.search({ index: 'docs', include_named_queries_score: true, body });
+    const a = scored.body.hits.hits.find((h) => h._id === 'a');
+    assert.equal(a.matched_queries.tag_x, 1);
+    const fox = await client.search({ index: 'docs', body: { query: { match: { body: 'fox' } } } });
+    assert.equal(a.matched_queries.has_fox, fox.body.hits.hits.find((h) => h._id === 'a')._score);
   });
 });
