@@ -15,6 +15,7 @@ class BatchIngestService;
 }
 namespace sluice::search {
 class SearchContextStore;
+class SearchPipelineStore;
 }
 namespace sluice::security {
 class Security;
@@ -38,6 +39,7 @@ struct ApiContext {
   // Users, roles and authentication (api/security_filter.h); null = none (every
   // request allowed, as without the security plugin).
   security::Security* security = nullptr;
+  search::SearchPipelineStore* search_pipelines = nullptr;  // without it, no search pipelines
   NodeInfo node;
 };
 

@@ -24,6 +24,7 @@ void RegisterAllRoutes(http::Router& router, const ApiContext& ctx) {
   RegisterAnalyzeRoutes(router, ctx);
   RegisterMultiRoutes(router, ctx);
   RegisterScrollRoutes(router, ctx);
+  RegisterSearchPipelineRoutes(router, ctx);
   if (ctx.tasks != nullptr) RegisterTaskRoutes(router, ctx);
   if (ctx.ingest != nullptr) RegisterBatchIngestRoutes(router, ctx);
 }

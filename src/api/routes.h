@@ -24,6 +24,8 @@ void RegisterAnalyzeRoutes(http::Router& router, const ApiContext& ctx);
 void RegisterMultiRoutes(http::Router& router, const ApiContext& ctx);
 // /_search/scroll
 void RegisterScrollRoutes(http::Router& router, const ApiContext& ctx);
+// /_search/pipeline[/{id}]
+void RegisterSearchPipelineRoutes(http::Router& router, const ApiContext& ctx);
 // /_plugins/_ml/tasks/...
 void RegisterTaskRoutes(http::Router& router, const ApiContext& ctx);
 // POST /_plugins/_ml/_batch_ingestion

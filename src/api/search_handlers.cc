@@ -1,9 +1,11 @@
 // _search and _count.
 #include "api/rest_response.h"
 #include "api/routes.h"
+#include "api/search_pipeline_support.h"
 #include "api/search_render.h"
 #include "index/catalog.h"
 #include "json/json_writer.h"
+#include "search/explain.h"
 #include "search/query_string.h"
 #include "search/search_context_store.h"
 #include "search/search_request.h"
@@ -49,6 +51,7 @@ util::Status ApplyParams(const Request& req, search::SearchRequest* request) {
       }
     }
   }
+  request->include_named_queries_score = FlagParam(req, "include_named_queries_score");
   if (auto v = req.Query("_source")) request->source = search::ParseSourceParam(*v);
   if (auto v = req.Query("_source_includes")) {
     request->source.includes = search::ParseSourceParam(*v).includes;
@@ -118,6 +121,8 @@ Response Search(const ApiContext& ctx, const Request& req) {
   if (util::Status s = ApplyParams(req, &*request); !s.ok()) return ErrorResponse(req, s);
   auto targets = Targets(ctx, req);
   if (!targets.ok()) return ErrorResponse(req, targets.status());
+  util::Status piped = ResolveSearchPipeline(ctx, req.Query("search_pipeline"), *targets, &*request);
+  if (!piped.ok()) return ErrorResponse(req, piped);
   if (auto scroll = req.Query("scroll")) return OpenScroll(ctx, req, *request, *targets, *scroll);
   auto result = search::ExecuteSearch(*request, *targets);
   if (!result.ok()) return ErrorResponse(req, result.status());
@@ -148,6 +153,44 @@ Response Count(const ApiContext& ctx, const Request& req) {
   return JsonResponse(req, 200, w.Take());
 }
 
+// GET|POST /<index>/_explain/<id>: how the query scores one document.
+Response Explain(const ApiContext& ctx, const Request& req) {
+  auto request = search::ParseSearchRequest(req.body, /*count_only=*/true);
+  if (!request.ok()) return ErrorResponse(req, request.status());
+  if (util::Status s = ApplyUriQuery(req, &request->query); !s.ok()) return ErrorResponse(req, s);
+  if (req.body.find_first_not_of(" \t\r\n") == std::string::npos && !req.HasQuery("q")) {
+    return ErrorResponse(
+        req, util::Status(util::Code::kInvalidArgument, "action_request_validation_exception",
+                          "Validation Failed: 1: query is missing;"));
+  }
+  auto targets = ctx.catalog->Resolve(req.PathParam("index"));
+  if (!targets.ok()) return ErrorResponse(req, targets.status());
+  if (targets->size() != 1) {
+    return ErrorResponse(req, util::InvalidArgument("[explain] needs one index"));
+  }
+  const index::Index& index = *(*targets)[0];
+  std::string id(req.PathParam("id"));
+  index::Index::ReadGuard guard(index);
+  json::JsonWriter w;
+  w.StartObject().Key("_index").String(index.name()).Key("_id").String(id);
+  auto doc = index.Find(id);
+  if (!doc) {
+    w.Key("matched").Bool(false).EndObject();
+    return JsonResponse(req, 404, w.Take());
+  }
+  auto e = search::ExplainDoc(*request->query, index, *doc);
+  if (!e.ok()) return ErrorResponse(req, e.status());
+  w.Key("matched").Bool(e->has_value());
+  w.Key("explanation");
+  if (*e) {
+    search::WriteExplanation(**e, w);
+  } else {
+    search::WriteExplanation({0.0f, "no matching term", {}}, w);
+  }
+  w.EndObject();
+  return JsonResponse(req, 200, w.Take());
+}
+
 }  // namespace
 
 void RegisterSearchRoutes(http::Router& router, const ApiContext& ctx) {
@@ -161,6 +204,8 @@ void RegisterSearchRoutes(http::Router& router, const ApiContext& ctx) {
     router.Add(method, "/_count", [c](const Request& r) { return Count(*c, r); },
                kSearchRoute);
     router.Add(method, "/{index}/_count", [c](const Request& r) { return Count(*c, r); },
+               kSearchRoute);
+    router.Add(method, "/{index}/_explain/{id}", [c](const Request& r) { return Explain(*c, r); },
                kSearchRoute);
   }
 }

@@ -48,7 +48,10 @@ void WriteSearchResponse(const search::SearchRequest& request,
       w.Null();
     if (hit.source) w.Key("_source").Raw(*hit.source);
     if (hit.fields) w.Key("fields").Raw(*hit.fields);
+    if (hit.highlight) w.Key("highlight").Raw(*hit.highlight);
     if (hit.sort) w.Key("sort").Raw(*hit.sort);
+    if (hit.matched_queries) w.Key("matched_queries").Raw(*hit.matched_queries);
+    if (hit.explanation) w.Key("_explanation").Raw(*hit.explanation);
     w.EndObject();
   }
   w.EndArray().EndObject();

@@ -14,6 +14,7 @@
 #include "ingest/batch_ingest_service.h"
 #include "metrics/registry.h"
 #include "search/search_context_store.h"
+#include "search/search_pipeline.h"
 #include "sources/source_catalog.h"
 #include "storage/store.h"
 #include "tasks/task_manager.h"
@@ -58,6 +59,7 @@ util::Status DataDirError(const util::Status& s, const std::filesystem::path& da
 
 struct Engine::Routes {
   search::SearchContextStore search_contexts;  // before ctx: handlers point into it
+  std::unique_ptr<search::SearchPipelineStore> search_pipelines;
   api::ApiContext ctx;
   http::Router router;
 };
@@ -107,6 +109,9 @@ util::Status Engine::Start(EngineOptions options) {
   routes_->ctx.tasks = tasks_.get();
   routes_->ctx.ingest = ingest_.get();
   routes_->ctx.search_contexts = &routes_->search_contexts;
+  SLUICE_ASSIGN_OR_RETURN(routes_->search_pipelines,
+                          search::SearchPipelineStore::Open(store_.get()));
+  routes_->ctx.search_pipelines = routes_->search_pipelines.get();
   routes_->ctx.node.cluster_uuid = cluster_uuid_;
   routes_->ctx.security = options.security;
   router_ = &routes_->router;

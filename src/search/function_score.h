@@ -32,6 +32,15 @@ class FunctionScoreQuery : public Query {
   std::optional<float> min_score;
   float boost = 1.0f;
   util::Result<DocList> Execute(const index::Index& index) const override;
+  void CollectHighlightTerms(const index::Index& index, HighlightTerms& out) const override {
+    if (query) query->CollectHighlightTerms(index, out);
+  }
+  void VisitChildren(const std::function<void(const Query&)>& visit) const override {
+    if (query) visit(*query);
+    for (const auto& f : functions) {
+      if (f.filter) visit(*f.filter);
+    }
+  }
 };
 
 }  // namespace sluice::search

@@ -111,6 +111,58 @@ util::Result<DocList> IdsQuery::Execute(const Index& index) const {
   return out;
 }
 
+util::Result<std::optional<Explanation>> Query::Explain(const Index& index,
+                                                       index::DocNo doc) const {
+  SLUICE_ASSIGN_OR_RETURN(DocList docs, Execute(index));
+  auto it = std::lower_bound(docs.begin(), docs.end(), doc,
+                             [](const ScoredDoc& d, index::DocNo n) { return d.doc < n; });
+  if (it == docs.end() || it->doc != doc) return std::optional<Explanation>();
+  return std::optional<Explanation>(Explanation{it->score, "score, not broken down by sluice", {}});
+}
+
+util::Result<std::optional<Explanation>> TermsQuery::Explain(const Index& index,
+                                                            index::DocNo doc) const {
+  const index::FieldMapping* field = index.mapping().Find(field_);
+  if (field != nullptr && field->type == FieldType::kText && values_.size() == 1) {
+    return ExplainTextTerm(index, field_, values_[0].text, boost_, doc);
+  }
+  return Query::Explain(index, doc);
+}
+
+util::Result<std::optional<Explanation>> BoolQuery::Explain(const Index& index,
+                                                           index::DocNo doc) const {
+  if (boost != 1.0f || (must.empty() && should.empty())) return Query::Explain(index, doc);
+  // The document must match; its score is the sum of the matching scoring clauses.
+  SLUICE_ASSIGN_OR_RETURN(DocList docs, Execute(index));
+  auto it = std::lower_bound(docs.begin(), docs.end(), doc,
+                             [](const ScoredDoc& d, index::DocNo n) { return d.doc < n; });
+  if (it == docs.end() || it->doc != doc) return std::optional<Explanation>();
+  Explanation out{it->score, "sum of:", {}};
+  for (const auto* list : {&must, &should}) {
+    for (const auto& q : *list) {
+      SLUICE_ASSIGN_OR_RETURN(auto e, q->Explain(index, doc));
+      if (e) out.details.push_back(std::move(*e));
+    }
+  }
+  for (const auto& q : filter) {
+    SLUICE_ASSIGN_OR_RETURN(auto e, q->Explain(index, doc));
+    if (e) out.details.push_back({0.0f, "match on required clause, product of:", {{0.0f, "# clause", {}}, std::move(*e)}});
+  }
+  return std::optional<Explanation>(std::move(out));
+}
+
+void TermsQuery::CollectHighlightTerms(const Index& index, HighlightTerms& out) const {
+  const index::FieldMapping* field = index.mapping().Find(field_);
+  if (field == nullptr || field->type != FieldType::kText) return;
+  for (const auto& v : values_) out.fields[field_].terms.push_back(v.text);
+}
+
+void BoolQuery::CollectHighlightTerms(const Index& index, HighlightTerms& out) const {
+  for (const auto* list : {&must, &filter, &should}) {
+    for (const auto& q : *list) q->CollectHighlightTerms(index, out);
+  }
+}
+
 util::Result<DocList> TermsQuery::Execute(const Index& index) const {
   const index::FieldMapping* field = index.mapping().Find(field_);
   if (field != nullptr && field->type == FieldType::kText) {

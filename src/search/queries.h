@@ -48,6 +48,9 @@ class TermsQuery : public Query {
   TermsQuery(std::string field, std::vector<QueryValue> values, float boost)
       : field_(std::move(field)), values_(std::move(values)), boost_(boost) {}
   util::Result<DocList> Execute(const index::Index& index) const override;
+  void CollectHighlightTerms(const index::Index& index, HighlightTerms& out) const override;
+  util::Result<std::optional<Explanation>> Explain(const index::Index& index,
+                                                   index::DocNo doc) const override;
 
  private:
   std::string field_;
@@ -100,6 +103,14 @@ class BoolQuery : public Query {
   std::optional<int> minimum_should_match;
   float boost = 1.0f;
   util::Result<DocList> Execute(const index::Index& index) const override;
+  void CollectHighlightTerms(const index::Index& index, HighlightTerms& out) const override;
+  util::Result<std::optional<Explanation>> Explain(const index::Index& index,
+                                                   index::DocNo doc) const override;
+  void VisitChildren(const std::function<void(const Query&)>& visit) const override {
+    for (const auto* list : {&must, &filter, &should, &must_not}) {
+      for (const auto& q : *list) visit(*q);
+    }
+  }
 };
 
 class ConstantScoreQuery : public Query {
@@ -107,6 +118,12 @@ class ConstantScoreQuery : public Query {
   ConstantScoreQuery(std::unique_ptr<Query> filter, float boost)
       : filter_(std::move(filter)), boost_(boost) {}
   util::Result<DocList> Execute(const index::Index& index) const override;
+  void CollectHighlightTerms(const index::Index& index, HighlightTerms& out) const override {
+    filter_->CollectHighlightTerms(index, out);
+  }
+  void VisitChildren(const std::function<void(const Query&)>& visit) const override {
+    visit(*filter_);
+  }
 
  private:
   std::unique_ptr<Query> filter_;
@@ -124,6 +141,9 @@ class KnnQuery : public Query {
   std::unique_ptr<Query> filter;
   float boost = 1.0f;
   util::Result<DocList> Execute(const index::Index& index) const override;
+  void VisitChildren(const std::function<void(const Query&)>& visit) const override {
+    if (filter) visit(*filter);
+  }
 };
 
 }  // namespace sluice::search

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <set>
 
+#include "search/named_query.h"
 #include "search/queries.h"
 #include "search/text_query_parser.h"
 #include "json/value_text.h"
@@ -263,9 +264,46 @@ Result<QueryPtr> ParseKnn(const rapidjson::Value& q) {
   return QueryPtr(std::move(knn));
 }
 
+
+Result<QueryPtr> ParseQueryBody(const rapidjson::Value& query);
+
+// `_name` in the query's body, or in its one field's body ({"match": {"f": {"_name": ...}}}).
+std::optional<std::string> QueryName(const rapidjson::Value& body) {
+  if (!body.IsObject()) return std::nullopt;
+  if (body.HasMember("_name") && body["_name"].IsString()) return body["_name"].GetString();
+  for (auto it = body.MemberBegin(); it != body.MemberEnd(); ++it) {
+    const auto& v = it->value;
+    if (v.IsObject() && v.HasMember("_name") && v["_name"].IsString()) return v["_name"].GetString();
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<QueryPtr> ParseQuery(const rapidjson::Value& query) {
+  SLUICE_ASSIGN_OR_RETURN(QueryPtr q, ParseQueryBody(query));
+  if (query.IsObject() && query.MemberCount() == 1 &&
+      std::string_view(query.MemberBegin()->name.GetString()) != "hybrid") {
+    if (auto name = QueryName(query.MemberBegin()->value)) {
+      return QueryPtr(std::make_unique<NamedQuery>(std::move(*name), std::move(q)));
+    }
+  }
+  return q;
+}
+
+std::vector<const NamedQuery*> NamedQueries(const Query& root) {
+  std::vector<const NamedQuery*> out;
+  std::function<void(const Query&)> walk = [&](const Query& q) {
+    if (const auto* named = dynamic_cast<const NamedQuery*>(&q)) out.push_back(named);
+    q.VisitChildren(walk);
+  };
+  walk(root);
+  return out;
+}
+
+namespace {
+
+Result<QueryPtr> ParseQueryBody(const rapidjson::Value& query) {
   if (!query.IsObject()) return ParsingError("query malformed, must start with start_object");
   if (query.MemberCount() != 1) {
     if (query.MemberCount() == 0) return ParsingError("query malformed, empty clause found");
@@ -291,6 +329,7 @@ Result<QueryPtr> ParseQuery(const rapidjson::Value& query) {
   if (name == "range") return ParseRange(body);
   if (IsTextQuery(name)) return ParseTextQuery(name, body);
   if (name == "knn") return ParseKnn(body);
+  if (name == "hybrid") return ParseHybridQuery(body);
   if (name == "ids") {
     if (!body.IsObject() || !body.HasMember("values") || !body["values"].IsArray()) {
       return ParsingError("[ids] query malformed, [values] must be an array");
@@ -328,5 +367,7 @@ Result<QueryPtr> ParseQuery(const rapidjson::Value& query) {
   }
   return ParsingError("unknown query [" + name + "]");
 }
+
+}  // namespace
 
 }  // namespace sluice::search

@@ -349,6 +349,17 @@ util::Result<DocList> QueryStringQuery::Execute(const index::Index& index) const
   return q->Execute(index);
 }
 
+void QueryStringQuery::CollectHighlightTerms(const index::Index& index, HighlightTerms& out) const {
+  QueryStringOptions o = options;
+  if (o.fields.empty()) {
+    for (const auto& [path, field] : index.mapping().fields()) {
+      if (field.type == index::FieldType::kText && field.index) o.fields.emplace_back(path, 1.0f);
+    }
+  }
+  auto q = ParseQueryString(text, o);
+  if (q.ok()) (*q)->CollectHighlightTerms(index, out);
+}
+
 Result<QueryPtr> ParseQueryString(std::string_view query, const QueryStringOptions& options) {
   Parser parser(query, options);
   SLUICE_ASSIGN_OR_RETURN(QueryPtr q, parser.Parse());

@@ -44,6 +44,7 @@ class QueryStringQuery : public Query {
   std::string text;
   QueryStringOptions options;
   util::Result<DocList> Execute(const index::Index& index) const override;
+  void CollectHighlightTerms(const index::Index& index, HighlightTerms& out) const override;
 };
 
 // The query of a `?q=` URL parameter (Lucene syntax, as query_string), with

@@ -2,13 +2,20 @@
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <algorithm>
 #include <functional>
 #include <limits>
+#include <map>
 
 #include "json/json_writer.h"
 #include "search/aggregations/aggregation_set.h"
+#include "search/explain.h"
+#include "search/highlight.h"
+#include "search/hybrid_query.h"
+#include "search/named_query.h"
 #include "search/query_parser.h"
 #include "search/queries.h"
 #include "search/sort_parser.h"
@@ -154,14 +161,33 @@ util::Result<SearchRequest> ParseSearchRequest(std::string_view body, bool count
             return ParsingError("[" + key + "] entries must be strings or {\"field\": ...}");
           }
         }
+      } else if (key == "search_pipeline") {
+        if (v.IsString()) {
+          request.pipeline_name = v.GetString();
+        } else if (v.IsObject()) {
+          rapidjson::StringBuffer buf;
+          rapidjson::Writer<rapidjson::StringBuffer> writer(buf);
+          v.Accept(writer);
+          SLUICE_ASSIGN_OR_RETURN(auto inline_pipeline,
+                                  ParseSearchPipeline("_ad_hoc_pipeline", buf.GetString()));
+          request.pipeline = std::make_shared<SearchPipeline>(std::move(inline_pipeline));
+        } else {
+          return ParsingError("[search_pipeline] must be a pipeline id or a pipeline definition");
+        }
       } else if (key == "stored_fields") {
         request.stored_fields_none = v.IsString() && std::string_view(v.GetString()) == "_none_";
-      } else if (key == "timeout" || key == "explain" || key == "profile") {
+      } else if (key == "explain") {
+        if (!v.IsBool()) return ParsingError("[explain] must be a boolean");
+        request.explain = v.GetBool();
+      } else if (key == "timeout" || key == "profile") {
         continue;  // accepted, no effect on a single-node in-memory search
       } else if (key == "pit") {
         return util::InvalidArgument("point in time ([pit]) is not supported by sluice yet; use a "
                                      "scroll (?scroll=) for a consistent view");
-      } else if (key == "highlight" || key == "suggest" || key == "collapse" ||
+      } else if (key == "highlight") {
+        SLUICE_ASSIGN_OR_RETURN(HighlightSpec spec, ParseHighlight(v));
+        request.highlight = std::make_shared<HighlightSpec>(std::move(spec));
+      } else if (key == "suggest" || key == "collapse" ||
                  key == "rescore" || key == "script_fields") {
         return util::InvalidArgument("[" + key + "] is not supported by sluice yet");
       } else {
@@ -201,6 +227,10 @@ struct Collected {
   DocList matches;
   std::optional<DocList> filtered;  // after a post_filter; otherwise the hits are the matches
   const DocList& hits() const { return filtered ? *filtered : matches; }
+  // hybrid: every document a sub-query matched (the total and what aggregations see),
+  // while the hits are the combined top documents.
+  std::optional<uint64_t> total;
+  std::optional<DocList> agg_matches;
 };
 
 util::Result<Collected> Collect(const SearchRequest& request, const index::Index& index) {
@@ -215,6 +245,39 @@ util::Result<Collected> Collect(const SearchRequest& request, const index::Index
   std::set_intersection(out.matches.begin(), out.matches.end(), allowed.begin(), allowed.end(),
                         std::back_inserter(*out.filtered),
                         [](const ScoredDoc& a, const ScoredDoc& b) { return a.doc < b.doc; });
+  return out;
+}
+
+// A hybrid query needs its pipeline's normalization; it runs over all indices at once.
+util::Result<std::vector<Collected>> CollectAll(
+    const SearchRequest& request, const std::vector<std::shared_ptr<index::Index>>& indices) {
+  std::vector<Collected> out;
+  const auto* hybrid = dynamic_cast<const HybridQuery*>(request.query.get());
+  if (hybrid == nullptr) {
+    for (const auto& index : indices) {
+      SLUICE_ASSIGN_OR_RETURN(Collected found, Collect(request, *index));
+      out.push_back(std::move(found));
+    }
+    return out;
+  }
+  if (!request.pipeline || !request.pipeline->hybrid) {
+    return util::InvalidArgument(
+        "a [hybrid] query needs a search pipeline with a [normalization-processor] or "
+        "[score-ranker-processor]: pass ?search_pipeline=<id> or set "
+        "[index.search.default_pipeline]");
+  }
+  std::vector<const index::Index*> raw;
+  for (const auto& index : indices) raw.push_back(index.get());
+  SLUICE_ASSIGN_OR_RETURN(
+      auto parts, CollectHybrid(*hybrid, *request.pipeline->hybrid, request.post_filter.get(),
+                                request.from, request.size, raw));
+  for (auto& part : parts) {
+    Collected c;
+    c.total = part.matches.size();
+    c.matches = std::move(part.hits);
+    c.agg_matches = std::move(part.matches);
+    out.push_back(std::move(c));
+  }
   return out;
 }
 
@@ -237,11 +300,14 @@ Status Rank(const SearchRequest& request, const std::vector<std::shared_ptr<inde
   const bool by_field = !request.sort.empty();
   // Each index is read under its own lock; hits are visited before it is released.
   std::vector<std::unique_ptr<index::Index::ReadGuard>> guards;
+  for (const auto& index : indices) {
+    guards.push_back(std::make_unique<index::Index::ReadGuard>(*index));
+    if (snapshots != nullptr) snapshots->push_back(index->StoreSnapshot());
+  }
+  SLUICE_ASSIGN_OR_RETURN(std::vector<Collected> collected, CollectAll(request, indices));
   for (size_t pos = 0; pos < indices.size(); ++pos) {
     const index::Index& index = *indices[pos];
-    guards.push_back(std::make_unique<index::Index::ReadGuard>(index));
-    if (snapshots != nullptr) snapshots->push_back(index.StoreSnapshot());
-    SLUICE_ASSIGN_OR_RETURN(Collected found, Collect(request, index));
+    Collected& found = collected[pos];
     if (request.terminate_after) {
       // Documents are collected in doc order; the shard stops after N of them.
       auto limit = static_cast<size_t>(*request.terminate_after);
@@ -259,7 +325,7 @@ Status Rank(const SearchRequest& request, const std::vector<std::shared_ptr<inde
       }
     }
     const DocList& hits = found.hits();
-    response.total += hits.size();
+    response.total += found.total.value_or(hits.size());
     // With no page to fill (size 0) the hits are only counted.
     const DocList none;
     const DocList& ranked = keep > static_cast<size_t>(request.from) ? hits : none;
@@ -271,7 +337,10 @@ Status Rank(const SearchRequest& request, const std::vector<std::shared_ptr<inde
       }
       all.push_back(std::move(c));
     }
-    if (request.aggs) agg_inputs.push_back({&index, std::move(found.matches)});
+    if (request.aggs) {
+      DocList& seen = found.agg_matches ? *found.agg_matches : found.matches;
+      agg_inputs.push_back({&index, std::move(seen)});
+    }
   }
   if (request.track_total_hits) {
     if (*request.track_total_hits == 0) {
@@ -345,6 +414,9 @@ util::Result<SearchResponse> ExecuteSearch(
     return util::InvalidArgument("`from` parameter must be set to 0 when `search_after` is used.");
   }
   SearchResponse response;
+  std::map<const index::Index*, HighlightTerms> highlight_terms;  // per index, on first use
+  const std::vector<const NamedQuery*> named = NamedQueries(*request.query);
+  std::map<std::pair<const index::Index*, size_t>, DocList> named_docs;  // on first use
   auto load = [&](const Candidate& c, const index::Index& index, bool scores_shown,
                   std::optional<std::string> sort) -> Status {
     SearchHit hit;
@@ -362,6 +434,45 @@ util::Result<SearchResponse> ExecuteSearch(
     hit.seq_no = stored->seq_no;
     if (request.source.fetch && !request.stored_fields_none) {
       hit.source = request.source.Apply(stored->source);
+    }
+    if (!named.empty()) {
+      json::JsonWriter w;
+      bool any = false;
+      for (size_t i = 0; i < named.size(); ++i) {
+        auto [it, fresh] = named_docs.try_emplace({&index, i});
+        if (fresh) {
+          SLUICE_ASSIGN_OR_RETURN(it->second, named[i]->Execute(index));
+        }
+        auto d = std::lower_bound(it->second.begin(), it->second.end(), c.doc.doc,
+                                  [](const ScoredDoc& s, index::DocNo n) { return s.doc < n; });
+        if (d == it->second.end() || d->doc != c.doc.doc) continue;
+        if (!any) request.include_named_queries_score ? w.StartObject() : w.StartArray();
+        any = true;
+        if (request.include_named_queries_score) {
+          w.Key(named[i]->name()).Float(d->score);
+        } else {
+          w.String(named[i]->name());
+        }
+      }
+      if (any) {
+        request.include_named_queries_score ? w.EndObject() : w.EndArray();
+        hit.matched_queries = w.Take();
+      }
+    }
+    if (request.explain) {
+      SLUICE_ASSIGN_OR_RETURN(auto e, ExplainDoc(*request.query, index, c.doc.doc));
+      if (e) {
+        e->value = c.doc.score;  // the root is the hit's score, as Lucene sums it
+        json::JsonWriter w;
+        WriteExplanation(*e, w);
+        hit.explanation = w.Take();
+      }
+    }
+    if (request.highlight) {
+      auto [it, fresh] = highlight_terms.try_emplace(&index);
+      if (fresh) request.query->CollectHighlightTerms(index, it->second);
+      SLUICE_ASSIGN_OR_RETURN(hit.highlight,
+                              HighlightJson(index, hit.id, stored->source, *request.highlight, it->second));
     }
     response.hits.push_back(std::move(hit));
     return Status::Ok();

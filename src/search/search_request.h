@@ -18,6 +18,7 @@
 #include "index/index.h"
 #include "search/hit_fields.h"
 #include "search/query.h"
+#include "search/search_pipeline.h"
 #include "search/sort.h"
 #include "search/source_filter.h"
 #include "util/result.h"
@@ -25,6 +26,7 @@
 namespace sluice::search {
 
 class AggregationSet;  // search/aggregations/aggregation_set.h
+struct HighlightSpec;  // search/highlight.h
 
 struct SearchRequest {
   std::unique_ptr<Query> query;        // match_all when the body has none
@@ -47,6 +49,13 @@ struct SearchRequest {
   bool stored_fields_none = false;  // stored_fields: _none_ (no _id, no _source in hits)
   // Aggregations, parsed; null when the body has none.
   std::shared_ptr<const AggregationSet> aggs;
+  // The search pipeline that applies (resolved by the caller from `search_pipeline`, the
+  // index's default or the body's inline definition); null: none. A `hybrid` query needs one.
+  std::shared_ptr<const SearchPipeline> pipeline;
+  std::optional<std::string> pipeline_name;  // the body's "search_pipeline": "<id>"
+  std::shared_ptr<const HighlightSpec> highlight;  // null when the body has none
+  bool explain = false;                            // each hit's "_explanation"
+  bool include_named_queries_score = false;  // matched_queries as {name: score}
 };
 
 // body may be empty (match_all). For `_count`, only "query" is allowed.
@@ -61,6 +70,9 @@ struct SearchHit {
   bool has_score = true;             // false: "_score": null (sorted by field)
   std::optional<std::string> sort;   // the hit's "sort" array as JSON, when sorted
   std::optional<std::string> fields;  // the hit's "fields" object as JSON
+  std::optional<std::string> highlight;  // the hit's "highlight" object as JSON
+  std::optional<std::string> explanation;  // the hit's "_explanation" as JSON
+  std::optional<std::string> matched_queries;  // the hit's "matched_queries" as JSON
   int64_t version = 0;
   int64_t seq_no = 0;
   std::optional<std::string> source;  // filtered; nullopt when not fetched

@@ -1,6 +1,7 @@
 #include "search/text_queries.h"
 
 #include <algorithm>
+#include <charconv>
 #include <climits>
 #include <cmath>
 #include <queue>
@@ -28,6 +29,15 @@ util::Result<const text::Analyzer*> QueryAnalyzer(const Index& index, const std:
   const text::Analyzer* a = index.analyzers().Find(*name);
   if (a == nullptr) return ShardError(index, "analyzer [" + *name + "] not found");
   return a;
+}
+
+// Java's Float.toString for short values ("0.3", "1.0").
+std::string JavaFloatText(float v) {
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof(buf), v);
+  std::string out(buf, r.ptr);
+  if (out.find_first_of(".e") == std::string::npos) out += ".0";
+  return out;
 }
 
 bool IsText(const Index& index, const std::string& field) {
@@ -228,6 +238,85 @@ std::optional<int> MinimumShouldMatch(std::string_view spec, int n) {
   return std::max(result, 0);
 }
 
+util::Result<std::optional<Explanation>> ExplainTextTerm(const Index& index,
+                                                         const std::string& field,
+                                                         const std::string& term, float boost,
+                                                         index::DocNo doc) {
+  const text::InvertedIndex& ti = index.text_index();
+  SLUICE_ASSIGN_OR_RETURN(text::FieldStats stats, ti.Stats(field));
+  SLUICE_ASSIGN_OR_RETURN(int64_t df, ti.DocFreq(field, term));
+  if (df <= 0 || stats.doc_count <= 0 || !Usable(index, doc)) return std::optional<Explanation>();
+  auto c = ti.Postings(field, term, false);
+  if (!c->Advance(doc) || c->posting().doc != doc) {
+    SLUICE_RETURN_IF_ERROR(c->status());
+    return std::optional<Explanation>();
+  }
+  const text::Posting p = c->posting();
+  text::Bm25Weight weight(text::Bm25Idf(df, stats.doc_count), boost, stats);
+  const float freq = static_cast<float>(p.freq);
+  const float dl = static_cast<float>(text::Byte4ToInt(p.norm));
+  const float score = weight.Score(freq, p.norm);
+  // Lucene's BM25Similarity.explain: tf from the same terms as the score.
+  const float tf = freq / (freq + text::kBm25K1 * (1 - text::kBm25B + text::kBm25B * dl / weight.avgdl()));
+  Explanation idf{weight.idf(),
+                  "idf, computed as log(1 + (N - n + 0.5) / (n + 0.5)) from:",
+                  {{static_cast<float>(df), "n, number of documents containing term", {}},
+                   {static_cast<float>(stats.doc_count), "N, total number of documents with field", {}}}};
+  Explanation tf_e{tf,
+                   "tf, computed as freq / (freq + k1 * (1 - b + b * dl / avgdl)) from:",
+                   {{freq, "freq, occurrences of term within document", {}},
+                    {text::kBm25K1, "k1, term saturation parameter", {}},
+                    {text::kBm25B, "b, length normalization parameter", {}},
+                    {dl, p.norm > 39 ? "dl, length of field (approximate)" : "dl, length of field", {}},
+                    {weight.avgdl(), "avgdl, average length of field", {}}}};
+  std::string freq_text = std::to_string(p.freq) + ".0";
+  Explanation inner{score,
+                    "score(freq=" + freq_text + "), computed as boost * idf * tf from:",
+                    {{weight.boost(), "boost", {}}, std::move(idf), std::move(tf_e)}};
+  return std::optional<Explanation>(Explanation{
+      score,
+      "weight(" + field + ":" + term + " in " + std::to_string(doc) + ") [PerFieldSimilarity], result of:",
+      {std::move(inner)}});
+}
+
+util::Result<std::optional<Explanation>> MatchQuery::Explain(const Index& index,
+                                                            index::DocNo doc) const {
+  if (!IsText(index, field) || prefix_last) return Query::Explain(index, doc);
+  SLUICE_ASSIGN_OR_RETURN(const text::Analyzer* a, QueryAnalyzer(index, field, analyzer));
+  std::vector<text::Token> tokens = a->Analyze(text);
+  if (tokens.empty()) return Query::Explain(index, doc);
+  if (tokens.size() == 1) return ExplainTextTerm(index, field, tokens[0].term, boost, doc);
+  SLUICE_ASSIGN_OR_RETURN(DocList docs, Execute(index));
+  auto it = std::lower_bound(docs.begin(), docs.end(), doc,
+                             [](const ScoredDoc& d, index::DocNo n) { return d.doc < n; });
+  if (it == docs.end() || it->doc != doc) return std::optional<Explanation>();
+  Explanation out{it->score, "sum of:", {}};
+  for (const auto& t : tokens) {
+    SLUICE_ASSIGN_OR_RETURN(auto e, ExplainTextTerm(index, field, t.term, boost, doc));
+    if (e) out.details.push_back(std::move(*e));
+  }
+  return std::optional<Explanation>(std::move(out));
+}
+
+util::Result<std::optional<Explanation>> DisMaxQuery::Explain(const Index& index,
+                                                             index::DocNo doc) const {
+  if (boost != 1.0f) return Query::Explain(index, doc);
+  SLUICE_ASSIGN_OR_RETURN(DocList docs, Execute(index));
+  auto it = std::lower_bound(docs.begin(), docs.end(), doc,
+                             [](const ScoredDoc& d, index::DocNo n) { return d.doc < n; });
+  if (it == docs.end() || it->doc != doc) return std::optional<Explanation>();
+  std::string description = "max of:";
+  if (tie_breaker != 0.0f) {
+    description = "max plus " + JavaFloatText(tie_breaker) + " times others of:";
+  }
+  Explanation out{it->score, description, {}};
+  for (const auto& q : queries) {
+    SLUICE_ASSIGN_OR_RETURN(auto e, q->Explain(index, doc));
+    if (e) out.details.push_back(std::move(*e));
+  }
+  return std::optional<Explanation>(std::move(out));
+}
+
 util::Result<DocList> ScoreTextTerm(const Index& index, const std::string& field,
                                     const std::string& term, float boost) {
   const text::InvertedIndex& ti = index.text_index();
@@ -244,6 +333,37 @@ util::Result<DocList> ScoreTextTerm(const Index& index, const std::string& field
   }
   SLUICE_RETURN_IF_ERROR(c->status());
   return out;
+}
+
+void MatchQuery::CollectHighlightTerms(const Index& index, HighlightTerms& out) const {
+  if (!IsText(index, field)) return;
+  auto a = QueryAnalyzer(index, field, analyzer);
+  if (!a.ok()) return;
+  // A prefix's expansions are not marked (sluice highlights terms and phrases).
+  std::vector<text::Token> tokens = (*a)->Analyze(text);
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    if (prefix_last && i + 1 == tokens.size()) break;
+    out.fields[field].terms.push_back(tokens[i].term);
+  }
+}
+
+void MatchPhraseQuery::CollectHighlightTerms(const Index& index, HighlightTerms& out) const {
+  if (!IsText(index, field)) return;
+  auto a = QueryAnalyzer(index, field, analyzer);
+  if (!a.ok()) return;
+  std::vector<text::Token> tokens = (*a)->Analyze(text);
+  if (tokens.size() == 1) {
+    out.fields[field].terms.push_back(tokens[0].term);
+    return;
+  }
+  if (tokens.empty()) return;
+  HighlightTerms::Phrase phrase;
+  phrase.slop = slop;
+  for (const auto& t : tokens) {
+    phrase.terms.push_back(t.term);
+    phrase.positions.push_back(t.position);
+  }
+  out.fields[field].phrases.push_back(std::move(phrase));
 }
 
 util::Result<DocList> MatchQuery::Execute(const Index& index) const {

@@ -18,6 +18,14 @@ namespace sluice::search {
 // nullopt: the spec is malformed.
 std::optional<int> MinimumShouldMatch(std::string_view spec, int optional_clauses);
 
+// Lucene's explanation of one text term's BM25 score in doc ("weight(f:t in doc)
+// [PerFieldSimilarity], result of: score(freq=...), computed as boost * idf * tf from: ...");
+// nullopt when doc does not hold the term.
+util::Result<std::optional<Explanation>> ExplainTextTerm(const index::Index& index,
+                                                         const std::string& field,
+                                                         const std::string& term, float boost,
+                                                         index::DocNo doc);
+
 // One term of a text field, BM25-scored (Lucene's TermQuery).
 util::Result<DocList> ScoreTextTerm(const index::Index& index, const std::string& field,
                                     const std::string& term, float boost);
@@ -38,6 +46,9 @@ class MatchQuery : public Query {
   bool prefix_last = false;             // match_bool_prefix: the last term is a prefix
   float boost = 1.0f;
   util::Result<DocList> Execute(const index::Index& index) const override;
+  void CollectHighlightTerms(const index::Index& index, HighlightTerms& out) const override;
+  util::Result<std::optional<Explanation>> Explain(const index::Index& index,
+                                                   index::DocNo doc) const override;
 };
 
 class MatchPhraseQuery : public Query {
@@ -49,6 +60,7 @@ class MatchPhraseQuery : public Query {
   bool zero_terms_all = false;
   float boost = 1.0f;
   util::Result<DocList> Execute(const index::Index& index) const override;
+  void CollectHighlightTerms(const index::Index& index, HighlightTerms& out) const override;
 };
 
 // dis_max (and multi_match best_fields): the best clause's score plus
@@ -59,6 +71,14 @@ class DisMaxQuery : public Query {
   float tie_breaker = 0.0f;
   float boost = 1.0f;
   util::Result<DocList> Execute(const index::Index& index) const override;
+  void CollectHighlightTerms(const index::Index& index, HighlightTerms& out) const override {
+    for (const auto& q : queries) q->CollectHighlightTerms(index, out);
+  }
+  util::Result<std::optional<Explanation>> Explain(const index::Index& index,
+                                                   index::DocNo doc) const override;
+  void VisitChildren(const std::function<void(const Query&)>& visit) const override {
+    for (const auto& q : queries) visit(*q);
+  }
 };
 
 // Exposed for tests: Lucene's phrase frequency of one document, from each

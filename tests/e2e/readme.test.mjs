@@ -53,6 +53,12 @@ const CHECKS = [
     assert.match(out, /"hits":\[\{"_index":"my-nlp-index","_id":"2"/);
     assert.match(out, /"title":"draco malfoy"/);
   }],
+  ['hybrid query through a normalization pipeline', (out) => {
+    assert.match(out, /^\{"acknowledged":true\}/);
+    assert.match(out, /"hits":\[\{"_index":"my-nlp-index","_id":"2","_score":1\.0,"_source":\{"title":"draco malfoy"\}\}/);
+    // The second hit is only in the k-NN list: 0.7 × min_max's floor 0.001, the text side counted as 0.
+    assert.match(out, /"_id":"1","_score":0\.0007(0000\d*)?,/);
+  }],
   ['the command line, in-process and --server', (out) => {
     const lines = out.split('\n');
     // in-process search: line 1's own vector finds document 1 first
