@@ -1,10 +1,10 @@
 // Admission control of http::Server: worker pools apart from the I/O threads,
 // bounded queues, the in-flight bytes budget, the connection limit, accept
 // back-off when descriptors run out, and the idle timeout.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
-#include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
