@@ -6,6 +6,8 @@
 import http from 'node:http';
 import zlib from 'node:zlib';
 
+import { scaled } from './time_scale.mjs';
+
 /**
  * @param {string} baseUrl e.g. "http://127.0.0.1:9200"
  * @param {object} [options]
@@ -14,7 +16,7 @@ import zlib from 'node:zlib';
  * @param {object} [options.json] body sent as JSON with Content-Type application/json
  * @param {string|Buffer} [options.body] raw body (no Content-Type unless given in headers)
  * @param {Record<string,string>} [options.headers]
- * @param {number} [options.timeoutMs] default 30000
+ * @param {number} [options.timeoutMs] default 30000, times SLUICE_E2E_TIME_SCALE (time_scale.mjs)
  * @returns {Promise<{status: number, headers: Record<string,string>, body: any, text: string, raw: Buffer}>}
  */
 export function request(baseUrl, { method = 'GET', path = '/', json, body, headers = {}, timeoutMs = 30000 } = {}) {
@@ -57,7 +59,7 @@ export function request(baseUrl, { method = 'GET', path = '/', json, body, heade
         });
       },
     );
-    req.setTimeout(timeoutMs, () => req.destroy(new Error(`request timed out after ${timeoutMs} ms`)));
+    req.setTimeout(scaled(timeoutMs), () => req.destroy(new Error(`request timed out after ${scaled(timeoutMs)} ms`)));
     req.on('error', reject);
     if (payload !== undefined) req.write(payload);
     req.end();

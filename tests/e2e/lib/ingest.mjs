@@ -8,6 +8,7 @@ import { join } from 'node:path';
 
 import { randomVector, rng } from './datasets.mjs';
 import { request } from './http.mjs';
+import { scaled } from './time_scale.mjs';
 import { makeTempDir, startServer } from './server.mjs';
 
 export const INGEST_PATH = '/_plugins/_ml/_batch_ingestion';
@@ -166,9 +167,10 @@ const FINAL = new Set(['COMPLETED', 'COMPLETED_WITH_ERROR', 'FAILED', 'CANCELLED
 
 /**
  * Polls the task until `until(task)` holds (default: a final state). Returns the task.
+ * timeoutMs is scaled by SLUICE_E2E_TIME_SCALE (time_scale.mjs).
  */
 export async function waitTask(url, taskId, { until = (t) => FINAL.has(t.state), timeoutMs = 60000, everyMs = 50 } = {}) {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + scaled(timeoutMs);
   let task;
   for (;;) {
     task = await getTask(url, taskId);

@@ -6,6 +6,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from './http.mjs';
+import { scaled } from './time_scale.mjs';
 
 // The shared test data lies beside the repo (<root>/main, <root>/shared), as CI lays it out.
 export const CONSTRUCTED = process.env.SLUICE_TESTDATA_DIR
@@ -47,7 +48,7 @@ export async function submitIngest(server, body, transcript) {
 
 /** Polls the task until it is COMPLETED, COMPLETED_WITH_ERROR, FAILED or CANCELLED; returns its body. */
 export async function waitTask(server, taskId, { timeoutMs = 60000, transcript } = {}) {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + scaled(timeoutMs);
   for (;;) {
     const res = await request(server.url, { path: `/_plugins/_ml/tasks/${taskId}` });
     transcript?.add(res);
