@@ -35,6 +35,12 @@ std::string_view DefaultRouteAction(std::string_view method, std::string_view p)
     if (method == "DELETE") return "indices:data/read/point_in_time/delete";
     return "indices:data/read/point_in_time/readall";
   }
+  if (p.starts_with("/_search/pipeline")) {
+    if (read) return "cluster:admin/search/pipeline/get";
+    return method == "DELETE" ? "cluster:admin/search/pipeline/delete"
+                              : "cluster:admin/search/pipeline/put";
+  }
+  if (Has(p, "/_explain/")) return "indices:data/read/explain";
   if (p.ends_with("/_search") || p.ends_with("/_count")) return "indices:data/read/search";
   if (p.ends_with("/_msearch")) return "indices:data/read/msearch";
   if (p.ends_with("/_mget")) return "indices:data/read/mget";
