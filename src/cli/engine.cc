@@ -14,6 +14,7 @@
 #include "ingest/batch_ingest_service.h"
 #include "metrics/registry.h"
 #include "search/search_context_store.h"
+#include "secrets/sealer.h"
 #include "sources/source_catalog.h"
 #include "storage/store.h"
 #include "tasks/task_manager.h"
@@ -76,6 +77,7 @@ util::Status Engine::Start(EngineOptions options) {
     return util::IoError("cannot create data dir " + options.data_dir + ": " + ec.message());
   }
   metrics_ = std::make_unique<metrics::Registry>();
+  SLUICE_RETURN_IF_ERROR(OpenSealer(options));
   storage::StorageOptions storage_options;
   storage_options.path = (data_dir_ / "rocksdb").string();
   storage_options.flood_stage_free_bytes = options.flood_stage_free_bytes;
@@ -96,6 +98,7 @@ util::Status Engine::Start(EngineOptions options) {
   ingest_ = std::make_unique<ingest::BatchIngestService>(MakeSinkFactory(options, catalog_.get()),
                                                          sources_.get(), store_.get(), tasks_.get(),
                                                          options.ingest);
+  ingest_->SetCredentialOptions(CredentialOptions());
   SLUICE_RETURN_IF_ERROR(tasks_->Recover(
       [this](const tasks::TaskRecord& record) { return ingest_->ResumeJob(record); }));
   if (util::Status s = ingest_->CollectStaging(); !s.ok()) {
@@ -119,6 +122,29 @@ util::Status Engine::Start(EngineOptions options) {
   });
   AddCollectors();
   return util::Status::Ok();
+}
+
+util::Status Engine::OpenSealer(const EngineOptions& options) {
+  if (options.secrets_key_file.empty()) {
+    if (!options.secrets_previous_key_file.empty()) {
+      return util::InvalidArgument("--secrets-previous-key-file needs --secrets-key-file");
+    }
+    return util::Status::Ok();
+  }
+  bool existed = std::filesystem::exists(options.secrets_key_file);
+  SLUICE_ASSIGN_OR_RETURN(sealer_, secrets::Sealer::Open({options.secrets_key_file,
+                                                          options.secrets_previous_key_file,
+                                                          data_dir_.string()}));
+  spdlog::info("event=secrets_key_loaded key_file={} created={} previous_key={}",
+               options.secrets_key_file, existed ? "false" : "true",
+               options.secrets_previous_key_file.empty() ? "none" : "given");
+  return util::Status::Ok();
+}
+
+ingest::CredentialOptions Engine::CredentialOptions() const {
+  ingest::CredentialOptions out;
+  out.sealer = sealer_.get();
+  return out;
 }
 
 // Values that already live in the catalog and the task manager are read at

@@ -88,7 +88,7 @@ TEST(IngestRequestTest, ThePersistedRequestHasNoCredential) {
       EXPECT_EQ(r->persisted_json.find(secret), std::string::npos) << secret;
     }
     EXPECT_NE(r->persisted_json.find("field_map"), std::string::npos);
-    EXPECT_FALSE(r->resumable) << "s3/openAI credentials live in memory only";
+    EXPECT_TRUE(r->credential_given) << "the service seals it with the task, or keeps it in memory";
   }
 }
 
