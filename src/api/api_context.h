@@ -16,6 +16,9 @@ class BatchIngestService;
 namespace sluice::search {
 class SearchContextStore;
 }
+namespace sluice::ml {
+class ConnectorStore;
+}
 
 namespace sluice::api {
 
@@ -32,6 +35,7 @@ struct ApiContext {
   tasks::TaskManager* tasks = nullptr;      // required by the task and ML routes
   ingest::BatchIngestService* ingest = nullptr;  // required by _batch_ingestion
   search::SearchContextStore* search_contexts = nullptr;  // scroll; without it ?scroll is a 400
+  ml::ConnectorStore* connectors = nullptr;  // /_plugins/_ml/connectors; without it: no routes
   NodeInfo node;
 };
 

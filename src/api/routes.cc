@@ -19,6 +19,7 @@ void RegisterAllRoutes(http::Router& router, const ApiContext& ctx) {
   RegisterScrollRoutes(router, ctx);
   if (ctx.tasks != nullptr) RegisterTaskRoutes(router, ctx);
   if (ctx.ingest != nullptr) RegisterBatchIngestRoutes(router, ctx);
+  if (ctx.connectors != nullptr) RegisterConnectorRoutes(router, ctx);
 }
 
 }  // namespace sluice::api

@@ -13,6 +13,7 @@
 #include "index/index.h"
 #include "ingest/batch_ingest_service.h"
 #include "metrics/registry.h"
+#include "ml/connector_store.h"
 #include "search/search_context_store.h"
 #include "secrets/sealer.h"
 #include "sources/source_catalog.h"
@@ -93,6 +94,7 @@ util::Status Engine::Start(EngineOptions options) {
     options.sources.file_roots.push_back((data_dir_ / "import").string());
   }
   sources_ = std::make_unique<sources::SourceCatalog>(options.sources);
+  connectors_ = std::make_unique<ml::ConnectorStore>(store_.get(), sealer_.get());
   tasks_ = std::make_unique<tasks::TaskManager>(store_.get(), options.tasks);
   options.ingest.metrics = metrics_.get();
   ingest_ = std::make_unique<ingest::BatchIngestService>(MakeSinkFactory(options, catalog_.get()),
@@ -110,6 +112,7 @@ util::Status Engine::Start(EngineOptions options) {
   routes_->ctx.tasks = tasks_.get();
   routes_->ctx.ingest = ingest_.get();
   routes_->ctx.search_contexts = &routes_->search_contexts;
+  routes_->ctx.connectors = connectors_.get();
   routes_->ctx.node.cluster_uuid = cluster_uuid_;
   router_ = &routes_->router;
   api::RegisterAllRoutes(*router_, routes_->ctx);
@@ -144,6 +147,9 @@ util::Status Engine::OpenSealer(const EngineOptions& options) {
 ingest::CredentialOptions Engine::CredentialOptions() const {
   ingest::CredentialOptions out;
   out.sealer = sealer_.get();
+  out.connectors = [connectors = connectors_.get()](const std::string& id) {
+    return connectors->Credential(id);
+  };
   return out;
 }
 
@@ -189,6 +195,7 @@ Engine::~Engine() {
   routes_.reset();
   tasks_.reset();
   ingest_.reset();
+  connectors_.reset();
   sources_.reset();
   if (catalog_) {
     // Graphs are derived data, but a fresh checkpoint makes the next open fast.

@@ -49,6 +49,9 @@ class Store;
 namespace sluice::secrets {
 class Sealer;
 }
+namespace sluice::ml {
+class ConnectorStore;
+}
 
 namespace sluice::cli {
 
@@ -111,6 +114,7 @@ class Engine {
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<index::Catalog> catalog_;
   std::unique_ptr<sources::SourceCatalog> sources_;
+  std::unique_ptr<ml::ConnectorStore> connectors_;
   std::unique_ptr<tasks::TaskManager> tasks_;
   std::unique_ptr<ingest::BatchIngestService> ingest_;
   std::unique_ptr<Routes> routes_;

@@ -75,9 +75,11 @@ describe('request shape', () => {
     await expectError('[1,2]', 400, 'parsing_exception', 'START_OBJECT');
     await expectError('{"index_name":', 400, 'parsing_exception');
   });
-  test('unknown keys and connector_id are named', async () => {
+  test('unknown keys are named; an unknown connector_id is a 404 (ml-commons message)', async () => {
     await expectError(valid({ bogus: 1 }), 400, 'illegal_argument_exception', '[bogus]');
-    await expectError(valid({ connector_id: 'abc' }), 400, 'illegal_argument_exception', '[connector_id]');
+    await expectError(valid({ connector_id: 'abc' }), 404, 'status_exception',
+      'Failed to find connector with the provided connector id: abc');
+    await expectError(valid({ connector_id: 7 }), 400, 'illegal_argument_exception', '[connector_id]');
   });
   test('index_name is required (ml-commons message)', async () => {
     const body = valid();
