@@ -19,6 +19,7 @@
 #include "http/server.h"
 #include "index/catalog.h"
 #include "metrics/registry.h"
+#include "sources/aws_credentials.h"
 
 namespace sluice::cli {
 namespace {
@@ -174,6 +175,9 @@ int Serve(const ServeFlags& flags) {
   options.sources.s3_endpoint = flags.s3_endpoint;
   options.sources.openai_base_url = flags.openai_base_url;
   options.sources.allowed_http_hosts = flags.allowed_source_hosts;
+  // S3 sources without keys sign with the AWS credential chain.
+  options.sources.aws_credentials = std::make_shared<sources::AwsCredentialChain>(
+      sources::AwsEnvironment::FromProcess(), options.sources);
   options.tasks.max_running = flags.max_running_tasks;
   options.flood_stage_free_bytes = flags.flood_stage_free_bytes;
   options.secrets_key_file = flags.secrets_key_file;

@@ -88,6 +88,10 @@ util::Result<IngestRequest> BatchIngestService::ResumedRequest(
     return request;
   }
   const std::string& sealed = record.attachment;
+  if (sealed.empty() && shape.type == "s3") {
+    // Submitted without keys: signed by the server's AWS credential chain.
+    return ParseIngestRequest(record.request_json);
+  }
   if (sealed.empty() || sealed == kHeldInMemory) {
     return util::InvalidArgument(
         "the server restarted while the task ran and its credentials were held in memory only "

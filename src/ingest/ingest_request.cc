@@ -305,9 +305,12 @@ CredentialEntries ToEntries(const sources::Credential& cred) {
 util::Status CheckCredential(const sources::DataSource& data_source) {
   const sources::Credential& cred = data_source.credential;
   const std::string& t = data_source.type;
-  if (t == "s3" && (cred.access_key.empty() || cred.secret_key.empty())) {
+  // Neither key: the server's AWS credential chain signs (environment,
+  // profile, web identity, container, instance metadata).
+  if (t == "s3" && (cred.access_key.empty() != cred.secret_key.empty())) {
     return InvalidArgument(
-        "[credential] must have access_key and secret_key for data_source.type s3");
+        "[credential] must have both access_key and secret_key for data_source.type s3, or "
+        "neither (the server's AWS credential chain is then used)");
   }
   // The region becomes part of the S3 host name (BUCKET.s3.REGION.amazonaws.com).
   if (!cred.region.empty() && !sources::IsValidAwsRegion(cred.region)) {

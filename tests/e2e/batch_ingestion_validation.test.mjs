@@ -116,8 +116,9 @@ describe('data_source', () => {
 });
 
 describe('credential', () => {
-  test('s3 needs access_key and secret_key', async () => {
-    await expectError(valid({ data_source: { type: 's3', source: ['s3://b/k'] } }), 400, 'illegal_argument_exception', '[credential]', 's3');
+  test('s3 takes access_key and secret_key together (or neither: the AWS credential chain)', async () => {
+    await expectError(valid({ credential: { secret_key: 'SK' }, data_source: { type: 's3', source: ['s3://b/k'] } }), 400,
+      'illegal_argument_exception', '[credential]', 's3');
     await expectError(valid({ credential: { access_key: 'AK' }, data_source: { type: 's3', source: ['s3://b/k'] } }), 400,
       'illegal_argument_exception', '[credential]');
   });

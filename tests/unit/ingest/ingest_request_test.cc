@@ -172,7 +172,9 @@ TEST(IngestRequestTest, CredentialRules) {
     return R"({"index_name":"i","field_map":{"v":"$.v"},"credential":)" + cred +
            R"(,"data_source":{"type":")" + type + R"(","source":["s3://bkt/k"]}})";
   };
-  EXPECT_NE(Reason(body("s3", "{}")).find("access_key and secret_key"), std::string::npos);
+  EXPECT_TRUE(ParseIngestRequest(body("s3", "{}")).ok()) << "no keys: the AWS credential chain";
+  EXPECT_NE(Reason(body("s3", R"({"secret_key":"s"})")).find("access_key and secret_key"),
+            std::string::npos);
   EXPECT_NE(Reason(body("s3", R"({"access_key":"a"})")).find("[credential]"), std::string::npos);
   EXPECT_NE(Reason(body("openAI", R"({"openai_key":"k"})")).find("[credential]"),
             std::string::npos);
