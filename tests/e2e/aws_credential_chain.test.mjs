@@ -11,7 +11,11 @@ import http from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { createIndex, filesContaining, INGEST_PATH, jsonl, startMockS3, waitTask } from './lib/ingest.mjs';
+import { startBulkFaultProxy } from './lib/bulk_fault_proxy.mjs';
+import {
+  createIndex, filesContaining, INGEST_PATH, jsonl, sagemakerRecords, seedIndexBody, seedSingleFileRequest, startIngestServer,
+  startMockS3, waitTask, writeJsonl,
+} from './lib/ingest.mjs';
 import { request } from './lib/http.mjs';
 import { makeTempDir, startServer } from './lib/server.mjs';
 
@@ -211,4 +215,33 @@ test('nothing configured: the task fails and says where it looked', async () => 
   const [{ task }] = await ingestWith({});
   assert.equal(task.state, 'FAILED');
   assert.match(task.error, /no AWS credentials/);
+});
+
+test('--remote-sigv4 signs with the chain too (here: the container endpoint)', async () => {
+  const cluster = await startServer();
+  const proxy = await startBulkFaultProxy({ target: cluster.url, record: true });
+  const tokenFile = join(dir, 'container-token');
+  writeFileSync(tokenFile, 'container-auth-token\n');
+  const front = await startIngestServer({
+    args: ['--remote-cluster', proxy.url, '--remote-sigv4', 'es', '--remote-region', 'eu-west-1'],
+    env: { ...CLEAN, HOME: dir, AWS_EC2_METADATA_DISABLED: 'true', AWS_CONTAINER_CREDENTIALS_FULL_URI: `${standUrl()}/creds`,
+      AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: tokenFile },
+  });
+  try {
+    await createIndex(cluster.url, 'signed', seedIndexBody(8));
+    writeJsonl(join(front.importDir, 'in.jsonl'), sagemakerRecords(5, 8, 1));
+    const res = await request(front.url, { method: 'POST', path: INGEST_PATH, json: seedSingleFileRequest('signed', join(front.importDir, 'in.jsonl'), 'file') });
+    assert.equal(res.status, 200, res.text);
+    const task = await waitTask(front.url, res.body.task_id);
+    assert.equal(task.state, 'COMPLETED', JSON.stringify(task));
+    const bulk = proxy.requests.find((r) => r.method === 'POST' && r.path.endsWith('/_bulk'));
+    assert.ok(bulk);
+    assert.match(bulk.headers.authorization, new RegExp(`Credential=${CONTAINER.id}/\\d{8}/eu-west-1/es/aws4_request`));
+    assert.equal(bulk.headers['x-amz-security-token'], CONTAINER.token);
+  } finally {
+    await front.stop();
+    await proxy.close();
+    await cluster.stop();
+  }
+  for (const secret of SECRETS) assert.ok(!front.logs().includes(secret));
 });
