@@ -18,7 +18,7 @@ import { startS3, S3RVER_ACCESS_KEY } from './lib/s3.mjs';
 import { makeTempDir, startServer } from './lib/server.mjs';
 
 const DIM = 128;
-const N = 4000;
+const N = 8000;
 const SECRETS = {
   s3Secret: 'resume-s3-secret-key-radioactive-1',
   s3Token: 'resume-s3-session-token-radioactive-2',
@@ -125,7 +125,7 @@ async function expectExactlyAll(server, index, prefix) {
   const docs = await docsByIds(server.url, index, ids);
   assert.equal(docs.size, N, 'every record is a document');
   assert.equal(await count(server.url, index), N, 'no duplicates');
-  assert.equal(docs.get(`${prefix}-4321`).text, 'record 4321');
+  assert.equal(docs.get(`${prefix}-${N - 7}`).text, `record ${N - 7}`);
 }
 
 test('the key file is created 0600 outside the data directory on first start', async () => {
