@@ -20,6 +20,9 @@ class SearchPipelineStore;
 namespace sluice::security {
 class Security;
 }
+namespace sluice::ml {
+class ConnectorStore;
+}
 
 namespace sluice::api {
 
@@ -40,6 +43,7 @@ struct ApiContext {
   // request allowed, as without the security plugin).
   security::Security* security = nullptr;
   search::SearchPipelineStore* search_pipelines = nullptr;  // without it, no search pipelines
+  ml::ConnectorStore* connectors = nullptr;  // /_plugins/_ml/connectors; without it: no routes
   NodeInfo node;
 };
 

@@ -18,6 +18,13 @@ std::string_view DefaultRouteAction(std::string_view method, std::string_view p)
     return method == "DELETE" ? "cluster:admin/opensearch/ml/tasks/delete"
                               : "cluster:admin/opensearch/ml/tasks/get";
   }
+  if (p.starts_with("/_plugins/_ml/connectors")) {
+    if (p.ends_with("/_create")) return "cluster:admin/opensearch/ml/create_connector";
+    if (p.ends_with("/_search")) return "cluster:admin/opensearch/ml/connectors/search";
+    if (method == "DELETE") return "cluster:admin/opensearch/ml/connectors/delete";
+    if (method == "PUT") return "cluster:admin/opensearch/ml/connectors/update";
+    return "cluster:admin/opensearch/ml/connectors/get";
+  }
   if (p == "/_prometheus/metrics") return "cluster:monitor/prometheus/metrics";
   if (p.starts_with("/_cluster/health") || p == "/_cat/health") return "cluster:monitor/health";
   if (p.starts_with("/_nodes")) return "cluster:monitor/nodes/info";

@@ -33,6 +33,7 @@ void RegisterGatewayOwnedRoutes(http::Router& router, const ApiContext& ctx) {
   router.SetRequestCheck(CheckRequest);
   if (ctx.tasks != nullptr) RegisterTaskRoutes(router, ctx);
   if (ctx.ingest != nullptr) RegisterBatchIngestRoutes(router, ctx);
+  if (ctx.connectors != nullptr) RegisterConnectorRoutes(router, ctx);
 }
 
 }  // namespace sluice::api

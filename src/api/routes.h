@@ -30,6 +30,8 @@ void RegisterSearchPipelineRoutes(http::Router& router, const ApiContext& ctx);
 void RegisterTaskRoutes(http::Router& router, const ApiContext& ctx);
 // POST /_plugins/_ml/_batch_ingestion
 void RegisterBatchIngestRoutes(http::Router& router, const ApiContext& ctx);
+// /_plugins/_ml/connectors/...
+void RegisterConnectorRoutes(http::Router& router, const ApiContext& ctx);
 
 // A route handler from a function of the context and the request. ctx must
 // outlive the router.

@@ -5,6 +5,8 @@
 
 #include <utility>
 
+#include "sources/aws_credentials.h"
+
 namespace sluice::cli {
 
 void AddTargetFlags(CLI::App* cmd, TargetFlags* flags) {
@@ -33,6 +35,9 @@ util::Result<CommandTarget> OpenTarget(
   EngineOptions options;
   options.data_dir = flags.data_dir;
   options.sources.allow_any_file = true;
+  // s3 sources without keys sign with the user's AWS credential chain.
+  options.sources.aws_credentials = std::make_shared<sources::AwsCredentialChain>(
+      sources::AwsEnvironment::FromProcess(), options.sources);
   options.in_use_hint = "use --server URL";
   if (configure) SLUICE_RETURN_IF_ERROR(configure(&options));
   SLUICE_ASSIGN_OR_RETURN(target.engine, Engine::Open(std::move(options)));

@@ -13,8 +13,10 @@
 #include "index/index.h"
 #include "ingest/batch_ingest_service.h"
 #include "metrics/registry.h"
+#include "ml/connector_store.h"
 #include "search/search_context_store.h"
 #include "search/search_pipeline.h"
+#include "secrets/sealer.h"
 #include "sources/source_catalog.h"
 #include "storage/store.h"
 #include "tasks/task_manager.h"
@@ -78,6 +80,7 @@ util::Status Engine::Start(EngineOptions options) {
     return util::IoError("cannot create data dir " + options.data_dir + ": " + ec.message());
   }
   metrics_ = std::make_unique<metrics::Registry>();
+  SLUICE_RETURN_IF_ERROR(OpenSealer(options));
   storage::StorageOptions storage_options;
   storage_options.path = (data_dir_ / "rocksdb").string();
   storage_options.flood_stage_free_bytes = options.flood_stage_free_bytes;
@@ -93,11 +96,13 @@ util::Status Engine::Start(EngineOptions options) {
     options.sources.file_roots.push_back((data_dir_ / "import").string());
   }
   sources_ = std::make_unique<sources::SourceCatalog>(options.sources);
+  connectors_ = std::make_unique<ml::ConnectorStore>(store_.get(), sealer_.get());
   tasks_ = std::make_unique<tasks::TaskManager>(store_.get(), options.tasks);
   options.ingest.metrics = metrics_.get();
   ingest_ = std::make_unique<ingest::BatchIngestService>(MakeSinkFactory(options, catalog_.get()),
                                                          sources_.get(), store_.get(), tasks_.get(),
                                                          options.ingest, options.identity_sinks);
+  ingest_->SetCredentialOptions(CredentialOptions());
   SLUICE_RETURN_IF_ERROR(tasks_->Recover(
       [this](const tasks::TaskRecord& record) { return ingest_->ResumeJob(record); }));
   if (util::Status s = ingest_->CollectStaging(); !s.ok()) {
@@ -112,6 +117,7 @@ util::Status Engine::Start(EngineOptions options) {
   SLUICE_ASSIGN_OR_RETURN(routes_->search_pipelines,
                           search::SearchPipelineStore::Open(store_.get()));
   routes_->ctx.search_pipelines = routes_->search_pipelines.get();
+  routes_->ctx.connectors = connectors_.get();
   routes_->ctx.node.cluster_uuid = cluster_uuid_;
   routes_->ctx.security = options.security;
   router_ = &routes_->router;
@@ -130,6 +136,32 @@ util::Status Engine::Start(EngineOptions options) {
   if (options.extra_routes) options.extra_routes(*router_);
   AddCollectors();
   return util::Status::Ok();
+}
+
+util::Status Engine::OpenSealer(const EngineOptions& options) {
+  if (options.secrets_key_file.empty()) {
+    if (!options.secrets_previous_key_file.empty()) {
+      return util::InvalidArgument("--secrets-previous-key-file needs --secrets-key-file");
+    }
+    return util::Status::Ok();
+  }
+  bool existed = std::filesystem::exists(options.secrets_key_file);
+  SLUICE_ASSIGN_OR_RETURN(sealer_, secrets::Sealer::Open({options.secrets_key_file,
+                                                          options.secrets_previous_key_file,
+                                                          data_dir_.string()}));
+  spdlog::info("event=secrets_key_loaded key_file={} created={} previous_key={}",
+               options.secrets_key_file, existed ? "false" : "true",
+               options.secrets_previous_key_file.empty() ? "none" : "given");
+  return util::Status::Ok();
+}
+
+ingest::CredentialOptions Engine::CredentialOptions() const {
+  ingest::CredentialOptions out;
+  out.sealer = sealer_.get();
+  out.connectors = [connectors = connectors_.get()](const std::string& id) {
+    return connectors->Credential(id);
+  };
+  return out;
 }
 
 // Values that already live in the catalog and the task manager are read at
@@ -175,6 +207,7 @@ Engine::~Engine() {
   routes_.reset();
   tasks_.reset();
   ingest_.reset();
+  connectors_.reset();
   sources_.reset();
   if (catalog_) {
     // Graphs are derived data, but a fresh checkpoint makes the next open fast.

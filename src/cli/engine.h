@@ -50,6 +50,12 @@ class Security;
 namespace sluice::storage {
 class Store;
 }
+namespace sluice::secrets {
+class Sealer;
+}
+namespace sluice::ml {
+class ConnectorStore;
+}
 
 namespace sluice::cli {
 
@@ -72,6 +78,13 @@ struct EngineOptions {
   // gateway wraps the task routes). Default: false, every REST route.
   bool gateway_routes_only = false;
   std::function<void(http::Router&)> extra_routes;
+  // The secrets key (secrets/sealer.h): request credentials are sealed with
+  // their tasks under it, so that s3/openAI tasks resume after a restart.
+  // Created (0600) when missing; must lie outside the data directory.
+  // "" (default): credentials are held in memory only.
+  std::string secrets_key_file;
+  // An earlier key, still accepted for opening sealed values. "" (default): none.
+  std::string secrets_previous_key_file;
   // What the "data directory in use" error suggests after "stop it or ...".
   std::string in_use_hint = "use another --data-dir";
   // Users and roles (--users-file); null = no authentication. Not owned; must
@@ -98,19 +111,25 @@ class Engine {
   // Every REST route, plus GET /_prometheus/metrics.
   const http::Router& router() const { return *router_; }
   metrics::Registry* metrics() const { return metrics_.get(); }
+  // The secrets key's sealer, or null when the engine runs without one.
+  const secrets::Sealer* sealer() const { return sealer_.get(); }
 
  private:
   struct Routes;
   Engine() = default;
   util::Status Start(EngineOptions options);
+  util::Status OpenSealer(const EngineOptions& options);
+  ingest::CredentialOptions CredentialOptions() const;
   void AddCollectors();
 
   std::filesystem::path data_dir_;
   std::string cluster_uuid_;
   std::unique_ptr<metrics::Registry> metrics_;
+  std::unique_ptr<secrets::Sealer> sealer_;  // null without a secrets key
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<index::Catalog> catalog_;
   std::unique_ptr<sources::SourceCatalog> sources_;
+  std::unique_ptr<ml::ConnectorStore> connectors_;
   std::unique_ptr<tasks::TaskManager> tasks_;
   std::unique_ptr<ingest::BatchIngestService> ingest_;
   std::unique_ptr<Routes> routes_;

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "sinks/opensearch/opensearch_sink.h"
+#include "sources/aws_credentials.h"
 #include "sources/http_client.h"
 
 namespace sluice::cli {
@@ -56,8 +57,8 @@ void AddRemoteClusterFlags(CLI::App* app, RemoteClusterFlags* f, const std::stri
       ->group(group);
   app->add_option("--remote-sigv4", f->sigv4_service,
                   "Sign requests with AWS SigV4 for service es (OpenSearch Service) or aoss "
-                  "(Serverless); credentials from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, "
-                  "AWS_SESSION_TOKEN")
+                  "(Serverless); credentials from the AWS chain (AWS_ACCESS_KEY_ID..., profile, "
+                  "web identity, container endpoint, EC2 instance metadata)")
       ->check(CLI::IsMember({"es", "aoss"}))
       ->group(group);
   app->add_option("--remote-region", f->region,
@@ -105,6 +106,11 @@ util::Result<sinks::opensearch::OpenSearchOptions> RemoteClusterOptions(
     options.aws_credentials.access_key = Env("AWS_ACCESS_KEY_ID");
     options.aws_credentials.secret_key = util::Secret(Env("AWS_SECRET_ACCESS_KEY"));
     options.aws_credentials.session_token = util::Secret(Env("AWS_SESSION_TOKEN"));
+    if (options.aws_credentials.access_key.empty()) {
+      // No keys in the environment: the rest of the AWS credential chain.
+      options.aws_credential_chain = std::make_shared<sources::AwsCredentialChain>(
+          sources::AwsEnvironment::FromProcess(), sources::SourcesOptions{});
+    }
   }
   return options;
 }

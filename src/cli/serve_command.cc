@@ -25,6 +25,7 @@
 #include "index/catalog.h"
 #include "metrics/registry.h"
 #include "security/security.h"
+#include "sources/aws_credentials.h"
 
 namespace sluice::cli {
 namespace {
@@ -52,6 +53,8 @@ struct ServeFlags {
   size_t max_in_flight_bytes = 0;
   int idle_timeout_s = 30;
   int64_t flood_stage_free_bytes = -1;
+  std::string secrets_key_file;
+  std::string secrets_previous_key_file;
   RemoteClusterFlags remote;
   GatewayFlags gateway;
   http::TlsOptions tls;
@@ -285,8 +288,13 @@ int Serve(const ServeFlags& flags) {
   options.sources.s3_endpoint = flags.s3_endpoint;
   options.sources.openai_base_url = flags.openai_base_url;
   options.sources.allowed_http_hosts = flags.allowed_source_hosts;
+  // S3 sources without keys sign with the AWS credential chain.
+  options.sources.aws_credentials = std::make_shared<sources::AwsCredentialChain>(
+      sources::AwsEnvironment::FromProcess(), options.sources);
   options.tasks.max_running = flags.max_running_tasks;
   options.flood_stage_free_bytes = flags.flood_stage_free_bytes;
+  options.secrets_key_file = flags.secrets_key_file;
+  options.secrets_previous_key_file = flags.secrets_previous_key_file;
   if (!flags.remote.url.empty()) {
     auto sinks = RemoteSinkFactory(flags.remote, &options.ingest);
     if (!sinks.ok()) {
@@ -468,6 +476,16 @@ void AddServeCommand(CLI::App& app) {
       ->envname("SLUICE_DISK_FLOOD_STAGE_FREE_BYTES")
       ->check(CLI::Range(int64_t{-1}, INT64_MAX))
       ->capture_default_str();
+  serve
+      ->add_option("--secrets-key-file", flags->secrets_key_file,
+                   "Key (created 0600 if missing, outside the data directory) that seals request "
+                   "and connector credentials at rest, so s3/openAI tasks resume after a restart")
+      ->envname("SLUICE_SECRETS_KEY_FILE");
+  serve
+      ->add_option("--secrets-previous-key-file", flags->secrets_previous_key_file,
+                   "An earlier --secrets-key-file, still accepted for opening sealed credentials "
+                   "(key rotation); new seals use --secrets-key-file")
+      ->envname("SLUICE_SECRETS_PREVIOUS_KEY_FILE");
   AddRemoteClusterFlags(serve, &flags->remote, "--remote-cluster");
   AddGatewayFlags(serve, &flags->gateway);
   AddTlsFlags(serve, flags.get());

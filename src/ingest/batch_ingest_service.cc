@@ -1,10 +1,9 @@
 #include "ingest/batch_ingest_service.h"
 
-#include <rapidjson/document.h>
-
 #include <set>
 
 #include "index/catalog.h"
+#include "ingest/batch_ingest_credentials.h"
 #include "ingest/join_staging.h"
 #include "ingest/local_index_sink.h"
 #include "sources/http_host_allowlist.h"
@@ -32,6 +31,7 @@ BatchIngestService::BatchIngestService(SinkFactory sinks, const sources::SourceC
 util::Result<IngestRequest> BatchIngestService::Validate(std::string_view body,
                                                          const SinkFactory& sinks) {
   SLUICE_ASSIGN_OR_RETURN(IngestRequest request, ParseIngestRequest(body));
+  SLUICE_RETURN_IF_ERROR(ResolveConnector(&request));
   // The index must exist: an auto-created one would lack the knn_vector mapping.
   SLUICE_ASSIGN_OR_RETURN(SinkSchema schema, sinks(request.index_name)->Describe());
   if (!schema.vector_fields.empty()) {
@@ -74,30 +74,17 @@ util::Result<std::string> BatchIngestService::Submit(std::string_view body,
   }
   SLUICE_ASSIGN_OR_RETURN(IngestRequest request, Validate(body, sinks));
   std::string persisted = request.persisted_json;
+  tasks::AttachmentFn attachment = CredentialAttachment(request, credentials_.sealer);
   auto sink = sinks(request.index_name);
   auto job = std::make_unique<BatchIngestJob>(std::move(request), sources_, std::move(sink), store_,
                                               options_);
-  return tasks_->Submit("BATCH_INGEST", std::move(persisted), std::move(job), std::move(owner));
+  return tasks_->Submit("BATCH_INGEST", std::move(persisted), std::move(job), std::move(owner),
+                        attachment);
 }
 
 util::Result<std::unique_ptr<tasks::TaskJob>> BatchIngestService::ResumeJob(
     const tasks::TaskRecord& record) {
-  rapidjson::Document d;
-  d.Parse(record.request_json.c_str());
-  std::string type;
-  if (!d.HasParseError() && d.IsObject() && d.HasMember("data_source") &&
-      d["data_source"].IsObject() && d["data_source"].HasMember("type") &&
-      d["data_source"]["type"].IsString()) {
-    type = d["data_source"]["type"].GetString();
-    for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  if (type == "s3" || type == "openai") {
-    return util::InvalidArgument(
-        "the server restarted while the task ran and its credentials are held in memory only; "
-        "submit the request again (documents already written are kept, and rewriting them "
-        "creates no duplicates)");
-  }
-  SLUICE_ASSIGN_OR_RETURN(IngestRequest request, ParseIngestRequest(record.request_json));
+  SLUICE_ASSIGN_OR_RETURN(IngestRequest request, ResumedRequest(record));
   if (!request.resumable) {
     return util::InvalidArgument(
         "the task cannot be resumed after a restart: part of its request (a URL query "

@@ -25,6 +25,9 @@ class SourceCatalog;
 namespace sluice::storage {
 class Store;
 }
+namespace sluice::secrets {
+class Sealer;
+}
 
 namespace sluice::ingest {
 
@@ -39,6 +42,20 @@ using IdentitySinkFactory = std::function<std::unique_ptr<DocumentSink>(
 // The embedded default: write into an index of this catalog.
 SinkFactory LocalSinkFactory(index::Catalog* catalog);
 
+// A connector's credential by id, as request keys ("access_key", "secret_key",
+// "session_token", "region", "openAI_key"; others are ignored). Wired by cli/
+// to the connector store; errors (unknown connector, key lost) pass through.
+using ConnectorCredentials =
+    std::function<util::Result<CredentialEntries>(const std::string& connector_id)>;
+
+struct CredentialOptions {
+  // Seals a request's s3/openAI credential with its task so the task can
+  // resume after a restart. Null (default): held in memory only.
+  const secrets::Sealer* sealer = nullptr;
+  // Resolves "connector_id". Empty (default): connector_id is refused.
+  ConnectorCredentials connectors;
+};
+
 class BatchIngestService {
  public:
   // All pointers must outlive the service. `store` holds task staging rows.
@@ -48,6 +65,9 @@ class BatchIngestService {
   BatchIngestService(SinkFactory sinks, const sources::SourceCatalog* sources,
                      storage::Store* store, tasks::TaskManager* tasks, IngestOptions options,
                      IdentitySinkFactory identity_sinks = {});
+
+  // Set once, before the first Submit or ResumeJob (cli/ wires it).
+  void SetCredentialOptions(CredentialOptions options) { credentials_ = std::move(options); }
 
   // Returns the new task's id, or the 4xx error that names what is wrong.
   // `authorization` (may be null or empty) is the client's Authorization header;
@@ -64,6 +84,8 @@ class BatchIngestService {
 
  private:
   util::Result<IngestRequest> Validate(std::string_view body, const SinkFactory& sinks);
+  util::Status ResolveConnector(IngestRequest* request) const;
+  util::Result<IngestRequest> ResumedRequest(const tasks::TaskRecord& record) const;
 
   SinkFactory sinks_;
   IdentitySinkFactory identity_sinks_;
@@ -71,6 +93,7 @@ class BatchIngestService {
   storage::Store* store_;
   tasks::TaskManager* tasks_;
   IngestOptions options_;
+  CredentialOptions credentials_;
 };
 
 }  // namespace sluice::ingest

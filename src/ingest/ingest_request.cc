@@ -135,44 +135,19 @@ Status ParseDataSource(const rapidjson::Value& body, IngestRequest* out) {
 }
 
 Status ParseCredential(const rapidjson::Value& body, IngestRequest* out) {
-  sources::Credential& cred = out->data_source.credential;
   auto c = body.FindMember("credential");
-  if (c != body.MemberEnd() && !c->value.IsNull()) {
-    if (!c->value.IsObject()) return InvalidArgument("[credential] must be an object of strings");
-    for (auto it = c->value.MemberBegin(); it != c->value.MemberEnd(); ++it) {
-      std::string key = it->name.GetString();
-      if (!it->value.IsString()) {
-        return InvalidArgument("[credential." + key + "] must be a string");
-      }
-      std::string value(it->value.GetString(), it->value.GetStringLength());
-      if (key == "region") cred.region = std::move(value);
-      else if (key == "access_key") cred.access_key = std::move(value);
-      else if (key == "secret_key") cred.secret_key = util::Secret(std::move(value));
-      else if (key == "session_token") cred.session_token = util::Secret(std::move(value));
-      else if (key == "openAI_key") cred.openai_key = util::Secret(std::move(value));
-      else return InvalidArgument("[credential] has an unknown key [" + key + "]");
+  if (c == body.MemberEnd() || c->value.IsNull()) return Status::Ok();
+  if (!c->value.IsObject()) return InvalidArgument("[credential] must be an object of strings");
+  CredentialEntries entries;
+  for (auto it = c->value.MemberBegin(); it != c->value.MemberEnd(); ++it) {
+    std::string key = it->name.GetString();
+    if (!it->value.IsString()) {
+      return InvalidArgument("[credential." + key + "] must be a string");
     }
+    entries[key] = util::Secret(std::string(it->value.GetString(), it->value.GetStringLength()));
   }
-  const std::string& t = out->data_source.type;
-  if (t == "s3" && (cred.access_key.empty() || cred.secret_key.empty())) {
-    return InvalidArgument(
-        "[credential] must have access_key and secret_key for data_source.type s3");
-  }
-  // The region becomes part of the S3 host name (BUCKET.s3.REGION.amazonaws.com).
-  if (!cred.region.empty() && !sources::IsValidAwsRegion(cred.region)) {
-    return InvalidArgument("[credential.region] [" + cred.region +
-                           "] is not a valid AWS region: it must match ^[a-z0-9-]+$");
-  }
-  if (t == "s3") {
-    for (const std::string& location : out->data_source.locations) {
-      auto uri = sources::ParseS3Uri(location);
-      if (!uri.ok()) return InvalidArgument("[data_source.source] " + uri.status().reason());
-    }
-  }
-  if (t == "openai" && cred.openai_key.empty()) {
-    return InvalidArgument("[credential] must have openAI_key for data_source.type openAI");
-  }
-  return Status::Ok();
+  out->credential_given = !entries.empty();
+  return ApplyCredentialEntries(entries, &out->data_source.credential);
 }
 
 // A source without an _id path joins by position with the closest preceding
@@ -300,11 +275,54 @@ std::string PersistedJson(rapidjson::Document& body, IngestRequest* out) {
                     body.GetAllocator());
     }
   }
-  if (out->data_source.type == "s3" || out->data_source.type == "openai") out->resumable = false;
   return json::ValueText(body);
 }
 
 }  // namespace
+
+util::Status ApplyCredentialEntries(const CredentialEntries& entries,
+                                    sources::Credential* cred) {
+  for (const auto& [key, value] : entries) {
+    if (key == "region") cred->region = value.Reveal();
+    else if (key == "access_key") cred->access_key = value.Reveal();
+    else if (key == "secret_key") cred->secret_key = value;
+    else if (key == "session_token") cred->session_token = value;
+    else if (key == "openAI_key") cred->openai_key = value;
+    else return InvalidArgument("[credential] has an unknown key [" + key + "]");
+  }
+  return Status::Ok();
+}
+
+CredentialEntries ToEntries(const sources::Credential& cred) {
+  CredentialEntries out;
+  if (!cred.region.empty()) out["region"] = util::Secret(cred.region);
+  if (!cred.access_key.empty()) out["access_key"] = util::Secret(cred.access_key);
+  if (!cred.secret_key.empty()) out["secret_key"] = cred.secret_key;
+  if (!cred.session_token.empty()) out["session_token"] = cred.session_token;
+  if (!cred.openai_key.empty()) out["openAI_key"] = cred.openai_key;
+  return out;
+}
+
+util::Status CheckCredential(const sources::DataSource& data_source) {
+  const sources::Credential& cred = data_source.credential;
+  const std::string& t = data_source.type;
+  // Neither key: the server's AWS credential chain signs (environment,
+  // profile, web identity, container, instance metadata).
+  if (t == "s3" && (cred.access_key.empty() != cred.secret_key.empty())) {
+    return InvalidArgument(
+        "[credential] must have both access_key and secret_key for data_source.type s3, or "
+        "neither (the server's AWS credential chain is then used)");
+  }
+  // The region becomes part of the S3 host name (BUCKET.s3.REGION.amazonaws.com).
+  if (!cred.region.empty() && !sources::IsValidAwsRegion(cred.region)) {
+    return InvalidArgument("[credential.region] [" + cred.region +
+                           "] is not a valid AWS region: it must match ^[a-z0-9-]+$");
+  }
+  if (t == "openai" && cred.openai_key.empty()) {
+    return InvalidArgument("[credential] must have openAI_key for data_source.type openAI");
+  }
+  return Status::Ok();
+}
 
 std::string RedactLocation(const std::string& url) {
   // URLs (http, https, anything a user may send) can carry secrets there; file
@@ -333,7 +351,10 @@ std::string IngestFieldName(std::string_view path) {
   return std::string(dot == std::string_view::npos ? path : path.substr(dot + 1));
 }
 
-util::Result<IngestRequest> ParseIngestRequest(std::string_view body_text) {
+namespace {
+
+util::Result<IngestRequest> Parse(std::string_view body_text,
+                                  const CredentialEntries* stored_credential) {
   if (body_text.empty()) return util::ParseError("Batch Ingestion request has empty body");
   rapidjson::Document body;
   body.Parse(body_text.data(), body_text.size());
@@ -350,10 +371,18 @@ util::Result<IngestRequest> ParseIngestRequest(std::string_view body_text) {
       return InvalidArgument("[" + key + "] is not a batch ingestion parameter");
     }
   }
-  if (body.HasMember("connector_id")) {
-    return InvalidArgument("[connector_id] is not supported by sluice: give the credential");
-  }
   IngestRequest out;
+  if (auto connector = body.FindMember("connector_id"); connector != body.MemberEnd()) {
+    if (!connector->value.IsString() || connector->value.GetStringLength() == 0) {
+      return InvalidArgument("[connector_id] must be a non-empty string");
+    }
+    out.connector_id = connector->value.GetString();
+    auto c = body.FindMember("credential");
+    if (c != body.MemberEnd() && !c->value.IsNull()) {
+      return InvalidArgument(
+          "[credential] and [connector_id] are exclusive: the connector holds the credential");
+    }
+  }
   auto index = body.FindMember("index_name");
   if (index == body.MemberEnd() || !index->value.IsString() || index->value.GetStringLength() == 0) {
     return InvalidArgument(
@@ -363,6 +392,19 @@ util::Result<IngestRequest> ParseIngestRequest(std::string_view body_text) {
   out.index_name = index->value.GetString();
   SLUICE_RETURN_IF_ERROR(ParseDataSource(body, &out));
   SLUICE_RETURN_IF_ERROR(ParseCredential(body, &out));
+  if (stored_credential != nullptr) {
+    SLUICE_RETURN_IF_ERROR(
+        ApplyCredentialEntries(*stored_credential, &out.data_source.credential));
+    out.credential_given = !stored_credential->empty();
+  }
+  // A connector's credential is checked once the service has resolved it.
+  if (out.connector_id.empty()) SLUICE_RETURN_IF_ERROR(CheckCredential(out.data_source));
+  if (out.data_source.type == "s3") {
+    for (const std::string& location : out.data_source.locations) {
+      auto uri = sources::ParseS3Uri(location);
+      if (!uri.ok()) return InvalidArgument("[data_source.source] " + uri.status().reason());
+    }
+  }
   SLUICE_RETURN_IF_ERROR(ParseFieldMap(body, &out));
   SLUICE_RETURN_IF_ERROR(ParseIngestFields(body, &out));
   if (auto wait = body.FindMember("wait_for_source"); wait != body.MemberEnd()) {
@@ -377,6 +419,17 @@ util::Result<IngestRequest> ParseIngestRequest(std::string_view body_text) {
   }
   out.persisted_json = PersistedJson(body, &out);
   return out;
+}
+
+}  // namespace
+
+util::Result<IngestRequest> ParseIngestRequest(std::string_view body) {
+  return Parse(body, nullptr);
+}
+
+util::Result<IngestRequest> ParseIngestRequest(std::string_view body,
+                                               const CredentialEntries& stored_credential) {
+  return Parse(body, &stored_credential);
 }
 
 }  // namespace sluice::ingest

@@ -10,6 +10,7 @@
 // Thread-safety: immutable after parsing; safe to share.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,13 +55,35 @@ struct IngestRequest {
   // strings and user-info removed (presigned URLs are credentials too).
   std::string persisted_json;
   // False when resuming after a restart is impossible because a secret part
-  // of the request was not persisted (credentials, URL queries).
+  // of the request was not persisted (URL queries). Credentials are kept
+  // apart, sealed with the task when the server has a secrets key.
   bool resumable = true;
+  // The body's "credential" object had keys (they are not in persisted_json).
+  bool credential_given = false;
+  // "connector_id": the credential comes from this ml-commons connector
+  // (resolved by the service; a request gives one or the other).
+  std::string connector_id;
 
   size_t source_count() const { return data_source.locations.size(); }
 };
 
+// The credential's keys as the request names them ("region", "access_key",
+// "secret_key", "session_token", "openAI_key"), empty values left out.
+using CredentialEntries = std::map<std::string, util::Secret>;
+
 util::Result<IngestRequest> ParseIngestRequest(std::string_view body);
+// A persisted request (persisted_json) with the credential it was submitted
+// with, kept apart (unsealed from the task by the caller).
+util::Result<IngestRequest> ParseIngestRequest(std::string_view body,
+                                               const CredentialEntries& stored_credential);
+
+CredentialEntries ToEntries(const sources::Credential& credential);
+// Sets the credential's fields from entries; an unknown key is a 400 naming it.
+util::Status ApplyCredentialEntries(const CredentialEntries& entries,
+                                    sources::Credential* credential);
+// The checks a data source's credential must pass (keys its type needs, a
+// valid region); run once the credential is complete.
+util::Status CheckCredential(const sources::DataSource& data_source);
 
 // A source location as it may be shown and persisted (task progress, failures):
 // a URL without user-info, query string or fragment, which may hold

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "sources/aws_credentials.h"
 #include "sources/glob_match.h"
 #include "sources/http_stream.h"
 #include "sources/outgoing_url.h"
@@ -115,12 +116,17 @@ util::Result<HttpRequest> S3Client::BuildGet(const S3Uri& uri, const std::string
   HttpRequest request;
   request.url = url.url;
   request.headers.emplace_back("Host", url.host_header);
-  if (credential_.access_key.empty()) return request;  // anonymous access
+  SigV4Credentials keys{credential_.access_key, credential_.secret_key,
+                        credential_.session_token};
+  if (keys.access_key.empty()) {
+    if (!options_.aws_credentials) return request;  // anonymous access
+    // Fetched per request: the chain caches them and refreshes before they expire.
+    SLUICE_ASSIGN_OR_RETURN(keys, options_.aws_credentials->Get());
+  }
 
   SigV4Request to_sign{"GET", url.path, url.query, {{"host", url.host_header}}, kEmptySha256};
-  SigV4Signature signature = SignV4(
-      to_sign, SigV4Params::ForS3(region, std::chrono::system_clock::now()),
-      SigV4Credentials{credential_.access_key, credential_.secret_key, credential_.session_token});
+  SigV4Signature signature =
+      SignV4(to_sign, SigV4Params::ForS3(region, std::chrono::system_clock::now()), keys);
   for (auto& header : signature.headers_to_add) request.headers.push_back(std::move(header));
   request.headers.emplace_back("Authorization", std::move(signature.authorization));
   return request;

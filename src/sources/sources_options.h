@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,8 @@
 #include "util/secret.h"
 
 namespace sluice::sources {
+
+class AwsCredentialChain;
 
 struct SourcesOptions {
   // Local files must resolve (symlinks followed) under one of these directories.
@@ -24,6 +27,9 @@ struct SourcesOptions {
   // "" (default) = AWS, virtual-hosted style: https://BUCKET.s3.REGION.amazonaws.com/KEY.
   // Otherwise a base URL used path-style: BASE/BUCKET/KEY (MinIO, s3rver, localstack).
   std::string s3_endpoint;
+  // Where S3 requests without keys get credentials (aws_credentials.h).
+  // Null (default): such requests go unsigned (public buckets).
+  std::shared_ptr<const AwsCredentialChain> aws_credentials;
   // Region used when the credential names none. Default: "us-east-1".
   std::string default_s3_region = "us-east-1";
   // Keys asked for per ListObjectsV2 page (S3 caps it at 1000). Default: 1000.

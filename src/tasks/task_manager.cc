@@ -24,6 +24,7 @@ using storage::Column;
 
 constexpr std::string_view kTaskPrefix = "task/";
 constexpr std::string_view kCheckpointPrefix = "ckpt/";
+constexpr std::string_view kAttachmentPrefix = "attach/";
 constexpr int64_t kProgressPersistIntervalMs = 1000;
 
 int64_t NowMs() {
@@ -34,6 +35,7 @@ int64_t NowMs() {
 
 std::string TaskKey(std::string_view id) { return std::string(kTaskPrefix).append(id); }
 std::string CheckpointKey(std::string_view id) { return std::string(kCheckpointPrefix).append(id); }
+std::string AttachmentKey(std::string_view id) { return std::string(kAttachmentPrefix).append(id); }
 
 util::Status TaskNotFound() {
   return util::Status(util::Code::kNotFound, "status_exception", "Failed to find task");
@@ -104,6 +106,8 @@ struct TaskManager::Impl {
       if (checkpoint != nullptr) {
         batch.Put(Column::kTasks, CheckpointKey(e.record.task_id), *checkpoint);
       }
+      // A finished task needs no attachment (sealed credentials) any more.
+      if (IsFinished(e.record.state)) batch.Delete(Column::kTasks, AttachmentKey(e.record.task_id));
       e.progress_persisted_ms = NowMs();
     }
     return store->Write(batch);
@@ -299,8 +303,11 @@ util::Status TaskManager::Recover(const JobFactory& factory) {
     e->record = std::move(record);
     bool queue = false;
     if (!IsFinished(e->record.state)) {
-      auto job =
-          Guarded<std::unique_ptr<TaskJob>>("job factory", [&] { return factory(e->record); });
+      TaskRecord with_attachment = e->record;
+      auto attachment = impl_->store->Get(Column::kTasks, AttachmentKey(e->record.task_id));
+      if (attachment.ok() && *attachment) with_attachment.attachment = std::move(**attachment);
+      auto job = Guarded<std::unique_ptr<TaskJob>>("job factory",
+                                                   [&] { return factory(with_attachment); });
       if (job.ok() && *job != nullptr) {
         e->job = std::move(job).value();
         queue = true;
@@ -327,7 +334,8 @@ util::Status TaskManager::Recover(const JobFactory& factory) {
 }
 
 util::Result<std::string> TaskManager::Submit(std::string task_type, std::string request_json,
-                                              std::unique_ptr<TaskJob> job, std::string owner) {
+                                              std::unique_ptr<TaskJob> job, std::string owner,
+                                              const AttachmentFn& attachment) {
   if (job == nullptr) return util::Internal("Submit without a job");
   auto e = std::make_shared<Impl::Entry>();
   e->job = std::move(job);
@@ -349,6 +357,10 @@ util::Result<std::string> TaskManager::Submit(std::string task_type, std::string
   // Durable before anyone can see the id.
   storage::WriteBatch batch;
   batch.Put(Column::kTasks, TaskKey(r.task_id), EncodeTaskRecord(r));
+  if (attachment) {
+    SLUICE_ASSIGN_OR_RETURN(std::string bytes, attachment(r.task_id));
+    batch.Put(Column::kTasks, AttachmentKey(r.task_id), bytes);
+  }
   {
     util::MutexLock store_lock(&impl_->store_mu);
     SLUICE_RETURN_IF_ERROR(impl_->store->Write(batch));
@@ -437,6 +449,7 @@ util::Status TaskManager::Delete(std::string_view task_id) {
     storage::WriteBatch batch;
     batch.Delete(Column::kTasks, TaskKey(task_id));
     batch.Delete(Column::kTasks, CheckpointKey(task_id));
+    batch.Delete(Column::kTasks, AttachmentKey(task_id));
     SLUICE_RETURN_IF_ERROR(impl_->store->Write(batch));
   }
   impl_->done_cv.SignalAll();

@@ -7,8 +7,9 @@
 // progress/checkpoint update is persisted in the Store's tasks column family, so after a restart
 // GET shows the last known state and Recover() can resume unfinished tasks.
 //
-// Nothing secret is ever persisted: the job's request is stored as the
-// caller gives it (the caller strips credentials first).
+// Nothing secret is ever persisted in plain form: the job's request is stored
+// as the caller gives it (the caller strips credentials first); a task's
+// credentials may be kept only sealed, as its attachment (see Submit).
 //
 // Thread-safety: all methods are thread-safe. The destructor cancels running
 // jobs' contexts and joins the workers (jobs must honour cancellation).
@@ -80,7 +81,15 @@ struct TaskRecord {
   std::string ingest_status_json;  // the job's detailed status object; "" when none yet
   std::string request_json;        // the job's request as given at Submit (no secrets)
   std::string owner;               // the user who submitted it; "" without security
+  // Opaque bytes kept beside the record (sealed credentials): never shown, and
+  // set only in the record handed to the JobFactory at Recover.
+  std::string attachment;
 };
+
+// Makes a task's attachment once its id is known (e.g. seals a credential
+// bound to the id); stored in the same write as the new task's record and
+// removed when the task finishes or is deleted.
+using AttachmentFn = std::function<util::Result<std::string>(const std::string& task_id)>;
 
 struct TaskManagerOptions {
   int max_running = 2;  // tasks running at once; more wait as CREATED
@@ -103,7 +112,8 @@ class TaskManager {
   // Persists a new CREATED task and queues its job; returns the task id.
   // `owner`: the submitting user, kept with the record ("" without security).
   util::Result<std::string> Submit(std::string task_type, std::string request_json,
-                                   std::unique_ptr<TaskJob> job, std::string owner = {});
+                                   std::unique_ptr<TaskJob> job, std::string owner = {},
+                                   const AttachmentFn& attachment = nullptr);
 
   util::Result<TaskRecord> Get(
       std::string_view task_id) const;   // not found: status_exception 404 "Failed to find task"

@@ -75,9 +75,11 @@ describe('request shape', () => {
     await expectError('[1,2]', 400, 'parsing_exception', 'START_OBJECT');
     await expectError('{"index_name":', 400, 'parsing_exception');
   });
-  test('unknown keys and connector_id are named', async () => {
+  test('unknown keys are named; an unknown connector_id is a 404 (ml-commons message)', async () => {
     await expectError(valid({ bogus: 1 }), 400, 'illegal_argument_exception', '[bogus]');
-    await expectError(valid({ connector_id: 'abc' }), 400, 'illegal_argument_exception', '[connector_id]');
+    await expectError(valid({ connector_id: 'abc' }), 404, 'status_exception',
+      'Failed to find connector with the provided connector id: abc');
+    await expectError(valid({ connector_id: 7 }), 400, 'illegal_argument_exception', '[connector_id]');
   });
   test('index_name is required (ml-commons message)', async () => {
     const body = valid();
@@ -114,8 +116,9 @@ describe('data_source', () => {
 });
 
 describe('credential', () => {
-  test('s3 needs access_key and secret_key', async () => {
-    await expectError(valid({ data_source: { type: 's3', source: ['s3://b/k'] } }), 400, 'illegal_argument_exception', '[credential]', 's3');
+  test('s3 takes access_key and secret_key together (or neither: the AWS credential chain)', async () => {
+    await expectError(valid({ credential: { secret_key: 'SK' }, data_source: { type: 's3', source: ['s3://b/k'] } }), 400,
+      'illegal_argument_exception', '[credential]', 's3');
     await expectError(valid({ credential: { access_key: 'AK' }, data_source: { type: 's3', source: ['s3://b/k'] } }), 400,
       'illegal_argument_exception', '[credential]');
   });

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "sinks/opensearch/bulk_protocol.h"
+#include "sources/aws_credentials.h"
 #include "sources/http_session.h"
 #include "sources/outgoing_url.h"
 #include "sources/sigv4_signer.h"
@@ -37,7 +38,7 @@ util::Result<std::unique_ptr<ClusterClient>> ClusterClient::Create(OpenSearchOpt
     return util::InvalidArgument("SigV4 service must be \"es\" or \"aoss\", not [" +
                                  options.sigv4_service + "]");
   }
-  if (!options.sigv4_service.empty() &&
+  if (!options.sigv4_service.empty() && !options.aws_credential_chain &&
       (options.aws_credentials.access_key.empty() || options.aws_credentials.secret_key.empty())) {
     return util::InvalidArgument(
         "SigV4 signing needs AWS credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)");
@@ -140,9 +141,12 @@ util::Result<sources::HttpResponse> ClusterClient::SendOnce(const std::string& m
   if (!options_.sigv4_service.empty()) {
     sources::SigV4Request req{method, full_path, query, call.headers,
                               sources::Sha256Hex(wire_body)};
-    sources::SigV4Signature sig =
-        sources::SignV4(req, ClusterSigV4Params(options_, std::chrono::system_clock::now()),
-                        options_.aws_credentials);
+    sources::SigV4Credentials keys = options_.aws_credentials;
+    if (keys.access_key.empty() && options_.aws_credential_chain) {
+      SLUICE_ASSIGN_OR_RETURN(keys, options_.aws_credential_chain->Get());
+    }
+    sources::SigV4Signature sig = sources::SignV4(
+        req, ClusterSigV4Params(options_, std::chrono::system_clock::now()), keys);
     for (auto& h : sig.headers_to_add) call.headers.push_back(std::move(h));
     call.headers.push_back({"authorization", std::move(sig.authorization)});
   }

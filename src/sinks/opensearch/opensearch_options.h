@@ -4,9 +4,11 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 
 #include "sources/sigv4_signer.h"
+#include "sources/sources_options.h"
 #include "util/secret.h"
 
 namespace sluice::sinks::opensearch {
@@ -31,6 +33,10 @@ struct OpenSearchOptions {
   // Region signed for. Default: "us-east-1".
   std::string sigv4_region = "us-east-1";
   sources::SigV4Credentials aws_credentials;
+  // Signs when aws_credentials has no keys: the AWS credential chain (profile,
+  // web identity, container, instance metadata), refreshed before expiry.
+  // Null (default): aws_credentials must have keys.
+  std::shared_ptr<const sources::AwsCredentialChain> aws_credential_chain;
   // PEM CA bundle trusted instead of the system CAs. Default: "" (system CAs).
   std::string ca_cert_file;
   // Skip TLS verification (explicit flag only). Default: false.

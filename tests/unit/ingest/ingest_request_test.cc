@@ -88,7 +88,7 @@ TEST(IngestRequestTest, ThePersistedRequestHasNoCredential) {
       EXPECT_EQ(r->persisted_json.find(secret), std::string::npos) << secret;
     }
     EXPECT_NE(r->persisted_json.find("field_map"), std::string::npos);
-    EXPECT_FALSE(r->resumable) << "s3/openAI credentials live in memory only";
+    EXPECT_TRUE(r->credential_given) << "the service seals it with the task, or keeps it in memory";
   }
 }
 
@@ -172,7 +172,9 @@ TEST(IngestRequestTest, CredentialRules) {
     return R"({"index_name":"i","field_map":{"v":"$.v"},"credential":)" + cred +
            R"(,"data_source":{"type":")" + type + R"(","source":["s3://bkt/k"]}})";
   };
-  EXPECT_NE(Reason(body("s3", "{}")).find("access_key and secret_key"), std::string::npos);
+  EXPECT_TRUE(ParseIngestRequest(body("s3", "{}")).ok()) << "no keys: the AWS credential chain";
+  EXPECT_NE(Reason(body("s3", R"({"secret_key":"s"})")).find("access_key and secret_key"),
+            std::string::npos);
   EXPECT_NE(Reason(body("s3", R"({"access_key":"a"})")).find("[credential]"), std::string::npos);
   EXPECT_NE(Reason(body("openAI", R"({"openai_key":"k"})")).find("[credential]"),
             std::string::npos);
