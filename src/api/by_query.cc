@@ -342,6 +342,7 @@ util::Result<ByQueryResult> RunByQuery(index::Catalog& catalog, const ByQueryReq
   SLUICE_ASSIGN_OR_RETURN(search::SearchRequest search,
                           search::ParseSearchRequest(request.search_body));
   search.track_total_hits = std::nullopt;
+  SLUICE_RETURN_IF_ERROR(ApplyAliasFilters(catalog, request.source_indices, &search));
   SLUICE_ASSIGN_OR_RETURN(search::RankedSearch ranked, search::RankAll(search, indices));
   std::shared_ptr<index::Index> dest;
   if (request.kind == ByQueryKind::kReindex) {

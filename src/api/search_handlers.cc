@@ -1,4 +1,5 @@
 // _search and _count.
+#include "api/handler_support.h"
 #include "api/rest_response.h"
 #include "api/routes.h"
 #include "api/search_render.h"
@@ -118,6 +119,10 @@ Response Search(const ApiContext& ctx, const Request& req) {
   if (util::Status s = ApplyParams(req, &*request); !s.ok()) return ErrorResponse(req, s);
   auto targets = Targets(ctx, req);
   if (!targets.ok()) return ErrorResponse(req, targets.status());
+  if (util::Status s = ApplyAliasFilters(*ctx.catalog, req.PathParam("index"), &*request);
+      !s.ok()) {
+    return ErrorResponse(req, s);
+  }
   if (auto scroll = req.Query("scroll")) return OpenScroll(ctx, req, *request, *targets, *scroll);
   auto result = search::ExecuteSearch(*request, *targets);
   if (!result.ok()) return ErrorResponse(req, result.status());
@@ -138,6 +143,10 @@ Response Count(const ApiContext& ctx, const Request& req) {
   if (util::Status s = ApplyUriQuery(req, &request->query); !s.ok()) return ErrorResponse(req, s);
   auto targets = Targets(ctx, req);
   if (!targets.ok()) return ErrorResponse(req, targets.status());
+  if (util::Status s = ApplyAliasFilters(*ctx.catalog, req.PathParam("index"), &*request);
+      !s.ok()) {
+    return ErrorResponse(req, s);
+  }
   auto count = search::ExecuteCount(*request, *targets);
   if (!count.ok()) return ErrorResponse(req, count.status());
   int shards = static_cast<int>(targets->size());

@@ -71,6 +71,12 @@ class Catalog {
   // metadata on an index; remove of a missing alias is aliases_not_found_exception;
   // remove_index deletes the index. An alias with several write indices is refused.
   util::Status UpdateAliases(const std::vector<AliasAction>& actions);
+  // The alias filters a search of `expression` applies, as OpenSearch's
+  // IndicesService.buildAliasFilter: index name -> the filters (JSON) of the
+  // aliases it was reached through, to be OR-ed. An index reached by its own
+  // name, a wildcard over index names, or an alias without a filter is absent
+  // (unfiltered).
+  std::map<std::string, std::vector<std::string>> AliasFilters(std::string_view expression) const;
   // index name -> (alias name -> metadata), for every index (empty maps included).
   std::map<std::string, std::map<std::string, AliasMetadata>> Aliases() const;
 

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,6 +48,9 @@ struct SearchRequest {
   bool stored_fields_none = false;  // stored_fields: _none_ (no _id, no _source in hits)
   // Aggregations, parsed; null when the body has none.
   std::shared_ptr<const AggregationSet> aggs;
+  // index name -> the filter of the aliases it was searched through (only the
+  // documents it matches are seen: hits, totals, aggregations).
+  std::map<std::string, std::shared_ptr<const Query>, std::less<>> alias_filters;
 };
 
 // body may be empty (match_all). For `_count`, only "query" is allowed.

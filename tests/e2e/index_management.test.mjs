@@ -3,7 +3,8 @@
 // subset, reindex with a query, wait_for_completion=false tasks), index
 // templates applied on creation (explicit and automatic), PUT _settings,
 // close/open and _stats — with OpenSearch's response shapes and errors, and
-// their state surviving a restart.
+// their state surviving a restart; alias filters applied to what is
+// searched, counted and deleted through the alias.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -272,4 +273,23 @@ test('a closed index refuses reads and writes, keeps its data, and reopens', asy
   assert.equal(stats.indices.archive.primaries.docs.count, 2);
   assert.ok(stats.indices.archive.primaries.store.size_in_bytes > 0);
   assert.equal(stats._all.total.docs.count, 2);
+});
+
+test('a filtered alias shows only its documents to search, count, msearch and deleteByQuery', async () => {
+  await load('events', [{ kind: 'click', n: 1 }, { kind: 'view', n: 2 }, { kind: 'click', n: 3 }]);
+  await client.indices.putAlias({
+    index: 'events', name: 'clicks', body: { filter: { term: { kind: 'click' } }, routing: '1' },
+  });
+  assert.equal(await count('clicks'), 2);
+  assert.equal(await count('events'), 3);
+  // Named both directly and through the alias: unfiltered, as OpenSearch.
+  assert.equal(await count('events,clicks'), 3);
+  const hits = (await client.search({ index: 'clicks', body: { aggs: { n: { sum: { field: 'n' } } } } })).body;
+  assert.equal(hits.hits.total.value, 2);
+  assert.equal(hits.aggregations.n.value, 4);
+  const ms = (await client.msearch({ body: [{ index: 'clicks' }, { query: { match_all: {} } }] })).body;
+  assert.equal(ms.responses[0].hits.total.value, 2);
+  const del = (await client.deleteByQuery({ index: 'clicks', body: { query: { match_all: {} } } })).body;
+  assert.equal(del.deleted, 2);
+  assert.equal(await count('events'), 1);
 });

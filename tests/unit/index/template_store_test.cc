@@ -126,5 +126,24 @@ TEST_F(TemplateCatalogTest, DynamicSettingsUpdateAndSurviveReopen) {
   EXPECT_EQ((*reopened)->settings().max_result_window(), 20);
 }
 
+TEST_F(TemplateCatalogTest, AliasFiltersFollowOpenSearchsRules) {
+  ASSERT_TRUE(catalog_->Create("a", "").ok());
+  ASSERT_TRUE(catalog_->Create("b", "").ok());
+  auto filtered = ParseAliasMetadata(R"({"filter":{"term":{"k":"x"}}})");
+  auto other = ParseAliasMetadata(R"({"filter":{"term":{"k":"y"}}})");
+  ASSERT_TRUE(filtered.ok() && other.ok());
+  std::vector<AliasAction> actions(3);
+  actions[0] = {AliasAction::Kind::kAdd, "a", "fx", *filtered, std::nullopt};
+  actions[1] = {AliasAction::Kind::kAdd, "a", "fy", *other, std::nullopt};
+  actions[2] = {AliasAction::Kind::kAdd, "b", "plain", {}, std::nullopt};
+  ASSERT_TRUE(catalog_->UpdateAliases(actions).ok());
+  EXPECT_EQ(catalog_->AliasFilters("fx"),
+            (std::map<std::string, std::vector<std::string>>{{"a", {R"({"term":{"k":"x"}})"}}}));
+  EXPECT_EQ(catalog_->AliasFilters("fx,fy")["a"].size(), 2u);  // OR-ed by the caller
+  EXPECT_TRUE(catalog_->AliasFilters("fx,a").empty());         // named directly: unfiltered
+  EXPECT_TRUE(catalog_->AliasFilters("plain").empty());
+  EXPECT_TRUE(catalog_->AliasFilters("*").empty());
+}
+
 }  // namespace
 }  // namespace sluice::index
