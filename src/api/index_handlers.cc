@@ -6,6 +6,7 @@
 #include "api/routes.h"
 #include "index/catalog.h"
 #include "json/json_writer.h"
+#include "util/split.h"
 #include "util/wildcard.h"
 
 namespace sluice::api {
@@ -24,8 +25,36 @@ Response Create(const ApiContext& ctx, const Request& req) {
   return JsonResponse(req, 200, w.Take());
 }
 
+// GET /<index>'s targets: closed indices included; ?ignore_unavailable skips
+// names that match nothing, ?expand_wildcards=open|closed|all filters what
+// wildcards match by state, ?allow_no_indices=false refuses an empty result.
+util::Result<std::vector<std::shared_ptr<index::Index>>> GetTargets(const ApiContext& ctx,
+                                                                    const Request& req) {
+  std::string_view expr = req.PathParam("index");
+  std::vector<std::shared_ptr<index::Index>> out;
+  for (const auto& part : util::SplitNonEmpty(expr.empty() ? "_all" : expr)) {
+    auto got = ctx.catalog->ResolveAll(part);
+    if (!got.ok()) {
+      if (FlagParam(req, "ignore_unavailable")) continue;
+      return got.status();
+    }
+    bool wildcard = part == "_all" || part.find('*') != std::string::npos;
+    std::string_view expand = req.Query("expand_wildcards").value_or("all");
+    for (const auto& index : *got) {
+      bool closed = ctx.catalog->IsClosed(index->name());
+      bool shown = !wildcard || expand.find("all") != std::string_view::npos ||
+                   expand.find(closed ? "closed" : "open") != std::string_view::npos;
+      if (shown && std::find(out.begin(), out.end(), index) == out.end()) out.push_back(index);
+    }
+  }
+  if (out.empty() && req.Query("allow_no_indices") == "false") {
+    return index::IndexNotFound(expr);
+  }
+  return out;
+}
+
 Response Get(const ApiContext& ctx, const Request& req) {
-  auto resolved = ctx.catalog->ResolveAll(req.PathParam("index"));
+  auto resolved = GetTargets(ctx, req);
   if (!resolved.ok()) return ErrorResponse(req, resolved.status());
   bool flat = FlagParam(req, "flat_settings");
   auto aliases = ctx.catalog->Aliases();

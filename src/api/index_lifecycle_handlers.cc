@@ -154,22 +154,28 @@ Response ShardsOnly(const ApiContext& ctx, const Request& req) {
   return JsonResponse(req, 200, w.Take());
 }
 
-// POST _forcemerge: RocksDB compacts on its own; the request is checked and
-// answered as OpenSearch does once the merge is done.
+// POST _forcemerge: RocksDB compacts on its own; the request is answered as
+// OpenSearch does once the merge is done (?primary_only: primaries only).
+// only_expunge_deletes with max_num_segments is accepted, as 2.x does (with a
+// deprecation warning there).
 Response ForceMerge(const ApiContext& ctx, const Request& req) {
-  if (auto m = req.Query("max_num_segments"); m && FlagParam(req, "only_expunge_deletes")) {
-    return ErrorResponse(
-        req, util::Status(util::Code::kInvalidArgument, "action_request_validation_exception",
-                          "Validation Failed: 1: cannot set only_expunge_deletes and "
-                          "max_num_segments at the same time;"));
-  }
-  return ShardsOnly(ctx, req);
+  if (!FlagParam(req, "primary_only")) return ShardsOnly(ctx, req);
+  auto targets = ctx.catalog->Resolve(req.PathParam("index"));
+  if (!targets.ok()) return ErrorResponse(req, targets.status());
+  int primaries = 0;
+  for (const auto& index : *targets) primaries += index->settings().number_of_shards();
+  json::JsonWriter w;
+  w.StartObject().Key("_shards").StartObject();
+  w.Key("total").Int(primaries).Key("successful").Int(primaries).Key("failed").Int(0);
+  w.EndObject().EndObject();
+  return JsonResponse(req, 200, w.Take());
 }
 
 }  // namespace
 
-// _stats lives in index_stats_handlers.cc.
+// _stats lives in index_stats_handlers.cc, _field_caps in field_caps_handlers.cc.
 void RegisterIndexStatsRoutes(http::Router& router, const ApiContext& ctx);
+void RegisterFieldCapsRoutes(http::Router& router, const ApiContext& ctx);
 
 void RegisterIndexLifecycleRoutes(http::Router& router, const ApiContext& ctx) {
   auto bind = [&ctx](ContextHandler fn) { return BindHandler(ctx, fn); };
@@ -186,6 +192,7 @@ void RegisterIndexLifecycleRoutes(http::Router& router, const ApiContext& ctx) {
   router.Add("POST", "/_cache/clear", bind(ShardsOnly));
   router.Add("POST", "/{index}/_cache/clear", bind(ShardsOnly));
   RegisterIndexStatsRoutes(router, ctx);
+  RegisterFieldCapsRoutes(router, ctx);
 }
 
 }  // namespace sluice::api

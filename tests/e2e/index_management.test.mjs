@@ -293,3 +293,22 @@ test('a filtered alias shows only its documents to search, count, msearch and de
   assert.equal(del.deleted, 2);
   assert.equal(await count('events'), 1);
 });
+
+test('fieldCaps merges field types across indices, as Dashboards reads index patterns', async () => {
+  await client.indices.create({ index: 'fc-1', body: { mappings: { properties: {
+    title: { type: 'text', fields: { raw: { type: 'keyword' } } }, n: { type: 'long', meta: { unit: 'ms' } },
+  } } } });
+  await client.indices.create({ index: 'fc-2', body: { mappings: { properties: { n: { type: 'keyword' } } } } });
+  const { body } = await client.fieldCaps({ index: 'fc-*', fields: 'title*,n,_id' });
+  assert.deepEqual(body.indices, ['fc-1', 'fc-2']);
+  assert.deepEqual(body.fields.title, { text: { type: 'text', searchable: true, aggregatable: false } });
+  assert.deepEqual(body.fields['title.raw'].keyword, { type: 'keyword', searchable: true, aggregatable: true });
+  assert.deepEqual(body.fields.n.long, {
+    type: 'long', searchable: true, aggregatable: true, indices: ['fc-1'], meta: { unit: ['ms'] },
+  });
+  assert.deepEqual(body.fields.n.keyword.indices, ['fc-2']);
+  assert.equal(body.fields._id._id.aggregatable, true);
+  await assert.rejects(client.fieldCaps({ index: 'fc-*' }),
+    (err) => err.meta.statusCode === 400 &&
+      err.meta.body.error.type === 'action_request_validation_exception');
+});
