@@ -74,9 +74,8 @@ util::Result<std::vector<ScriptStep>> CompileScript(std::string_view source,
     ScriptStep step;
     constexpr std::string_view kSrc = "ctx._source.";
     if (stmt.rfind("ctx.op", 0) == 0) {
-      std::string rhs = Trim(stmt.substr(stmt.find('=') == std::string::npos
-                                             ? stmt.size()
-                                             : stmt.find('=') + 1));
+      std::string rhs =
+          Trim(stmt.substr(stmt.find('=') == std::string::npos ? stmt.size() : stmt.find('=') + 1));
       if (rhs != "'noop'" && rhs != "\"noop\"") return ScriptUnsupported(source);
       step.op = ScriptStep::Op::kNoop;
     } else if (stmt.rfind("ctx._source.remove(", 0) == 0) {
@@ -246,8 +245,10 @@ util::Result<ByQueryRequest> ParseByQuery(ByQueryKind kind, std::string_view pat
           if (v.HasMember("id")) {
             return util::InvalidArgument("stored scripts are not supported by sluice");
           }
-          if (v.HasMember("source") && v["source"].IsString()) r.script_source = v["source"].GetString();
-          if (v.HasMember("inline") && v["inline"].IsString()) r.script_source = v["inline"].GetString();
+          if (v.HasMember("source") && v["source"].IsString())
+            r.script_source = v["source"].GetString();
+          if (v.HasMember("inline") && v["inline"].IsString())
+            r.script_source = v["inline"].GetString();
           if (v.HasMember("params") && v["params"].IsObject()) {
             r.script_params = json::ValueText(v["params"]);
           }
@@ -263,7 +264,8 @@ util::Result<ByQueryRequest> ParseByQuery(ByQueryKind kind, std::string_view pat
             } else if (s->value.IsArray()) {
               for (const auto& e : s->value.GetArray()) {
                 if (!e.IsString()) continue;
-                r.source_indices += (r.source_indices.empty() ? "" : ",") + std::string(e.GetString());
+                r.source_indices +=
+                    (r.source_indices.empty() ? "" : ",") + std::string(e.GetString());
               }
             }
           } else if (sk == "query") {
@@ -278,7 +280,8 @@ util::Result<ByQueryRequest> ParseByQuery(ByQueryKind kind, std::string_view pat
           } else if (sk == "size") {
             if (s->value.IsInt64() && s->value.GetInt64() > 0) r.scroll_size = s->value.GetInt64();
           } else if (sk == "remote") {
-            return util::InvalidArgument("reindex from a remote cluster is not supported by sluice");
+            return util::InvalidArgument(
+                "reindex from a remote cluster is not supported by sluice");
           } else {
             return util::ParsingError("[source] unknown field [" + sk + "]");
           }
@@ -291,7 +294,8 @@ util::Result<ByQueryRequest> ParseByQuery(ByQueryKind kind, std::string_view pat
           } else if (dk == "op_type" && d->value.IsString()) {
             std::string op = d->value.GetString();
             if (op != "create" && op != "index") {
-              return util::InvalidArgument("opType must be 'create' or 'index', found: [" + op + "]");
+              return util::InvalidArgument("opType must be 'create' or 'index', found: [" + op +
+                                           "]");
             }
             r.dest_op_create = op == "create";
           } else if (dk == "version_type" || dk == "pipeline" || dk == "routing") {
@@ -314,8 +318,10 @@ util::Result<ByQueryRequest> ParseByQuery(ByQueryKind kind, std::string_view pat
   r.proceed_on_conflict = conflicts_value == "proceed";
   if (kind == ByQueryKind::kReindex) {
     std::string missing;
-    if (r.source_indices.empty()) missing += "1: use _all if you really want to copy from all existing indexes;";
-    if (r.dest_index.empty()) missing += (missing.empty() ? "1" : " 2") + std::string(": index must be specified;");
+    if (r.source_indices.empty())
+      missing += "1: use _all if you really want to copy from all existing indexes;";
+    if (r.dest_index.empty())
+      missing += (missing.empty() ? "1" : " 2") + std::string(": index must be specified;");
     if (!missing.empty()) {
       return Status(util::Code::kInvalidArgument, "action_request_validation_exception",
                     "Validation Failed: " + missing);
@@ -357,7 +363,8 @@ util::Result<ByQueryResult> RunByQuery(index::Catalog& catalog, const ByQueryReq
   bool aborted = false;
   for (size_t begin = 0; begin < limit && !aborted; begin += request.scroll_size) {
     if (cancelled && cancelled()) return util::Cancelled("task cancelled");
-    size_t end = std::min(limit, begin + static_cast<size_t>(std::max<int64_t>(1, request.scroll_size)));
+    size_t end =
+        std::min(limit, begin + static_cast<size_t>(std::max<int64_t>(1, request.scroll_size)));
     ++result.batches;
     // Writes grouped per target index, in hit order.
     std::map<index::Index*, std::pair<std::shared_ptr<index::Index>, std::vector<index::WriteOp>>>
@@ -365,7 +372,8 @@ util::Result<ByQueryResult> RunByQuery(index::Catalog& catalog, const ByQueryReq
     for (size_t i = begin; i < end; ++i) {
       const auto& hit = ranked.hits[i];
       const auto& source_index = indices[hit.index_pos];
-      SLUICE_ASSIGN_OR_RETURN(auto doc, source_index->Get(hit.id, *ranked.snapshots[hit.index_pos]));
+      SLUICE_ASSIGN_OR_RETURN(auto doc,
+                              source_index->Get(hit.id, *ranked.snapshots[hit.index_pos]));
       if (!doc) continue;  // deleted before the snapshot's view: nothing to do
       index::WriteOp op;
       op.id = doc->id;
@@ -407,7 +415,8 @@ util::Result<ByQueryResult> RunByQuery(index::Catalog& catalog, const ByQueryReq
       for (size_t k = 0; k < results.size(); ++k) {
         const auto& r = results[k];
         if (!r.status.ok()) {
-          if (r.status.code() == util::Code::kConflict || r.status.code() == util::Code::kAlreadyExists) {
+          if (r.status.code() == util::Code::kConflict ||
+              r.status.code() == util::Code::kAlreadyExists) {
             ++result.version_conflicts;
             if (request.proceed_on_conflict) continue;
           }

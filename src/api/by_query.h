@@ -42,8 +42,8 @@ struct ByQueryRequest {
   std::string script_params;  // the script's params object as JSON, "" when none
   // _reindex only.
   std::string dest_index;
-  bool dest_op_create = false;                 // dest.op_type: create
-  std::vector<std::string> source_includes;    // source._source: the fields copied
+  bool dest_op_create = false;               // dest.op_type: create
+  std::vector<std::string> source_includes;  // source._source: the fields copied
 };
 
 // Parses a request body and the URL parameters (conflicts, max_docs,

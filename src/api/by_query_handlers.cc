@@ -90,8 +90,8 @@ Response GetTask(const ApiContext& ctx, const Request& req) {
                                              "task [" + std::string(full) +
                                                  "] isn't running and hasn't stored its results"));
   }
-  bool completed = record->state != tasks::TaskState::kCreated &&
-                   record->state != tasks::TaskState::kRunning;
+  bool completed =
+      record->state != tasks::TaskState::kCreated && record->state != tasks::TaskState::kRunning;
   json::JsonWriter w;
   w.StartObject().Key("completed").Bool(completed).Key("task").StartObject();
   w.Key("node").String(ctx.node.node_name).Key("id").String(id);
@@ -108,7 +108,10 @@ Response GetTask(const ApiContext& ctx, const Request& req) {
   w.Key("description").String(record->task_type);
   w.Key("start_time_in_millis").Int(record->create_time);
   w.Key("running_time_in_nanos").Int((record->last_update_time - record->create_time) * 1000000);
-  w.Key("cancellable").Bool(true).Key("cancelled").Bool(record->state == tasks::TaskState::kCancelled);
+  w.Key("cancellable")
+      .Bool(true)
+      .Key("cancelled")
+      .Bool(record->state == tasks::TaskState::kCancelled);
   w.Key("headers").StartObject().EndObject().EndObject();
   std::string response = member("response");
   if (!response.empty()) {
@@ -125,8 +128,10 @@ Response GetTask(const ApiContext& ctx, const Request& req) {
 
 void RegisterByQueryRoutes(http::Router& router, const ApiContext& ctx) {
   auto bind = [&ctx](ContextHandler fn) { return BindHandler(ctx, fn); };
-  router.Add("POST", "/{index}/_delete_by_query", bind(DeleteByQuery), {.pool = http::Pool::kWrite});
-  router.Add("POST", "/{index}/_update_by_query", bind(UpdateByQuery), {.pool = http::Pool::kWrite});
+  router.Add("POST", "/{index}/_delete_by_query", bind(DeleteByQuery),
+             {.pool = http::Pool::kWrite});
+  router.Add("POST", "/{index}/_update_by_query", bind(UpdateByQuery),
+             {.pool = http::Pool::kWrite});
   router.Add("POST", "/_reindex", bind(Reindex), {.pool = http::Pool::kWrite});
   router.Add("GET", "/_tasks/{task_id}", bind(GetTask));
 }

@@ -39,8 +39,8 @@ Caps TypeCaps(std::string_view type, const rapidjson::Value& def) {
     c.searchable = false;
     c.aggregatable = false;
   } else if (type == "text" || type == "match_only_text") {
-    c.aggregatable = def.HasMember("fielddata") && def["fielddata"].IsBool() &&
-                     def["fielddata"].GetBool();
+    c.aggregatable =
+        def.HasMember("fielddata") && def["fielddata"].IsBool() && def["fielddata"].GetBool();
   } else if (type == "knn_vector" || type == "binary") {
     c.aggregatable = false;
     c.searchable = type == "knn_vector";
@@ -62,8 +62,8 @@ void Walk(const rapidjson::Value& properties, const std::string& prefix, const s
     if (!it->value.IsObject()) continue;
     std::string path = prefix + it->name.GetString();
     const rapidjson::Value& def = it->value;
-    std::string type = def.HasMember("type") && def["type"].IsString() ? def["type"].GetString()
-                                                                       : "object";
+    std::string type =
+        def.HasMember("type") && def["type"].IsString() ? def["type"].GetString() : "object";
     table[path][type][index] = TypeCaps(type, def);
     if (auto p = def.FindMember("properties"); p != def.MemberEnd() && p->value.IsObject()) {
       Walk(p->value, path + ".", index, table);
@@ -79,10 +79,10 @@ void AddMetadataFields(const std::string& index, FieldTable& table) {
     const char* name;
     bool searchable, aggregatable;
   };
-  for (const Meta& m : {Meta{"_id", true, true}, Meta{"_index", true, true},
-                        Meta{"_source", false, false}, Meta{"_seq_no", true, true},
-                        Meta{"_version", false, false}, Meta{"_routing", true, false},
-                        Meta{"_field_names", true, false}, Meta{"_ignored", true, false}}) {
+  for (const Meta& m :
+       {Meta{"_id", true, true}, Meta{"_index", true, true}, Meta{"_source", false, false},
+        Meta{"_seq_no", true, true}, Meta{"_version", false, false}, Meta{"_routing", true, false},
+        Meta{"_field_names", true, false}, Meta{"_ignored", true, false}}) {
     Caps c;
     c.searchable = m.searchable;
     c.aggregatable = m.aggregatable;
@@ -126,9 +126,9 @@ Response FieldCaps(const ApiContext& ctx, const Request& req) {
     }
   }
   if (patterns.empty()) {
-    return ErrorResponse(req, util::Status(util::Code::kInvalidArgument,
-                                           "action_request_validation_exception",
-                                           "Validation Failed: 1: no fields specified;"));
+    return ErrorResponse(
+        req, util::Status(util::Code::kInvalidArgument, "action_request_validation_exception",
+                          "Validation Failed: 1: no fields specified;"));
   }
   auto targets = ctx.catalog->Resolve(req.PathParam("index"));
   if (!targets.ok()) {
@@ -200,8 +200,7 @@ Response FieldCaps(const ApiContext& ctx, const Request& req) {
       if (!searchable && !non_searchable.empty() && non_searchable.size() < indices.size()) {
         WriteIndexList(w, "non_searchable_indices", non_searchable);
       }
-      if (!aggregatable && !non_aggregatable.empty() &&
-          non_aggregatable.size() < indices.size()) {
+      if (!aggregatable && !non_aggregatable.empty() && non_aggregatable.size() < indices.size()) {
         WriteIndexList(w, "non_aggregatable_indices", non_aggregatable);
       }
       if (!meta.empty()) {

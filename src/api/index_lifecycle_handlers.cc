@@ -63,14 +63,22 @@ Response PutSettings(const ApiContext& ctx, const Request& req) {
 // The defaults GET _settings?include_defaults shows for what an index leaves unset.
 const std::map<std::string, std::string>& DefaultSettings() {
   static const std::map<std::string, std::string> kDefaults = {
-      {"index.refresh_interval", "1s"},       {"index.max_result_window", "10000"},
-      {"index.max_inner_result_window", "100"}, {"index.knn", "false"},
-      {"index.hidden", "false"},              {"index.priority", "1"},
-      {"index.codec", "default"},             {"index.auto_expand_replicas", "false"},
-      {"index.max_terms_count", "65536"},     {"index.max_regex_length", "1000"},
-      {"index.blocks.read_only", "false"},    {"index.blocks.write", "false"},
-      {"index.blocks.read", "false"},         {"index.blocks.metadata", "false"},
-      {"index.query.default_field", "*"},     {"index.write.wait_for_active_shards", "1"},
+      {"index.refresh_interval", "1s"},
+      {"index.max_result_window", "10000"},
+      {"index.max_inner_result_window", "100"},
+      {"index.knn", "false"},
+      {"index.hidden", "false"},
+      {"index.priority", "1"},
+      {"index.codec", "default"},
+      {"index.auto_expand_replicas", "false"},
+      {"index.max_terms_count", "65536"},
+      {"index.max_regex_length", "1000"},
+      {"index.blocks.read_only", "false"},
+      {"index.blocks.write", "false"},
+      {"index.blocks.read", "false"},
+      {"index.blocks.metadata", "false"},
+      {"index.query.default_field", "*"},
+      {"index.write.wait_for_active_shards", "1"},
   };
   return kDefaults;
 }

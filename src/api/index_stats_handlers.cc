@@ -20,9 +20,9 @@ using http::Request;
 using http::Response;
 
 constexpr std::array<std::string_view, 17> kMetrics = {
-    "docs",     "store",   "indexing", "get",         "search",        "merge",
-    "refresh",  "flush",   "warmer",   "query_cache", "fielddata",     "completion",
-    "segments", "translog", "request_cache", "recovery", "_all"};
+    "docs",     "store",    "indexing",      "get",         "search",    "merge",
+    "refresh",  "flush",    "warmer",        "query_cache", "fielddata", "completion",
+    "segments", "translog", "request_cache", "recovery",    "_all"};
 
 struct Totals {
   uint64_t docs = 0;
@@ -73,24 +73,24 @@ void WriteStats(json::JsonWriter& w, const Totals& t, const std::vector<std::str
   }
   if (want("get")) {
     w.Key("get").StartObject();
-    Zeros(w, {"total", "time_in_millis", "exists_total", "exists_time_in_millis",
-              "missing_total", "missing_time_in_millis", "current"});
+    Zeros(w, {"total", "time_in_millis", "exists_total", "exists_time_in_millis", "missing_total",
+              "missing_time_in_millis", "current"});
     w.EndObject();
   }
   if (want("search")) {
     w.Key("search").StartObject();
-    Zeros(w, {"open_contexts", "query_total", "query_time_in_millis", "query_current",
-              "fetch_total", "fetch_time_in_millis", "fetch_current", "scroll_total",
-              "scroll_time_in_millis", "scroll_current", "point_in_time_total",
-              "point_in_time_time_in_millis", "point_in_time_current", "suggest_total",
-              "suggest_time_in_millis", "suggest_current"});
+    Zeros(w,
+          {"open_contexts", "query_total", "query_time_in_millis", "query_current", "fetch_total",
+           "fetch_time_in_millis", "fetch_current", "scroll_total", "scroll_time_in_millis",
+           "scroll_current", "point_in_time_total", "point_in_time_time_in_millis",
+           "point_in_time_current", "suggest_total", "suggest_time_in_millis", "suggest_current"});
     w.EndObject();
   }
   if (want("merge")) {
     w.Key("merges").StartObject();
-    Zeros(w, {"current", "current_docs", "current_size_in_bytes", "total",
-              "total_time_in_millis", "total_docs", "total_size_in_bytes",
-              "total_stopped_time_in_millis", "total_throttled_time_in_millis"});
+    Zeros(w, {"current", "current_docs", "current_size_in_bytes", "total", "total_time_in_millis",
+              "total_docs", "total_size_in_bytes", "total_stopped_time_in_millis",
+              "total_throttled_time_in_millis"});
     w.Key("total_auto_throttle_in_bytes").Int(20971520).EndObject();
   }
   if (want("refresh")) {
@@ -135,8 +135,8 @@ void WriteStats(json::JsonWriter& w, const Totals& t, const std::vector<std::str
   }
   if (want("translog")) {
     w.Key("translog").StartObject();
-    Zeros(w, {"operations", "size_in_bytes", "uncommitted_operations",
-              "uncommitted_size_in_bytes", "earliest_last_modified_age"});
+    Zeros(w, {"operations", "size_in_bytes", "uncommitted_operations", "uncommitted_size_in_bytes",
+              "earliest_last_modified_age"});
     w.EndObject();
   }
   if (want("request_cache")) {
@@ -164,8 +164,8 @@ Response Stats(const ApiContext& ctx, const Request& req) {
       if (d < best_distance) best_distance = d, best = k;
     }
     if (!known) {
-      std::string reason = "request [" + std::string(req.path) +
-                           "] contains unrecognized metric: [" + m + "]";
+      std::string reason =
+          "request [" + std::string(req.path) + "] contains unrecognized metric: [" + m + "]";
       if (!best.empty()) reason += " -> did you mean [" + std::string(best) + "]?";
       return ErrorResponse(req, util::InvalidArgument(reason));
     }
@@ -185,8 +185,8 @@ Response Stats(const ApiContext& ctx, const Request& req) {
     Totals t{index->doc_count(), index->stored_bytes()};
     all.docs += t.docs;
     all.bytes += t.bytes;
-    total_shards += index->settings().number_of_shards() *
-                    (1 + index->settings().number_of_replicas());
+    total_shards +=
+        index->settings().number_of_shards() * (1 + index->settings().number_of_replicas());
     successful += index->settings().number_of_shards();
     per_index.emplace_back(index.get(), t);
   }
@@ -227,8 +227,8 @@ Response Stats(const ApiContext& ctx, const Request& req) {
 }  // namespace
 
 void RegisterIndexStatsRoutes(http::Router& router, const ApiContext& ctx) {
-  for (const char* path : {"/_stats", "/_stats/{metric}", "/{index}/_stats",
-                           "/{index}/_stats/{metric}"}) {
+  for (const char* path :
+       {"/_stats", "/_stats/{metric}", "/{index}/_stats", "/{index}/_stats/{metric}"}) {
     router.Add("GET", path, BindHandler(ctx, Stats));
   }
 }

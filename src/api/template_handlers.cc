@@ -38,8 +38,8 @@ Response Exists(const ApiContext& ctx, const Request& req, TemplateKind kind) {
 
 // {"index_templates":[{"name":..,"index_template":{..}}]} and its component form.
 Response GetList(const ApiContext& ctx, const Request& req, TemplateKind kind) {
-  auto got = ctx.catalog->templates().Get(kind, req.PathParam("name"),
-                                          FlagParam(req, "flat_settings"));
+  auto got =
+      ctx.catalog->templates().Get(kind, req.PathParam("name"), FlagParam(req, "flat_settings"));
   if (!got.ok()) return ErrorResponse(req, got.status());
   bool composable = kind == TemplateKind::kComposable;
   json::JsonWriter w;
@@ -55,8 +55,8 @@ Response GetList(const ApiContext& ctx, const Request& req, TemplateKind kind) {
 // Legacy GET _template/<name>: {"<name>": {...}}; nothing found is a 404 with {}.
 Response GetLegacy(const ApiContext& ctx, const Request& req) {
   std::string_view names = req.PathParam("name");
-  auto got = ctx.catalog->templates().Get(TemplateKind::kLegacy, names,
-                                          FlagParam(req, "flat_settings"));
+  auto got =
+      ctx.catalog->templates().Get(TemplateKind::kLegacy, names, FlagParam(req, "flat_settings"));
   json::JsonWriter w;
   w.StartObject();
   if (got.ok()) {
@@ -85,10 +85,10 @@ Response CatTemplates(const ApiContext& ctx, const Request& req) {
     for (size_t i = 0; i < t.composed_of.size(); ++i) {
       composed += (i ? ", " : "") + t.composed_of[i];
     }
-    table.AddRow({CatCell::Text(t.name), CatCell::Text(patterns + "]"), CatCell::Number(t.order),
-                  t.version ? CatCell::Number(*t.version) : CatCell::Null(),
-                  t.kind == TemplateKind::kComposable ? CatCell::Text(composed + "]")
-                                                      : CatCell::Text("")});
+    table.AddRow(
+        {CatCell::Text(t.name), CatCell::Text(patterns + "]"), CatCell::Number(t.order),
+         t.version ? CatCell::Number(*t.version) : CatCell::Null(),
+         t.kind == TemplateKind::kComposable ? CatCell::Text(composed + "]") : CatCell::Text("")});
   }
   return table.Render(req);
 }

@@ -64,8 +64,7 @@ util::Result<int64_t> IntField(const rapidjson::Value& v, std::string_view key) 
   return util::InvalidArgument("[" + std::string(key) + "] must be an integer");
 }
 
-util::Result<std::vector<std::string>> StringList(const rapidjson::Value& v,
-                                                  std::string_view key) {
+util::Result<std::vector<std::string>> StringList(const rapidjson::Value& v, std::string_view key) {
   std::vector<std::string> out;
   if (v.IsString()) {
     out.emplace_back(v.GetString(), v.GetStringLength());
@@ -141,8 +140,8 @@ util::Result<TemplateStore::Entry> ParseEntry(TemplateKind kind, std::string_vie
     } else if (key == "_meta" && kind != TemplateKind::kLegacy) {
       if (!v.IsObject()) return util::InvalidArgument("[_meta] must be an object");
       e.meta = json::ValueText(v);
-    } else if ((key == "index_patterns" || (key == "template" && kind == TemplateKind::kLegacy &&
-                                            v.IsString())) &&
+    } else if ((key == "index_patterns" ||
+                (key == "template" && kind == TemplateKind::kLegacy && v.IsString())) &&
                kind != TemplateKind::kComponent) {
       SLUICE_ASSIGN_OR_RETURN(e.patterns, StringList(v, key));
     } else if (key == "template" && kind != TemplateKind::kLegacy) {
@@ -185,8 +184,8 @@ util::Result<TemplateStore::Entry> ParseEntry(TemplateKind kind, std::string_vie
 void WriteTemplateParts(json::JsonWriter& w, const TemplateStore::Entry& e, bool flat,
                         bool always) {
   if (always || !e.settings.empty()) {
-    w.Key("settings").Raw(flat ? IndexSettings::FlatJson(e.settings)
-                               : IndexSettings::NestFlat(e.settings));
+    w.Key("settings")
+        .Raw(flat ? IndexSettings::FlatJson(e.settings) : IndexSettings::NestFlat(e.settings));
   }
   if (always || e.mappings) w.Key("mappings").Raw(e.mappings.value_or("{}"));
   if (always || e.aliases) {
@@ -379,7 +378,8 @@ Status TemplateStore::Delete(TemplateKind kind, std::string_view names) {
     }
   }
   storage::WriteBatch batch;
-  for (const auto& n : doomed) batch.Delete(storage::Column::kMeta, std::string(KindPrefix(kind)) + n);
+  for (const auto& n : doomed)
+    batch.Delete(storage::Column::kMeta, std::string(KindPrefix(kind)) + n);
   SLUICE_RETURN_IF_ERROR(store_->Write(batch));
   for (const auto& n : doomed) entries.erase(n);
   return Status::Ok();

@@ -36,13 +36,15 @@ class TemplateCatalogTest : public ::testing::Test {
 };
 
 TEST_F(TemplateCatalogTest, HighestPriorityComposableTemplateAppliesWithItsComponents) {
-  Put(TemplateKind::kComponent, "ct", R"({"template":{"mappings":{"properties":{"a.b":{"type":"keyword"}}}}})");
+  Put(TemplateKind::kComponent, "ct",
+      R"({"template":{"mappings":{"properties":{"a.b":{"type":"keyword"}}}}})");
   Put(TemplateKind::kComposable, "low", R"({"index_patterns":["logs-*"],"priority":1,
       "template":{"settings":{"number_of_replicas":5}}})");
   Put(TemplateKind::kComposable, "high", R"({"index_patterns":["logs-*"],"priority":9,
       "composed_of":["ct"],"template":{"settings":{"index.number_of_replicas":0,"priority":3},
       "aliases":{"all":{}}}})");
-  Put(TemplateKind::kLegacy, "legacy", R"({"index_patterns":["*"],"settings":{"number_of_shards":4}})");
+  Put(TemplateKind::kLegacy, "legacy",
+      R"({"index_patterns":["*"],"settings":{"number_of_shards":4}})");
   auto index = catalog_->Create("logs-1", R"({"settings":{"index.priority":7}})");
   ASSERT_TRUE(index.ok()) << index.status().ToString();
   EXPECT_EQ(Setting(**index, "index.number_of_replicas"), "0");
