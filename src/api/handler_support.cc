@@ -1,12 +1,12 @@
 #include "api/handler_support.h"
 
+#include <rapidjson/document.h>
+
 #include "api/rest_response.h"
 #include "index/catalog.h"
 #include "json/json_writer.h"
 #include "search/query_parser.h"
 #include "search/search_request.h"
-
-#include <rapidjson/document.h>
 
 namespace sluice::api {
 

@@ -69,17 +69,17 @@ util::Result<std::unique_ptr<Catalog>> Catalog::Open(storage::Store* store, Inde
   SLUICE_ASSIGN_OR_RETURN(catalog->templates_, TemplateStore::Open(store));
   {
     util::WriterMutexLock lock(&catalog->mu_);
-    SLUICE_RETURN_IF_ERROR(store->Scan(storage::Column::kMeta, "closed/",
-                                       [&](std::string_view key, std::string_view) {
-                                         catalog->closed_.emplace(key.substr(7));
-                                         return true;
-                                       }));
+    SLUICE_RETURN_IF_ERROR(
+        store->Scan(storage::Column::kMeta, "closed/", [&](std::string_view key, std::string_view) {
+          catalog->closed_.emplace(key.substr(7));
+          return true;
+        }));
   }
   return catalog;
 }
 
 util::Result<std::shared_ptr<Index>> Catalog::Create(std::string_view name,
-                                                    std::string_view request_body) {
+                                                     std::string_view request_body) {
   SLUICE_RETURN_IF_ERROR(ValidateIndexName(name));
   SLUICE_ASSIGN_OR_RETURN(std::string composed, templates_->Compose(name, request_body));
   std::string_view body = composed;

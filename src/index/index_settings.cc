@@ -28,26 +28,35 @@ constexpr std::array<std::string_view, 24> kKnownSettings = {
     "index.replication.type", "index.write.wait_for_active_shards", "index.query.default_field"};
 // Families of settings accepted by prefix.
 constexpr std::array<std::string_view, 12> kKnownPrefixes = {
-    "index.analysis.", "index.mapping.", "index.similarity.", "index.translog.",
-    "index.routing.", "index.blocks.", "index.search.", "index.merge.", "index.sort.",
-    "index.indexing.", "index.query_string.", "index.unassigned."};
+    "index.analysis.", "index.mapping.",  "index.similarity.",   "index.translog.",
+    "index.routing.",  "index.blocks.",   "index.search.",       "index.merge.",
+    "index.sort.",     "index.indexing.", "index.query_string.", "index.unassigned."};
 // Settings OpenSearch lets change on an open index (Property.Dynamic); the
 // rest of kKnownSettings and kKnownPrefixes only on a closed one, and these
 // never (Property.Final, or fixed at creation).
 constexpr std::array<std::string_view, 16> kDynamicSettings = {
-    "index.number_of_replicas", "index.knn.algo_param.ef_search", "index.refresh_interval",
-    "index.max_result_window", "index.auto_expand_replicas", "index.hidden", "index.priority",
-    "index.max_inner_result_window", "index.default_pipeline", "index.final_pipeline",
-    "index.write.wait_for_active_shards", "index.query.default_field",
+    "index.number_of_replicas",
+    "index.knn.algo_param.ef_search",
+    "index.refresh_interval",
+    "index.max_result_window",
+    "index.auto_expand_replicas",
+    "index.hidden",
+    "index.priority",
+    "index.max_inner_result_window",
+    "index.default_pipeline",
+    "index.final_pipeline",
+    "index.write.wait_for_active_shards",
+    "index.query.default_field",
     "index.knn.advanced.approximate_threshold",
     "index.knn.advanced.filtered_exact_search_threshold",
-    "index.knn.faiss.efficient_filter.disable_exact_search", "index.query_string.lenient"};
+    "index.knn.faiss.efficient_filter.disable_exact_search",
+    "index.query_string.lenient"};
 constexpr std::array<std::string_view, 7> kDynamicPrefixes = {
-    "index.blocks.", "index.routing.", "index.translog.", "index.search.", "index.merge.",
-    "index.mapping.", "index.unassigned."};
-constexpr std::array<std::string_view, 4> kFinalSettings = {
-    "index.number_of_shards", "index.number_of_routing_shards", "index.replication.type",
-    "index.knn"};
+    "index.blocks.", "index.routing.", "index.translog.",  "index.search.",
+    "index.merge.",  "index.mapping.", "index.unassigned."};
+constexpr std::array<std::string_view, 4> kFinalSettings = {"index.number_of_shards",
+                                                            "index.number_of_routing_shards",
+                                                            "index.replication.type", "index.knn"};
 // OpenSearch's request limits and other real index settings sluice stores and
 // echoes without acting on them (one shard: routing shards change nothing).
 // Each is an integer >= 0, checked as OpenSearch parses it.

@@ -29,8 +29,7 @@ class IndexSettings {
   // is nullopt: the setting is reset to its default. A body wrapped in
   // {"settings": {...}} is unwrapped.
   using Overrides = std::map<std::string, std::optional<std::string>>;
-  static util::Result<Overrides> ParseOverrides(
-      std::string_view settings_json);
+  static util::Result<Overrides> ParseOverrides(std::string_view settings_json);
   // A flat map rendered nested by dots, as ToNestedJson.
   static std::string NestFlat(const std::map<std::string, std::string>& flat);
   static std::string FlatJson(const std::map<std::string, std::string>& flat);
@@ -39,9 +38,8 @@ class IndexSettings {
   // applied, as PUT /<index>/_settings does: a setting OpenSearch cannot
   // change on an open index (index.number_of_shards, index.knn, analysis...)
   // is illegal_argument_exception naming it, as OpenSearch words it.
-  util::Result<IndexSettings> WithUpdates(const Overrides& updates,
-                                          std::string_view index_label, bool index_open,
-                                          bool preserve_existing) const;
+  util::Result<IndexSettings> WithUpdates(const Overrides& updates, std::string_view index_label,
+                                          bool index_open, bool preserve_existing) const;
 
   int number_of_shards() const { return number_of_shards_; }
   int number_of_replicas() const { return number_of_replicas_; }
