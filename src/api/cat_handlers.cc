@@ -27,7 +27,7 @@ util::Result<std::vector<std::shared_ptr<index::Index>>> Named(const ApiContext&
                                                                const Request& req) {
   std::string_view name = req.PathParam("index");
   if (name.empty()) return ctx.catalog->List();
-  return ctx.catalog->Resolve(name);
+  return ctx.catalog->ResolveAll(name);  // closed indices are listed too
 }
 
 std::string Iso8601(int64_t ms) {
@@ -85,12 +85,16 @@ Response CatIndices(const ApiContext& ctx, const Request& req) {
     }
     uint64_t bytes = index->stored_bytes();
     // A single node never allocates replicas: yellow when any are configured.
-    table.AddRow({CatCell::Text(std::string(status)), CatCell::Text("open"),
+    // A closed index shows no document or store figures, as OpenSearch.
+    bool closed = ctx.catalog->IsClosed(index->name());
+    auto figure = [closed](CatCell c) { return closed ? CatCell::Null() : c; };
+    table.AddRow({CatCell::Text(std::string(status)), CatCell::Text(closed ? "close" : "open"),
                   CatCell::Text(index->name()), CatCell::Text(index->uuid()),
                   CatCell::Number(s.number_of_shards()), CatCell::Number(s.number_of_replicas()),
-                  CatCell::Number(static_cast<int64_t>(index->doc_count())), CatCell::Number(0),
-                  CatCell::Number(created), CatCell::Text(Iso8601(created)), CatBytes(req, bytes),
-                  CatBytes(req, bytes)});
+                  figure(CatCell::Number(static_cast<int64_t>(index->doc_count()))),
+                  figure(CatCell::Number(0)), CatCell::Number(created),
+                  CatCell::Text(Iso8601(created)), figure(CatBytes(req, bytes)),
+                  figure(CatBytes(req, bytes))});
   }
   return table.Render(req);
 }

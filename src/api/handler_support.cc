@@ -1,8 +1,12 @@
 #include "api/handler_support.h"
 
+#include <rapidjson/document.h>
+
 #include "api/rest_response.h"
 #include "index/catalog.h"
 #include "json/json_writer.h"
+#include "search/query_parser.h"
+#include "search/search_request.h"
 
 namespace sluice::api {
 
@@ -49,6 +53,25 @@ int WriteStatus(const index::WriteResult& result) {
   if (result.result == "created") return 201;
   if (result.result == "not_found") return 404;
   return 200;
+}
+
+util::Status ApplyAliasFilters(const index::Catalog& catalog, std::string_view expression,
+                               search::SearchRequest* request) {
+  for (const auto& [index, filters] : catalog.AliasFilters(expression)) {
+    std::string json = filters.front();
+    if (filters.size() > 1) {
+      json = R"({"bool":{"should":[)";
+      for (size_t i = 0; i < filters.size(); ++i) json += (i ? "," : "") + filters[i];
+      json += R"(],"minimum_should_match":1}})";
+    }
+    rapidjson::Document doc;
+    doc.Parse(json.data(), json.size());
+    if (doc.HasParseError()) return util::Internal("corrupt alias filter on [" + index + "]");
+    auto query = search::ParseQuery(doc);
+    if (!query.ok()) return query.status();
+    request->alias_filters[index] = std::shared_ptr<const search::Query>(std::move(*query));
+  }
+  return util::Status::Ok();
 }
 
 util::Status BodyRequired() { return util::ParseError("request body is required"); }

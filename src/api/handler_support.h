@@ -15,6 +15,9 @@ struct WriteResult;
 namespace sluice::json {
 class JsonWriter;
 }
+namespace sluice::search {
+struct SearchRequest;
+}
 
 namespace sluice::api {
 
@@ -38,6 +41,11 @@ void WriteResultFields(json::JsonWriter& w, const index::Index& index,
 // HTTP status of one write: 201 created, 404 delete of a missing doc, 200
 // otherwise; an error's own status when it failed.
 int WriteStatus(const index::WriteResult& result);
+
+// Sets request->alias_filters for a search of `expression` (alias filters,
+// Catalog::AliasFilters, parsed as queries; several are OR-ed).
+util::Status ApplyAliasFilters(const index::Catalog& catalog, std::string_view expression,
+                               search::SearchRequest* request);
 
 // An error for a missing body where one is required.
 util::Status BodyRequired();

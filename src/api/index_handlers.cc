@@ -6,6 +6,7 @@
 #include "api/routes.h"
 #include "index/catalog.h"
 #include "json/json_writer.h"
+#include "util/split.h"
 #include "util/wildcard.h"
 
 namespace sluice::api {
@@ -24,8 +25,36 @@ Response Create(const ApiContext& ctx, const Request& req) {
   return JsonResponse(req, 200, w.Take());
 }
 
+// GET /<index>'s targets: closed indices included; ?ignore_unavailable skips
+// names that match nothing, ?expand_wildcards=open|closed|all filters what
+// wildcards match by state, ?allow_no_indices=false refuses an empty result.
+util::Result<std::vector<std::shared_ptr<index::Index>>> GetTargets(const ApiContext& ctx,
+                                                                    const Request& req) {
+  std::string_view expr = req.PathParam("index");
+  std::vector<std::shared_ptr<index::Index>> out;
+  for (const auto& part : util::SplitNonEmpty(expr.empty() ? "_all" : expr)) {
+    auto got = ctx.catalog->ResolveAll(part);
+    if (!got.ok()) {
+      if (FlagParam(req, "ignore_unavailable")) continue;
+      return got.status();
+    }
+    bool wildcard = part == "_all" || part.find('*') != std::string::npos;
+    std::string_view expand = req.Query("expand_wildcards").value_or("all");
+    for (const auto& index : *got) {
+      bool closed = ctx.catalog->IsClosed(index->name());
+      bool shown = !wildcard || expand.find("all") != std::string_view::npos ||
+                   expand.find(closed ? "closed" : "open") != std::string_view::npos;
+      if (shown && std::find(out.begin(), out.end(), index) == out.end()) out.push_back(index);
+    }
+  }
+  if (out.empty() && req.Query("allow_no_indices") == "false") {
+    return index::IndexNotFound(expr);
+  }
+  return out;
+}
+
 Response Get(const ApiContext& ctx, const Request& req) {
-  auto resolved = ctx.catalog->Resolve(req.PathParam("index"));
+  auto resolved = GetTargets(ctx, req);
   if (!resolved.ok()) return ErrorResponse(req, resolved.status());
   bool flat = FlagParam(req, "flat_settings");
   auto aliases = ctx.catalog->Aliases();
@@ -46,7 +75,7 @@ Response Get(const ApiContext& ctx, const Request& req) {
 
 Response Exists(const ApiContext& ctx, const Request& req) {
   Response r;
-  r.status = ctx.catalog->Resolve(req.PathParam("index")).ok() ? 200 : 404;
+  r.status = ctx.catalog->ResolveAll(req.PathParam("index")).ok() ? 200 : 404;
   return r;
 }
 
@@ -96,7 +125,7 @@ Response Delete(const ApiContext& ctx, const Request& req) {
 }
 
 Response GetMapping(const ApiContext& ctx, const Request& req) {
-  auto resolved = ctx.catalog->Resolve(req.PathParam("index"));
+  auto resolved = ctx.catalog->ResolveAll(req.PathParam("index"));
   if (!resolved.ok()) return ErrorResponse(req, resolved.status());
   json::JsonWriter w;
   w.StartObject();
@@ -117,24 +146,14 @@ Response PutMapping(const ApiContext& ctx, const Request& req) {
   return JsonResponse(req, 200, R"({"acknowledged":true})");
 }
 
-Response GetSettings(const ApiContext& ctx, const Request& req) {
-  auto resolved = ctx.catalog->Resolve(req.PathParam("index"));
-  if (!resolved.ok()) return ErrorResponse(req, resolved.status());
-  bool flat = FlagParam(req, "flat_settings");
-  json::JsonWriter w;
-  w.StartObject();
-  for (const auto& index : *resolved) {
-    w.Key(index->name()).StartObject().Key("settings");
-    w.Raw(flat ? index->settings().ToFlatJson() : index->settings().ToNestedJson());
-    w.EndObject();
-  }
-  w.EndObject();
-  return JsonResponse(req, 200, w.Take());
-}
-
 // Writes are searchable when they return, so refresh and flush only confirm
 // the indices exist and report the shard counts OpenSearch would.
 Response Refresh(const ApiContext& ctx, const Request& req) {
+  if (FlagParam(req, "force") && req.Query("wait_if_ongoing") == "false") {
+    return ErrorResponse(
+        req, util::Status(util::Code::kInvalidArgument, "action_request_validation_exception",
+                          "Validation Failed: 1: wait_if_ongoing must be true for a force flush;"));
+  }
   auto resolved = ctx.catalog->Resolve(req.PathParam("index"));
   if (!resolved.ok()) return ErrorResponse(req, resolved.status());
   int total = 0, successful = 0;
@@ -161,8 +180,6 @@ void RegisterIndexRoutes(http::Router& router, const ApiContext& ctx) {
   router.Add("GET", "/_mapping", bind(GetMapping));
   router.Add("PUT", "/{index}/_mapping", bind(PutMapping));
   router.Add("POST", "/{index}/_mapping", bind(PutMapping));
-  router.Add("GET", "/{index}/_settings", bind(GetSettings));
-  router.Add("GET", "/_settings", bind(GetSettings));
   for (const char* method : {"POST", "GET"}) {
     router.Add(method, "/{index}/_refresh", bind(Refresh), {.pool = http::Pool::kWrite});
     router.Add(method, "/_refresh", bind(Refresh), {.pool = http::Pool::kWrite});

@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "api/handler_support.h"
 #include "api/rest_response.h"
 #include "api/routes.h"
 #include "api/search_pipeline_support.h"
@@ -228,6 +229,7 @@ util::Status RunItem(const ApiContext& ctx, const Request& req, const MultiSearc
     if (!header.ignore_unavailable) return targets.status();
     targets = std::vector<std::shared_ptr<index::Index>>();
   }
+  SLUICE_RETURN_IF_ERROR(ApplyAliasFilters(*ctx.catalog, header.index, &request));
   SLUICE_RETURN_IF_ERROR(ResolveSearchPipeline(ctx, std::nullopt, *targets, &request));
   SLUICE_ASSIGN_OR_RETURN(search::SearchResponse response,
                           search::ExecuteSearch(request, *targets));

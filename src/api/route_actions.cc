@@ -56,7 +56,34 @@ std::string_view DefaultRouteAction(std::string_view method, std::string_view p)
   if (p.ends_with("/_flush")) return "indices:admin/flush";
   if (p.ends_with("/_mapping"))
     return read ? "indices:admin/mappings/get" : "indices:admin/mapping/put";
-  if (p.ends_with("/_settings")) return "indices:monitor/settings/get";
+  if (Has(p, "/_settings")) {
+    return read ? "indices:monitor/settings/get" : "indices:admin/settings/update";
+  }
+  if (p.ends_with("/_close")) return "indices:admin/close";
+  if (p.ends_with("/_open")) return "indices:admin/open";
+  if (p.ends_with("/_forcemerge")) return "indices:admin/forcemerge";
+  if (p.ends_with("/_cache/clear")) return "indices:admin/cache/clear";
+  if (Has(p, "/_stats")) return "indices:monitor/stats";
+  if (p.ends_with("/_field_caps")) return "indices:data/read/field_caps";
+  if (p.ends_with("/_delete_by_query")) return "indices:data/write/delete/byquery";
+  if (p.ends_with("/_update_by_query")) return "indices:data/write/update/byquery";
+  if (p == "/_reindex") return "indices:data/write/reindex";
+  if (p.starts_with("/_tasks")) return "cluster:monitor/task/get";
+  if (p.starts_with("/_cat/templates")) return "cluster:monitor/state";
+  if (p.starts_with("/_index_template")) {
+    if (read) return "indices:admin/index_template/get";
+    return method == "DELETE" ? "indices:admin/index_template/delete"
+                              : "indices:admin/index_template/put";
+  }
+  if (p.starts_with("/_component_template")) {
+    if (read) return "cluster:admin/component_template/get";
+    return method == "DELETE" ? "cluster:admin/component_template/delete"
+                              : "cluster:admin/component_template/put";
+  }
+  if (p.starts_with("/_template")) {
+    if (read) return "indices:admin/template/get";
+    return method == "DELETE" ? "indices:admin/template/delete" : "indices:admin/template/put";
+  }
   if (Has(p, "/_doc") || Has(p, "/_source/")) {
     if (read) return "indices:data/read/get";
     return method == "DELETE" ? "indices:data/write/delete" : "indices:data/write/index";

@@ -18,6 +18,9 @@ void RegisterAllRoutes(http::Router& router, const ApiContext& ctx) {
   RegisterNodeRoutes(router, ctx);
   RegisterAliasRoutes(router, ctx);
   RegisterIndexRoutes(router, ctx);
+  RegisterIndexLifecycleRoutes(router, ctx);
+  RegisterTemplateRoutes(router, ctx);
+  RegisterByQueryRoutes(router, ctx);
   RegisterDocumentRoutes(router, ctx);
   RegisterBulkRoutes(router, ctx);
   RegisterSearchRoutes(router, ctx);

@@ -22,6 +22,12 @@ void RegisterSearchRoutes(http::Router& router, const ApiContext& ctx);
 void RegisterAnalyzeRoutes(http::Router& router, const ApiContext& ctx);
 // _mget and _msearch
 void RegisterMultiRoutes(http::Router& router, const ApiContext& ctx);
+// _index_template, _component_template, _template, _cat/templates
+void RegisterTemplateRoutes(http::Router& router, const ApiContext& ctx);
+// PUT/GET _settings, _open, _close, _stats, _forcemerge, _cache/clear
+void RegisterIndexLifecycleRoutes(http::Router& router, const ApiContext& ctx);
+// _delete_by_query, _update_by_query, _reindex
+void RegisterByQueryRoutes(http::Router& router, const ApiContext& ctx);
 // /_search/scroll
 void RegisterScrollRoutes(http::Router& router, const ApiContext& ctx);
 // /_search/pipeline[/{id}]

@@ -1,4 +1,5 @@
 // _search and _count.
+#include "api/handler_support.h"
 #include "api/rest_response.h"
 #include "api/routes.h"
 #include "api/search_pipeline_support.h"
@@ -121,6 +122,10 @@ Response Search(const ApiContext& ctx, const Request& req) {
   if (util::Status s = ApplyParams(req, &*request); !s.ok()) return ErrorResponse(req, s);
   auto targets = Targets(ctx, req);
   if (!targets.ok()) return ErrorResponse(req, targets.status());
+  if (util::Status s = ApplyAliasFilters(*ctx.catalog, req.PathParam("index"), &*request);
+      !s.ok()) {
+    return ErrorResponse(req, s);
+  }
   util::Status piped = ResolveSearchPipeline(ctx, req.Query("search_pipeline"), *targets, &*request);
   if (!piped.ok()) return ErrorResponse(req, piped);
   if (auto scroll = req.Query("scroll")) return OpenScroll(ctx, req, *request, *targets, *scroll);
@@ -143,6 +148,10 @@ Response Count(const ApiContext& ctx, const Request& req) {
   if (util::Status s = ApplyUriQuery(req, &request->query); !s.ok()) return ErrorResponse(req, s);
   auto targets = Targets(ctx, req);
   if (!targets.ok()) return ErrorResponse(req, targets.status());
+  if (util::Status s = ApplyAliasFilters(*ctx.catalog, req.PathParam("index"), &*request);
+      !s.ok()) {
+    return ErrorResponse(req, s);
+  }
   auto count = search::ExecuteCount(*request, *targets);
   if (!count.ok()) return ErrorResponse(req, count.status());
   int shards = static_cast<int>(targets->size());

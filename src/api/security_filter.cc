@@ -112,7 +112,9 @@ std::vector<std::string> RequestedIndices(const http::Request& req, std::string_
       (action == "indices:data/read/search" || action == "indices:admin/aliases" ||
        action == "indices:monitor/stats" || action == "indices:admin/mappings/get" ||
        action == "indices:monitor/settings/get" || action == "indices:admin/refresh" ||
-       action == "indices:admin/flush" || action == "indices:admin/aliases/get")) {
+       action == "indices:admin/flush" || action == "indices:admin/aliases/get" ||
+       action == "indices:admin/settings/update" || action == "indices:admin/forcemerge" ||
+       action == "indices:admin/cache/clear" || action == "indices:data/read/field_caps")) {
     out.emplace_back("_all");
   }
   return out;

@@ -1,8 +1,8 @@
 // Aliases: OpenSearch's AliasMetadata and the actions of POST /_aliases.
 //
 // An alias names one or more indices. Its metadata is what OpenSearch keeps:
-// a filter (stored and returned, not yet applied to searches: see
-// docs/compatibility.md), index/search routing (accepted and returned; a
+// a filter (applied to searches, counts and by-query operations through the
+// alias: Catalog::AliasFilters), index/search routing (accepted and returned; a
 // single node has one shard per index, so routing selects nothing), and
 // is_write_index (which index writes through the alias go to).
 #pragma once

@@ -66,11 +66,23 @@ util::Result<std::unique_ptr<Catalog>> Catalog::Open(storage::Store* store, Inde
     catalog->indices_.emplace(name, std::move(index));
   }
   SLUICE_RETURN_IF_ERROR(catalog->LoadAliases());
+  SLUICE_ASSIGN_OR_RETURN(catalog->templates_, TemplateStore::Open(store));
+  {
+    util::WriterMutexLock lock(&catalog->mu_);
+    SLUICE_RETURN_IF_ERROR(
+        store->Scan(storage::Column::kMeta, "closed/", [&](std::string_view key, std::string_view) {
+          catalog->closed_.emplace(key.substr(7));
+          return true;
+        }));
+  }
   return catalog;
 }
 
-util::Result<std::shared_ptr<Index>> Catalog::Create(std::string_view name, std::string_view body) {
+util::Result<std::shared_ptr<Index>> Catalog::Create(std::string_view name,
+                                                     std::string_view request_body) {
   SLUICE_RETURN_IF_ERROR(ValidateIndexName(name));
+  SLUICE_ASSIGN_OR_RETURN(std::string composed, templates_->Compose(name, request_body));
+  std::string_view body = composed;
   std::string settings_json, mappings_json;
   std::vector<AliasAction> alias_adds;
   if (!body.empty()) {
@@ -151,8 +163,15 @@ util::Result<std::shared_ptr<Index>> Catalog::Create(std::string_view name, std:
 util::Result<std::shared_ptr<Index>> Catalog::Get(std::string_view name) const {
   util::ReaderMutexLock lock(&mu_);
   auto it = indices_.find(name);
-  if (it != indices_.end()) return it->second;
-  if (IsAliasLocked(name)) return WriteIndexLocked(name);
+  if (it != indices_.end()) {
+    if (closed_.count(name) > 0) return IndexClosed(*it->second);
+    return it->second;
+  }
+  if (IsAliasLocked(name)) {
+    SLUICE_ASSIGN_OR_RETURN(auto index, WriteIndexLocked(name));
+    if (closed_.count(index->name()) > 0) return IndexClosed(*index);
+    return index;
+  }
   return IndexNotFound(name);
 }
 
@@ -171,6 +190,12 @@ Status Catalog::Delete(std::string_view name) {
       SLUICE_RETURN_IF_ERROR(store_->Write(batch));
       aliases_.erase(a);
     }
+    if (auto c = closed_.find(name); c != closed_.end()) {
+      storage::WriteBatch batch;
+      batch.Delete(storage::Column::kMeta, "closed/" + std::string(name));
+      SLUICE_RETURN_IF_ERROR(store_->Write(batch));
+      closed_.erase(c);
+    }
   }
   return Status::Ok();
 }
@@ -178,15 +203,69 @@ Status Catalog::Delete(std::string_view name) {
 util::Result<std::vector<std::shared_ptr<Index>>> Catalog::Resolve(
     std::string_view expression) const {
   util::ReaderMutexLock lock(&mu_);
+  return ResolveLocked(expression, /*include_closed=*/false);
+}
+
+util::Result<std::vector<std::shared_ptr<Index>>> Catalog::ResolveAll(
+    std::string_view expression) const {
+  util::ReaderMutexLock lock(&mu_);
+  return ResolveLocked(expression, /*include_closed=*/true);
+}
+
+Status Catalog::IndexClosed(const Index& index) {
+  return Status(util::Code::kInvalidArgument, "index_closed_exception", "closed")
+      .WithMetadata("index_uuid", index.uuid())
+      .WithMetadata("index", index.name());
+}
+
+bool Catalog::IsClosed(std::string_view name) const {
+  util::ReaderMutexLock lock(&mu_);
+  return closed_.count(name) > 0;
+}
+
+Status Catalog::SetClosed(const std::vector<std::shared_ptr<Index>>& indices, bool closed) {
+  util::WriterMutexLock lock(&mu_);
+  storage::WriteBatch batch;
+  for (const auto& index : indices) {
+    if (closed) {
+      batch.Put(storage::Column::kMeta, "closed/" + index->name(), "1");
+    } else {
+      batch.Delete(storage::Column::kMeta, "closed/" + index->name());
+    }
+  }
+  SLUICE_RETURN_IF_ERROR(store_->Write(batch));
+  for (const auto& index : indices) {
+    if (closed) {
+      closed_.insert(index->name());
+    } else {
+      closed_.erase(index->name());
+    }
+  }
+  return Status::Ok();
+}
+
+util::Result<std::vector<std::shared_ptr<Index>>> Catalog::ResolveLocked(
+    std::string_view expression, bool include_closed) const {
   std::vector<std::shared_ptr<Index>> out;
-  auto add = [&](const std::shared_ptr<Index>& index) {
+  // Wildcards skip closed indices unless asked for them; concrete names of
+  // closed indices are refused.
+  auto add_matched = [&](const std::shared_ptr<Index>& index) {
+    if (!include_closed && closed_.count(index->name()) > 0) return;
     for (const auto& existing : out) {
       if (existing == index) return;
     }
     out.push_back(index);
   };
+  Status closed_error;
+  auto add = [&](const std::shared_ptr<Index>& index) {
+    if (!include_closed && closed_.count(index->name()) > 0) {
+      if (closed_error.ok()) closed_error = IndexClosed(*index);
+      return;
+    }
+    add_matched(index);
+  };
   if (expression.empty() || expression == "_all" || expression == "*") {
-    for (const auto& [n, index] : indices_) add(index);
+    for (const auto& [n, index] : indices_) add_matched(index);
     return out;
   }
   size_t start = 0;
@@ -197,11 +276,11 @@ util::Result<std::vector<std::shared_ptr<Index>>> Catalog::Resolve(
     if (!part.empty()) {
       if (part.find('*') != std::string_view::npos) {
         for (const auto& [n, index] : indices_) {
-          if (util::WildcardMatch(part, n)) add(index);
+          if (util::WildcardMatch(part, n)) add_matched(index);
         }
         for (const auto& [n, aliases] : aliases_) {
           for (const auto& [alias, meta] : aliases) {
-            if (util::WildcardMatch(part, alias)) add(indices_.find(n)->second);
+            if (util::WildcardMatch(part, alias)) add_matched(indices_.find(n)->second);
           }
         }
       } else if (auto it = indices_.find(part); it != indices_.end()) {
@@ -220,6 +299,7 @@ util::Result<std::vector<std::shared_ptr<Index>>> Catalog::Resolve(
     if (comma == std::string_view::npos) break;
     start = comma + 1;
   }
+  if (!closed_error.ok()) return closed_error;
   return out;
 }
 

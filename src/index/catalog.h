@@ -10,12 +10,14 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "index/alias.h"
 #include "index/index.h"
+#include "index/template_store.h"
 #include "util/mutex.h"
 #include "util/result.h"
 #include "util/thread_annotations.h"
@@ -44,8 +46,22 @@ class Catalog {
 
   // Resolves "a,b", "logs-*", "_all", "*", where a name or pattern may also be
   // an alias (its indices). A concrete name that is neither index nor alias is
-  // index_not_found_exception; wildcards may match nothing.
+  // index_not_found_exception; wildcards may match nothing. A closed index
+  // named concretely is index_closed_exception; wildcards skip closed indices.
   util::Result<std::vector<std::shared_ptr<Index>>> Resolve(std::string_view expression) const;
+  // As Resolve, closed indices included (metadata APIs: settings, mappings,
+  // get, open/close, stats, cat).
+  util::Result<std::vector<std::shared_ptr<Index>>> ResolveAll(std::string_view expression) const;
+
+  // Closes or opens indices, persisted. A closed index keeps its documents
+  // and metadata; reads and writes of it are index_closed_exception (400).
+  util::Status SetClosed(const std::vector<std::shared_ptr<Index>>& indices, bool closed);
+  bool IsClosed(std::string_view name) const;
+  // The OpenSearch error for an operation on a closed index.
+  static util::Status IndexClosed(const Index& index);
+
+  // The index templates applied by Create.
+  TemplateStore& templates() const { return *templates_; }
   std::vector<std::shared_ptr<Index>> List() const;
   // Checkpoints the vector graphs of every index (see Index::Checkpoint).
   util::Status CheckpointAll() const;
@@ -55,6 +71,12 @@ class Catalog {
   // metadata on an index; remove of a missing alias is aliases_not_found_exception;
   // remove_index deletes the index. An alias with several write indices is refused.
   util::Status UpdateAliases(const std::vector<AliasAction>& actions);
+  // The alias filters a search of `expression` applies, as OpenSearch's
+  // IndicesService.buildAliasFilter: index name -> the filters (JSON) of the
+  // aliases it was reached through, to be OR-ed. An index reached by its own
+  // name, a wildcard over index names, or an alias without a filter is absent
+  // (unfiltered).
+  std::map<std::string, std::vector<std::string>> AliasFilters(std::string_view expression) const;
   // index name -> (alias name -> metadata), for every index (empty maps included).
   std::map<std::string, std::map<std::string, AliasMetadata>> Aliases() const;
 
@@ -71,6 +93,12 @@ class Catalog {
   bool IsAliasLocked(std::string_view alias) const REQUIRES_SHARED(mu_);
   util::Result<std::shared_ptr<Index>> WriteIndexLocked(std::string_view alias) const
       REQUIRES_SHARED(mu_);
+  util::Result<std::vector<std::shared_ptr<Index>>> ResolveLocked(std::string_view expression,
+                                                                  bool include_closed) const
+      REQUIRES_SHARED(mu_);
+
+  std::unique_ptr<TemplateStore> templates_;  // set by Open
+  std::set<std::string, std::less<>> closed_ GUARDED_BY(mu_);
 
   std::map<std::string, std::shared_ptr<Index>, std::less<>> indices_ GUARDED_BY(mu_);
   AliasMap aliases_ GUARDED_BY(mu_);  // index name -> its aliases (absent: none)

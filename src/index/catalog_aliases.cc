@@ -221,4 +221,30 @@ Status Catalog::UpdateAliases(const std::vector<AliasAction>& actions) {
   return Status::Ok();
 }
 
+std::map<std::string, std::vector<std::string>> Catalog::AliasFilters(
+    std::string_view expression) const {
+  util::ReaderMutexLock lock(&mu_);
+  std::set<std::string> unfiltered;
+  std::map<std::string, std::vector<std::string>> filters;
+  if (expression.empty() || IsPattern(expression) || expression == "*") return {};
+  for (const auto& part : util::SplitNonEmpty(expression)) {
+    bool pattern = IsPattern(part);
+    for (const auto& [name, index] : indices_) {
+      if (pattern ? util::WildcardMatch(part, name) : name == part) unfiltered.insert(name);
+    }
+    for (const auto& [name, aliases] : aliases_) {
+      for (const auto& [alias, meta] : aliases) {
+        if (!(pattern ? util::WildcardMatch(part, alias) : alias == part)) continue;
+        if (meta.filter_json.empty()) {
+          unfiltered.insert(name);
+        } else {
+          filters[name].push_back(meta.filter_json);
+        }
+      }
+    }
+  }
+  for (const auto& name : unfiltered) filters.erase(name);
+  return filters;
+}
+
 }  // namespace sluice::index

@@ -36,9 +36,14 @@ Index::Index(storage::Store* store, std::string name, std::string uuid, int64_t 
       name_(std::move(name)),
       uuid_(std::move(uuid)),
       creation_date_(creation_date),
-      settings_(std::move(settings)),
+      settings_(nullptr),
       options_(options),
-      mapping_(std::move(mapping)) {}
+      mapping_(std::move(mapping)) {
+  auto first = std::make_unique<const IndexSettings>(std::move(settings));
+  settings_.store(first.get(), std::memory_order_release);
+  util::MutexLock lock(&write_mu_);  // uncontended: not shared yet
+  settings_versions_.push_back(std::move(first));
+}
 
 Index::~Index() = default;
 
@@ -50,11 +55,15 @@ std::string Index::DocKey(std::string_view id) const {
 }
 
 std::string Index::MetadataJson(const Mapping& mapping) const {
+  return MetadataJson(mapping, settings());
+}
+
+std::string Index::MetadataJson(const Mapping& mapping, const IndexSettings& settings) const {
   json::JsonWriter w;
   w.StartObject();
   w.Key("uuid").String(uuid_);
   w.Key("creation_date").Int(creation_date_);
-  w.Key("settings").Raw(settings_.ToFlatJson());
+  w.Key("settings").Raw(settings.ToFlatJson());
   w.Key("mappings").Raw(mapping.ToJson());
   w.EndObject();
   return w.Take();
@@ -112,15 +121,15 @@ util::Result<std::shared_ptr<Index>> Index::Open(storage::Store* store, std::str
 }
 
 Status Index::CreateVectorIndexes() {
-  if (!settings_.knn()) return Status::Ok();
+  if (!settings().knn()) return Status::Ok();
   for (const auto& [path, field] : mapping_.fields()) {
     if (!field.knn || vector_indexes_.count(path)) continue;
     vector::VectorIndexOptions vo;
     vo.threads = options_.vector_threads;
     vector::KnnMethod method = *field.knn;
-    if (settings_.flat().count("index.knn.algo_param.ef_search") &&
+    if (settings().flat().count("index.knn.algo_param.ef_search") &&
         method.ef_search == vector::kDefaultEfSearch) {
-      method.ef_search = settings_.knn_ef_search();
+      method.ef_search = settings().knn_ef_search();
     }
     SLUICE_ASSIGN_OR_RETURN(auto graph, vector::CreateVectorIndex(method, vo));
     vector_indexes_.emplace(path, std::move(graph));
@@ -191,7 +200,7 @@ Status Index::MergeMapping(std::string_view mappings_json) {
     util::ReaderMutexLock state_lock(&state_mu_);  // uncontended: writers hold write_mu_
     next = mapping_;
   }
-  SLUICE_RETURN_IF_ERROR(next.Merge(mappings_json, settings_.knn()));
+  SLUICE_RETURN_IF_ERROR(next.Merge(mappings_json, settings().knn()));
   SLUICE_RETURN_IF_ERROR(CheckAnalyzers(next));
   storage::WriteBatch batch;
   batch.Put(storage::Column::kMeta, "index/" + name_, MetadataJson(next));
@@ -199,6 +208,22 @@ Status Index::MergeMapping(std::string_view mappings_json) {
   util::WriterMutexLock state_lock(&state_mu_);
   mapping_ = std::move(next);
   return CreateVectorIndexes();
+}
+
+Status Index::UpdateSettings(IndexSettings next) {
+  util::MutexLock write_lock(&write_mu_);
+  auto published = std::make_unique<const IndexSettings>(std::move(next));
+  std::string metadata;
+  {
+    util::ReaderMutexLock state_lock(&state_mu_);
+    metadata = MetadataJson(mapping_, *published);
+  }
+  storage::WriteBatch batch;
+  batch.Put(storage::Column::kMeta, "index/" + name_, metadata);
+  SLUICE_RETURN_IF_ERROR(store_->Write(batch));
+  settings_.store(published.get(), std::memory_order_release);
+  settings_versions_.push_back(std::move(published));
+  return Status::Ok();
 }
 
 Status Index::Drop() {

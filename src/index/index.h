@@ -105,7 +105,13 @@ class Index {
   const std::string& name() const { return name_; }
   const std::string& uuid() const { return uuid_; }
   int64_t creation_date() const { return creation_date_; }
-  const IndexSettings& settings() const { return settings_; }
+  // The current settings. The reference stays valid for the index's life:
+  // UpdateSettings publishes a new object and keeps the old ones (settings
+  // change rarely; readers need no lock).
+  const IndexSettings& settings() const { return *settings_.load(std::memory_order_acquire); }
+  // PUT /<index>/_settings: persists `next` (from IndexSettings::WithUpdates)
+  // with the index metadata, then publishes it.
+  util::Status UpdateSettings(IndexSettings next) EXCLUDES(write_mu_);
 
   // Applies ops in order as one durable batch; one result per op.
   std::vector<WriteResult> Write(std::vector<WriteOp> ops);
@@ -206,6 +212,7 @@ class Index {
   util::Status BuildTextIndex() REQUIRES(write_mu_, state_mu_);
   std::string TextMarkerKey() const { return "textidx/" + uuid_; }
   std::string MetadataJson(const Mapping& mapping) const;
+  std::string MetadataJson(const Mapping& mapping, const IndexSettings& settings) const;
   std::string DocKey(std::string_view id) const;
   uint32_t InternField(const std::string& path) REQUIRES(state_mu_);
   void Apply(DocNo doc, const std::string& id, int64_t version, int64_t seq_no,
@@ -217,8 +224,11 @@ class Index {
   const std::string name_;
   const std::string uuid_;
   const int64_t creation_date_;
-  const IndexSettings settings_;
+  std::atomic<const IndexSettings*> settings_;
   const IndexOptions options_;
+  // Every settings object published (the current one last), kept so that
+  // references from settings() never dangle.
+  std::vector<std::unique_ptr<const IndexSettings>> settings_versions_ GUARDED_BY(write_mu_);
 
   util::Mutex write_mu_ ACQUIRED_BEFORE(state_mu_);  // serialises writers
   int64_t next_seq_no_ GUARDED_BY(write_mu_) = 0;

@@ -27,10 +27,36 @@ constexpr std::array<std::string_view, 24> kKnownSettings = {
     "index.max_inner_result_window", "index.default_pipeline", "index.final_pipeline",
     "index.replication.type", "index.write.wait_for_active_shards", "index.query.default_field"};
 // Families of settings accepted by prefix.
-constexpr std::array<std::string_view, 10> kKnownPrefixes = {
-    "index.analysis.", "index.mapping.", "index.similarity.", "index.translog.",
-    "index.routing.", "index.blocks.", "index.search.", "index.merge.", "index.sort.",
-    "index.indexing."};
+constexpr std::array<std::string_view, 12> kKnownPrefixes = {
+    "index.analysis.", "index.mapping.",  "index.similarity.",   "index.translog.",
+    "index.routing.",  "index.blocks.",   "index.search.",       "index.merge.",
+    "index.sort.",     "index.indexing.", "index.query_string.", "index.unassigned."};
+// Settings OpenSearch lets change on an open index (Property.Dynamic); the
+// rest of kKnownSettings and kKnownPrefixes only on a closed one, and these
+// never (Property.Final, or fixed at creation).
+constexpr std::array<std::string_view, 16> kDynamicSettings = {
+    "index.number_of_replicas",
+    "index.knn.algo_param.ef_search",
+    "index.refresh_interval",
+    "index.max_result_window",
+    "index.auto_expand_replicas",
+    "index.hidden",
+    "index.priority",
+    "index.max_inner_result_window",
+    "index.default_pipeline",
+    "index.final_pipeline",
+    "index.write.wait_for_active_shards",
+    "index.query.default_field",
+    "index.knn.advanced.approximate_threshold",
+    "index.knn.advanced.filtered_exact_search_threshold",
+    "index.knn.faiss.efficient_filter.disable_exact_search",
+    "index.query_string.lenient"};
+constexpr std::array<std::string_view, 7> kDynamicPrefixes = {
+    "index.blocks.", "index.routing.", "index.translog.",  "index.search.",
+    "index.merge.",  "index.mapping.", "index.unassigned."};
+constexpr std::array<std::string_view, 4> kFinalSettings = {"index.number_of_shards",
+                                                            "index.number_of_routing_shards",
+                                                            "index.replication.type", "index.knn"};
 // OpenSearch's request limits and other real index settings sluice stores and
 // echoes without acting on them (one shard: routing shards change nothing).
 // Each is an integer >= 0, checked as OpenSearch parses it.
@@ -50,6 +76,26 @@ constexpr std::array<std::string_view, 12> kStoredIntSettings = {
 // Settings OpenSearch generates; users may not set them.
 constexpr std::array<std::string_view, 4> kPrivateSettings = {
     "index.uuid", "index.creation_date", "index.provided_name", "index.version.created"};
+
+bool IsDynamic(std::string_view key) {
+  for (auto k : kDynamicSettings) {
+    if (k == key) return true;
+  }
+  for (auto p : kDynamicPrefixes) {
+    if (key.substr(0, p.size()) == p) return true;
+  }
+  for (auto k : kStoredIntSettings) {
+    if (k == key) return k != "index.number_of_routing_shards";
+  }
+  return false;
+}
+
+bool IsFinal(std::string_view key) {
+  for (auto k : kFinalSettings) {
+    if (k == key) return true;
+  }
+  return false;
+}
 
 bool IsKnown(std::string_view key) {
   for (auto k : kKnownSettings) {
@@ -77,11 +123,14 @@ std::string ScalarText(const rapidjson::Value& v) {
   return "";
 }
 
+// A JSON null becomes nullopt (a reset, for PUT _settings).
 void Flatten(const rapidjson::Value& v, const std::string& prefix,
-             std::vector<std::pair<std::string, std::string>>* out) {
+             std::vector<std::pair<std::string, std::optional<std::string>>>* out) {
   for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
     std::string key = prefix.empty() ? it->name.GetString() : prefix + "." + it->name.GetString();
-    if (it->value.IsObject()) {
+    if (it->value.IsNull()) {
+      out->emplace_back(key, std::nullopt);
+    } else if (it->value.IsObject()) {
       Flatten(it->value, key, out);
     } else if (it->value.IsArray()) {
       std::string joined;
@@ -173,9 +222,11 @@ util::Result<IndexSettings> IndexSettings::Parse(std::string_view settings_json)
     if (doc.HasParseError() || !doc.IsObject()) {
       return util::ParseError("Failed to parse settings: expected a JSON object");
     }
-    std::vector<std::pair<std::string, std::string>> flat;
+    std::vector<std::pair<std::string, std::optional<std::string>>> flat;
     Flatten(doc, "", &flat);
-    for (const auto& [k, v] : flat) SLUICE_RETURN_IF_ERROR(settings.Set(k, v));
+    for (const auto& [k, v] : flat) {
+      if (v) SLUICE_RETURN_IF_ERROR(settings.Set(k, *v));
+    }
   }
   SLUICE_RETURN_IF_ERROR(settings.Resolve());
   settings.flat_.emplace("index.number_of_shards", std::to_string(settings.number_of_shards_));
@@ -205,12 +256,82 @@ void IndexSettings::SetGenerated(std::string_view name, std::string_view uuid,
   flat_.emplace("index.replication.type", "DOCUMENT");
 }
 
-std::string IndexSettings::ToFlatJson() const {
+std::string IndexSettings::ToFlatJson() const { return FlatJson(flat_); }
+
+std::string IndexSettings::FlatJson(const std::map<std::string, std::string>& flat) {
   json::JsonWriter w;
   w.StartObject();
-  for (const auto& [k, v] : flat_) w.Key(k).String(v);
+  for (const auto& [k, v] : flat) w.Key(k).String(v);
   w.EndObject();
   return w.Take();
+}
+
+util::Result<IndexSettings::Overrides> IndexSettings::ParseOverrides(
+    std::string_view settings_json) {
+  Overrides out;
+  if (settings_json.empty()) return out;
+  rapidjson::Document doc;
+  doc.Parse(settings_json.data(), settings_json.size());
+  if (doc.HasParseError() || !doc.IsObject()) {
+    return util::ParseError("Failed to parse settings: expected a JSON object");
+  }
+  const rapidjson::Value* root = &doc;
+  if (doc.MemberCount() == 1 && doc.HasMember("settings") && doc["settings"].IsObject()) {
+    root = &doc["settings"];
+  }
+  std::vector<std::pair<std::string, std::optional<std::string>>> flat;
+  Flatten(*root, "", &flat);
+  IndexSettings check;  // validates names and values as a create would
+  for (auto& [k, v] : flat) {
+    std::string key = k.rfind("index.", 0) == 0 ? k : "index." + k;
+    if (v) SLUICE_RETURN_IF_ERROR(check.Set(key, *v));
+    out[key] = std::move(v);
+  }
+  SLUICE_RETURN_IF_ERROR(check.Resolve());
+  return out;
+}
+
+util::Result<IndexSettings> IndexSettings::WithUpdates(const Overrides& updates,
+                                                       std::string_view index_label,
+                                                       bool index_open,
+                                                       bool preserve_existing) const {
+  std::string final_keys, static_keys;
+  for (const auto& [key, value] : updates) {
+    for (auto p : kPrivateSettings) {
+      if (p == key) {
+        return InvalidArgument("private index setting [" + key + "] can not be set explicitly");
+      }
+    }
+    if (!IsKnown(key)) {
+      return InvalidArgument("unknown setting [" + key +
+                             "] please check that any required plugins are installed, or check "
+                             "the breaking changes documentation for removed settings");
+    }
+    if (IsFinal(key)) {
+      return InvalidArgument("final index setting [" + key + "], not updateable");
+    }
+    if (!IsDynamic(key)) static_keys += (static_keys.empty() ? "" : ", ") + key;
+  }
+  if (index_open && !static_keys.empty()) {
+    return InvalidArgument("Can't update non dynamic settings [[" + static_keys +
+                           "]] for open indices [[" + std::string(index_label) + "]]");
+  }
+  IndexSettings next = *this;
+  for (const auto& [key, value] : updates) {
+    if (preserve_existing && next.flat_.count(key) > 0) continue;
+    if (value) {
+      next.flat_[key] = *value;
+    } else if (key != "index.number_of_replicas") {
+      next.flat_.erase(key);
+    } else {
+      next.flat_[key] = "1";  // the default, which GET _settings always shows
+    }
+  }
+  next.number_of_replicas_ = 1;
+  next.knn_ef_search_ = 100;
+  next.max_result_window_ = 10000;
+  SLUICE_RETURN_IF_ERROR(next.Resolve());
+  return next;
 }
 
 namespace {
@@ -239,9 +360,11 @@ void RenderChildren(json::JsonWriter& w, const SettingsNode& node, const std::st
 
 }  // namespace
 
-std::string IndexSettings::ToNestedJson() const {
+std::string IndexSettings::ToNestedJson() const { return NestFlat(flat_); }
+
+std::string IndexSettings::NestFlat(const std::map<std::string, std::string>& flat) {
   SettingsNode root;
-  for (const auto& [key, value] : flat_) {
+  for (const auto& [key, value] : flat) {
     SettingsNode* node = &root;
     size_t start = 0;
     while (true) {

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,6 +23,23 @@ class IndexSettings {
   static util::Result<IndexSettings> Parse(std::string_view settings_json);
   // Restores settings persisted by ToFlatJson.
   static util::Result<IndexSettings> FromFlatJson(std::string_view flat_json);
+  // Parses a settings object (nested or flat) into the flat map of what it
+  // sets, keys prefixed "index.", values as strings, checked as Parse checks
+  // them but without defaults (templates, PUT _settings). A JSON null value
+  // is nullopt: the setting is reset to its default. A body wrapped in
+  // {"settings": {...}} is unwrapped.
+  using Overrides = std::map<std::string, std::optional<std::string>>;
+  static util::Result<Overrides> ParseOverrides(std::string_view settings_json);
+  // A flat map rendered nested by dots, as ToNestedJson.
+  static std::string NestFlat(const std::map<std::string, std::string>& flat);
+  static std::string FlatJson(const std::map<std::string, std::string>& flat);
+
+  // These settings with `updates` (from ParseOverrides; nullopt resets)
+  // applied, as PUT /<index>/_settings does: a setting OpenSearch cannot
+  // change on an open index (index.number_of_shards, index.knn, analysis...)
+  // is illegal_argument_exception naming it, as OpenSearch words it.
+  util::Result<IndexSettings> WithUpdates(const Overrides& updates, std::string_view index_label,
+                                          bool index_open, bool preserve_existing) const;
 
   int number_of_shards() const { return number_of_shards_; }
   int number_of_replicas() const { return number_of_replicas_; }

@@ -14,7 +14,7 @@ namespace sluice::index {
 using util::Status;
 
 Status Index::InitText() {
-  SLUICE_ASSIGN_OR_RETURN(analyzers_, text::AnalyzerRegistry::FromSettings(settings_.flat()));
+  SLUICE_ASSIGN_OR_RETURN(analyzers_, text::AnalyzerRegistry::FromSettings(settings().flat()));
   text_ = std::make_unique<text::InvertedIndex>(store_, uuid_);
   return CheckAnalyzers(mapping_);
 }

@@ -236,6 +236,14 @@ struct Collected {
 util::Result<Collected> Collect(const SearchRequest& request, const index::Index& index) {
   Collected out;
   SLUICE_ASSIGN_OR_RETURN(out.matches, request.query->Execute(index));
+  if (auto f = request.alias_filters.find(index.name()); f != request.alias_filters.end()) {
+    SLUICE_ASSIGN_OR_RETURN(DocList allowed, f->second->Execute(index));
+    DocList kept;
+    std::set_intersection(out.matches.begin(), out.matches.end(), allowed.begin(), allowed.end(),
+                          std::back_inserter(kept),
+                          [](const ScoredDoc& a, const ScoredDoc& b) { return a.doc < b.doc; });
+    out.matches = std::move(kept);
+  }
   if (request.min_score) {
     std::erase_if(out.matches, [&](const ScoredDoc& d) { return d.score < *request.min_score; });
   }

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,6 +57,9 @@ struct SearchRequest {
   std::shared_ptr<const HighlightSpec> highlight;  // null when the body has none
   bool explain = false;                            // each hit's "_explanation"
   bool include_named_queries_score = false;  // matched_queries as {name: score}
+  // index name -> the filter of the aliases it was searched through (only the
+  // documents it matches are seen: hits, totals, aggregations).
+  std::map<std::string, std::shared_ptr<const Query>, std::less<>> alias_filters;
 };
 
 // body may be empty (match_all). For `_count`, only "query" is allowed.

@@ -1,0 +1,236 @@
+// GET [/<index>]/_stats[/<metric>]: OpenSearch's indices stats for a single
+// node — one primary shard (and its unassigned replicas) per index.
+//
+// docs and store are measured; the operation counters (indexing, get, search,
+// merges, refresh, flush, ...) are reported in OpenSearch's shape with zero
+// counts: sluice keeps no per-index operation counters yet (the Prometheus
+// metrics at /metrics count requests per route). docs/compatibility.md says so.
+#include <array>
+
+#include "api/rest_response.h"
+#include "api/routes.h"
+#include "index/catalog.h"
+#include "json/json_writer.h"
+#include "util/split.h"
+
+namespace sluice::api {
+namespace {
+
+using http::Request;
+using http::Response;
+
+constexpr std::array<std::string_view, 17> kMetrics = {
+    "docs",     "store",    "indexing",      "get",         "search",    "merge",
+    "refresh",  "flush",    "warmer",        "query_cache", "fielddata", "completion",
+    "segments", "translog", "request_cache", "recovery",    "_all"};
+
+struct Totals {
+  uint64_t docs = 0;
+  uint64_t bytes = 0;
+};
+
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t prev = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t cur = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      prev = cur;
+    }
+  }
+  return row[b.size()];
+}
+
+void Zeros(json::JsonWriter& w, std::initializer_list<const char*> keys) {
+  for (const char* k : keys) w.Key(k).Int(0);
+}
+
+// One stats object ("primaries", "total", a shard's) with the metrics asked for.
+void WriteStats(json::JsonWriter& w, const Totals& t, const std::vector<std::string>& metrics) {
+  auto want = [&](std::string_view m) {
+    if (metrics.empty()) return true;
+    for (const auto& x : metrics) {
+      if (x == m || x == "_all") return true;
+    }
+    return false;
+  };
+  w.StartObject();
+  if (want("docs")) {
+    w.Key("docs").StartObject().Key("count").Uint(t.docs).Key("deleted").Int(0).EndObject();
+  }
+  if (want("store")) {
+    w.Key("store").StartObject().Key("size_in_bytes").Uint(t.bytes);
+    w.Key("reserved_in_bytes").Int(0).EndObject();
+  }
+  if (want("indexing")) {
+    w.Key("indexing").StartObject();
+    Zeros(w, {"index_total", "index_time_in_millis", "index_current", "index_failed",
+              "delete_total", "delete_time_in_millis", "delete_current", "noop_update_total"});
+    w.Key("is_throttled").Bool(false).Key("throttle_time_in_millis").Int(0).EndObject();
+  }
+  if (want("get")) {
+    w.Key("get").StartObject();
+    Zeros(w, {"total", "time_in_millis", "exists_total", "exists_time_in_millis", "missing_total",
+              "missing_time_in_millis", "current"});
+    w.EndObject();
+  }
+  if (want("search")) {
+    w.Key("search").StartObject();
+    Zeros(w,
+          {"open_contexts", "query_total", "query_time_in_millis", "query_current", "fetch_total",
+           "fetch_time_in_millis", "fetch_current", "scroll_total", "scroll_time_in_millis",
+           "scroll_current", "point_in_time_total", "point_in_time_time_in_millis",
+           "point_in_time_current", "suggest_total", "suggest_time_in_millis", "suggest_current"});
+    w.EndObject();
+  }
+  if (want("merge")) {
+    w.Key("merges").StartObject();
+    Zeros(w, {"current", "current_docs", "current_size_in_bytes", "total", "total_time_in_millis",
+              "total_docs", "total_size_in_bytes", "total_stopped_time_in_millis",
+              "total_throttled_time_in_millis"});
+    w.Key("total_auto_throttle_in_bytes").Int(20971520).EndObject();
+  }
+  if (want("refresh")) {
+    w.Key("refresh").StartObject();
+    Zeros(w, {"total", "total_time_in_millis", "external_total", "external_total_time_in_millis",
+              "listeners"});
+    w.EndObject();
+  }
+  if (want("flush")) {
+    w.Key("flush").StartObject();
+    Zeros(w, {"total", "periodic", "total_time_in_millis"});
+    w.EndObject();
+  }
+  if (want("warmer")) {
+    w.Key("warmer").StartObject();
+    Zeros(w, {"current", "total", "total_time_in_millis"});
+    w.EndObject();
+  }
+  if (want("query_cache")) {
+    w.Key("query_cache").StartObject();
+    Zeros(w, {"memory_size_in_bytes", "total_count", "hit_count", "miss_count", "cache_size",
+              "cache_count", "evictions"});
+    w.EndObject();
+  }
+  if (want("fielddata")) {
+    w.Key("fielddata").StartObject();
+    Zeros(w, {"memory_size_in_bytes", "evictions"});
+    w.EndObject();
+  }
+  if (want("completion")) {
+    w.Key("completion").StartObject().Key("size_in_bytes").Int(0).EndObject();
+  }
+  if (want("segments")) {
+    w.Key("segments").StartObject();
+    w.Key("count").Int(t.docs > 0 ? 1 : 0);
+    Zeros(w, {"memory_in_bytes", "terms_memory_in_bytes", "stored_fields_memory_in_bytes",
+              "term_vectors_memory_in_bytes", "norms_memory_in_bytes", "points_memory_in_bytes",
+              "doc_values_memory_in_bytes", "index_writer_memory_in_bytes",
+              "version_map_memory_in_bytes", "fixed_bit_set_memory_in_bytes"});
+    w.Key("max_unsafe_auto_id_timestamp").Int(-1);
+    w.Key("file_sizes").StartObject().EndObject().EndObject();
+  }
+  if (want("translog")) {
+    w.Key("translog").StartObject();
+    Zeros(w, {"operations", "size_in_bytes", "uncommitted_operations", "uncommitted_size_in_bytes",
+              "earliest_last_modified_age"});
+    w.EndObject();
+  }
+  if (want("request_cache")) {
+    w.Key("request_cache").StartObject();
+    Zeros(w, {"memory_size_in_bytes", "evictions", "hit_count", "miss_count"});
+    w.EndObject();
+  }
+  if (want("recovery")) {
+    w.Key("recovery").StartObject();
+    Zeros(w, {"current_as_source", "current_as_target", "throttle_time_in_millis"});
+    w.EndObject();
+  }
+  w.EndObject();
+}
+
+Response Stats(const ApiContext& ctx, const Request& req) {
+  std::vector<std::string> metrics = util::SplitNonEmpty(req.PathParam("metric"));
+  for (const auto& m : metrics) {
+    bool known = false;
+    std::string_view best;
+    size_t best_distance = 3;
+    for (auto k : kMetrics) {
+      if (k == m) known = true;
+      size_t d = EditDistance(k, m);
+      if (d < best_distance) best_distance = d, best = k;
+    }
+    if (!known) {
+      std::string reason =
+          "request [" + std::string(req.path) + "] contains unrecognized metric: [" + m + "]";
+      if (!best.empty()) reason += " -> did you mean [" + std::string(best) + "]?";
+      return ErrorResponse(req, util::InvalidArgument(reason));
+    }
+  }
+  std::string_view level = req.Query("level").value_or("indices");
+  if (level != "indices" && level != "cluster" && level != "shards") {
+    return ErrorResponse(req, util::InvalidArgument("level parameter must be one of [cluster] or "
+                                                    "[indices] or [shards] but was [" +
+                                                    std::string(level) + "]"));
+  }
+  auto targets = ctx.catalog->Resolve(req.PathParam("index"));
+  if (!targets.ok()) return ErrorResponse(req, targets.status());
+  Totals all;
+  int total_shards = 0, successful = 0;
+  std::vector<std::pair<const index::Index*, Totals>> per_index;
+  for (const auto& index : *targets) {
+    Totals t{index->doc_count(), index->stored_bytes()};
+    all.docs += t.docs;
+    all.bytes += t.bytes;
+    total_shards +=
+        index->settings().number_of_shards() * (1 + index->settings().number_of_replicas());
+    successful += index->settings().number_of_shards();
+    per_index.emplace_back(index.get(), t);
+  }
+  json::JsonWriter w;
+  w.StartObject().Key("_shards").StartObject();
+  w.Key("total").Int(total_shards).Key("successful").Int(successful).Key("failed").Int(0);
+  w.EndObject();
+  w.Key("_all").StartObject().Key("primaries");
+  WriteStats(w, all, metrics);
+  w.Key("total");
+  WriteStats(w, all, metrics);
+  w.EndObject();
+  if (level != "cluster") {
+    w.Key("indices").StartObject();
+    for (const auto& [index, t] : per_index) {
+      w.Key(index->name()).StartObject().Key("uuid").String(index->uuid());
+      w.Key("primaries");
+      WriteStats(w, t, metrics);
+      w.Key("total");
+      WriteStats(w, t, metrics);
+      if (level == "shards") {
+        w.Key("shards").StartObject().Key("0").StartArray().StartObject();
+        w.Key("routing").StartObject().Key("state").String("STARTED");
+        w.Key("primary").Bool(true).Key("node").String(ctx.node.node_name).EndObject();
+        w.Key("commit").StartObject().Key("id").String(index->uuid());
+        w.Key("generation").Int(1).Key("user_data").StartObject().EndObject();
+        w.Key("num_docs").Uint(t.docs).EndObject();
+        w.EndObject().EndArray().EndObject();
+      }
+      w.EndObject();
+    }
+    w.EndObject();
+  }
+  w.EndObject();
+  return JsonResponse(req, 200, w.Take());
+}
+
+}  // namespace
+
+void RegisterIndexStatsRoutes(http::Router& router, const ApiContext& ctx) {
+  for (const char* path :
+       {"/_stats", "/_stats/{metric}", "/{index}/_stats", "/{index}/_stats/{metric}"}) {
+    router.Add("GET", path, BindHandler(ctx, Stats));
+  }
+}
+
+}  // namespace sluice::api
