@@ -28,8 +28,8 @@
 namespace sluice::storage {
 namespace {
 
-constexpr std::array<const char*, 6> kColumnNames = {"meta",    "docs",    "tasks",
-                                                     "staging", "postings", "text_stats"};
+constexpr std::array<const char*, 7> kColumnNames = {"meta",     "docs",       "tasks",  "staging",
+                                                     "postings", "text_stats", "vectors"};
 
 int64_t DecodeCounter(const rocksdb::Slice& s) {
   int64_t v = 0;

@@ -54,12 +54,13 @@ struct StorageOptions {
 };
 
 enum class Column {
-  kMeta,     // index metadata and other small records
-  kDocs,     // documents: "<index uuid>\0<id>" → stored document record
-  kTasks,    // batch-ingestion task records and checkpoints
-  kStaging,  // temporary rows of multi-file joins
+  kMeta,       // index metadata and other small records
+  kDocs,       // documents: "<index uuid>\0<id>" → stored document record
+  kTasks,      // batch-ingestion task records and checkpoints
+  kStaging,    // temporary rows of multi-file joins
   kPostings,   // text: postings "<uuid>\0p<field>\0<term>\0\0<doc>" and per-doc term lists
   kTextStats,  // text: counters (doc count, sum of term freqs, doc freq) added by AddCounter
+  kVectors,    // knn vectors: "<uuid>\0<field>\0<doc number, 4 bytes big-endian>" → floats (LE)
 };
 
 // A group of writes applied atomically by Store::Write. Not thread-safe.
