@@ -41,6 +41,11 @@ struct StorageOptions {
   std::string path;                       // required: the RocksDB directory
   bool sync = true;                       // fsync the WAL on every Write (durability on ack)
   size_t block_cache_bytes = 64u << 20;   // RocksDB block cache for reads
+  // The memtables of every column family together, at most (one shared
+  // rocksdb::WriteBufferManager: the largest memtable is flushed when they
+  // reach it, and writes stall rather than go over). Each column family's
+  // memtable is a quarter of it (at least 4 MiB). Default: 64 MiB.
+  size_t write_buffer_bytes = 64u << 20;
   // Open read-only instead of failing when the disk is too full to open the
   // database for writing. Default: true.
   bool read_only_when_disk_full = true;
