@@ -51,7 +51,7 @@ struct SinkDocument {
   // The typed form of the document written when this creates one (the
   // upsert's when set, else source_json's), built by the sink's
   // DocumentTyper on the reading thread. Empty: the sink parses the JSON.
-  std::optional<index::ParsedSource> parsed;
+  std::optional<index::ParsedSource> parsed = std::nullopt;  // (brace-inits may omit it)
 };
 
 // Builds, on the reading thread, the typed documents a sink writes, from
