@@ -36,6 +36,7 @@
 #include "sources/source_catalog.h"
 #include "storage/store.h"
 #include "tasks/task_manager.h"
+#include "vector/vector_index.h"
 
 namespace {
 
@@ -158,6 +159,17 @@ int ChildIngest(const fs::path& file, size_t n, int threads) {
                    record.ok() ? record->error.value_or("").c_str()
                                : record.status().ToString().c_str());
       rc = 1;
+    }
+    // Every record's two vectors must be in the graphs, or the timing means nothing.
+    if (auto index = (*catalog)->Get("my-nlp-index"); index.ok()) {
+      sluice::index::Index::ReadGuard guard(**index);
+      for (const char* field : {"chapter_embedding", "title_embedding"}) {
+        size_t in_graph = (*index)->vectors(field)->Size();
+        if (in_graph != n) {
+          std::fprintf(stderr, "graph %s holds %zu vectors, expected %zu\n", field, in_graph, n);
+          rc = 1;
+        }
+      }
     }
     std::printf("seconds %.3f written %zu vmhwm_kib %ld\n", seconds, n, VmHwmKiB());
   }

@@ -9,8 +9,11 @@
 
 #include "api/rest_response.h"
 #include "api/routes.h"
+#include "index/catalog.h"
+#include "index/index.h"
 #include "json/json_writer.h"
 #include "util/split.h"
+#include "vector/vector_index.h"
 
 namespace sluice::api {
 namespace {
@@ -128,12 +131,57 @@ Response NodesInfo(const ApiContext& ctx, const Request& req) {
   return JsonResponse(req, 200, w.Take());
 }
 
+// GET /_plugins/_knn/stats: the k-NN plugin's statistics, limited to what
+// sluice measures — graph memory (KiB, as the plugin reports it) per index and,
+// beyond the plugin, per knn_vector field ("fields"). sluice has no graph cache
+// to evict from and no circuit breaker, so circuit_breaker_triggered is false.
+Response KnnStats(const ApiContext& ctx, const Request& req) {
+  json::JsonWriter w;
+  w.StartObject();
+  w.Key("_nodes").StartObject().Key("total").Int(1).Key("successful").Int(1);
+  w.Key("failed").Int(0).EndObject();
+  w.Key("cluster_name").String(ctx.node.cluster_name);
+  w.Key("circuit_breaker_triggered").Bool(false);
+  w.Key("nodes").StartObject().Key(NodeId(ctx.node)).StartObject();
+  uint64_t total = 0;
+  json::JsonWriter indices;
+  indices.StartObject();
+  for (const auto& index : ctx.catalog->List()) {
+    index::Index::ReadGuard guard(*index);
+    uint64_t bytes = 0;
+    int graphs = 0;
+    json::JsonWriter fields;
+    fields.StartObject();
+    for (const auto& [path, field] : index->mapping().fields()) {
+      const vector::VectorIndex* graph = field.knn ? index->vectors(path) : nullptr;
+      if (graph == nullptr) continue;
+      size_t b = graph->MemoryBytes();
+      bytes += b;
+      ++graphs;
+      fields.Key(path).StartObject().Key("graph_memory_usage").Uint(b / 1024);
+      fields.Key("graph_count").Int(1).Key("vector_count").Uint(graph->Size()).EndObject();
+    }
+    fields.EndObject();
+    if (graphs == 0) continue;
+    total += bytes;
+    indices.Key(index->name()).StartObject().Key("graph_memory_usage").Uint(bytes / 1024);
+    indices.Key("graph_count").Int(graphs).Key("fields").Raw(fields.Take()).EndObject();
+  }
+  indices.EndObject();
+  w.Key("graph_memory_usage").Uint(total / 1024);
+  w.Key("cache_capacity_reached").Bool(false);
+  w.Key("indices_in_cache").Raw(indices.Take());
+  w.EndObject().EndObject().EndObject();
+  return JsonResponse(req, 200, w.Take());
+}
+
 }  // namespace
 
 void RegisterNodeRoutes(http::Router& router, const ApiContext& ctx) {
   router.Add("GET", "/_nodes", BindHandler(ctx, NodesInfo));
   router.Add("GET", "/_nodes/{node_id}", BindHandler(ctx, NodesInfo));
   router.Add("GET", "/_nodes/{node_id}/{metric}", BindHandler(ctx, NodesInfo));
+  router.Add("GET", "/_plugins/_knn/stats", BindHandler(ctx, KnnStats));
 }
 
 }  // namespace sluice::api

@@ -84,6 +84,8 @@ util::Status Engine::Start(EngineOptions options) {
   storage::StorageOptions storage_options;
   storage_options.path = (data_dir_ / "rocksdb").string();
   storage_options.flood_stage_free_bytes = options.flood_stage_free_bytes;
+  storage_options.block_cache_bytes = options.block_cache_bytes;
+  storage_options.write_buffer_bytes = options.write_buffer_bytes;
   auto store = storage::Store::Open(storage_options);
   if (!store.ok()) return DataDirError(store.status(), data_dir_, options.in_use_hint);
   store_ = std::move(*store);

@@ -68,6 +68,10 @@ struct EngineOptions {
   // Free bytes under which writes are refused with 429 (storage's flood stage).
   // -1 (default): 5% of the data directory's filesystem, at most 1 GiB; 0: none.
   int64_t flood_stage_free_bytes = -1;
+  // RocksDB's shares of the memory budget (storage::StorageOptions): block
+  // cache and all memtables together. Defaults: 64 MiB each.
+  size_t block_cache_bytes = 64u << 20;
+  size_t write_buffer_bytes = 64u << 20;
   // Where batch ingestion writes. Empty (default): this data directory's indexes.
   ingest::SinkFactory sinks;
   // Sinks for tasks submitted with the client's Authorization (a

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <arpa/inet.h>
 
@@ -55,12 +56,22 @@ struct ServeFlags {
   int64_t flood_stage_free_bytes = -1;
   std::string secrets_key_file;
   std::string secrets_previous_key_file;
+  size_t memory_budget = 0;
   RemoteClusterFlags remote;
   GatewayFlags gateway;
   http::TlsOptions tls;
   std::string users_file;
   bool allow_insecure_non_loopback = false;
 };
+
+// --memory-budget, or half of the machine's physical memory when 0.
+size_t MemoryBudget(const ServeFlags& flags) {
+  if (flags.memory_budget != 0) return flags.memory_budget;
+  long pages = sysconf(_SC_PHYS_PAGES);
+  long page = sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || page <= 0) return size_t{4} << 30;
+  return static_cast<size_t>(pages) * static_cast<size_t>(page) / 2;
+}
 
 // Counts every answered request by method, route pattern (not the raw path)
 // and status, and times it. Every label has a bounded set of values.
@@ -212,7 +223,8 @@ int ServeUntilSignal(const ServeFlags& flags, Engine& engine, gateway::Forwarder
   options.write_pool.queue_size = flags.write_queue_size;
   options.queue_timeout = std::chrono::seconds(flags.queue_timeout_s);
   options.max_connections = flags.max_connections;
-  options.max_in_flight_bytes = flags.max_in_flight_bytes;
+  options.max_in_flight_bytes =
+      flags.max_in_flight_bytes != 0 ? flags.max_in_flight_bytes : MemoryBudget(flags) / 5;
   options.idle_timeout = std::chrono::seconds(flags.idle_timeout_s);
   options.error_response = api::ErrorResponse;
   options.observer = HttpMetrics(engine.metrics());
@@ -295,6 +307,14 @@ int Serve(const ServeFlags& flags) {
   options.flood_stage_free_bytes = flags.flood_stage_free_bytes;
   options.secrets_key_file = flags.secrets_key_file;
   options.secrets_previous_key_file = flags.secrets_previous_key_file;
+  // The memory budget's shares: RocksDB's block cache and memtables a
+  // sixteenth each, HTTP in-flight bytes a fifth (ServeUntilSignal); the rest
+  // is for the vector graphs, ingestion queues and search.
+  const size_t budget = MemoryBudget(flags);
+  options.block_cache_bytes = std::max<size_t>(8u << 20, budget / 16);
+  options.write_buffer_bytes = std::max<size_t>(16u << 20, budget / 16);
+  spdlog::info("event=memory_budget bytes={} block_cache_bytes={} write_buffer_bytes={}", budget,
+               options.block_cache_bytes, options.write_buffer_bytes);
   if (!flags.remote.url.empty()) {
     auto sinks = RemoteSinkFactory(flags.remote, &options.ingest);
     if (!sinks.ok()) {
@@ -462,6 +482,14 @@ void AddServeCommand(CLI::App& app) {
                     "Request body bytes being read or handled at once; more: 429 "
                     "circuit_breaking_exception (0: 10% of physical memory; suffixes kb, mb, gb)")
       ->envname("SLUICE_MAX_IN_FLIGHT_BYTES")
+      ->transform(CLI::AsSizeValue(false))
+      ->capture_default_str();
+  serve
+      ->add_option("--memory-budget", flags->memory_budget,
+                   "Memory sluice plans for: RocksDB's block cache and write buffers get a "
+                   "sixteenth each, HTTP in-flight bytes a fifth unless --max-in-flight-bytes "
+                   "is set (0: half of physical memory; suffixes kb, mb, gb)")
+      ->envname("SLUICE_MEMORY_BUDGET")
       ->transform(CLI::AsSizeValue(false))
       ->capture_default_str();
   serve->add_option("--http-idle-timeout", flags->idle_timeout_s,

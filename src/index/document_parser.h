@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -16,6 +17,10 @@
 
 #include "index/mapping.h"
 #include "util/result.h"
+
+namespace simdjson::dom {
+class element;
+}
 
 namespace sluice::index {
 
@@ -39,9 +44,34 @@ struct ParsedDocument {
   std::vector<std::pair<std::string, std::string>> texts;
 };
 
+// A document parsed against an index's mapping as it was at mapping_version
+// (Index::mapping_version), before Index::Write takes its lock. Write uses it
+// as is when the mapping is still that version, and parses again when not.
+struct ParsedSource {
+  util::Result<ParsedDocument> parsed = util::Internal("not parsed");
+  uint64_t mapping_version = 0;
+};
+
 // id is used in error messages only.
 util::Result<ParsedDocument> ParseDocument(std::string_view source_json, std::string_view id,
                                            const Mapping& mapping);
+
+// One top-level field of a batch-ingested record: its name and the value its
+// JSONPath selected in the record's simdjson parse (nullptr: null). The
+// element must stay valid (its parser untouched) during ParseRecordFields.
+struct RecordField {
+  std::string_view name;
+  const simdjson::dom::element* value = nullptr;
+};
+
+// The typed document whose _source is the object of `fields` — the same
+// values, vectors, errors and dynamic fields ParseDocument gives for that
+// JSON text — built from the record's own parse (no JSON text in between).
+// source_json is that text (only its nesting depth is checked, as
+// ParseDocument does). Names must be distinct.
+util::Result<ParsedDocument> ParseRecordFields(std::string_view source_json,
+                                               std::span<const RecordField> fields,
+                                               std::string_view id, const Mapping& mapping);
 
 // The values at a dotted path of a stored _source, as text (strings as they
 // are, other scalars as JSON; arrays flattened, nulls skipped). Used for text

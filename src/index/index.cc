@@ -43,6 +43,11 @@ Index::Index(storage::Store* store, std::string name, std::string uuid, int64_t 
   settings_.store(first.get(), std::memory_order_release);
   util::MutexLock lock(&write_mu_);  // uncontended: not shared yet
   settings_versions_.push_back(std::move(first));
+  // Versions start at random so that a parse made against another Index
+  // object (an index deleted and created again under the same name) does not
+  // match this one's version by chance.
+  std::random_device random;
+  mapping_version_.store((uint64_t{random()} << 32) | random(), std::memory_order_relaxed);
 }
 
 Index::~Index() = default;
@@ -86,6 +91,7 @@ util::Result<std::shared_ptr<Index>> Index::Create(storage::Store* store, std::s
     storage::WriteBatch batch;
     batch.Put(storage::Column::kMeta, "index/" + name, index->MetadataJson(index->mapping_));
     batch.Put(storage::Column::kMeta, index->TextMarkerKey(), "1");
+    batch.Put(storage::Column::kMeta, index->VectorMarkerKey(), "1");
     SLUICE_RETURN_IF_ERROR(store->Write(batch));
   }
   return index;
@@ -207,6 +213,7 @@ Status Index::MergeMapping(std::string_view mappings_json) {
   SLUICE_RETURN_IF_ERROR(store_->Write(batch));
   util::WriterMutexLock state_lock(&state_mu_);
   mapping_ = std::move(next);
+  mapping_version_.fetch_add(1, std::memory_order_release);
   return CreateVectorIndexes();
 }
 
@@ -238,6 +245,8 @@ Status Index::Drop() {
   batch.Delete(storage::Column::kMeta, "seq/" + uuid_);
   batch.Delete(storage::Column::kMeta, "vckpt/" + uuid_);
   batch.Delete(storage::Column::kMeta, TextMarkerKey());
+  batch.Delete(storage::Column::kMeta, VectorMarkerKey());
+  batch.DeleteRange(storage::Column::kVectors, begin, end);
   text_->Drop(batch);
   SLUICE_RETURN_IF_ERROR(store_->Write(batch));
   if (!options_.vector_dir.empty()) {

@@ -22,6 +22,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "index/document_parser.h"
@@ -64,6 +65,11 @@ struct WriteOp {
   // written when none exists (its "upsert") — batch ingestion's form, which
   // spares parsing and re-writing a request body around large vectors.
   std::optional<std::string> upsert;
+  // The parse of the document this op writes when it creates one (index and
+  // create: `source`; an update with `upsert`: the upsert), made outside the
+  // write lock — by the caller (batch ingestion, from its simdjson parse) or by
+  // Write itself (ParseSources). Empty: Write parses it.
+  std::optional<ParsedSource> parsed;
 };
 
 struct WriteResult {
@@ -113,8 +119,17 @@ class Index {
   // with the index metadata, then publishes it.
   util::Status UpdateSettings(IndexSettings next) EXCLUDES(write_mu_);
 
-  // Applies ops in order as one durable batch; one result per op.
-  std::vector<WriteResult> Write(std::vector<WriteOp> ops);
+  // Applies ops in order as one durable batch; one result per op. Documents
+  // are parsed before the write lock is taken (ParseSources), in parallel
+  // when there are many; under the lock only the ordering work is left.
+  std::vector<WriteResult> Write(std::vector<WriteOp> ops) EXCLUDES(write_mu_, state_mu_);
+  // Parses, against the current mapping, the document of every op that
+  // creates one and has no `parsed` yet; several threads share large batches.
+  void ParseSources(std::vector<WriteOp>& ops) const EXCLUDES(state_mu_);
+  // Bumped by every mapping change (dynamic fields, PUT _mapping); lock-free.
+  uint64_t mapping_version() const { return mapping_version_.load(std::memory_order_acquire); }
+  // The mapping now and its version, copied under the state lock.
+  std::pair<Mapping, uint64_t> MappingSnapshot() const EXCLUDES(state_mu_);
   // Real-time get (sees every acknowledged write).
   util::Result<std::optional<StoredDocument>> Get(std::string_view id) const;
   // A read view of the stored documents now (for scroll contexts), and a get
@@ -211,6 +226,17 @@ class Index {
   // Indexes the text of documents stored before this index had postings.
   util::Status BuildTextIndex() REQUIRES(write_mu_, state_mu_);
   std::string TextMarkerKey() const { return "textidx/" + uuid_; }
+  // Set once every vector of this index is in Column::kVectors (new indexes
+  // at creation; older ones after their first open migrates them).
+  std::string VectorMarkerKey() const { return "vecstore/" + uuid_; }
+  // "<uuid>\0<field>\0" and the key of one document's vector under it.
+  std::string VectorPrefix(std::string_view field) const;
+  std::string VectorKey(std::string_view field, DocNo doc) const;
+  // Graph rebuild from Column::kVectors (no _source parsed): adds every live
+  // document's vector that its field's checkpoint (graph_seq) lacks, and
+  // removes from loaded graphs the documents whose vector went after it.
+  util::Status LoadStoredVectors(const std::map<std::string, int64_t>& graph_seq, size_t* added)
+      REQUIRES(write_mu_, state_mu_);
   std::string MetadataJson(const Mapping& mapping) const;
   std::string MetadataJson(const Mapping& mapping, const IndexSettings& settings) const;
   std::string DocKey(std::string_view id) const;
@@ -237,6 +263,8 @@ class Index {
   // Added to by writers (under write_mu_), read by anyone: the metrics
   // collector must not wait behind a long write.
   std::atomic<uint64_t> stored_bytes_{0};
+  // Changed only with state_mu_ held exclusively, together with mapping_.
+  std::atomic<uint64_t> mapping_version_{1};
 
   // Readers hold state_mu_ shared. Writers hold write_mu_ and take state_mu_
   // exclusively to publish a batch; only they change these fields.

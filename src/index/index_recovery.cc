@@ -8,6 +8,7 @@
 
 #include "index/document_record.h"
 #include "index/index.h"
+#include "index/vector_record.h"
 #include "storage/store.h"
 #include "vector/vector_index.h"
 
@@ -28,6 +29,72 @@ std::string Index::CheckpointPath(const std::string& field) const {
     name += kHex[c & 15];
   }
   return (std::filesystem::path(CheckpointDir()) / (name + ".graph")).string();
+}
+
+std::string Index::VectorPrefix(std::string_view field) const {
+  std::string key = uuid_;
+  key.push_back('\0');
+  key.append(field);
+  key.push_back('\0');
+  return key;
+}
+
+std::string Index::VectorKey(std::string_view field, DocNo doc) const {
+  std::string key = VectorPrefix(field);
+  for (int shift = 24; shift >= 0; shift -= 8) key.push_back(static_cast<char>(doc >> shift));
+  return key;
+}
+
+Status Index::LoadStoredVectors(const std::map<std::string, int64_t>& graph_seq, size_t* added) {
+  for (auto& [field, graph] : vector_indexes_) {
+    auto seq = graph_seq.find(field);
+    const size_t dimension = static_cast<size_t>(graph->method().dimension);
+    const std::string prefix = VectorPrefix(field);
+    std::vector<uint64_t> labels;
+    std::vector<float> floats;
+    std::vector<bool> has(docs_.size());
+    Status error;
+    auto flush = [&]() -> Status {
+      Status s = labels.empty() ? Status::Ok() : graph->AddBatch(labels, floats);
+      labels.clear();
+      floats.clear();
+      return s;
+    };
+    auto visit = [&](std::string_view key, std::string_view value)
+                     REQUIRES(write_mu_, state_mu_) -> bool {
+      if (key.size() != prefix.size() + 4) {
+        error = util::Internal("corrupt vector key in index [" + name_ + "]");
+        return false;
+      }
+      DocNo doc = 0;
+      for (size_t i = prefix.size(); i < key.size(); ++i) {
+        doc = (doc << 8) | static_cast<unsigned char>(key[i]);
+      }
+      if (doc >= docs_.size() || !docs_[doc].live) return true;  // not a document now
+      has[doc] = true;
+      if (seq != graph_seq.end() && docs_[doc].seq_no < seq->second) return true;  // in the graph
+      if (!AppendFloats(value, dimension, &floats)) {
+        error = util::Internal("corrupt vector of field [" + field + "] in index [" + name_ + "]");
+        return false;
+      }
+      labels.push_back(doc);
+      ++*added;
+      if (labels.size() >= 8192) error = flush();
+      return error.ok();
+    };
+    SLUICE_RETURN_IF_ERROR(store_->Scan(storage::Column::kVectors, prefix, visit));
+    SLUICE_RETURN_IF_ERROR(error);
+    SLUICE_RETURN_IF_ERROR(flush());
+    if (seq == graph_seq.end()) continue;
+    // Written after the checkpoint without a vector: out of the loaded graph.
+    for (DocNo doc = 0; doc < docs_.size(); ++doc) {
+      if (docs_[doc].live && !has[doc] && docs_[doc].seq_no >= seq->second &&
+          graph->Contains(doc)) {
+        SLUICE_RETURN_IF_ERROR(graph->Remove(doc));
+      }
+    }
+  }
+  return Status::Ok();
 }
 
 std::map<std::string, int64_t> Index::LoadCheckpoints(DocNo* next_doc_no) {
@@ -77,6 +144,12 @@ Status Index::Recover() {
     }
     next_seq_no_ = value;
   }
+  // Indexes whose vectors are all in Column::kVectors rebuild their graphs
+  // from there; older ones take them from _source this once and store them.
+  SLUICE_ASSIGN_OR_RETURN(auto vector_marker,
+                          store_->Get(storage::Column::kMeta, VectorMarkerKey()));
+  const bool binary_vectors = vector_marker.has_value();
+  storage::WriteBatch migration;
   DocNo checkpoint_doc_no = 0;
   // Per field: documents with a smaller seq_no are already in its loaded graph.
   std::map<std::string, int64_t> graph_seq = LoadCheckpoints(&checkpoint_doc_no);
@@ -120,7 +193,20 @@ Status Index::Recover() {
     next_doc_no_ = std::max<DocNo>(next_doc_no_, doc + 1);
     doc_numbers_[id] = doc;
     Apply(doc, id, record->version, record->seq_no, &*parsed);
+    if (!binary_vectors) {
+      for (const auto& [field, values] : parsed->vectors) {
+        if (vector_indexes_.count(field)) {
+          migration.Put(storage::Column::kVectors, VectorKey(field, doc), EncodeFloats(values));
+        }
+      }
+      if (migration.Count() >= 8192) {
+        error = store_->Write(migration);
+        migration = storage::WriteBatch();
+        if (!error.ok()) return false;
+      }
+    }
     for (const auto& [field, graph] : vector_indexes_) {
+      if (binary_vectors) break;  // LoadStoredVectors, after the scan
       auto seq = graph_seq.find(field);
       if (seq != graph_seq.end() && record->seq_no < seq->second) continue;  // in the graph
       const std::vector<float>* v = nullptr;
@@ -150,6 +236,12 @@ Status Index::Recover() {
   SLUICE_RETURN_IF_ERROR(scan);
   SLUICE_RETURN_IF_ERROR(error);
   SLUICE_RETURN_IF_ERROR(flush_vectors());
+  if (binary_vectors) {
+    SLUICE_RETURN_IF_ERROR(LoadStoredVectors(graph_seq, &added_vectors));
+  } else {
+    migration.Put(storage::Column::kMeta, VectorMarkerKey(), "1");
+    SLUICE_RETURN_IF_ERROR(store_->Write(migration));
+  }
   // Documents deleted after the checkpoint are still in the loaded graphs.
   for (const auto& [field, seq] : graph_seq) {
     vector::VectorIndex* graph = vector_indexes_[field].get();

@@ -1,8 +1,6 @@
 // The write path of an Index: validation of each operation against the mapping
 // (Prepare), then one synced RocksDB batch and the in-memory tables and graphs
 // (Write).
-#include "index/index.h"
-
 #include <rapidjson/document.h>
 
 #include <algorithm>
@@ -10,9 +8,14 @@
 #include <cstring>
 #include <filesystem>
 #include <random>
+#include <system_error>
+#include <thread>
+#include <unordered_set>
 
 #include "index/document_record.h"
 #include "index/id_generator.h"
+#include "index/index.h"
+#include "index/vector_record.h"
 #include "json/json_writer.h"
 #include "json/value_text.h"
 #include "storage/store.h"
@@ -273,7 +276,14 @@ WriteResult Index::Prepare(WriteOp& op, Mapping& mapping, Pending& pending) {
 
   std::optional<ParsedDocument> parsed;
   if (new_source) {
-    auto p = ParseDocument(*new_source, op.id, mapping);
+    // The parse made before the lock holds while the mapping is the one it
+    // was made against: not changed since, nor by an earlier op of this batch.
+    bool from_op = op.type == OpType::kIndex || op.type == OpType::kCreate ||
+                   (op.type == OpType::kUpdate && op.upsert && !current.exists);
+    bool reuse = from_op && op.parsed && !pending.mapping_changed &&
+                 op.parsed->mapping_version == mapping_version_.load(std::memory_order_relaxed);
+    util::Result<ParsedDocument> p =
+        reuse ? std::move(op.parsed->parsed) : ParseDocument(*new_source, op.id, mapping);
     if (!p.ok()) {
       result.status = p.status();
       return result;
@@ -310,7 +320,69 @@ WriteResult Index::Prepare(WriteOp& op, Mapping& mapping, Pending& pending) {
   return result;
 }
 
+std::pair<Mapping, uint64_t> Index::MappingSnapshot() const {
+  util::ReaderMutexLock state_lock(&state_mu_);
+  return {mapping_, mapping_version_.load(std::memory_order_relaxed)};
+}
+
+void Index::ParseSources(std::vector<WriteOp>& ops) const {
+  // The ops whose document is known before the lock: index and create, and
+  // upserts of ids that do not exist now (an existing one merges, under the lock).
+  std::vector<WriteOp*> todo;
+  size_t bytes = 0;
+  Mapping mapping;
+  uint64_t version = 0;
+  {
+    util::ReaderMutexLock state_lock(&state_mu_);
+    for (auto& op : ops) {
+      if (op.parsed) continue;
+      bool creates = op.type == OpType::kIndex || op.type == OpType::kCreate;
+      if (op.type == OpType::kUpdate && op.upsert) {
+        auto d = doc_numbers_.find(op.id);
+        creates = d == doc_numbers_.end() || !docs_[d->second].live;
+      }
+      if (!creates) continue;
+      // The id is in the mapper's messages, so generated ids are chosen now.
+      if (op.id.empty()) op.id = GenerateId(20);
+      todo.push_back(&op);
+      bytes += op.type == OpType::kUpdate ? op.upsert->size() : op.source.size();
+    }
+    if (todo.empty()) return;
+    mapping = mapping_;
+    version = mapping_version_.load(std::memory_order_relaxed);
+  }
+  auto parse = [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      WriteOp& op = *todo[i];
+      const std::string& text = op.type == OpType::kUpdate ? *op.upsert : op.source;
+      op.parsed = ParsedSource{ParseDocument(text, op.id, mapping), version};
+    }
+  };
+  // A thread per ~256 KiB of documents, up to the cores: a _bulk of vectors
+  // parses on every core, a small write on the caller's thread alone.
+  size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  size_t threads = std::min({cores, todo.size(), 1 + bytes / (256u << 10)});
+  if (threads <= 1) {
+    parse(0, todo.size());
+    return;
+  }
+  std::vector<std::thread> workers;
+  size_t per = (todo.size() + threads - 1) / threads;
+  for (size_t t = 1; t < threads; ++t) {
+    size_t begin = std::min(todo.size(), t * per);
+    size_t end = std::min(todo.size(), begin + per);
+    try {
+      workers.emplace_back(parse, begin, end);
+    } catch (const std::system_error&) {
+      parse(begin, end);  // no thread to be had: this one does the share
+    }
+  }
+  parse(0, std::min(todo.size(), per));
+  for (auto& w : workers) w.join();
+}
+
 std::vector<WriteResult> Index::Write(std::vector<WriteOp> ops) {
+  ParseSources(ops);
   std::vector<WriteResult> results;
   results.reserve(ops.size());
   util::MutexLock write_lock(&write_mu_);
@@ -358,6 +430,30 @@ std::vector<WriteResult> Index::Write(std::vector<WriteOp> ops) {
       batch.Delete(storage::Column::kDocs, DocKey(p.id));
     }
   }
+  // Vectors in binary beside their documents: graphs are rebuilt from these,
+  // never by parsing _source again. A document that had a vector and has none
+  // now (or is deleted) loses it; new documents have nothing to delete.
+  std::unordered_set<DocNo> seen;
+  for (const auto& p : pending.prepared) {
+    bool may_have = !seen.insert(p.doc).second || p.doc < first_doc_no;
+    for (const auto& [field, graph] : vector_indexes_) {
+      if (std::find(p.unchanged_vectors.begin(), p.unchanged_vectors.end(), field) !=
+          p.unchanged_vectors.end()) {
+        continue;
+      }
+      const std::vector<float>* v = nullptr;
+      if (p.parsed) {
+        for (const auto& [f, values] : p.parsed->vectors) {
+          if (f == field) v = &values;
+        }
+      }
+      if (v != nullptr) {
+        batch.Put(storage::Column::kVectors, VectorKey(field, p.doc), EncodeFloats(*v));
+      } else if (may_have) {
+        batch.Delete(storage::Column::kVectors, VectorKey(field, p.doc));
+      }
+    }
+  }
   batch.Put(storage::Column::kMeta, "seq/" + uuid_, std::to_string(next_seq_no_));
   if (pending.mapping_changed) {
     batch.Put(storage::Column::kMeta, "index/" + name_, MetadataJson(mapping));
@@ -377,7 +473,10 @@ std::vector<WriteResult> Index::Write(std::vector<WriteOp> ops) {
   std::vector<std::pair<std::string, uint64_t>> removals;
   {
     util::WriterMutexLock state_lock(&state_mu_);
-    if (pending.mapping_changed) mapping_ = std::move(mapping);
+    if (pending.mapping_changed) {
+      mapping_ = std::move(mapping);
+      mapping_version_.fetch_add(1, std::memory_order_release);
+    }
     for (const auto& p : pending.prepared) {
       DocNo doc = p.doc;
       if (doc >= docs_.size()) docs_.resize(doc + 1);

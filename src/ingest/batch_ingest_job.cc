@@ -53,7 +53,9 @@ std::string AssembleDocument(const Fields& fields, const std::vector<std::string
 
 SinkDocument UpsertDocument(std::string id, const Fields& fields,
                             const std::vector<std::string>& nulls) {
-  SinkDocument doc{std::move(id), AssembleDocument(fields, {}), std::nullopt};
+  SinkDocument doc;
+  doc.id = std::move(id);
+  doc.source_json = AssembleDocument(fields, {});
   // The upsert is the doc with the nulls appended (no second walk of the values).
   std::string upsert = doc.source_json;
   upsert.pop_back();  // '}'
@@ -157,10 +159,12 @@ Status BatchIngestJob::RunSingle(tasks::TaskContext& ctx, Plan& plan, IngestChec
   progress.SetPhase("reading");
   RecordMapper mapper(request_, 0, plan.vector_fields);
   RecordInspector inspector(0, mapper, progress);
-  BatchWriter writer(
-      sink_.get(), &progress, options_.queue_depth,
-      [&](const std::string& checkpoint) { return CommitCheckpoint(ctx, progress, checkpoint); },
-      [&ctx] { return ctx.cancelled(); }, options_.write_chunk_documents);
+  std::unique_ptr<DocumentTyper> typer = sink_->NewTyper();
+  BatchWriter writer(sink_.get(), &progress, options_.queue_depth,
+                     [&](const std::string& checkpoint) {
+                       return CommitCheckpoint(ctx, progress, checkpoint);
+                     },
+                     [&ctx] { return ctx.cancelled(); }, options_.write_chunk_documents);
   const auto& objects = plan.slots[0];
   DocumentBatch batch;
   uint64_t since_progress = 0;
@@ -193,20 +197,35 @@ Status BatchIngestJob::RunSingle(tasks::TaskContext& ctx, Plan& plan, IngestChec
           return Status::Ok();
         }
         if (inspector.ProviderFailed(*record, origin)) return Status::Ok();
-        auto mapped = mapper.Map(*record);
+        SinkDocument doc;
+        bool assembled = false;
+        auto assemble = [&](MappedRecord& mapped) {
+          if (mapped.id) {
+            doc = UpsertDocument(std::move(*mapped.id), mapped.fields, plan.null_fields);
+          } else {
+            // Without an _id path, ids are derived from the record's place in
+            // the input so that a resumed task rewrites, not duplicates, documents.
+            doc.id =
+                ctx.task_id() + "-" + std::to_string(object) + "-" + std::to_string(line.number);
+            doc.source_json = AssembleDocument(mapped.fields, plan.null_fields);
+          }
+          assembled = true;
+        };
+        // The typed document is built here, from this parse of the record,
+        // while the reading thread's parser still holds it.
+        auto mapped =
+            mapper.Map(*record, [&](std::span<const index::RecordField> fields, MappedRecord& m) {
+              assemble(m);
+              if (typer) {
+                doc.parsed = typer->Type(
+                    doc.id, doc.upsert_json ? *doc.upsert_json : doc.source_json, fields);
+              }
+            });
         if (!mapped.ok()) {
           progress.AddFailure(origin, mapped.status().reason());
           return Status::Ok();
         }
-        SinkDocument doc;
-        if (mapped->id) {
-          doc = UpsertDocument(std::move(*mapped->id), mapped->fields, plan.null_fields);
-        } else {
-          // Without an _id path, ids are derived from the record's place in
-          // the input so that a resumed task rewrites, not duplicates, documents.
-          doc.id = ctx.task_id() + "-" + std::to_string(object) + "-" + std::to_string(line.number);
-          doc.source_json = AssembleDocument(mapped->fields, plan.null_fields);
-        }
+        if (!assembled) assemble(*mapped);
         batch.bytes += doc.source_json.size() + (doc.upsert_json ? doc.upsert_json->size() : 0);
         batch.documents.push_back(std::move(doc));
         batch.origins.push_back(std::move(origin));

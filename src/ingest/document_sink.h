@@ -9,10 +9,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "index/document_parser.h"
 #include "util/cancel_signal.h"
 #include "util/result.h"
 
@@ -44,6 +48,22 @@ struct SinkDocument {
   // merges into an existing document ("doc"), and this JSON object is the
   // document created when none exists ("upsert").
   std::optional<std::string> upsert_json;
+  // The typed form of the document written when this creates one (the
+  // upsert's when set, else source_json's), built by the sink's
+  // DocumentTyper on the reading thread. Empty: the sink parses the JSON.
+  std::optional<index::ParsedSource> parsed = std::nullopt;  // (brace-inits may omit it)
+};
+
+// Builds, on the reading thread, the typed documents a sink writes, from
+// the record's own parse (DESIGN rule 3: the writer does not parse the JSON
+// text again). One per reading thread; not thread-safe.
+class DocumentTyper {
+ public:
+  virtual ~DocumentTyper() = default;
+  // The typed document whose JSON text is source_json and whose top-level
+  // fields with a value are `fields` (index::ParseRecordFields).
+  virtual index::ParsedSource Type(std::string_view id, std::string_view source_json,
+                                   std::span<const index::RecordField> fields) = 0;
 };
 
 class DocumentSink {
@@ -60,6 +80,9 @@ class DocumentSink {
   // The running task's cancel signal (not owned, outlives the writes): a sink
   // that sleeps between retries wakes up when it is cancelled. Default: ignored.
   virtual void SetCancelSignal(const util::CancelSignal* /*cancel*/) {}
+  // A typer for documents of this sink, or nullptr (default) when the sink
+  // takes JSON text only (a remote cluster parses it itself).
+  virtual std::unique_ptr<DocumentTyper> NewTyper() { return nullptr; }
 };
 
 }  // namespace sluice::ingest

@@ -3,9 +3,33 @@
 #include <spdlog/spdlog.h>
 
 #include "index/catalog.h"
+#include "index/index.h"
 #include "storage/store.h"
 
 namespace sluice::ingest {
+namespace {
+
+class LocalIndexTyper : public DocumentTyper {
+ public:
+  explicit LocalIndexTyper(std::shared_ptr<index::Index> index) : index_(std::move(index)) {}
+
+  index::ParsedSource Type(std::string_view id, std::string_view source_json,
+                           std::span<const index::RecordField> fields) override {
+    if (!have_mapping_ || version_ != index_->mapping_version()) {
+      std::tie(mapping_, version_) = index_->MappingSnapshot();
+      have_mapping_ = true;
+    }
+    return {index::ParseRecordFields(source_json, fields, id, mapping_), version_};
+  }
+
+ private:
+  std::shared_ptr<index::Index> index_;
+  index::Mapping mapping_;
+  uint64_t version_ = 0;
+  bool have_mapping_ = false;
+};
+
+}  // namespace
 
 LocalIndexSink::LocalIndexSink(index::Catalog* catalog, std::string index_name)
     : catalog_(catalog), index_name_(std::move(index_name)) {}
@@ -20,6 +44,12 @@ util::Result<SinkSchema> LocalIndexSink::Describe() {
     if (field.knn) schema.vector_fields.push_back({path, field.knn->dimension});
   }
   return schema;
+}
+
+std::unique_ptr<DocumentTyper> LocalIndexSink::NewTyper() {
+  auto index = catalog_->Get(index_name_);
+  if (!index.ok()) return nullptr;  // the first Write reports it
+  return std::make_unique<LocalIndexTyper>(std::move(*index));
 }
 
 util::Result<std::vector<util::Status>> LocalIndexSink::Write(std::vector<SinkDocument> documents) {
@@ -40,6 +70,7 @@ util::Result<std::vector<util::Status>> LocalIndexSink::Write(std::vector<SinkDo
       op.id = doc.id;
       op.source = doc.source_json;
       op.upsert = doc.upsert_json;
+      op.parsed = doc.parsed;
       ops.push_back(std::move(op));
     }
     results = index->Write(std::move(ops));

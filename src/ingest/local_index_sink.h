@@ -24,6 +24,9 @@ class LocalIndexSink : public DocumentSink {
   util::Result<SinkSchema> Describe() override;
   util::Result<std::vector<util::Status>> Write(std::vector<SinkDocument> documents) override;
   void SetCancelSignal(const util::CancelSignal* cancel) override { cancel_ = cancel; }
+  // Parses against a copy of the index's mapping, copied again whenever the
+  // index's mapping_version moves on (dynamic fields of an earlier batch).
+  std::unique_ptr<DocumentTyper> NewTyper() override;
 
  private:
   index::Catalog* catalog_;

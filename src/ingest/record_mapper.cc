@@ -16,6 +16,7 @@ RecordMapper::RecordMapper(const IngestRequest& request, size_t source,
     for (const auto& path : field.paths) {
       if (path.source == source) {
         entries_.push_back({&field, &path, vector_fields.count(field.name) > 0});
+        all_singular_ &= path.path.IsSingular();
       }
     }
   }
@@ -79,10 +80,14 @@ std::vector<std::pair<std::string, std::string>> RecordMapper::UnmatchedPaths(
   return out;
 }
 
-util::Result<MappedRecord> RecordMapper::Map(const simdjson::dom::element& record) const {
+util::Result<MappedRecord> RecordMapper::Map(const simdjson::dom::element& record,
+                                             const WithFields& with_fields) const {
   MappedRecord out;
   SLUICE_ASSIGN_OR_RETURN(out.id, Id(record));
   std::vector<simdjson::dom::element> nodes;
+  // The selected values of singular paths, for with_fields.
+  std::vector<simdjson::dom::element> selected;
+  selected.reserve(entries_.size());
   for (const Entry& e : entries_) {
     if (e.path->path.IsSingular()) {
       auto v = e.path->path.EvaluateSingular(record);
@@ -94,6 +99,7 @@ util::Result<MappedRecord> RecordMapper::Map(const simdjson::dom::element& recor
         continue;  // written as null with the other unmapped fields
       }
       out.fields.emplace_back(e.field->name, simdjson::minify(*v));
+      selected.push_back(*v);
       continue;
     }
     nodes.clear();
@@ -105,6 +111,14 @@ util::Result<MappedRecord> RecordMapper::Map(const simdjson::dom::element& recor
     }
     array += ']';
     out.fields.emplace_back(e.field->name, std::move(array));
+  }
+  if (with_fields && all_singular_) {
+    std::vector<index::RecordField> fields;
+    fields.reserve(selected.size());
+    for (size_t i = 0; i < selected.size(); ++i) {
+      fields.push_back({out.fields[i].first, &selected[i]});
+    }
+    with_fields(fields, out);
   }
   return out;
 }

@@ -11,12 +11,15 @@
 // Thread-safety: immutable after construction; Map may run concurrently.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "index/document_parser.h"
 #include "ingest/ingest_request.h"
 #include "util/result.h"
 
@@ -36,7 +39,15 @@ class RecordMapper {
   // request must outlive the mapper. vector_fields: the index's knn_vector fields.
   RecordMapper(const IngestRequest& request, size_t source, std::set<std::string> vector_fields);
 
-  util::Result<MappedRecord> Map(const simdjson::dom::element& record) const;
+  // The record's fields selected and mapped. When every path of this source is
+  // singular, with_fields (if set) is also called — before Map returns, while
+  // the record's parse is alive — with the selected values themselves (the
+  // mapped fields that have one, in order) and the mapped record, so that the
+  // typed document can be built from this parse (index::ParseRecordFields).
+  using WithFields =
+      std::function<void(std::span<const index::RecordField> fields, MappedRecord& mapped)>;
+  util::Result<MappedRecord> Map(const simdjson::dom::element& record,
+                                 const WithFields& with_fields = {}) const;
   // The record's id alone (nullopt when this source has no _id path). A record
   // whose fields fail to map still has its place in a position join.
   util::Result<std::optional<std::string>> Id(const simdjson::dom::element& record) const;
@@ -54,6 +65,7 @@ class RecordMapper {
   };
   const SourcePath* id_path_ = nullptr;
   std::vector<Entry> entries_;
+  bool all_singular_ = true;
 };
 
 // The document id text of a JSON scalar ("abc", 12 → "12", true → "true").

@@ -4,10 +4,11 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/listener.h>
-#include <rocksdb/options.h>
 #include <rocksdb/merge_operator.h>
+#include <rocksdb/options.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
+#include <rocksdb/write_buffer_manager.h>
 #include <spdlog/spdlog.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -28,8 +29,8 @@
 namespace sluice::storage {
 namespace {
 
-constexpr std::array<const char*, 6> kColumnNames = {"meta",    "docs",    "tasks",
-                                                     "staging", "postings", "text_stats"};
+constexpr std::array<const char*, 7> kColumnNames = {"meta",     "docs",       "tasks",  "staging",
+                                                     "postings", "text_stats", "vectors"};
 
 int64_t DecodeCounter(const rocksdb::Slice& s) {
   int64_t v = 0;
@@ -286,6 +287,10 @@ util::Result<std::unique_ptr<Store>> Store::Open(const StorageOptions& options) 
   db_options.create_missing_column_families = true;
   db_options.IncreaseParallelism(2);
   db_options.OptimizeLevelStyleCompaction();
+  // OptimizeLevelStyleCompaction sizes memtables for 512 MiB per column
+  // family (128 MiB, up to 6); the write buffer manager bounds them all.
+  db_options.write_buffer_manager = std::make_shared<rocksdb::WriteBufferManager>(
+      options.write_buffer_bytes, nullptr, /*allow_stall=*/true);
   db_options.listeners.push_back(std::make_shared<ManualRecoveryListener>());
   db_options.info_log = std::make_shared<SpdlogRocksLogger>();
   rocksdb::BlockBasedTableOptions table;
@@ -293,6 +298,9 @@ util::Result<std::unique_ptr<Store>> Store::Open(const StorageOptions& options) 
   rocksdb::ColumnFamilyOptions cf_options(db_options);
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   cf_options.compression = rocksdb::kNoCompression;
+  cf_options.write_buffer_size = std::max<size_t>(4u << 20, options.write_buffer_bytes / 4);
+  cf_options.max_write_buffer_number = 4;
+  cf_options.min_write_buffer_number_to_merge = 1;
 
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   families.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);

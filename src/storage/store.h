@@ -41,6 +41,11 @@ struct StorageOptions {
   std::string path;                       // required: the RocksDB directory
   bool sync = true;                       // fsync the WAL on every Write (durability on ack)
   size_t block_cache_bytes = 64u << 20;   // RocksDB block cache for reads
+  // The memtables of every column family together, at most (one shared
+  // rocksdb::WriteBufferManager: the largest memtable is flushed when they
+  // reach it, and writes stall rather than go over). Each column family's
+  // memtable is a quarter of it (at least 4 MiB). Default: 64 MiB.
+  size_t write_buffer_bytes = 64u << 20;
   // Open read-only instead of failing when the disk is too full to open the
   // database for writing. Default: true.
   bool read_only_when_disk_full = true;
@@ -54,12 +59,13 @@ struct StorageOptions {
 };
 
 enum class Column {
-  kMeta,     // index metadata and other small records
-  kDocs,     // documents: "<index uuid>\0<id>" → stored document record
-  kTasks,    // batch-ingestion task records and checkpoints
-  kStaging,  // temporary rows of multi-file joins
+  kMeta,       // index metadata and other small records
+  kDocs,       // documents: "<index uuid>\0<id>" → stored document record
+  kTasks,      // batch-ingestion task records and checkpoints
+  kStaging,    // temporary rows of multi-file joins
   kPostings,   // text: postings "<uuid>\0p<field>\0<term>\0\0<doc>" and per-doc term lists
   kTextStats,  // text: counters (doc count, sum of term freqs, doc freq) added by AddCounter
+  kVectors,    // knn vectors: "<uuid>\0<field>\0<doc number, 4 bytes big-endian>" → floats (LE)
 };
 
 // A group of writes applied atomically by Store::Write. Not thread-safe.

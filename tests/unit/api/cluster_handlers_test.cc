@@ -148,5 +148,44 @@ TEST_F(ClusterHandlersTest, NodesInfoHasTheOneNode) {
   EXPECT_FALSE(dash.HasMember("cluster_name"));
 }
 
+
+// GET /_plugins/_knn/stats reports graph memory per index (and per field),
+// growing as vectors are added, in the k-NN plugin's shape.
+TEST_F(ClusterHandlersTest, KnnStatsReportGraphMemoryPerIndexAndField) {
+  ASSERT_EQ(Call("PUT", "/v",
+                 R"({"settings":{"index.knn":true},"mappings":{"properties":{
+                     "a":{"type":"knn_vector","dimension":4},"b":{"type":"knn_vector","dimension":4}}}})")
+                .status,
+            200);
+  ASSERT_EQ(Call("PUT", "/plain", "").status, 200);
+  auto stats = [&] {
+    http::Response r = Call("GET", "/_plugins/_knn/stats");
+    EXPECT_EQ(r.status, 200);
+    return Json(r);
+  };
+  rapidjson::Document before = stats();
+  EXPECT_EQ(before["_nodes"]["total"].GetInt(), 1);
+  EXPECT_FALSE(before["circuit_breaker_triggered"].GetBool());
+  ASSERT_EQ(before["nodes"].MemberCount(), 1u);
+  const auto& node0 = before["nodes"].MemberBegin()->value;
+  ASSERT_TRUE(node0["indices_in_cache"].HasMember("v"));
+  EXPECT_FALSE(node0["indices_in_cache"].HasMember("plain"));
+  EXPECT_EQ(node0["indices_in_cache"]["v"]["graph_count"].GetInt(), 2);
+  uint64_t empty_a = node0["indices_in_cache"]["v"]["fields"]["a"]["graph_memory_usage"].GetUint64();
+  for (int i = 0; i < 2000; ++i) {
+    ASSERT_EQ(Call("PUT", "/v/_doc/" + std::to_string(i),
+                   "{\"a\":[1," + std::to_string(i) + ",3,4]}")
+                  .status,
+              201);
+  }
+  rapidjson::Document after = stats();
+  const auto& node = after["nodes"].MemberBegin()->value;
+  const auto& a = node["indices_in_cache"]["v"]["fields"]["a"];
+  EXPECT_EQ(a["vector_count"].GetUint64(), 2000u);
+  EXPECT_GT(a["graph_memory_usage"].GetUint64(), empty_a);
+  EXPECT_GE(node["graph_memory_usage"].GetUint64(),
+            node["indices_in_cache"]["v"]["graph_memory_usage"].GetUint64());
+}
+
 }  // namespace
 }  // namespace sluice::api

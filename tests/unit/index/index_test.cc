@@ -6,6 +6,7 @@
 #include <atomic>
 #include <thread>
 
+#include "index/document_record.h"
 #include "index/test_store.h"
 #include "storage/store.h"
 #include "vector/vector_index.h"
@@ -500,6 +501,168 @@ TEST_F(IndexTest, StoredBytesIsReadableWhileDocumentsAreWritten) {
   done = true;
   reader.join();
   EXPECT_GT(index_->stored_bytes(), 200u * 6);
+}
+
+}  // namespace
+}  // namespace sluice::index
+
+namespace sluice::index {
+namespace {
+
+// A parse made before Write takes its lock is what gets indexed (the write
+// path does not parse the document again).
+TEST_F(IndexTest, WriteUsesTheParseMadeBeforeTheLock) {
+  Create("", R"({"properties":{"n":{"type":"long"}}})");
+  WriteOp op = Op(OpType::kIndex, "a", R"({"n":1})");
+  auto [mapping, version] = index_->MappingSnapshot();
+  auto parsed = ParseDocument(R"({"n":2})", "a", mapping);  // differs from the source on purpose
+  ASSERT_TRUE(parsed.ok());
+  op.parsed = ParsedSource{std::move(*parsed), version};
+  ASSERT_TRUE(One(std::move(op)).status.ok());
+  Index::ReadGuard guard(*index_);
+  ASSERT_EQ(index_->values(0).size(), 1u);
+  EXPECT_EQ(index_->values(0)[0].number, 2);
+}
+
+// A parse made against an older mapping is not trusted: a field mapped since
+// (here dynamically, by an earlier write) decides, as if parsed under the lock.
+TEST_F(IndexTest, ParseAgainstAnOlderMappingIsParsedAgain) {
+  WriteOp op = Op(OpType::kIndex, "b", R"({"n":"abc"})");
+  std::vector<WriteOp> early;
+  early.push_back(op);
+  index_->ParseSources(early);  // n is unmapped now: a dynamic text field, fine
+  ASSERT_TRUE(early[0].parsed && early[0].parsed->parsed.ok());
+  ASSERT_TRUE(One(Op(OpType::kIndex, "a", R"({"n":5})")).status.ok());  // n becomes a long
+  WriteResult r = One(std::move(early[0]));
+  EXPECT_EQ(r.status.type(), "mapper_parsing_exception") << r.status.ToString();
+  // And within one batch: the first document maps n, the second is checked against it.
+  std::vector<WriteOp> batch;
+  batch.push_back(Op(OpType::kIndex, "c", R"({"m":5})"));
+  batch.push_back(Op(OpType::kIndex, "d", R"({"m":"xyz"})"));
+  auto results = index_->Write(std::move(batch));
+  EXPECT_TRUE(results[0].status.ok());
+  EXPECT_EQ(results[1].status.type(), "mapper_parsing_exception");
+}
+
+// Large batches are parsed on several threads; results stay in op order.
+TEST_F(IndexTest, LargeBatchesParseInParallelInOrder) {
+  Create("", R"({"properties":{"n":{"type":"long"},"pad":{"type":"keyword","index":false}}})");
+  std::string pad(8000, 'x');
+  std::vector<WriteOp> ops;
+  for (int i = 0; i < 200; ++i) {
+    std::string n = i % 7 == 3 ? "\"bad\"" : std::to_string(i);
+    ops.push_back(
+        Op(OpType::kIndex, "d" + std::to_string(i), "{\"n\":" + n + ",\"pad\":\"" + pad + "\"}"));
+  }
+  auto results = index_->Write(std::move(ops));
+  ASSERT_EQ(results.size(), 200u);
+  for (int i = 0; i < 200; ++i) {
+    if (i % 7 == 3) {
+      EXPECT_EQ(results[i].status.type(), "mapper_parsing_exception") << i;
+      EXPECT_THAT(results[i].status.ToString(), HasSubstr("d" + std::to_string(i) + "'"));
+    } else {
+      EXPECT_TRUE(results[i].status.ok()) << i;
+    }
+  }
+  Index::ReadGuard guard(*index_);
+  auto doc = index_->Find("d100");
+  ASSERT_TRUE(doc);
+  EXPECT_EQ(index_->values(*doc)[0].number, 100);
+}
+
+// Generated ids are chosen before parsing, so the mapper's message names them.
+TEST_F(IndexTest, MapperErrorsNameGeneratedIds) {
+  Create("", R"({"properties":{"n":{"type":"long"}}})");
+  WriteResult r = One(Op(OpType::kIndex, "", R"({"n":"abc"})"));
+  ASSERT_FALSE(r.status.ok());
+  EXPECT_EQ(r.id.size(), 20u);
+  EXPECT_THAT(r.status.ToString(), HasSubstr("'" + r.id + "'"));
+}
+
+}  // namespace
+}  // namespace sluice::index
+
+namespace sluice::index {
+namespace {
+
+class VectorStoreTest : public IndexTest {
+ protected:
+  void SetUp() override {
+    Create(R"({"index.knn":true})", R"({"properties":{"v":{"type":"knn_vector","dimension":2}}})");
+  }
+  std::vector<std::string> Nearest(std::vector<float> q) {
+    Index::ReadGuard guard(*index_);
+    std::vector<std::string> ids;
+    auto found = index_->vectors("v")->Search(q, 10);
+    EXPECT_TRUE(found.ok());
+    if (found.ok()) {
+      for (const auto& n : *found) ids.push_back(index_->id(static_cast<DocNo>(n.label)));
+    }
+    return ids;
+  }
+  size_t StoredVectors() {
+    size_t n = 0;
+    EXPECT_TRUE(store_
+                    ->Scan(storage::Column::kVectors, "",
+                           [&](auto, auto) {
+                             ++n;
+                             return true;
+                           })
+                    .ok());
+    return n;
+  }
+};
+
+// Graphs are rebuilt from the binary vectors, not from _source: a stored
+// source whose vector text differs does not move the point.
+TEST_F(VectorStoreTest, GraphsAreRebuiltFromStoredVectors) {
+  ASSERT_TRUE(One(Op(OpType::kIndex, "a", R"({"v":[0,0.5]})")).status.ok());
+  ASSERT_TRUE(One(Op(OpType::kIndex, "b", R"({"v":[5,5]})")).status.ok());
+  EXPECT_EQ(StoredVectors(), 2u);
+  auto key = std::string(index_->uuid()) + '\0' + "a";
+  auto stored = store_->Get(storage::Column::kDocs, key);
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  auto record = DocumentRecord::Decode(**stored);
+  ASSERT_TRUE(record);
+  DocumentRecord changed = *record;
+  changed.source = R"({"v":[9,9]})";
+  storage::WriteBatch batch;
+  batch.Put(storage::Column::kDocs, key, changed.Encode());
+  ASSERT_TRUE(store_->Write(batch).ok());
+  Reopen();
+  EXPECT_EQ(Nearest({0, 0}), (std::vector<std::string>{"a", "b"}));
+}
+
+// Replacing a document without its vector, or deleting it, removes the stored
+// vector too, so the graph rebuilt at open does not bring it back.
+TEST_F(VectorStoreTest, RemovedVectorsStayRemovedAfterReopen) {
+  ASSERT_TRUE(One(Op(OpType::kIndex, "a", R"({"v":[0,0.5]})")).status.ok());
+  ASSERT_TRUE(One(Op(OpType::kIndex, "b", R"({"v":[5,5]})")).status.ok());
+  ASSERT_TRUE(One(Op(OpType::kIndex, "c", R"({"v":[1,1]})")).status.ok());
+  ASSERT_TRUE(One(Op(OpType::kIndex, "a", R"({"other":1})")).status.ok());
+  ASSERT_TRUE(One(Op(OpType::kDelete, "b")).status.ok());
+  // An update that leaves the vector alone keeps it.
+  ASSERT_TRUE(One(Op(OpType::kUpdate, "c", R"({"doc":{"x":2}})")).status.ok());
+  EXPECT_EQ(StoredVectors(), 1u);
+  Reopen();
+  EXPECT_EQ(Nearest({0, 0}), (std::vector<std::string>{"c"}));
+}
+
+// An index written before vectors were stored in binary (no marker, no
+// vectors column) gets its graph from _source once, and its vectors stored.
+TEST_F(VectorStoreTest, OlderIndexesMigrateTheirVectorsAtOpen) {
+  ASSERT_TRUE(One(Op(OpType::kIndex, "a", R"({"v":[0,0.5]})")).status.ok());
+  ASSERT_TRUE(One(Op(OpType::kIndex, "b", R"({"v":[5,5]})")).status.ok());
+  storage::WriteBatch batch;
+  batch.Delete(storage::Column::kMeta, "vecstore/" + index_->uuid());
+  batch.DeleteRange(storage::Column::kVectors, "", "\xff");
+  ASSERT_TRUE(store_->Write(batch).ok());
+  ASSERT_EQ(StoredVectors(), 0u);
+  Reopen();
+  EXPECT_EQ(Nearest({0, 0}), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(StoredVectors(), 2u);
+  Reopen();
+  EXPECT_EQ(Nearest({0, 0}), (std::vector<std::string>{"a", "b"}));
 }
 
 }  // namespace

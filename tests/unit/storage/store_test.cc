@@ -4,9 +4,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace sluice::storage {
@@ -226,6 +229,54 @@ TEST_F(StoreTest, NoFloodStageWhenTurnedOff) {
   batch.Put(Column::kDocs, "k", "v");
   EXPECT_TRUE((*store)->Write(batch).ok());
   EXPECT_FALSE((*store)->disk_full());
+}
+
+// Resident memory of this process (VmRSS), in bytes.
+size_t ResidentBytes() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
+  }
+  return 0;
+}
+
+// The memtables of all column families share StorageOptions::write_buffer_bytes:
+// writing far more vector documents than that (documents and their binary
+// vectors, two columns) keeps resident memory near the budget instead of
+// growing by RocksDB's default memtables (128 MiB each, up to 6 per column).
+TEST_F(StoreTest, MemtablesStayWithinTheWriteBufferBudget) {
+  StorageOptions options;
+  options.path = dir_.string();
+  options.sync = false;
+  options.block_cache_bytes = 8u << 20;
+  options.write_buffer_bytes = 16u << 20;
+  auto store = Store::Open(options);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  std::vector<float> vector(384);
+  std::string source(6000, 'x');
+  size_t before = ResidentBytes();
+  size_t peak = before;
+  uint32_t seed = 1;
+  for (int batch_no = 0; batch_no < 320; ++batch_no) {  // ~320 MiB in all
+    WriteBatch batch;
+    for (int i = 0; i < 100; ++i) {
+      for (float& f : vector) {
+        seed = seed * 1664525u + 1013904223u;  // incompressible floats
+        f = static_cast<float>(seed) / 4294967296.0f;
+      }
+      std::string key = "doc" + std::to_string(batch_no * 100 + i);
+      batch.Put(Column::kDocs, key, source);
+      batch.Put(Column::kVectors, key,
+                std::string_view(reinterpret_cast<const char*>(vector.data()),
+                                 vector.size() * sizeof(float)));
+    }
+    ASSERT_TRUE((*store)->Write(batch).ok());
+    peak = std::max(peak, ResidentBytes());
+  }
+  // The budget, memtables being flushed and RocksDB's own overhead: far
+  // under what was written.
+  EXPECT_LT(peak - before, size_t{112} << 20) << "grew by " << ((peak - before) >> 20) << " MiB";
 }
 
 }  // namespace
