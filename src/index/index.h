@@ -69,7 +69,7 @@ struct WriteOp {
   // create: `source`; an update with `upsert`: the upsert), made outside the
   // write lock — by the caller (batch ingestion, from its simdjson parse) or by
   // Write itself (ParseSources). Empty: Write parses it.
-  std::optional<ParsedSource> parsed;
+  std::optional<ParsedSource> parsed = std::nullopt;
 };
 
 struct WriteResult {

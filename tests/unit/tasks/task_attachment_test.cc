@@ -23,9 +23,9 @@ class TaskAttachmentTest : public ::testing::Test {
     return std::make_unique<TaskManager>(store_.get(), TaskManagerOptions{.max_running = 1});
   }
   std::string Submit(TaskManager& manager, const std::shared_ptr<Probe>& probe) {
-    auto id = manager.Submit("BATCH_INGEST", "{}", JobFor(probe), [](const std::string& id) {
-      return util::Result<std::string>("sealed-for-" + id);
-    });
+    auto id = manager.Submit(
+        "BATCH_INGEST", "{}", JobFor(probe), /*owner=*/"",
+        [](const std::string& id) { return util::Result<std::string>("sealed-for-" + id); });
     EXPECT_TRUE(id.ok()) << id.status().ToString();
     return id.ok() ? *id : "";
   }
@@ -98,7 +98,7 @@ TEST_F(TaskAttachmentTest, IsRemovedWhenTheTaskCannotBeResumed) {
 
 TEST_F(TaskAttachmentTest, AFailingAttachmentRefusesTheTask) {
   auto manager = NewManager();
-  auto id = manager->Submit("BATCH_INGEST", "{}", JobFor(std::make_shared<Probe>()),
+  auto id = manager->Submit("BATCH_INGEST", "{}", JobFor(std::make_shared<Probe>()), /*owner=*/"",
                             [](const std::string&) -> util::Result<std::string> {
                               return util::Internal("cannot seal");
                             });
