@@ -37,9 +37,8 @@ class SecurityFilterTest : public ::testing::Test {
     tasks_ = std::make_unique<tasks::TaskManager>(store_.get(), tasks::TaskManagerOptions{});
     connectors_ = std::make_unique<ml::ConnectorStore>(store_.get(), nullptr);
     models_ = std::make_unique<ml::ModelStore>(store_.get(), connectors_.get());
-    predict_ = std::make_unique<ml::BatchPredictService>(models_.get(), connectors_.get(),
-                                                         tasks_.get(), nullptr,
-                                                         ml::BatchPredictOptions{});
+    predict_ = std::make_unique<ml::BatchPredictService>(
+        models_.get(), connectors_.get(), tasks_.get(), nullptr, ml::BatchPredictOptions{});
     ctx_.tasks = tasks_.get();
     ctx_.connectors = connectors_.get();
     ctx_.models = models_.get();
