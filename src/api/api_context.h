@@ -22,6 +22,8 @@ class Security;
 }
 namespace sluice::ml {
 class ConnectorStore;
+class ModelStore;
+class BatchPredictService;
 }
 
 namespace sluice::api {
@@ -44,6 +46,8 @@ struct ApiContext {
   security::Security* security = nullptr;
   search::SearchPipelineStore* search_pipelines = nullptr;  // without it, no search pipelines
   ml::ConnectorStore* connectors = nullptr;  // /_plugins/_ml/connectors; without it: no routes
+  ml::ModelStore* models = nullptr;  // /_plugins/_ml/models; without it: no routes
+  ml::BatchPredictService* batch_predict = nullptr;  // _batch_predict, _cancel_batch
   NodeInfo node;
 };
 

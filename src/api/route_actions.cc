@@ -12,6 +12,16 @@ std::string_view DefaultRouteAction(std::string_view method, std::string_view p)
   if (p == "/") return "cluster:monitor/main";
   if (p == "/_plugins/_security/authinfo") return kAuthenticatedAction;
   if (p == "/_plugins/_ml/_batch_ingestion") return "cluster:admin/opensearch/ml/batch_ingestion";
+  if (p.ends_with("/_batch_predict")) return "cluster:admin/opensearch/ml/predict";
+  if (p.ends_with("/_cancel_batch")) return "cluster:admin/opensearch/ml/tasks/cancel";
+  if (p.starts_with("/_plugins/_ml/models")) {
+    if (p.ends_with("/_register")) return "cluster:admin/opensearch/ml/register_model";
+    if (p.ends_with("/_search")) return "cluster:admin/opensearch/ml/models/search";
+    if (p.ends_with("/_deploy")) return "cluster:admin/opensearch/ml/deploy_model";
+    if (p.ends_with("/_undeploy")) return "cluster:admin/opensearch/ml/undeploy_model";
+    if (method == "DELETE") return "cluster:admin/opensearch/ml/models/delete";
+    return "cluster:admin/opensearch/ml/models/get";
+  }
   if (p.starts_with("/_plugins/_ml/tasks/")) {
     if (p.ends_with("/_search")) return "cluster:admin/opensearch/ml/tasks/search";
     if (p.ends_with("/_cancel")) return "cluster:admin/opensearch/ml/tasks/cancel";

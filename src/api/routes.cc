@@ -6,6 +6,12 @@
 
 namespace sluice::api {
 
+// Connectors and models (the gateway owns them too).
+void RegisterMlRoutes(http::Router& router, const ApiContext& ctx) {
+  if (ctx.connectors != nullptr) RegisterConnectorRoutes(router, ctx);
+  if (ctx.models != nullptr && ctx.tasks != nullptr) RegisterModelRoutes(router, ctx);
+}
+
 void RegisterAllRoutes(http::Router& router, const ApiContext& ctx) {
   router.SetDefaultActions(DefaultRouteAction);
   router.SetRequestCheck(CheckRequest);
@@ -30,13 +36,14 @@ void RegisterAllRoutes(http::Router& router, const ApiContext& ctx) {
   RegisterSearchPipelineRoutes(router, ctx);
   if (ctx.tasks != nullptr) RegisterTaskRoutes(router, ctx);
   if (ctx.ingest != nullptr) RegisterBatchIngestRoutes(router, ctx);
+  RegisterMlRoutes(router, ctx);
 }
 
 void RegisterGatewayOwnedRoutes(http::Router& router, const ApiContext& ctx) {
   router.SetRequestCheck(CheckRequest);
   if (ctx.tasks != nullptr) RegisterTaskRoutes(router, ctx);
   if (ctx.ingest != nullptr) RegisterBatchIngestRoutes(router, ctx);
-  if (ctx.connectors != nullptr) RegisterConnectorRoutes(router, ctx);
+  RegisterMlRoutes(router, ctx);
 }
 
 }  // namespace sluice::api

@@ -38,6 +38,8 @@ void RegisterTaskRoutes(http::Router& router, const ApiContext& ctx);
 void RegisterBatchIngestRoutes(http::Router& router, const ApiContext& ctx);
 // /_plugins/_ml/connectors/...
 void RegisterConnectorRoutes(http::Router& router, const ApiContext& ctx);
+// /_plugins/_ml/models/..., _batch_predict, /_plugins/_ml/tasks/{id}/_cancel_batch
+void RegisterModelRoutes(http::Router& router, const ApiContext& ctx);
 
 // A route handler from a function of the context and the request. ctx must
 // outlive the router.

@@ -5,7 +5,9 @@
 //          "is_async":true,"ingest_status"?,"request"?} — ml-commons' key order, no
 //     task_id key; "progress" is ml-commons' float (fraction done, 0–1);
 //     "ingest_status" (the detailed status object) and "request" are sluice
-//     extensions (raw JSON, absent when empty).
+//     extensions (raw JSON, absent when empty). A BATCH_PREDICTION task shows
+//     "model_id", "function_name", "input_type", "remote_job" (the provider's batch
+//     object) and "ingest_task_id" at the top level instead of "ingest_status".
 //     404 status_exception "Failed to find task".
 //   GET|POST /_plugins/_ml/tasks/_search
 //     body (optional): {"query":{"match_all":{}}} | {"query":{"term":{"state"|"task_type":
@@ -23,6 +25,8 @@
 //     illegal_argument_exception "Task [<id>] is already <STATE> and cannot be cancelled".
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <charconv>
 #include <chrono>
@@ -62,7 +66,21 @@ void WriteTask(json::JsonWriter& w, const tasks::TaskRecord& r) {
   w.Key("last_update_time").Int(r.last_update_time);
   if (r.error) w.Key("error").String(*r.error);
   w.Key("is_async").Bool(true);
-  if (!r.ingest_status_json.empty()) w.Key("ingest_status").Raw(r.ingest_status_json);
+  if (r.task_type == "BATCH_PREDICTION") {
+    // ml-commons shows the remote job (and sluice the ingest task) at the top level.
+    rapidjson::Document status;
+    status.Parse(r.ingest_status_json.data(), r.ingest_status_json.size());
+    if (!status.HasParseError() && status.IsObject()) {
+      for (const auto& m : status.GetObject()) {
+        rapidjson::StringBuffer buffer;
+        rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+        m.value.Accept(writer);
+        w.Key(m.name.GetString()).Raw(std::string_view(buffer.GetString(), buffer.GetSize()));
+      }
+    }
+  } else if (!r.ingest_status_json.empty()) {
+    w.Key("ingest_status").Raw(r.ingest_status_json);
+  }
   if (!r.request_json.empty()) w.Key("request").Raw(r.request_json);
   w.EndObject();
 }

@@ -13,7 +13,9 @@
 #include "index/index.h"
 #include "ingest/batch_ingest_service.h"
 #include "metrics/registry.h"
+#include "ml/batch_predict.h"
 #include "ml/connector_store.h"
+#include "ml/model_store.h"
 #include "search/search_context_store.h"
 #include "search/search_pipeline.h"
 #include "secrets/sealer.h"
@@ -105,8 +107,18 @@ util::Status Engine::Start(EngineOptions options) {
                                                          sources_.get(), store_.get(), tasks_.get(),
                                                          options.ingest, options.identity_sinks);
   ingest_->SetCredentialOptions(CredentialOptions());
+  models_ = std::make_unique<ml::ModelStore>(store_.get(), connectors_.get());
+  ml::BatchPredictOptions predict_options;
+  predict_options.openai_base_url = options.sources.openai_base_url;
+  predict_options.poll_interval_ms = options.batch_predict_poll_ms;
+  predict_options.http = options.sources;
+  batch_predict_ = std::make_unique<ml::BatchPredictService>(
+      models_.get(), connectors_.get(), tasks_.get(), ingest_.get(), std::move(predict_options));
   SLUICE_RETURN_IF_ERROR(tasks_->Recover(
-      [this](const tasks::TaskRecord& record) { return ingest_->ResumeJob(record); }));
+      [this](const tasks::TaskRecord& record) -> util::Result<std::unique_ptr<tasks::TaskJob>> {
+        if (record.task_type == ml::kBatchPredictionTask) return batch_predict_->ResumeJob(record);
+        return ingest_->ResumeJob(record);
+      }));
   if (util::Status s = ingest_->CollectStaging(); !s.ok()) {
     spdlog::warn("event=staging_cleanup_failed reason=\"{}\"", s.ToString());
   }
@@ -120,6 +132,8 @@ util::Status Engine::Start(EngineOptions options) {
                           search::SearchPipelineStore::Open(store_.get()));
   routes_->ctx.search_pipelines = routes_->search_pipelines.get();
   routes_->ctx.connectors = connectors_.get();
+  routes_->ctx.models = models_.get();
+  routes_->ctx.batch_predict = batch_predict_.get();
   routes_->ctx.node.cluster_uuid = cluster_uuid_;
   routes_->ctx.security = options.security;
   router_ = &routes_->router;
@@ -148,9 +162,9 @@ util::Status Engine::OpenSealer(const EngineOptions& options) {
     return util::Status::Ok();
   }
   bool existed = std::filesystem::exists(options.secrets_key_file);
-  SLUICE_ASSIGN_OR_RETURN(sealer_, secrets::Sealer::Open({options.secrets_key_file,
-                                                          options.secrets_previous_key_file,
-                                                          data_dir_.string()}));
+  SLUICE_ASSIGN_OR_RETURN(
+      sealer_, secrets::Sealer::Open({options.secrets_key_file, options.secrets_previous_key_file,
+                                      data_dir_.string()}));
   spdlog::info("event=secrets_key_loaded key_file={} created={} previous_key={}",
                options.secrets_key_file, existed ? "false" : "true",
                options.secrets_previous_key_file.empty() ? "none" : "given");
@@ -171,10 +185,9 @@ ingest::CredentialOptions Engine::CredentialOptions() const {
 void Engine::AddCollectors() {
   metrics_->AddCollector([tasks = tasks_.get()](metrics::Scrape& scrape) {
     std::map<std::string, int> by_state;
-    for (auto state :
-         {tasks::TaskState::kCreated, tasks::TaskState::kRunning, tasks::TaskState::kCompleted,
-          tasks::TaskState::kCompletedWithError, tasks::TaskState::kFailed,
-          tasks::TaskState::kCancelled}) {
+    for (auto state : {tasks::TaskState::kCreated, tasks::TaskState::kRunning,
+                       tasks::TaskState::kCompleted, tasks::TaskState::kCompletedWithError,
+                       tasks::TaskState::kFailed, tasks::TaskState::kCancelled}) {
       by_state[std::string(tasks::TaskStateName(state))] = 0;
     }
     for (const auto& record : tasks->List()) ++by_state[std::string(TaskStateName(record.state))];
@@ -209,6 +222,8 @@ Engine::~Engine() {
   routes_.reset();
   tasks_.reset();
   ingest_.reset();
+  batch_predict_.reset();
+  models_.reset();
   connectors_.reset();
   sources_.reset();
   if (catalog_) {

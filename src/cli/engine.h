@@ -55,7 +55,9 @@ class Sealer;
 }
 namespace sluice::ml {
 class ConnectorStore;
-}
+class ModelStore;
+class BatchPredictService;
+}  // namespace sluice::ml
 
 namespace sluice::cli {
 
@@ -94,6 +96,8 @@ struct EngineOptions {
   // Users and roles (--users-file); null = no authentication. Not owned; must
   // outlive the engine.
   security::Security* security = nullptr;
+  // Between two status requests of a batch-predict task. Default: 10 s.
+  int batch_predict_poll_ms = 10000;
 };
 
 // The Content-Type of GET /_prometheus/metrics.
@@ -136,6 +140,8 @@ class Engine {
   std::unique_ptr<ml::ConnectorStore> connectors_;
   std::unique_ptr<tasks::TaskManager> tasks_;
   std::unique_ptr<ingest::BatchIngestService> ingest_;
+  std::unique_ptr<ml::ModelStore> models_;
+  std::unique_ptr<ml::BatchPredictService> batch_predict_;
   std::unique_ptr<Routes> routes_;
   http::Router* router_ = nullptr;  // owned by routes_
 };

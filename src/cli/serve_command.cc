@@ -38,6 +38,7 @@ struct ServeFlags {
   std::vector<std::string> file_roots;
   std::string s3_endpoint;
   std::string openai_base_url = "https://api.openai.com/v1";
+  int batch_predict_poll_ms = 10000;
   std::vector<std::string> allowed_source_hosts;
   int max_running_tasks = 2;
   int checkpoint_interval_s = 60;
@@ -299,6 +300,7 @@ int Serve(const ServeFlags& flags) {
   options.sources.file_roots = flags.file_roots;
   options.sources.s3_endpoint = flags.s3_endpoint;
   options.sources.openai_base_url = flags.openai_base_url;
+  options.batch_predict_poll_ms = flags.batch_predict_poll_ms;
   options.sources.allowed_http_hosts = flags.allowed_source_hosts;
   // S3 sources without keys sign with the AWS credential chain.
   options.sources.aws_credentials = std::make_shared<sources::AwsCredentialChain>(
@@ -418,6 +420,10 @@ void AddServeCommand(CLI::App& app) {
   serve->add_option("--s3-endpoint", flags->s3_endpoint,
                     "S3-compatible endpoint URL (MinIO, Ceph, localstack), path-style; default AWS")
       ->envname("SLUICE_S3_ENDPOINT");
+  serve
+      ->add_option("--batch-predict-poll-ms", flags->batch_predict_poll_ms,
+                   "Milliseconds between two status requests of a _batch_predict task")
+      ->check(CLI::Range(10, 3600000));
   serve->add_option("--openai-base-url", flags->openai_base_url, "OpenAI API base URL")
       ->envname("SLUICE_OPENAI_BASE_URL")
       ->capture_default_str();

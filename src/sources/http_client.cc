@@ -64,6 +64,13 @@ int BackoffMs(int attempt, const SourcesOptions& options, std::minstd_rand& rng)
 util::Result<HttpResponse> HttpFetch(const RequestBuilder& build, const SourcesOptions& options,
                                      const std::string& display, size_t max_body,
                                      const util::CancelSignal* cancel) {
+  return HttpSend(build, "GET", "", options, display, max_body, cancel);
+}
+
+util::Result<HttpResponse> HttpSend(const RequestBuilder& build, const std::string& method,
+                                    const std::string& body, const SourcesOptions& options,
+                                    const std::string& display, size_t max_body,
+                                    const util::CancelSignal* cancel) {
   std::minstd_rand rng(std::random_device{}());
   std::string last_failure;
   for (int attempt = 0;; ++attempt) {
@@ -80,6 +87,11 @@ util::Result<HttpResponse> HttpFetch(const RequestBuilder& build, const SourcesO
     ConfigureCommon(easy.get(), options);
     curl_easy_setopt(easy.get(), CURLOPT_URL, request.url.c_str());
     curl_easy_setopt(easy.get(), CURLOPT_HTTPHEADER, headers.get());
+    if (method == "POST") {
+      curl_easy_setopt(easy.get(), CURLOPT_POST, 1L);
+      curl_easy_setopt(easy.get(), CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+      curl_easy_setopt(easy.get(), CURLOPT_POSTFIELDS, body.data());
+    }
     curl_easy_setopt(easy.get(), CURLOPT_WRITEFUNCTION, FetchWrite);
     curl_easy_setopt(easy.get(), CURLOPT_WRITEDATA, &state);
     curl_easy_setopt(easy.get(), CURLOPT_HEADERFUNCTION, FetchHeader);

@@ -53,6 +53,14 @@ util::Result<HttpResponse> HttpFetch(const RequestBuilder& build, const SourcesO
                                      const std::string& display, size_t max_body,
                                      const util::CancelSignal* cancel = nullptr);
 
+// HttpFetch with a method: "GET", or "POST" sending `body` (API calls such
+// as OpenAI's batches). The same retries; pass options with max_retries 0
+// for a call that must not be repeated.
+util::Result<HttpResponse> HttpSend(const RequestBuilder& build, const std::string& method,
+                                    const std::string& body, const SourcesOptions& options,
+                                    const std::string& display, size_t max_body,
+                                    const util::CancelSignal* cancel = nullptr);
+
 struct ParsedUrl {
   std::string scheme;  // lowercase "http" / "https"
   std::string host;    // lowercase, without brackets for IPv6

@@ -7,8 +7,12 @@
 
 #include "api/api_fixture.h"
 #include "api/route_actions.h"
+#include "ml/batch_predict.h"
+#include "ml/connector_store.h"
+#include "ml/model_store.h"
 #include "security/password.h"
 #include "security/security.h"
+#include "tasks/task_manager.h"
 
 namespace sluice::api {
 namespace {
@@ -29,6 +33,16 @@ class SecurityFilterTest : public ::testing::Test {
     security_ = std::make_unique<security::Security>(config);
     ctx_.catalog = catalog_.get();
     ctx_.security = security_.get();
+    // The ML routes too (connectors, models, batch predict, tasks).
+    tasks_ = std::make_unique<tasks::TaskManager>(store_.get(), tasks::TaskManagerOptions{});
+    connectors_ = std::make_unique<ml::ConnectorStore>(store_.get(), nullptr);
+    models_ = std::make_unique<ml::ModelStore>(store_.get(), connectors_.get());
+    predict_ = std::make_unique<ml::BatchPredictService>(
+        models_.get(), connectors_.get(), tasks_.get(), nullptr, ml::BatchPredictOptions{});
+    ctx_.tasks = tasks_.get();
+    ctx_.connectors = connectors_.get();
+    ctx_.models = models_.get();
+    ctx_.batch_predict = predict_.get();
     RegisterAllRoutes(router_, ctx_);
     ASSERT_EQ(Call("admin", "PUT", "/team-a-1", "{}").status, 200);
     ASSERT_EQ(Call("admin", "PUT", "/team-b-1", "{}").status, 200);
@@ -56,6 +70,10 @@ class SecurityFilterTest : public ::testing::Test {
   testutil::TempStore store_;
   std::unique_ptr<index::Catalog> catalog_;
   std::unique_ptr<security::Security> security_;
+  std::unique_ptr<tasks::TaskManager> tasks_;
+  std::unique_ptr<ml::ConnectorStore> connectors_;
+  std::unique_ptr<ml::ModelStore> models_;
+  std::unique_ptr<ml::BatchPredictService> predict_;
   ApiContext ctx_;
   http::Router router_;
 };
@@ -68,6 +86,21 @@ TEST_F(SecurityFilterTest, EveryRouteDeclaresAnAction) {
         EXPECT_FALSE(options.action.empty()) << method << " " << pattern;
       });
   EXPECT_GT(routes, 50u);
+}
+
+TEST_F(SecurityFilterTest, MlRoutesNameMlCommonsActions) {
+  EXPECT_EQ(DefaultRouteAction("POST", "/_plugins/_ml/models/m1/_batch_predict"),
+            "cluster:admin/opensearch/ml/predict");
+  EXPECT_EQ(DefaultRouteAction("POST", "/_plugins/_ml/models/_register"),
+            "cluster:admin/opensearch/ml/register_model");
+  EXPECT_EQ(DefaultRouteAction("GET", "/_plugins/_ml/models/m1"),
+            "cluster:admin/opensearch/ml/models/get");
+  EXPECT_EQ(DefaultRouteAction("POST", "/_plugins/_ml/models/_search"),
+            "cluster:admin/opensearch/ml/models/search");
+  EXPECT_EQ(DefaultRouteAction("POST", "/_plugins/_ml/tasks/t1/_cancel_batch"),
+            "cluster:admin/opensearch/ml/tasks/cancel");
+  // A user with only index permissions may not send batch jobs.
+  EXPECT_EQ(Call("anna", "POST", "/_plugins/_ml/models/m1/_batch_predict", "{}").status, 403);
 }
 
 TEST_F(SecurityFilterTest, MissingAndWrongCredentialsAre401WithTheChallenge) {
