@@ -35,6 +35,7 @@ std::string_view DefaultRouteAction(std::string_view method, std::string_view p)
     if (method == "PUT") return "cluster:admin/opensearch/ml/connectors/update";
     return "cluster:admin/opensearch/ml/connectors/get";
   }
+  if (p.starts_with("/_plugins/_knn/") && p.ends_with("/stats")) return "cluster:admin/knn_stats";
   if (p == "/_prometheus/metrics") return "cluster:monitor/prometheus/metrics";
   if (p.starts_with("/_cluster/health") || p == "/_cat/health") return "cluster:monitor/health";
   if (p.starts_with("/_nodes")) return "cluster:monitor/nodes/info";
