@@ -29,7 +29,7 @@ class ByQueryJob : public tasks::TaskJob {
     json::JsonWriter w;
     w.StartObject().Key("action").String(ByQueryAction(request_.kind));
     w.Key("status").Raw(result->StatusJson()).Key("response").Raw(result->ToJson()).EndObject();
-    context.SetProgress(w.Take());
+    context.SetProgress(1.0f, w.Take());
     return util::Status::Ok();
   }
 
@@ -98,7 +98,7 @@ Response GetTask(const ApiContext& ctx, const Request& req) {
   w.Key("type").String("transport").Key("action").String(record->task_type);
   // progress: {"action":..,"status":{..},"response":{..}} once done.
   rapidjson::Document progress;
-  progress.Parse(record->progress_json.data(), record->progress_json.size());
+  progress.Parse(record->ingest_status_json.data(), record->ingest_status_json.size());
   auto member = [&progress](const char* key) -> std::string {
     if (progress.HasParseError() || !progress.IsObject() || !progress.HasMember(key)) return "";
     return json::ValueText(progress[key]);
