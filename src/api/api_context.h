@@ -6,6 +6,8 @@
 
 namespace sluice::index {
 class Catalog;
+class ClusterSettings;
+class KnnMemoryBreaker;
 }
 namespace sluice::tasks {
 class TaskManager;
@@ -44,6 +46,10 @@ struct ApiContext {
   security::Security* security = nullptr;
   search::SearchPipelineStore* search_pipelines = nullptr;  // without it, no search pipelines
   ml::ConnectorStore* connectors = nullptr;  // /_plugins/_ml/connectors; without it: no routes
+  // GET/PUT /_cluster/settings; without it: no such routes.
+  index::ClusterSettings* cluster_settings = nullptr;
+  // The k-NN memory circuit breaker _plugins/_knn/stats reports; null = none.
+  index::KnnMemoryBreaker* knn_breaker = nullptr;
   NodeInfo node;
 };
 
