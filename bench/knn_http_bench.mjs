@@ -1,6 +1,7 @@
 // knn_http_bench: knn QPS over HTTP (`_source: false`, k=10, keep-alive) against raw
 // hnswlib searchKnn on the same vectors, parameters, ef and client/thread counts, in one
-// run (run by hand, never by ctest). Dataset: ann/ngt-sift5k (4,800 base, 200 queries,
+// run (run by hand, never by ctest), with the QPS of GET / through the same client as
+// the transport's ceiling. Dataset: ann/ngt-sift5k (4,800 base, 200 queries,
 // 128-d, L2), m 16, ef_construction 200, ef = the smallest of 16..256 giving raw
 // recall@10 >= 0.95. Rounds interleave raw and HTTP; each figure is the best of them.
 //
@@ -91,19 +92,20 @@ try {
     got.push(JSON.parse((await call(server.url, 'POST', '/vec/_search', bodies[q])).body).hits.hits.map((h) => Number(h._id)));
   }
   const httpRecall = recall(got);
-  async function httpQps(n) {
+  // `floor`: GET / with the same client — the transport's ceiling for any request.
+  async function httpQps(n, floor = false) {
     let done = 0;
     const until = Date.now() + seconds * 1000;
     await Promise.all(Array.from({ length: n }, async (_, c) => {
       for (let q = c; Date.now() < until; q = (q + n) % bodies.length) {
-        const res = await call(server.url, 'POST', '/vec/_search', bodies[q]);
+        const res = floor ? await call(server.url, 'GET', '/') : await call(server.url, 'POST', '/vec/_search', bodies[q]);
         if (res.status !== 200) throw new Error(res.body);
         done++;
       }
     }));
     return done / seconds;
   }
-  const best = { raw: {}, http: {} };
+  const best = { raw: {}, http: {}, floor: {} };
   let rawRecall = 0;
   for (let round = 0; round < rounds; round++) {
     const rr = raw(ef, clients);
@@ -111,12 +113,13 @@ try {
     for (const n of clients) {
       best.raw[n] = Math.max(best.raw[n] || 0, rr.qps[n]);
       best.http[n] = Math.max(best.http[n] || 0, await httpQps(n));
+      best.floor[n] = Math.max(best.floor[n] || 0, await httpQps(n, true));
     }
   }
   console.log(`knn_http_bench: sift5k base=${base.length} queries=${queries.length} dim=${dim} m=16 ef_construction=200 ef=${ef} k=10 _source=false`);
   console.log(`recall@10: raw=${rawRecall.toFixed(4)} http=${httpRecall.toFixed(4)}`);
   for (const n of clients) {
-    console.log(`clients=${n}: raw_hnswlib=${best.raw[n].toFixed(0)} qps http=${best.http[n].toFixed(0)} qps http_vs_raw=${(best.http[n] / best.raw[n]).toFixed(2)}x`);
+    console.log(`clients=${n}: raw_hnswlib=${best.raw[n].toFixed(0)} qps http=${best.http[n].toFixed(0)} qps http_vs_raw=${(best.http[n] / best.raw[n]).toFixed(2)}x http_floor(GET /)=${best.floor[n].toFixed(0)} qps`);
   }
 } finally {
   await server.stop();

@@ -7,8 +7,6 @@
 // `ef` over the queries, round-robin, for `seconds`, and prints
 // "raw_qps threads=<t> qps=<q>". Last, prints the top-10 labels of every query
 // ("labels q l0 ... l9") so that the caller measures recall as for HTTP.
-#include "raw_hnswlib.h"
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -19,6 +17,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "raw_hnswlib.h"
 
 namespace {
 
