@@ -27,6 +27,7 @@ std::string_view DefaultRouteAction(std::string_view method, std::string_view p)
   }
   if (p == "/_prometheus/metrics") return "cluster:monitor/prometheus/metrics";
   if (p.starts_with("/_cluster/health") || p == "/_cat/health") return "cluster:monitor/health";
+  if (p == "/_plugins/_knn/stats") return "cluster:admin/knn_stats_action";  // KNNStatsAction
   if (p == "/_cluster/settings") {
     return read ? "cluster:monitor/state" : "cluster:admin/settings/update";
   }
