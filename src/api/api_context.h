@@ -6,6 +6,8 @@
 
 namespace sluice::index {
 class Catalog;
+class ClusterSettings;
+class KnnMemoryBreaker;
 }
 namespace sluice::tasks {
 class TaskManager;
@@ -48,6 +50,10 @@ struct ApiContext {
   ml::ConnectorStore* connectors = nullptr;  // /_plugins/_ml/connectors; without it: no routes
   ml::ModelStore* models = nullptr;  // /_plugins/_ml/models; without it: no routes
   ml::BatchPredictService* batch_predict = nullptr;  // _batch_predict, _cancel_batch
+  // GET/PUT /_cluster/settings; without it: no such routes.
+  index::ClusterSettings* cluster_settings = nullptr;
+  // The k-NN memory circuit breaker _plugins/_knn/stats reports; null = none.
+  index::KnnMemoryBreaker* knn_breaker = nullptr;
   NodeInfo node;
 };
 

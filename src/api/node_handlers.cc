@@ -11,6 +11,7 @@
 #include "api/routes.h"
 #include "index/catalog.h"
 #include "index/index.h"
+#include "index/knn_breaker.h"
 #include "json/json_writer.h"
 #include "util/split.h"
 #include "vector/vector_index.h"
@@ -133,15 +134,17 @@ Response NodesInfo(const ApiContext& ctx, const Request& req) {
 
 // GET /_plugins/_knn/stats: the k-NN plugin's statistics, limited to what
 // sluice measures — graph memory (KiB, as the plugin reports it) per index and,
-// beyond the plugin, per knn_vector field ("fields"). sluice has no graph cache
-// to evict from and no circuit breaker, so circuit_breaker_triggered is false.
+// beyond the plugin, per knn_vector field ("fields"), and whether the memory
+// circuit breaker (index/knn_breaker.h) is refusing new vectors. sluice has
+// no graph cache to evict from: cache_capacity_reached is false.
 Response KnnStats(const ApiContext& ctx, const Request& req) {
   json::JsonWriter w;
   w.StartObject();
   w.Key("_nodes").StartObject().Key("total").Int(1).Key("successful").Int(1);
   w.Key("failed").Int(0).EndObject();
   w.Key("cluster_name").String(ctx.node.cluster_name);
-  w.Key("circuit_breaker_triggered").Bool(false);
+  w.Key("circuit_breaker_triggered")
+      .Bool(ctx.knn_breaker != nullptr && ctx.knn_breaker->triggered());
   w.Key("nodes").StartObject().Key(NodeId(ctx.node)).StartObject();
   uint64_t total = 0;
   json::JsonWriter indices;

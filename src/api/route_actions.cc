@@ -35,9 +35,12 @@ std::string_view DefaultRouteAction(std::string_view method, std::string_view p)
     if (method == "PUT") return "cluster:admin/opensearch/ml/connectors/update";
     return "cluster:admin/opensearch/ml/connectors/get";
   }
-  if (p.starts_with("/_plugins/_knn/") && p.ends_with("/stats")) return "cluster:admin/knn_stats";
   if (p == "/_prometheus/metrics") return "cluster:monitor/prometheus/metrics";
   if (p.starts_with("/_cluster/health") || p == "/_cat/health") return "cluster:monitor/health";
+  if (p == "/_plugins/_knn/stats") return "cluster:admin/knn_stats_action";  // KNNStatsAction
+  if (p == "/_cluster/settings") {
+    return read ? "cluster:monitor/state" : "cluster:admin/settings/update";
+  }
   if (p.starts_with("/_nodes")) return "cluster:monitor/nodes/info";
   if (p.starts_with("/_cat/indices")) return "indices:monitor/stats";
   if (p.starts_with("/_cat/count")) return "indices:data/read/search";

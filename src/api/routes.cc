@@ -20,6 +20,7 @@ void RegisterAllRoutes(http::Router& router, const ApiContext& ctx) {
     RegisterSecurityRoutes(router, ctx);
   }
   RegisterClusterRoutes(router, ctx);
+  RegisterClusterSettingsRoutes(router, ctx);
   RegisterCatRoutes(router, ctx);
   RegisterNodeRoutes(router, ctx);
   RegisterAliasRoutes(router, ctx);

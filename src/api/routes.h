@@ -9,6 +9,8 @@
 namespace sluice::api {
 
 void RegisterClusterRoutes(http::Router& router, const ApiContext& ctx);
+// GET/PUT /_cluster/settings; none without ctx.cluster_settings.
+void RegisterClusterSettingsRoutes(http::Router& router, const ApiContext& ctx);
 // /_cat/indices, /_cat/count, /_cat/health
 void RegisterCatRoutes(http::Router& router, const ApiContext& ctx);
 // GET /_nodes[/{node_id}][/{metric}]

@@ -1,6 +1,7 @@
 #include "cli/engine.h"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <map>
 #include <system_error>
@@ -9,8 +10,10 @@
 #include "api/routes.h"
 #include "http/router.h"
 #include "index/catalog.h"
+#include "index/cluster_settings.h"
 #include "index/id_generator.h"
 #include "index/index.h"
+#include "index/knn_breaker.h"
 #include "ingest/batch_ingest_service.h"
 #include "metrics/registry.h"
 #include "ml/batch_predict.h"
@@ -93,6 +96,18 @@ util::Status Engine::Start(EngineOptions options) {
   store_ = std::move(*store);
   index::IndexOptions index_options;
   index_options.vector_dir = (data_dir_ / "vectors").string();
+  size_t budget = options.memory_budget;
+  if (budget == 0) {
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    budget = pages > 0 && page > 0 ? static_cast<size_t>(pages) * static_cast<size_t>(page)
+                                   : size_t{4} << 30;
+  }
+  knn_breaker_ = std::make_shared<index::KnnMemoryBreaker>(budget);
+  index_options.knn_breaker = knn_breaker_;
+  // The persistent cluster settings (the breaker's limit) apply before the
+  // indexes rebuild their graphs.
+  SLUICE_ASSIGN_OR_RETURN(cluster_settings_,
+                          index::ClusterSettings::Open(store_.get(), knn_breaker_.get()));
   SLUICE_ASSIGN_OR_RETURN(catalog_, index::Catalog::Open(store_.get(), index_options));
   SLUICE_ASSIGN_OR_RETURN(cluster_uuid_, ClusterUuid(*store_));
 
@@ -134,6 +149,8 @@ util::Status Engine::Start(EngineOptions options) {
   routes_->ctx.connectors = connectors_.get();
   routes_->ctx.models = models_.get();
   routes_->ctx.batch_predict = batch_predict_.get();
+  routes_->ctx.cluster_settings = cluster_settings_.get();
+  routes_->ctx.knn_breaker = knn_breaker_.get();
   routes_->ctx.node.cluster_uuid = cluster_uuid_;
   routes_->ctx.security = options.security;
   router_ = &routes_->router;

@@ -34,6 +34,8 @@ class Router;
 }
 namespace sluice::index {
 class Catalog;
+class ClusterSettings;
+class KnnMemoryBreaker;
 }
 namespace sluice::ingest {
 class BatchIngestService;
@@ -74,6 +76,9 @@ struct EngineOptions {
   // cache and all memtables together. Defaults: 64 MiB each.
   size_t block_cache_bytes = 64u << 20;
   size_t write_buffer_bytes = 64u << 20;
+  // The memory budget: what a percentage knn.memory.circuit_breaker.limit is
+  // a share of. 0 (default): the machine's physical memory.
+  size_t memory_budget = 0;
   // Where batch ingestion writes. Empty (default): this data directory's indexes.
   ingest::SinkFactory sinks;
   // Sinks for tasks submitted with the client's Authorization (a
@@ -135,7 +140,9 @@ class Engine {
   std::unique_ptr<metrics::Registry> metrics_;
   std::unique_ptr<secrets::Sealer> sealer_;  // null without a secrets key
   std::unique_ptr<storage::Store> store_;
+  std::shared_ptr<index::KnnMemoryBreaker> knn_breaker_;
   std::unique_ptr<index::Catalog> catalog_;
+  std::unique_ptr<index::ClusterSettings> cluster_settings_;
   std::unique_ptr<sources::SourceCatalog> sources_;
   std::unique_ptr<ml::ConnectorStore> connectors_;
   std::unique_ptr<tasks::TaskManager> tasks_;

@@ -315,6 +315,7 @@ int Serve(const ServeFlags& flags) {
   const size_t budget = MemoryBudget(flags);
   options.block_cache_bytes = std::max<size_t>(8u << 20, budget / 16);
   options.write_buffer_bytes = std::max<size_t>(16u << 20, budget / 16);
+  options.memory_budget = budget;
   spdlog::info("event=memory_budget bytes={} block_cache_bytes={} write_buffer_bytes={}", budget,
                options.block_cache_bytes, options.write_buffer_bytes);
   if (!flags.remote.url.empty()) {

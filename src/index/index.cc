@@ -10,6 +10,7 @@
 
 #include "index/document_record.h"
 #include "index/id_generator.h"
+#include "index/knn_breaker.h"
 #include "json/json_writer.h"
 #include "json/value_text.h"
 #include "storage/store.h"
@@ -50,7 +51,18 @@ Index::Index(storage::Store* store, std::string name, std::string uuid, int64_t 
   mapping_version_.store((uint64_t{random()} << 32) | random(), std::memory_order_relaxed);
 }
 
-Index::~Index() = default;
+Index::~Index() {
+  if (options_.knn_breaker) options_.knn_breaker->Add(-reported_graph_bytes_.load());
+}
+
+void Index::ReportGraphMemory() {
+  if (!options_.knn_breaker) return;
+  int64_t bytes = 0;
+  for (const auto& [field, graph] : vector_indexes_) {
+    bytes += static_cast<int64_t>(graph->MemoryBytes());
+  }
+  options_.knn_breaker->Add(bytes - reported_graph_bytes_.exchange(bytes));
+}
 
 std::string Index::DocKey(std::string_view id) const {
   std::string key = uuid_;
@@ -123,6 +135,7 @@ util::Result<std::shared_ptr<Index>> Index::Open(storage::Store* store, std::str
     SLUICE_RETURN_IF_ERROR(index->Recover());
     SLUICE_RETURN_IF_ERROR(index->BuildTextIndex());
   }
+  index->ReportGraphMemory();
   return index;
 }
 
@@ -197,6 +210,12 @@ util::Result<std::optional<StoredDocument>> Index::DecodeStored(
 
 util::Result<std::optional<StoredDocument>> Index::Load(DocNo doc) const {
   return Get(docs_[doc].id);
+}
+
+std::optional<StoredDocument> Index::LoadMeta(DocNo doc) const {
+  const DocEntry& e = docs_[doc];
+  if (!e.live) return std::nullopt;
+  return StoredDocument{e.id, e.version, e.seq_no, {}};
 }
 
 Status Index::MergeMapping(std::string_view mappings_json) {

@@ -50,6 +50,8 @@ struct Neighbor;
 
 namespace sluice::index {
 
+class KnnMemoryBreaker;
+
 using DocNo = uint32_t;
 
 enum class OpType { kIndex, kCreate, kUpdate, kDelete };
@@ -93,6 +95,9 @@ struct IndexOptions {
   // Directory for vector graph checkpoints ("" = none: graphs are rebuilt
   // from the stored documents at every open).
   std::string vector_dir;
+  // knn.memory.circuit_breaker.limit over the graphs of every index sharing
+  // it (index/knn_breaker.h); null = no breaker.
+  std::shared_ptr<KnnMemoryBreaker> knn_breaker;
 };
 
 class Index {
@@ -193,6 +198,9 @@ class Index {
   const vector::VectorIndex* vectors(std::string_view field) const REQUIRES_SHARED(state_mu_);
   // A stored document by doc number (for hits).
   util::Result<std::optional<StoredDocument>> Load(DocNo doc) const REQUIRES_SHARED(state_mu_);
+  // The id, version and seq_no of a live document (source left empty), from
+  // memory: for hits that show no _source. nullopt when it is deleted.
+  std::optional<StoredDocument> LoadMeta(DocNo doc) const REQUIRES_SHARED(state_mu_);
 
  private:
   struct DocEntry {
@@ -207,6 +215,8 @@ class Index {
   Index(storage::Store* store, std::string name, std::string uuid, int64_t creation_date,
         IndexSettings settings, Mapping mapping, IndexOptions options);
   util::Status Recover() REQUIRES(write_mu_, state_mu_);
+  // Tells the breaker how the graphs' memory changed since the last report.
+  void ReportGraphMemory();
   util::Result<std::optional<StoredDocument>> DecodeStored(
       std::string_view id, const std::optional<std::string>& stored) const;
   // Loads graph checkpoints that match the mapping; returns the sequence
@@ -280,6 +290,7 @@ class Index {
   std::map<std::string, std::unique_ptr<vector::VectorIndex>, std::less<>> vector_indexes_;
   std::shared_ptr<const text::AnalyzerRegistry> analyzers_;  // set at Create/Open, then const
   std::unique_ptr<text::InvertedIndex> text_;
+  std::atomic<int64_t> reported_graph_bytes_{0};  // last told to options_.knn_breaker
 };
 
 }  // namespace sluice::index

@@ -14,6 +14,7 @@
 
 #include "index/document_record.h"
 #include "index/id_generator.h"
+#include "index/knn_breaker.h"
 #include "index/index.h"
 #include "index/vector_record.h"
 #include "json/json_writer.h"
@@ -25,6 +26,11 @@
 
 namespace sluice::index {
 namespace {
+
+// Graph bytes a vector takes besides its floats, for the breaker's estimate of
+// a batch not yet added (links of layer 0 at m 16, label tables): the graphs'
+// MemoryBytes() replace it once the batch is in.
+constexpr uint64_t kGraphBytesPerVector = 192;
 
 using util::Status;
 
@@ -115,6 +121,7 @@ struct Index::Pending {
   };
   std::vector<Prepared> prepared;
   bool mapping_changed = false;
+  uint64_t vector_bytes = 0;  // graph memory the batch's vectors will take (estimated)
 };
 
 WriteResult Index::Prepare(WriteOp& op, Mapping& mapping, Pending& pending) {
@@ -295,6 +302,19 @@ WriteResult Index::Prepare(WriteOp& op, Mapping& mapping, Pending& pending) {
     for (const auto& [path, type] : p->new_fields) {
       mapping.AddDynamic(path, type);
       pending.mapping_changed = true;
+    }
+    // The k-NN memory circuit breaker: a document with vectors is refused
+    // when the graphs (with this batch's earlier vectors) would exceed it.
+    if (options_.knn_breaker && !p->vectors.empty()) {
+      uint64_t bytes = 0;
+      for (const auto& [field, values] : p->vectors) {
+        bytes += values.size() * sizeof(float) + kGraphBytesPerVector;
+      }
+      if (!options_.knn_breaker->Admit(pending.vector_bytes + bytes)) {
+        result.status = KnnBreakerTripped();
+        return result;
+      }
+      pending.vector_bytes += bytes;
     }
     parsed = std::move(*p);
   }
@@ -518,6 +538,7 @@ std::vector<WriteResult> Index::Write(std::vector<WriteOp> ops) {
   for (const auto& [field, doc] : removals) {
     (void)vector_indexes_.find(field)->second->Remove(doc);
   }
+  if (!adds.empty() || !removals.empty()) ReportGraphMemory();
   return results;
 }
 

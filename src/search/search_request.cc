@@ -425,6 +425,8 @@ util::Result<SearchResponse> ExecuteSearch(
   std::map<const index::Index*, HighlightTerms> highlight_terms;  // per index, on first use
   const std::vector<const NamedQuery*> named = NamedQueries(*request.query);
   std::map<std::pair<const index::Index*, size_t>, DocList> named_docs;  // on first use
+  const bool needs_source =
+      (request.source.fetch && !request.stored_fields_none) || request.highlight != nullptr;
   auto load = [&](const Candidate& c, const index::Index& index, bool scores_shown,
                   std::optional<std::string> sort) -> Status {
     SearchHit hit;
@@ -436,7 +438,13 @@ util::Result<SearchResponse> ExecuteSearch(
     if (!request.hit_fields.empty()) {
       SLUICE_ASSIGN_OR_RETURN(hit.fields, HitFieldsJson(index, c.doc.doc, request.hit_fields));
     }
-    SLUICE_ASSIGN_OR_RETURN(auto stored, index.Load(c.doc.doc));
+    // Without _source or highlights the hit needs nothing from the store.
+    std::optional<index::StoredDocument> stored;
+    if (needs_source) {
+      SLUICE_ASSIGN_OR_RETURN(stored, index.Load(c.doc.doc));
+    } else {
+      stored = index.LoadMeta(c.doc.doc);
+    }
     if (!stored) return Status::Ok();  // deleted since the query ran
     hit.version = stored->version;
     hit.seq_no = stored->seq_no;

@@ -178,6 +178,28 @@ TEST_F(SearchRequestTest, SourceFilterVersionAndSeqNo) {
   EXPECT_FALSE(no_source.hits[0].source.has_value());
 }
 
+// Hits without _source are answered from the doc table, not the store: the
+// same ids, versions and seq_nos as with _source, after updates and deletes.
+TEST_F(SearchRequestTest, HitsWithoutSourceKeepVersionsAfterUpdatesAndDeletes) {
+  std::vector<index::WriteOp> ops(2);
+  ops[0].id = "a1";
+  ops[0].source = R"({"n":1,"tag":"t1","o":{"x":3}})";
+  ops[1].type = index::OpType::kDelete;
+  ops[1].id = "a3";
+  for (const auto& r : a_->Write(std::move(ops))) ASSERT_TRUE(r.status.ok());
+  SearchResponse with = Search(R"({"size":10})");
+  SearchResponse without = Search(R"({"size":10,"_source":false})");
+  EXPECT_THAT(Ids(without), ElementsAre("a0", "a1", "a2", "a4"));
+  ASSERT_EQ(Ids(with), Ids(without));
+  for (size_t i = 0; i < with.hits.size(); ++i) {
+    EXPECT_EQ(with.hits[i].version, without.hits[i].version);
+    EXPECT_EQ(with.hits[i].seq_no, without.hits[i].seq_no);
+    EXPECT_FALSE(without.hits[i].source.has_value());
+  }
+  EXPECT_EQ(without.hits[1].version, 2);
+  EXPECT_EQ(without.hits[1].seq_no, 5);
+}
+
 TEST_F(SearchRequestTest, PostFilterAndMinScore) {
   EXPECT_THAT(Ids(Search(R"({"post_filter":{"term":{"tag.keyword":"t0"}}})")),
               ElementsAre("a0", "a2", "a4"));

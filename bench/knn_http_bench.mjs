@@ -1,0 +1,127 @@
+// knn_http_bench: knn QPS over HTTP (`_source: false`, k=10, keep-alive) against raw
+// hnswlib searchKnn on the same vectors, parameters, ef and client/thread counts, in one
+// run (run by hand, never by ctest), with the QPS of GET / through the same client as
+// the transport's ceiling. Dataset: ann/ngt-sift5k (4,800 base, 200 queries,
+// 128-d, L2), m 16, ef_construction 200, ef = the smallest of 16..256 giving raw
+// recall@10 >= 0.95. Rounds interleave raw and HTTP; each figure is the best of them.
+//
+//   cmake --build build --target sluice knn_raw_qps
+//   SLUICE_BIN=build/sluice RAW_BIN=build/bench/knn_raw_qps node bench/knn_http_bench.mjs
+//   (SECONDS_PER_RUN=3 ROUNDS=2 CLIENTS=1,2 by default)
+import http from 'node:http';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startServer, makeTempDir } from '../tests/e2e/lib/server.mjs';
+
+const here = new URL('.', import.meta.url).pathname;
+const data = process.env.SIFT || join(here, '../../shared/testdata/ann/ngt-sift5k/sift-dataset-5k.tsv');
+const rawBin = process.env.RAW_BIN || join(here, '../build/bench/knn_raw_qps');
+const seconds = Number(process.env.SECONDS_PER_RUN || 3);
+const rounds = Number(process.env.ROUNDS || 2);
+const clients = (process.env.CLIENTS || '1,2').split(',').map(Number);
+const dim = 128;
+
+// Same split as bench/knn_bench.cc: every 25th row is a query.
+const base = [];
+const queries = [];
+readFileSync(data, 'utf8').split('\n').filter(Boolean).forEach((line, row) => {
+  const v = line.trim().split(/\s+/).slice(0, dim).map(Number);
+  (row % 25 === 0 ? queries : base).push(v);
+});
+const truth = queries.map((q) => base.map((b, i) => [b.reduce((s, x, j) => s + (x - q[j]) ** 2, 0), i])
+  .sort((a, b) => a[0] - b[0]).slice(0, 10).map((p) => p[1]));
+const recall = (got) => got.reduce((s, ls, q) => s + ls.filter((l) => truth[q].includes(l)).length, 0) / (10 * queries.length);
+
+const dir = makeTempDir('knn-http-bench-');
+const f32 = (rows, path) => writeFileSync(path, Buffer.from(new Float32Array(rows.flat()).buffer));
+f32(base, join(dir, 'base.f32'));
+f32(queries, join(dir, 'queries.f32'));
+function raw(ef, threads) {
+  const out = execFileSync(rawBin, [join(dir, 'base.f32'), join(dir, 'queries.f32'), dim, 16, 200, ef, seconds, ...threads].map(String), { encoding: 'utf8' });
+  const qps = {};
+  const labels = [];
+  for (const line of out.split('\n')) {
+    let m = line.match(/^raw_qps threads=(\d+) qps=(\d+)/);
+    if (m) qps[m[1]] = Number(m[2]);
+    m = line.match(/^labels (\d+) (.*)$/);
+    if (m) labels[Number(m[1])] = m[2].split(' ').map(Number);
+  }
+  return { qps, recall: recall(labels) };
+}
+
+let ef = 16;
+for (; ef < 256 && raw(ef, [1]).recall < 0.95; ef *= 2);
+// Keep the QPS pass of the ef search short: only the recall matters there.
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+function call(url, method, path, body) {
+  return new Promise((resolve, reject) => {
+    const u = new URL(path, url);
+    const payload = body === undefined ? undefined : Buffer.from(body);
+    const req = http.request({ host: u.hostname, port: u.port, method, path: u.pathname, agent,
+      headers: payload ? { 'Content-Type': 'application/json', 'Content-Length': payload.length } : {} }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString() }));
+    });
+    req.on('error', reject);
+    if (payload) req.write(payload);
+    req.end();
+  });
+}
+
+const server = await startServer();
+try {
+  let r = await call(server.url, 'PUT', '/vec', JSON.stringify({
+    settings: { 'index.knn': true, 'index.knn.algo_param.ef_search': ef },
+    mappings: { properties: { v: { type: 'knn_vector', dimension: dim,
+      method: { name: 'hnsw', engine: 'nmslib', space_type: 'l2', parameters: { m: 16, ef_construction: 200 } } } } } }));
+  if (r.status !== 200) throw new Error(r.body);
+  for (let s = 0; s < base.length; s += 1000) {
+    let nd = '';
+    for (let i = s; i < Math.min(base.length, s + 1000); i++) {
+      nd += JSON.stringify({ index: { _index: 'vec', _id: String(i) } }) + '\n' + JSON.stringify({ v: base[i] }) + '\n';
+    }
+    r = await call(server.url, 'POST', '/_bulk?refresh=true', nd);
+    if (r.status !== 200 || JSON.parse(r.body).errors) throw new Error(r.body.slice(0, 300));
+  }
+  const bodies = queries.map((v) => JSON.stringify({ size: 10, _source: false, query: { knn: { v: { vector: v, k: 10 } } } }));
+  const got = [];
+  for (let q = 0; q < queries.length; q++) {
+    got.push(JSON.parse((await call(server.url, 'POST', '/vec/_search', bodies[q])).body).hits.hits.map((h) => Number(h._id)));
+  }
+  const httpRecall = recall(got);
+  // `floor`: GET / with the same client — the transport's ceiling for any request.
+  async function httpQps(n, floor = false) {
+    let done = 0;
+    const until = Date.now() + seconds * 1000;
+    await Promise.all(Array.from({ length: n }, async (_, c) => {
+      for (let q = c; Date.now() < until; q = (q + n) % bodies.length) {
+        const res = floor ? await call(server.url, 'GET', '/') : await call(server.url, 'POST', '/vec/_search', bodies[q]);
+        if (res.status !== 200) throw new Error(res.body);
+        done++;
+      }
+    }));
+    return done / seconds;
+  }
+  const best = { raw: {}, http: {}, floor: {} };
+  let rawRecall = 0;
+  for (let round = 0; round < rounds; round++) {
+    const rr = raw(ef, clients);
+    rawRecall = rr.recall;
+    for (const n of clients) {
+      best.raw[n] = Math.max(best.raw[n] || 0, rr.qps[n]);
+      best.http[n] = Math.max(best.http[n] || 0, await httpQps(n));
+      best.floor[n] = Math.max(best.floor[n] || 0, await httpQps(n, true));
+    }
+  }
+  console.log(`knn_http_bench: sift5k base=${base.length} queries=${queries.length} dim=${dim} m=16 ef_construction=200 ef=${ef} k=10 _source=false`);
+  console.log(`recall@10: raw=${rawRecall.toFixed(4)} http=${httpRecall.toFixed(4)}`);
+  for (const n of clients) {
+    console.log(`clients=${n}: raw_hnswlib=${best.raw[n].toFixed(0)} qps http=${best.http[n].toFixed(0)} qps http_vs_raw=${(best.http[n] / best.raw[n]).toFixed(2)}x http_floor(GET /)=${best.floor[n].toFixed(0)} qps`);
+  }
+} finally {
+  await server.stop();
+  agent.destroy();
+}
