@@ -16,6 +16,7 @@
 
 #include <string>
 
+#include "api/record_search.h"
 #include "api/rest_response.h"
 #include "api/routes.h"
 #include "json/json_writer.h"
@@ -75,70 +76,21 @@ Response DeleteConnector(const ApiContext& ctx, const Request& req) {
   return JsonResponse(req, 200, w.Take());
 }
 
-util::Result<int64_t> Count(const rapidjson::Value& v, const char* name) {
-  if (!v.IsInt64() || v.GetInt64() < 0) {
-    return util::ParsingError("[" + std::string(name) + "] must be a non-negative integer");
-  }
-  return v.GetInt64();
-}
-
 Response SearchConnectors(const ApiContext& ctx, const Request& req) {
   if (ctx.connectors == nullptr) return ErrorResponse(req, NoConnectors());
-  int64_t size = 10;
-  int64_t from = 0;
-  if (req.body.find_first_not_of(" \t\r\n") != std::string::npos) {
-    rapidjson::Document doc;
-    doc.Parse(req.body.data(), req.body.size());
-    if (doc.HasParseError() || !doc.IsObject()) {
-      return ErrorResponse(req, util::ParsingError("Expected [START_OBJECT] but found [VALUE]"));
-    }
-    for (const auto& m : doc.GetObject()) {
-      std::string key = m.name.GetString();
-      util::Status bad;
-      if (key == "query") {
-        if (!m.value.IsObject() || m.value.MemberCount() != 1 ||
-            std::string(m.value.MemberBegin()->name.GetString()) != "match_all") {
-          bad = util::ParsingError("the connector search supports only the match_all query");
-        }
-      } else if (key == "size" || key == "from") {
-        auto n = Count(m.value, key.c_str());
-        if (!n.ok()) {
-          bad = n.status();
-        } else {
-          (key == "size" ? size : from) = *n;
-        }
-      } else {
-        bad = util::ParsingError("[" + key + "] is not supported by the connector search");
-      }
-      if (!bad.ok()) return ErrorResponse(req, bad);
-    }
-  }
+  auto page = ParseMatchAllPage(req.body, "connector");
+  if (!page.ok()) return ErrorResponse(req, page.status());
   auto all = ctx.connectors->List();
   if (!all.ok()) return ErrorResponse(req, all.status());
-  int64_t total = static_cast<int64_t>(all->size());
-  int64_t begin = std::min(from, total);
-  int64_t end = std::min(total, begin + std::min(size, total));
   json::JsonWriter w;
-  w.StartObject().Key("took").Int(0).Key("timed_out").Bool(false);
-  w.Key("_shards").StartObject().Key("total").Int(1).Key("successful").Int(1);
-  w.Key("skipped").Int(0).Key("failed").Int(0).EndObject();
-  w.Key("hits").StartObject();
-  w.Key("total").StartObject().Key("value").Int(total).Key("relation").String("eq").EndObject();
-  w.Key("max_score");
-  if (begin < end) {
-    w.Double(1.0);
-  } else {
-    w.Null();
-  }
-  w.Key("hits").StartArray();
-  for (int64_t i = begin; i < end; ++i) {
-    const auto& c = (*all)[static_cast<size_t>(i)];
-    w.StartObject().Key("_index").String(ml::kConnectorIndex).Key("_id").String(c.id);
-    w.Key("_version").Int(c.version).Key("_seq_no").Int(c.version - 1);
-    w.Key("_primary_term").Int(1).Key("_score").Double(1.0).Key("_source").Raw(c.json);
-    w.EndObject();
-  }
-  w.EndArray().EndObject().EndObject();
+  WriteRecordSearch(w, 0, static_cast<int64_t>(all->size()), page->from, page->size,
+                    [&](size_t i, json::JsonWriter& hit) {
+                      const auto& c = (*all)[i];
+                      hit.Key("_index").String(ml::kConnectorIndex).Key("_id").String(c.id);
+                      hit.Key("_version").Int(c.version).Key("_seq_no").Int(c.version - 1);
+                      hit.Key("_primary_term").Int(1).Key("_score").Double(1.0);
+                      hit.Key("_source").Raw(c.json);
+                    });
   return JsonResponse(req, 200, w.Take());
 }
 

@@ -18,6 +18,7 @@
 
 #include <string>
 
+#include "api/record_search.h"
 #include "api/rest_response.h"
 #include "api/routes.h"
 #include "api/security_filter.h"
@@ -103,60 +104,19 @@ Response UndeployModel(const ApiContext& ctx, const Request& req) {
 
 Response SearchModels(const ApiContext& ctx, const Request& req) {
   if (ctx.models == nullptr) return ErrorResponse(req, NoModels());
-  int64_t size = 10;
-  int64_t from = 0;
-  if (req.body.find_first_not_of(" \t\r\n") != std::string::npos) {
-    rapidjson::Document doc;
-    doc.Parse(req.body.data(), req.body.size());
-    if (doc.HasParseError() || !doc.IsObject()) {
-      return ErrorResponse(req, util::ParsingError("Expected [START_OBJECT] but found [VALUE]"));
-    }
-    for (const auto& m : doc.GetObject()) {
-      std::string key = m.name.GetString();
-      if (key == "query") {
-        if (!m.value.IsObject() || m.value.MemberCount() != 1 ||
-            std::string(m.value.MemberBegin()->name.GetString()) != "match_all") {
-          return ErrorResponse(
-              req, util::ParsingError("the model search supports only the match_all query"));
-        }
-      } else if (key == "size" || key == "from") {
-        if (!m.value.IsInt64() || m.value.GetInt64() < 0) {
-          return ErrorResponse(req,
-                               util::ParsingError("[" + key + "] must be a non-negative integer"));
-        }
-        (key == "size" ? size : from) = m.value.GetInt64();
-      } else {
-        return ErrorResponse(
-            req, util::ParsingError("[" + key + "] is not supported by the model search"));
-      }
-    }
-  }
+  auto page = ParseMatchAllPage(req.body, "model");
+  if (!page.ok()) return ErrorResponse(req, page.status());
   auto all = ctx.models->List();
   if (!all.ok()) return ErrorResponse(req, all.status());
-  int64_t total = static_cast<int64_t>(all->size());
-  int64_t begin = std::min(from, total);
-  int64_t end = std::min(total, begin + std::min(size, total));
   json::JsonWriter w;
-  w.StartObject().Key("took").Int(0).Key("timed_out").Bool(false);
-  w.Key("_shards").StartObject().Key("total").Int(1).Key("successful").Int(1);
-  w.Key("skipped").Int(0).Key("failed").Int(0).EndObject();
-  w.Key("hits").StartObject();
-  w.Key("total").StartObject().Key("value").Int(total).Key("relation").String("eq").EndObject();
-  w.Key("max_score");
-  if (begin < end) {
-    w.Double(1.0);
-  } else {
-    w.Null();
-  }
-  w.Key("hits").StartArray();
-  for (int64_t i = begin; i < end; ++i) {
-    const auto& m = (*all)[static_cast<size_t>(i)];
-    w.StartObject().Key("_index").String(ml::kModelIndex).Key("_id").String(m.id);
-    w.Key("_version").Int(m.version).Key("_seq_no").Int(m.version - 1);
-    w.Key("_primary_term").Int(1).Key("_score").Double(1.0).Key("_source").Raw(m.json);
-    w.EndObject();
-  }
-  w.EndArray().EndObject().EndObject();
+  WriteRecordSearch(w, 0, static_cast<int64_t>(all->size()), page->from, page->size,
+                    [&](size_t i, json::JsonWriter& hit) {
+                      const auto& m = (*all)[i];
+                      hit.Key("_index").String(ml::kModelIndex).Key("_id").String(m.id);
+                      hit.Key("_version").Int(m.version).Key("_seq_no").Int(m.version - 1);
+                      hit.Key("_primary_term").Int(1).Key("_score").Double(1.0);
+                      hit.Key("_source").Raw(m.json);
+                    });
   return JsonResponse(req, 200, w.Take());
 }
 

@@ -33,6 +33,7 @@
 #include <optional>
 #include <string>
 
+#include "api/record_search.h"
 #include "api/rest_response.h"
 #include "api/routes.h"
 #include "api/security_filter.h"
@@ -255,32 +256,16 @@ Response SearchTasks(const ApiContext& ctx, const Request& req) {
       matches.push_back(std::move(record));
     }
   }
-  int64_t total = static_cast<int64_t>(matches.size());
-  int64_t begin = std::min(query->from, total);
-  int64_t end = std::min(total, begin + std::min(query->size, total));
   auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - start);
   json::JsonWriter w;
-  w.StartObject().Key("took").Int(took.count()).Key("timed_out").Bool(false);
-  w.Key("_shards").StartObject().Key("total").Int(1).Key("successful").Int(1);
-  w.Key("skipped").Int(0).Key("failed").Int(0).EndObject();
-  w.Key("hits").StartObject();
-  w.Key("total").StartObject().Key("value").Int(total).Key("relation").String("eq").EndObject();
-  w.Key("max_score");
-  if (begin < end) {
-    w.Double(1.0);
-  } else {
-    w.Null();
-  }
-  w.Key("hits").StartArray();
-  for (int64_t i = begin; i < end; ++i) {
-    const auto& record = matches[static_cast<size_t>(i)];
-    w.StartObject().Key("_index").String(kTaskIndex).Key("_id").String(record.task_id);
-    w.Key("_score").Double(1.0).Key("_source");
-    WriteTask(w, record);
-    w.EndObject();
-  }
-  w.EndArray().EndObject().EndObject();
+  WriteRecordSearch(w, took.count(), static_cast<int64_t>(matches.size()), query->from,
+                    query->size, [&](size_t i, json::JsonWriter& hit) {
+                      const auto& record = matches[i];
+                      hit.Key("_index").String(kTaskIndex).Key("_id").String(record.task_id);
+                      hit.Key("_score").Double(1.0).Key("_source");
+                      WriteTask(hit, record);
+                    });
   return JsonResponse(req, 200, w.Take());
 }
 
