@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "util/wildcard.h"
+
 namespace sluice::security {
 namespace {
 
@@ -32,23 +34,7 @@ std::string Substitute(std::string_view pattern, std::string_view user) {
 }  // namespace
 
 bool GlobMatch(std::string_view pattern, std::string_view text) {
-  size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
-      ++p;
-      ++t;
-    } else if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      mark = t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
+  return util::WildcardMatch(pattern, text, {.question_mark = true});
 }
 
 std::vector<std::string> ExpandPermission(std::string_view permission) {
