@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "util/time_value.h"
+
 namespace sluice::ingest {
 namespace {
 
@@ -172,21 +174,13 @@ OutputFolderLayout ClassifyFolder(const std::vector<std::string>& locations) {
 }
 
 util::Result<int64_t> ParseDurationMs(std::string_view text, std::string_view field) {
-  size_t digits = 0;
-  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
-  std::string_view unit = text.substr(digits);
-  int64_t mult = unit == "ms"  ? 1
-                 : unit == "s" ? 1000
-                 : unit == "m" ? 60000
-                 : unit == "h" ? 3600000
-                 : unit == "d" ? 86400000
-                               : 0;
-  if (digits == 0 || mult == 0 || digits > 9) {
+  std::optional<int64_t> ms = util::ParseTimeValueMs(text, 9);
+  if (!ms) {
     return util::InvalidArgument("[" + std::string(field) + "] [" + std::string(text) +
                                  "] is not a time value: use a number and a unit (ms, s, m, h, d), "
                                  "e.g. \"30m\"");
   }
-  return std::stoll(std::string(text.substr(0, digits))) * mult;
+  return *ms;
 }
 
 }  // namespace sluice::ingest

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "index/id_generator.h"
+#include "util/time_value.h"
 
 namespace sluice::search {
 
@@ -65,21 +66,13 @@ Status LoadPage(const std::vector<RankedHit>& hits, size_t from, size_t size,
 }  // namespace
 
 util::Result<int64_t> ParseKeepAlive(std::string_view text, std::string_view setting) {
-  size_t digits = 0;
-  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
-  std::string_view unit = text.substr(digits);
-  int64_t mult = unit == "ms"  ? 1
-                 : unit == "s" ? 1000
-                 : unit == "m" ? 60000
-                 : unit == "h" ? 3600000
-                 : unit == "d" ? 86400000
-                               : 0;
-  if (digits == 0 || mult == 0 || digits > 12) {
+  std::optional<int64_t> ms = util::ParseTimeValueMs(text, 12);
+  if (!ms) {
     return util::ParseError("failed to parse setting [" + std::string(setting) + "] with value [" +
                             std::string(text) +
                             "] as a time value: unit is missing or unrecognized");
   }
-  return std::stoll(std::string(text.substr(0, digits))) * mult;
+  return *ms;
 }
 
 SearchContextStore::SearchContextStore(SearchContextOptions options) : options_(options) {}
