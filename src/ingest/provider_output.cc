@@ -4,7 +4,6 @@
 #include <simdjson.h>
 
 #include <algorithm>
-#include <cctype>
 
 #include "util/time_value.h"
 

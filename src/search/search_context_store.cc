@@ -1,7 +1,6 @@
 #include "search/search_context_store.h"
 
 #include <algorithm>
-#include <cctype>
 
 #include "index/id_generator.h"
 #include "util/time_value.h"
