@@ -5,12 +5,11 @@
 #include <rapidjson/writer.h>
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
 #include <chrono>
-#include <map>
 
 #include "ingest/batch_ingest_service.h"
-#include "ml/connector_store.h"
+#include "ml/batch_provider.h"
+#include "ml/connector_call.h"
 #include "ml/model_store.h"
 #include "sources/http_client.h"
 #include "util/cancel_signal.h"
@@ -21,9 +20,6 @@ namespace {
 using rapidjson::Document;
 using rapidjson::Value;
 using util::InvalidArgument;
-using Params = std::map<std::string, std::string>;
-
-constexpr size_t kMaxResponse = 1 << 20;
 
 std::string Text(const Value& v) {
   rapidjson::StringBuffer buffer;
@@ -39,180 +35,19 @@ std::string Str(const Value& obj, const char* key) {
   return it->value.GetString();
 }
 
-// A connector action rendered for sending. `headers` may hold the credential.
-struct Call {
-  std::string method;
-  std::string url;
-  sources::HeaderList headers;
-  std::string body;
-};
-
-// Replaces ${parameters.x} and ${credential.x}; an unknown name is an error
-// naming it (never a value).
-util::Result<std::string> Substitute(const std::string& in, const Params& params,
-                                     const secrets::SecretMap& credential) {
-  std::string out;
-  size_t pos = 0;
-  while (true) {
-    size_t start = in.find("${", pos);
-    if (start == std::string::npos) break;
-    size_t end = in.find('}', start);
-    if (end == std::string::npos) break;
-    out.append(in, pos, start - pos);
-    std::string name = in.substr(start + 2, end - start - 2);
-    if (name.rfind("parameters.", 0) == 0) {
-      auto it = params.find(name.substr(11));
-      if (it == params.end()) {
-        return InvalidArgument("the connector action needs [" + name +
-                               "]: give it in the connector's or the request's parameters");
-      }
-      out += it->second;
-    } else if (name.rfind("credential.", 0) == 0) {
-      auto it = credential.find(name.substr(11));
-      if (it == credential.end()) {
-        return InvalidArgument("the connector action needs [" + name +
-                               "], which the connector's credential does not hold");
-      }
-      out += it->second.Reveal();
-    } else {
-      out.append(in, start, end - start + 1);  // not ours: kept as written
-    }
-    pos = end + 1;
-  }
-  out.append(in, pos, std::string::npos);
-  return out;
+std::string Quoted(const std::string& s) {
+  Value v(s.c_str(), static_cast<rapidjson::SizeType>(s.size()));
+  return Text(v);
 }
 
 }  // namespace
 
 struct BatchPredictService::Shared {
   const ModelStore* models;
-  const ConnectorStore* connectors;
   tasks::TaskManager* tasks;
   ingest::BatchIngestService* ingest;
-  BatchPredictOptions options;
-
-  // `url` with scheme/host/port from openai_base_url when it is OpenAI's.
-  util::Result<std::string> Redirect(const std::string& url) const {
-    SLUICE_ASSIGN_OR_RETURN(sources::ParsedUrl parsed, sources::ParseHttpUrl(url));
-    if (options.openai_base_url.empty() || parsed.host != "api.openai.com") return url;
-    SLUICE_ASSIGN_OR_RETURN(sources::ParsedUrl base,
-                            sources::ParseHttpUrl(options.openai_base_url));
-    std::string host = base.host.find(':') != std::string::npos ? "[" + base.host + "]" : base.host;
-    std::string out = base.scheme + "://" + host;
-    if (base.explicit_port) out += ":" + std::to_string(base.port);
-    out += parsed.path;
-    if (!parsed.query.empty()) out += "?" + parsed.query;
-    return out;
-  }
-
-  // Renders the connector's action of `type`; when it has none and `fallback_suffix`
-  // is given, the BATCH_PREDICT action's URL plus the suffix (OpenAI's layout).
-  util::Result<Call> Render(const std::string& connector_id, const std::string& type,
-                            const Params& request_params, const std::string& fallback_method,
-                            const std::string& fallback_suffix) const {
-    SLUICE_ASSIGN_OR_RETURN(StoredConnector c, connectors->Get(connector_id));
-    Document d;
-    d.Parse(c.json.data(), c.json.size());
-    if (d.HasParseError() || !d.IsObject()) return util::IoError("the stored connector is damaged");
-    Params params;
-    if (auto p = d.FindMember("parameters"); p != d.MemberEnd() && p->value.IsObject()) {
-      for (auto& m : p->value.GetObject()) {
-        if (m.value.IsString()) params[m.name.GetString()] = m.value.GetString();
-      }
-    }
-    for (const auto& [k, v] : request_params) params[k] = v;
-    const Value* action = nullptr;
-    const Value* predict = nullptr;
-    if (auto a = d.FindMember("actions"); a != d.MemberEnd() && a->value.IsArray()) {
-      for (auto& x : a->value.GetArray()) {
-        if (Str(x, "action_type") == type) action = &x;
-        if (Str(x, "action_type") == "BATCH_PREDICT") predict = &x;
-      }
-    }
-    bool fallback = false;
-    if (action == nullptr) {
-      if (fallback_suffix.empty() || predict == nullptr) {
-        return InvalidArgument("the connector [" + connector_id + "] has no action of type [" +
-                               type + "]");
-      }
-      action = predict;
-      fallback = true;
-    }
-    SLUICE_ASSIGN_OR_RETURN(secrets::SecretMap credential, connectors->Credential(connector_id));
-    Call call;
-    call.method = fallback ? fallback_method : Str(*action, "method");
-    std::transform(call.method.begin(), call.method.end(), call.method.begin(), ::toupper);
-    if (call.method != "GET" && call.method != "POST") {
-      return InvalidArgument("the connector's [" + type + "] action has method [" + call.method +
-                             "]: only GET and POST are supported");
-    }
-    SLUICE_ASSIGN_OR_RETURN(std::string url, Substitute(Str(*action, "url"), params, credential));
-    if (fallback) url += fallback_suffix;
-    SLUICE_ASSIGN_OR_RETURN(call.url, Redirect(url));
-    if (auto h = action->FindMember("headers"); h != action->MemberEnd() && h->value.IsObject()) {
-      for (auto& m : h->value.GetObject()) {
-        if (!m.value.IsString()) continue;
-        SLUICE_ASSIGN_OR_RETURN(std::string value,
-                                Substitute(m.value.GetString(), params, credential));
-        call.headers.emplace_back(m.name.GetString(), std::move(value));
-      }
-    }
-    if (!fallback && call.method == "POST") {
-      SLUICE_ASSIGN_OR_RETURN(call.body,
-                              Substitute(Str(*action, "request_body"), params, credential));
-      Document check;
-      check.Parse(call.body.data(), call.body.size());
-      if (check.HasParseError()) {
-        return InvalidArgument(
-            "the connector's [" + type +
-            "] request_body is not valid JSON once its parameters are filled in");
-      }
-      bool typed = false;
-      for (const auto& [name, value] : call.headers) {
-        std::string lower = name;
-        std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-        typed = typed || lower == "content-type";
-      }
-      if (!typed) call.headers.emplace_back("Content-Type", "application/json");
-    }
-    return call;
-  }
-
-  // Sends `call`; a 2xx JSON object comes back, anything else is an error with
-  // the provider's message (never the request).
-  util::Result<Document> Send(const Call& call, bool retry_status,
-                              const util::CancelSignal* cancel) const {
-    sources::SourcesOptions http = options.http;
-    // A create is not idempotent: only connection failures are retried.
-    if (!retry_status) http.max_retries = 0;
-    std::string display = sources::RedactUrl(call.url);
-    SLUICE_ASSIGN_OR_RETURN(sources::HttpResponse res,
-                            sources::HttpSend(
-                                [&]() -> util::Result<sources::HttpRequest> {
-                                  return sources::HttpRequest{call.url, call.headers};
-                                },
-                                call.method, call.body, http, display, kMaxResponse, cancel));
-    Document d;
-    d.Parse(res.body.data(), res.body.size());
-    if (res.status < 200 || res.status >= 300) {
-      std::string message;
-      if (!d.HasParseError() && d.IsObject() && d.HasMember("error")) {
-        message = Str(d["error"], "message");
-      }
-      util::Code code = res.status == 401 || res.status == 403 ? util::Code::kUnauthorized
-                        : res.status == 404                    ? util::Code::kNotFound
-                        : res.status >= 500                    ? util::Code::kUnavailable
-                                                               : util::Code::kInvalidArgument;
-      return util::Status(code, "status_exception",
-                          call.method + " " + display + " answered HTTP " +
-                              std::to_string(res.status) + (message.empty() ? "" : ": " + message));
-    }
-    if (d.HasParseError() || !d.IsObject()) {
-      return util::Unavailable(display + " answered something that is not a JSON object");
-    }
-    return d;
-  }
+  int poll_interval_ms;
+  ConnectorCaller caller;
 };
 
 namespace {
@@ -220,8 +55,8 @@ namespace {
 // What a BATCH_PREDICTION task keeps in its request (no secrets).
 struct PredictRequest {
   std::string model_id;
-  std::string connector_id;
-  Params parameters;
+  std::string provider;  // BatchProvider::name()
+  JobRequest job;
   std::string ingest_json;  // "" = no ingestion
 };
 
@@ -231,10 +66,12 @@ util::Result<PredictRequest> DecodeRequest(std::string_view json) {
   if (d.HasParseError() || !d.IsObject()) return util::IoError("the stored request is damaged");
   PredictRequest r;
   r.model_id = Str(d, "model_id");
-  r.connector_id = Str(d, "connector_id");
+  r.job.connector_id = Str(d, "connector_id");
+  // Tasks stored before providers were told apart are OpenAI's.
+  r.provider = d.HasMember("provider") ? Str(d, "provider") : "openai";
   if (auto p = d.FindMember("parameters"); p != d.MemberEnd() && p->value.IsObject()) {
     for (auto& m : p->value.GetObject()) {
-      if (m.value.IsString()) r.parameters[m.name.GetString()] = m.value.GetString();
+      if (m.value.IsString()) r.job.parameters[m.name.GetString()] = m.value.GetString();
     }
   }
   if (auto i = d.FindMember("ingest"); i != d.MemberEnd() && i->value.IsObject()) {
@@ -243,9 +80,15 @@ util::Result<PredictRequest> DecodeRequest(std::string_view json) {
   return r;
 }
 
+util::Result<const BatchProvider*> ProviderOf(const PredictRequest& r) {
+  const BatchProvider* provider = ProviderNamed(r.provider);
+  if (provider == nullptr) return util::IoError("the stored task names an unknown provider");
+  return provider;
+}
+
 // The durable resume point.
 struct Checkpoint {
-  std::string batch_id;
+  std::string job_id;
   bool ingest_submitting = false;
   std::string ingest_task_id;
 
@@ -253,7 +96,7 @@ struct Checkpoint {
     Document d;
     d.SetObject();
     auto& a = d.GetAllocator();
-    d.AddMember("batch_id", Value(batch_id.c_str(), a), a);
+    d.AddMember("job_id", Value(job_id.c_str(), a), a);
     d.AddMember("ingest_submitting", ingest_submitting, a);
     d.AddMember("ingest_task_id", Value(ingest_task_id.c_str(), a), a);
     return Text(d);
@@ -263,7 +106,7 @@ struct Checkpoint {
     Document d;
     d.Parse(text.data(), text.size());
     if (d.HasParseError() || !d.IsObject()) return c;
-    c.batch_id = Str(d, "batch_id");
+    c.job_id = d.HasMember("job_id") ? Str(d, "job_id") : Str(d, "batch_id");
     c.ingest_task_id = Str(d, "ingest_task_id");
     c.ingest_submitting = d.HasMember("ingest_submitting") && d["ingest_submitting"].IsBool() &&
                           d["ingest_submitting"].GetBool();
@@ -271,109 +114,84 @@ struct Checkpoint {
   }
 };
 
+// How long a BATCH_INGEST of an output that may lag its job's completion
+// waits for it (Bedrock's manifest.json.out is written last).
+constexpr const char* kOutputLagWait = "15m";
+
 class BatchPredictJob : public tasks::TaskJob {
  public:
   BatchPredictJob(std::shared_ptr<BatchPredictService::Shared> shared, PredictRequest request,
-                  std::string owner)
-      : shared_(std::move(shared)), request_(std::move(request)), owner_(std::move(owner)) {}
+                  const BatchProvider* provider, std::string owner)
+      : shared_(std::move(shared)),
+        request_(std::move(request)),
+        provider_(provider),
+        owner_(std::move(owner)) {}
 
   util::Status Run(tasks::TaskContext& ctx) override {
     Checkpoint cp;
     if (auto saved = ctx.LoadCheckpoint()) cp = Checkpoint::Decode(*saved);
     const util::CancelSignal* cancel = ctx.cancel_signal();
-    if (cp.batch_id.empty()) {
-      SLUICE_ASSIGN_OR_RETURN(Call create, shared_->Render(request_.connector_id, "BATCH_PREDICT",
-                                                           request_.parameters, "", ""));
-      SLUICE_ASSIGN_OR_RETURN(Document batch, shared_->Send(create, false, cancel));
-      cp.batch_id = Str(batch, "id");
-      if (cp.batch_id.empty()) return util::Unavailable("the provider's batch has no [id]");
+    const ConnectorCaller& caller = shared_->caller;
+    if (cp.job_id.empty()) {
+      SLUICE_ASSIGN_OR_RETURN(RemoteJob job, provider_->Create(caller, request_.job, cancel));
+      cp.job_id = job.id;
       SLUICE_RETURN_IF_ERROR(ctx.SaveCheckpoint(cp.Encode()));
-      Show(ctx, batch, cp);
-      spdlog::info("event=batch_predict_created task={} batch={}", ctx.task_id(), cp.batch_id);
+      Show(ctx, job, cp);
+      spdlog::info("event=batch_predict_created task={} provider={} job={}", ctx.task_id(),
+                   provider_->name(), cp.job_id);
     }
-    Params with_id = request_.parameters;
-    with_id["id"] = cp.batch_id;
     while (true) {
       if (ctx.cancelled()) return util::Cancelled("the task was cancelled");
-      SLUICE_ASSIGN_OR_RETURN(
-          Call status, shared_->Render(request_.connector_id, "BATCH_PREDICT_STATUS", with_id,
-                                       "GET", "/" + cp.batch_id));
-      auto batch = shared_->Send(status, true, cancel);
-      if (!batch.ok()) {
-        if (batch.status().code() == util::Code::kCancelled) return batch.status();
+      auto job = provider_->Poll(caller, request_.job, cp.job_id, cancel);
+      if (!job.ok()) {
+        if (job.status().code() == util::Code::kCancelled) return job.status();
         // A transient failure after retries: keep polling; anything else ends the task.
-        if (batch.status().code() != util::Code::kUnavailable) return batch.status();
+        if (job.status().code() != util::Code::kUnavailable) return job.status();
         spdlog::warn("event=batch_predict_poll_failed task={} reason=\"{}\"", ctx.task_id(),
-                     batch.status().reason());
+                     job.status().reason());
       } else {
-        Show(ctx, *batch, cp);
-        std::string state = Str(*batch, "status");
-        if (state == "completed") return Completed(ctx, *batch, cp);
-        if (state == "cancelled") return util::Cancelled("the remote batch job was cancelled");
-        if (state == "failed" || state == "expired") return util::Unavailable(Reason(*batch));
+        Show(ctx, *job, cp);
+        switch (job->state) {
+          case RemoteState::kCompleted:
+            return Completed(ctx, *job, cp);
+          case RemoteState::kCancelled:
+            return util::Cancelled(job->reason);
+          case RemoteState::kFailed:
+            return util::Unavailable(job->reason);
+          case RemoteState::kRunning:
+            break;
+        }
       }
-      if (util::SleepUnlessCancelled(
-              cancel, std::chrono::milliseconds(shared_->options.poll_interval_ms))) {
+      if (util::SleepUnlessCancelled(cancel,
+                                     std::chrono::milliseconds(shared_->poll_interval_ms))) {
         return util::Cancelled("the task was cancelled");
       }
     }
   }
 
  private:
-  static std::string Reason(const Document& batch) {
-    std::string state = Str(batch, "status");
-    std::string out = "the remote batch job " + Str(batch, "id") + " " + state;
-    if (auto e = batch.FindMember("errors"); e != batch.MemberEnd() && e->value.IsObject()) {
-      if (auto data = e->value.FindMember("data");
-          data != e->value.MemberEnd() && data->value.IsArray() && !data->value.Empty()) {
-        const Value& first = data->value[0];
-        std::string code = Str(first, "code");
-        std::string message = Str(first, "message");
-        out += ": " + (code.empty() ? "" : code + ": ") + message;
-      }
-    }
-    return out;
-  }
-
-  void Show(tasks::TaskContext& ctx, const Document& batch, const Checkpoint& cp) {
-    remote_job_ = Text(batch);
-    float fraction = 0;
-    if (auto c = batch.FindMember("request_counts");
-        c != batch.MemberEnd() && c->value.IsObject()) {
-      const Value& counts = c->value;
-      if (counts.HasMember("total") && counts["total"].IsInt64() &&
-          counts["total"].GetInt64() > 0 && counts.HasMember("completed") &&
-          counts["completed"].IsInt64()) {
-        int64_t done = counts["completed"].GetInt64();
-        if (counts.HasMember("failed") && counts["failed"].IsInt64()) {
-          done += counts["failed"].GetInt64();
-        }
-        fraction = std::min(
-            1.0f, static_cast<float>(done) / static_cast<float>(counts["total"].GetInt64()));
-      }
-    }
-    std::string status = "{\"model_id\":";
-    Value id(request_.model_id.c_str(), static_cast<rapidjson::SizeType>(request_.model_id.size()));
-    status += Text(id) + ",\"function_name\":\"REMOTE\",\"input_type\":\"REMOTE\"";
-    status += ",\"remote_job\":" + remote_job_;
-    if (!cp.ingest_task_id.empty()) status += ",\"ingest_task_id\":\"" + cp.ingest_task_id + "\"";
+  void Show(tasks::TaskContext& ctx, const RemoteJob& job, const Checkpoint& cp) {
+    std::string status = "{\"model_id\":" + Quoted(request_.model_id);
+    status += ",\"function_name\":\"REMOTE\",\"input_type\":\"REMOTE\"";
+    status += ",\"remote_job\":" + (job.json.empty() ? std::string("{}") : job.json);
+    status += ",\"remote_job_id\":" + Quoted(cp.job_id);
+    if (!cp.ingest_task_id.empty()) status += ",\"ingest_task_id\":" + Quoted(cp.ingest_task_id);
     status += "}";
-    ctx.SetProgress(fraction, std::move(status));
+    ctx.SetProgress(job.fraction.value_or(0.0f), std::move(status));
   }
 
-  util::Status Completed(tasks::TaskContext& ctx, const Document& batch, Checkpoint& cp) {
+  // The ingestion of a finished job, at most once: the marker is saved before
+  // submitting and the id after; after a restart between the two, a
+  // BATCH_INGEST task of the same output is linked instead of a new one.
+  util::Status Completed(tasks::TaskContext& ctx, const RemoteJob& job, Checkpoint& cp) {
     if (request_.ingest_json.empty() || !cp.ingest_task_id.empty()) return util::Status::Ok();
-    std::string output = Str(batch, "output_file_id");
-    std::string input = Str(batch, "input_file_id");
-    if (output.empty()) {
-      return util::Unavailable("the remote batch job " + cp.batch_id +
-                               " completed without an output_file_id (" + Reason(batch) + ")");
+    if (job.outputs.empty()) {
+      return util::Unavailable("the remote job " + cp.job_id + " completed without an output");
     }
+    const std::string marker = Quoted(job.outputs[0]);
     if (cp.ingest_submitting) {
-      // A restart between the marker and the id: the task may exist already.
       for (const auto& r : shared_->tasks->List()) {
-        if (r.task_type == "BATCH_INGEST" &&
-            r.request_json.find("\"" + output + "\"") != std::string::npos) {
+        if (r.task_type == "BATCH_INGEST" && r.request_json.find(marker) != std::string::npos) {
           cp.ingest_task_id = r.task_id;
           break;
         }
@@ -385,12 +203,12 @@ class BatchPredictJob : public tasks::TaskJob {
       Document body;
       body.Parse(request_.ingest_json.data(), request_.ingest_json.size());
       auto& a = body.GetAllocator();
-      body.AddMember("connector_id", Value(request_.connector_id.c_str(), a), a);
+      body.AddMember("connector_id", Value(request_.job.connector_id.c_str(), a), a);
+      if (job.output_may_lag) body.AddMember("wait_for_source", Value(kOutputLagWait, a), a);
       Value source(rapidjson::kArrayType);
-      source.PushBack(Value(output.c_str(), a), a);
-      if (!input.empty()) source.PushBack(Value(input.c_str(), a), a);
+      for (const auto& location : job.outputs) source.PushBack(Value(location.c_str(), a), a);
       Value data_source(rapidjson::kObjectType);
-      data_source.AddMember("type", "openAI", a);
+      data_source.AddMember("type", Value(job.output_type.c_str(), a), a);
       data_source.AddMember("source", source, a);
       body.AddMember("data_source", data_source, a);
       SLUICE_ASSIGN_OR_RETURN(cp.ingest_task_id,
@@ -400,14 +218,14 @@ class BatchPredictJob : public tasks::TaskJob {
     }
     cp.ingest_submitting = false;
     SLUICE_RETURN_IF_ERROR(ctx.SaveCheckpoint(cp.Encode()));
-    Show(ctx, batch, cp);
+    Show(ctx, job, cp);
     return util::Status::Ok();
   }
 
   std::shared_ptr<BatchPredictService::Shared> shared_;
   PredictRequest request_;
+  const BatchProvider* provider_;
   std::string owner_;
-  std::string remote_job_;
 };
 
 }  // namespace
@@ -416,9 +234,11 @@ BatchPredictService::BatchPredictService(const ModelStore* models, const Connect
                                          tasks::TaskManager* tasks,
                                          ingest::BatchIngestService* ingest,
                                          BatchPredictOptions options)
-    : shared_(
-          std::make_shared<Shared>(Shared{models, connectors, tasks, ingest, std::move(options)})) {
-}
+    : shared_(std::make_shared<Shared>(Shared{
+          models, tasks, ingest, options.poll_interval_ms,
+          ConnectorCaller(connectors,
+                          ConnectorCallOptions{options.openai_base_url, options.bedrock_endpoint,
+                                               options.sagemaker_endpoint, options.http})})) {}
 
 util::Result<std::string> BatchPredictService::Submit(const std::string& model_id,
                                                       std::string_view body, std::string owner) {
@@ -430,13 +250,14 @@ util::Result<std::string> BatchPredictService::Submit(const std::string& model_i
   }
   PredictRequest r;
   r.model_id = model_id;
-  r.connector_id = model.connector_id;
+  r.job.connector_id = model.connector_id;
   for (auto& m : d.GetObject()) {
     std::string key = m.name.GetString();
     if (key == "parameters") {
       if (!m.value.IsObject()) return InvalidArgument("[parameters] must be an object");
       for (auto& p : m.value.GetObject()) {
-        r.parameters[p.name.GetString()] = p.value.IsString() ? p.value.GetString() : Text(p.value);
+        r.job.parameters[p.name.GetString()] =
+            p.value.IsString() ? p.value.GetString() : Text(p.value);
       }
     } else if (key == "ingest") {
       if (!m.value.IsObject()) return InvalidArgument("[ingest] must be an object");
@@ -453,16 +274,25 @@ util::Result<std::string> BatchPredictService::Submit(const std::string& model_i
       return InvalidArgument("[" + key + "] is not supported by _batch_predict");
     }
   }
+  SLUICE_ASSIGN_OR_RETURN(std::string url,
+                          shared_->caller.PredictUrl(r.job.connector_id, r.job.parameters));
+  const BatchProvider* provider = ProviderForUrl(url);
+  if (provider == nullptr) {
+    return InvalidArgument("the connector's [BATCH_PREDICT] url [" + sources::RedactUrl(url) +
+                           "] is not a batch API sluice knows: OpenAI (/v1/batches), Amazon "
+                           "Bedrock (/model-invocation-job) or SageMaker (/CreateTransformJob)");
+  }
+  r.provider = std::string(provider->name());
   // Render now so that a missing parameter or credential is the caller's 400.
-  SLUICE_RETURN_IF_ERROR(
-      shared_->Render(r.connector_id, "BATCH_PREDICT", r.parameters, "", "").status());
+  SLUICE_RETURN_IF_ERROR(provider->Check(shared_->caller, r.job));
   Document stored;
   stored.SetObject();
   auto& a = stored.GetAllocator();
   stored.AddMember("model_id", Value(r.model_id.c_str(), a), a);
-  stored.AddMember("connector_id", Value(r.connector_id.c_str(), a), a);
+  stored.AddMember("connector_id", Value(r.job.connector_id.c_str(), a), a);
+  stored.AddMember("provider", Value(r.provider.c_str(), a), a);
   Value params(rapidjson::kObjectType);
-  for (const auto& [k, v] : r.parameters) {
+  for (const auto& [k, v] : r.job.parameters) {
     params.AddMember(Value(k.c_str(), a), Value(v.c_str(), a), a);
   }
   stored.AddMember("parameters", params, a);
@@ -471,7 +301,7 @@ util::Result<std::string> BatchPredictService::Submit(const std::string& model_i
     ingest.Parse(r.ingest_json.data(), r.ingest_json.size());
     stored.AddMember("ingest", Value(ingest, a), a);
   }
-  auto job = std::make_unique<BatchPredictJob>(shared_, r, owner);
+  auto job = std::make_unique<BatchPredictJob>(shared_, r, provider, owner);
   return shared_->tasks->Submit(std::string(kBatchPredictionTask), Text(stored), std::move(job),
                                 owner);
 }
@@ -479,8 +309,9 @@ util::Result<std::string> BatchPredictService::Submit(const std::string& model_i
 util::Result<std::unique_ptr<tasks::TaskJob>> BatchPredictService::ResumeJob(
     const tasks::TaskRecord& record) {
   SLUICE_ASSIGN_OR_RETURN(PredictRequest r, DecodeRequest(record.request_json));
+  SLUICE_ASSIGN_OR_RETURN(const BatchProvider* provider, ProviderOf(r));
   return std::unique_ptr<tasks::TaskJob>(
-      std::make_unique<BatchPredictJob>(shared_, std::move(r), record.owner));
+      std::make_unique<BatchPredictJob>(shared_, std::move(r), provider, record.owner));
 }
 
 util::Status BatchPredictService::CancelBatch(const tasks::TaskRecord& record) {
@@ -488,20 +319,19 @@ util::Status BatchPredictService::CancelBatch(const tasks::TaskRecord& record) {
     return InvalidArgument("Task [" + record.task_id + "] is not a BATCH_PREDICTION task");
   }
   SLUICE_ASSIGN_OR_RETURN(PredictRequest r, DecodeRequest(record.request_json));
-  std::string batch_id;
+  SLUICE_ASSIGN_OR_RETURN(const BatchProvider* provider, ProviderOf(r));
+  std::string job_id;
   Document status;
   status.Parse(record.ingest_status_json.data(), record.ingest_status_json.size());
-  if (!status.HasParseError() && status.IsObject() && status.HasMember("remote_job")) {
-    batch_id = Str(status["remote_job"], "id");
+  if (!status.HasParseError() && status.IsObject()) {
+    job_id = Str(status, "remote_job_id");
+    // Tasks shown before remote_job_id existed: OpenAI's batch id.
+    if (job_id.empty() && status.HasMember("remote_job")) job_id = Str(status["remote_job"], "id");
   }
-  if (batch_id.empty()) {
+  if (job_id.empty()) {
     return InvalidArgument("Task [" + record.task_id + "] has no remote job yet");
   }
-  r.parameters["id"] = batch_id;
-  SLUICE_ASSIGN_OR_RETURN(
-      Call call, shared_->Render(r.connector_id, "CANCEL_BATCH_PREDICT", r.parameters, "POST",
-                                 "/" + batch_id + "/cancel"));
-  return shared_->Send(call, true, nullptr).status();
+  return provider->Cancel(shared_->caller, r.job, job_id);
 }
 
 }  // namespace sluice::ml

@@ -1,27 +1,27 @@
 // BatchPredictService: ml-commons' POST /_plugins/_ml/models/<id>/_batch_predict
-// for OpenAI's Batch API, and sluice's pipeline on top of it.
+// for remote batch APIs (OpenAI Batch, Amazon Bedrock batch inference,
+// SageMaker batch transform: see batch_provider.h), and sluice's pipeline on
+// top of it.
 //
-// Submit renders the model's connector action of type BATCH_PREDICT (its url,
-// headers and request_body with ${parameters.x} — the connector's parameters
-// overridden by the request's — and ${credential.x}) and queues a
-// BATCH_PREDICTION task. Its job sends the request once (POST /v1/batches),
-// durably checkpoints the remote batch id, then polls GET <url>/<batch id>
-// (or the connector's BATCH_PREDICT_STATUS action) every poll interval,
-// showing the provider's batch object as the task's "remote_job":
-//   validating → in_progress → finalizing → completed: the task COMPLETES;
-//     with an "ingest" object ({index_name, field_map, ingest_fields}) a
-//     BATCH_INGEST task is first submitted through ingest::BatchIngestService
-//     with data_source {type: openAI, source: [output_file_id, input_file_id]}
-//     and the connector's credential (connector_id); its id is checkpointed
-//     before submitting (a marker) and after (the id), and after a restart an
-//     existing ingest task of the same output file is linked instead of
-//     submitting another: the ingestion starts once.
-//   failed | expired → FAILED with the provider's reason; cancelled → CANCELLED.
-// CancelBatch sends the connector's CANCEL_BATCH_PREDICT action, or
-// POST <url>/<batch id>/cancel, with the same credential.
+// Submit picks the provider from the model's connector's BATCH_PREDICT url,
+// renders its create call (a missing ${parameters.x} or ${credential.x} is the
+// caller's 400) and queues a BATCH_PREDICTION task. Its job creates the remote
+// job once, durably checkpoints the job's id, then polls the provider every
+// poll interval, showing the provider's job object as the task's
+// "remote_job" (and the id as "remote_job_id"):
+//   running → completed: the task COMPLETES; with an "ingest" object
+//     ({index_name, field_map, ingest_fields}) a BATCH_INGEST task is first
+//     submitted through ingest::BatchIngestService with the provider's output
+//     as source[0] and its input as source[1] and the connector's credential
+//     (connector_id); its id is checkpointed before submitting (a marker) and
+//     after (the id), and after a restart an existing ingest task of the same
+//     output is linked instead of submitting another: the ingestion starts once.
+//   failed | expired → FAILED with the provider's reason; cancelled/stopped → CANCELLED.
+// CancelBatch asks the provider to cancel (the connector's CANCEL_BATCH_PREDICT
+// action, or the provider's own cancel call) with the same credential.
 //
-// `openai_base_url` replaces the scheme, host and port of connector URLs on
-// api.openai.com (tests, private endpoints); the path is kept.
+// The endpoint options replace the scheme, host and port of connector URLs on
+// the providers' public hosts (tests, private endpoints); the path is kept.
 //
 // No credential is ever stored in a task, returned or logged: errors name the
 // URL without its query and the provider's message only.
@@ -49,8 +49,12 @@ class ModelStore;
 inline constexpr std::string_view kBatchPredictionTask = "BATCH_PREDICTION";
 
 struct BatchPredictOptions {
-  // Replaces scheme/host/port of https://api.openai.com URLs. "" = none.
+  // Replace scheme/host/port of https://api.openai.com,
+  // https://bedrock.<region>.amazonaws.com and
+  // https://api.sagemaker.<region>.amazonaws.com URLs. "" = none.
   std::string openai_base_url;
+  std::string bedrock_endpoint;
+  std::string sagemaker_endpoint;
   // Between two status requests. Default: 10 s.
   int poll_interval_ms = 10000;
   // Retries and timeouts of the provider calls (sources' HTTP settings).

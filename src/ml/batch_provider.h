@@ -1,0 +1,101 @@
+// BatchProvider: one remote batch-inference API (OpenAI Batch, Amazon Bedrock
+// batch inference, SageMaker batch transform) behind the provider-neutral
+// BATCH_PREDICTION job of batch_predict.h.
+//
+// A provider turns the connector's actions (rendered by a ConnectorCaller)
+// into the provider's calls and reads its answers into a RemoteJob:
+//   Create  sends the job once (not retried on an HTTP status: a create is not
+//           idempotent) and returns at least the job's id, the durable
+//           resume point;
+//   Poll    asks for the job's status by that id;
+//   Cancel  asks the provider to stop it (the job ends when a later Poll sees
+//           the provider's stopped/cancelled state).
+// The request's parameters are the connector's overridden by the
+// _batch_predict request's; Poll and Cancel add "id" (and the provider's own
+// names for it, e.g. Bedrock's processedJobArn) so that connector actions of
+// type BATCH_PREDICT_STATUS / CANCEL_BATCH_PREDICT can refer to the job.
+//
+// Errors: a provider's 4xx is the caller's error (kInvalidArgument,
+// kUnauthorized, kNotFound) with the provider's message; a network failure or
+// 5xx after retries is kUnavailable (the job keeps polling). Nothing returned
+// holds a credential.
+//
+// Thread-safety: providers are stateless; all methods are thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ml/connector_call.h"
+#include "util/result.h"
+
+namespace sluice::util {
+class CancelSignal;
+}
+
+namespace sluice::ml {
+
+enum class RemoteState {
+  kRunning,    // submitted, validating, in progress, finalizing, stopping...
+  kCompleted,  // finished; partial results (per-record errors) included
+  kFailed,     // failed or expired: `reason` says why
+  kCancelled,  // stopped or cancelled
+};
+
+// What a BATCH_PREDICTION task needs of a remote job.
+struct RemoteJob {
+  std::string id;  // the provider's job id (OpenAI batch id, Bedrock job id, TransformJobName)
+  RemoteState state = RemoteState::kRunning;
+  std::string status;             // the provider's own status word, e.g. "InProgress"
+  std::string json;               // the provider's job object, shown as the task's remote_job
+  std::string reason;             // kFailed / kCancelled: the provider's reason
+  std::optional<float> fraction;  // done / total when the provider counts records
+  // kCompleted: what BATCH_INGEST reads, as a data_source: its type
+  // ("openAI", "s3") and source[0] = the output, source[1] = the input when known.
+  std::string output_type;
+  std::vector<std::string> outputs;
+  // The output may still be written when the job reports completion (Bedrock
+  // writes manifest.json.out last): the ingestion waits for it.
+  bool output_may_lag = false;
+};
+
+// The connector and parameters of one BATCH_PREDICTION task.
+struct JobRequest {
+  std::string connector_id;
+  Params parameters;
+};
+
+class BatchProvider {
+ public:
+  virtual ~BatchProvider() = default;
+
+  // "openai", "bedrock", "sagemaker": stored with the task.
+  virtual std::string_view name() const = 0;
+
+  // Renders the create call without sending it: a missing parameter or
+  // credential is the _batch_predict caller's 400.
+  virtual util::Status Check(const ConnectorCaller& caller, const JobRequest& request) const = 0;
+  virtual util::Result<RemoteJob> Create(const ConnectorCaller& caller, const JobRequest& request,
+                                         const util::CancelSignal* cancel) const = 0;
+  virtual util::Result<RemoteJob> Poll(const ConnectorCaller& caller, const JobRequest& request,
+                                       const std::string& id,
+                                       const util::CancelSignal* cancel) const = 0;
+  virtual util::Status Cancel(const ConnectorCaller& caller, const JobRequest& request,
+                              const std::string& id) const = 0;
+};
+
+// The provider of a connector's BATCH_PREDICT URL, by host (api.openai.com,
+// bedrock.<region>.amazonaws.com, api.sagemaker.<region>.amazonaws.com) or, for
+// private endpoints, by path (/v1/batches, /model-invocation-job,
+// /CreateTransformJob); null when none matches.
+const BatchProvider* ProviderForUrl(const std::string& url);
+// The provider of a stored name; null when unknown.
+const BatchProvider* ProviderNamed(std::string_view name);
+
+const BatchProvider& OpenAiBatchProvider();
+
+}  // namespace sluice::ml
