@@ -125,6 +125,8 @@ util::Status Engine::Start(EngineOptions options) {
   models_ = std::make_unique<ml::ModelStore>(store_.get(), connectors_.get());
   ml::BatchPredictOptions predict_options;
   predict_options.openai_base_url = options.sources.openai_base_url;
+  predict_options.bedrock_endpoint = options.bedrock_endpoint;
+  predict_options.sagemaker_endpoint = options.sagemaker_endpoint;
   predict_options.poll_interval_ms = options.batch_predict_poll_ms;
   predict_options.http = options.sources;
   batch_predict_ = std::make_unique<ml::BatchPredictService>(

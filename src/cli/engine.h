@@ -103,6 +103,9 @@ struct EngineOptions {
   security::Security* security = nullptr;
   // Between two status requests of a batch-predict task. Default: 10 s.
   int batch_predict_poll_ms = 10000;
+  // Replace scheme/host/port of Bedrock / SageMaker batch URLs. "" = none.
+  std::string bedrock_endpoint;
+  std::string sagemaker_endpoint;
 };
 
 // The Content-Type of GET /_prometheus/metrics.

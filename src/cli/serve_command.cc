@@ -39,6 +39,8 @@ struct ServeFlags {
   std::string s3_endpoint;
   std::string openai_base_url = "https://api.openai.com/v1";
   int batch_predict_poll_ms = 10000;
+  std::string bedrock_endpoint;
+  std::string sagemaker_endpoint;
   std::vector<std::string> allowed_source_hosts;
   int max_running_tasks = 2;
   int checkpoint_interval_s = 60;
@@ -301,6 +303,8 @@ int Serve(const ServeFlags& flags) {
   options.sources.s3_endpoint = flags.s3_endpoint;
   options.sources.openai_base_url = flags.openai_base_url;
   options.batch_predict_poll_ms = flags.batch_predict_poll_ms;
+  options.bedrock_endpoint = flags.bedrock_endpoint;
+  options.sagemaker_endpoint = flags.sagemaker_endpoint;
   options.sources.allowed_http_hosts = flags.allowed_source_hosts;
   // S3 sources without keys sign with the AWS credential chain.
   options.sources.aws_credentials = std::make_shared<sources::AwsCredentialChain>(
@@ -425,6 +429,16 @@ void AddServeCommand(CLI::App& app) {
       ->add_option("--batch-predict-poll-ms", flags->batch_predict_poll_ms,
                    "Milliseconds between two status requests of a _batch_predict task")
       ->check(CLI::Range(10, 3600000));
+  serve
+      ->add_option("--bedrock-endpoint", flags->bedrock_endpoint,
+                   "Endpoint URL that replaces scheme, host and port of Bedrock batch URLs "
+                   "(https://bedrock.<region>.amazonaws.com/...)")
+      ->envname("SLUICE_BEDROCK_ENDPOINT");
+  serve
+      ->add_option("--sagemaker-endpoint", flags->sagemaker_endpoint,
+                   "Endpoint URL that replaces scheme, host and port of SageMaker batch URLs "
+                   "(https://api.sagemaker.<region>.amazonaws.com/...)")
+      ->envname("SLUICE_SAGEMAKER_ENDPOINT");
   serve->add_option("--openai-base-url", flags->openai_base_url, "OpenAI API base URL")
       ->envname("SLUICE_OPENAI_BASE_URL")
       ->capture_default_str();

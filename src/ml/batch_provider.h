@@ -97,5 +97,18 @@ const BatchProvider* ProviderForUrl(const std::string& url);
 const BatchProvider* ProviderNamed(std::string_view name);
 
 const BatchProvider& OpenAiBatchProvider();
+const BatchProvider& BedrockBatchProvider();
+const BatchProvider& SageMakerBatchProvider();
+
+// The providers' status mappings and request rewriting, one function each
+// (exposed for unit tests).
+// A GetModelInvocationJob answer of job `id`.
+util::Result<RemoteJob> BedrockJobFromResponse(const std::string& id, std::string_view body);
+// A DescribeTransformJob answer.
+util::Result<RemoteJob> SageMakerJobFromResponse(std::string_view body);
+// Turns a rendered call into SageMaker's JSON 1.1 form: a URL ending in an
+// operation name goes to "/" of its host; X-Amz-Target (unless given) and the
+// content type are set.
+util::Status ToSageMakerJson11(Call* call, const std::string& operation);
 
 }  // namespace sluice::ml

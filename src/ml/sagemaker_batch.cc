@@ -1,0 +1,228 @@
+// SageMaker batch transform (SageMaker API reference: CreateTransformJob,
+// DescribeTransformJob, StopTransformJob), AWS JSON 1.1: POST / with
+// "X-Amz-Target: SageMaker.<Operation>" and
+// "Content-Type: application/x-amz-json-1.1", signed with SigV4 for service
+// "sagemaker".
+//   CreateTransformJob   {TransformJobName, ModelName, TransformInput, ...} → {TransformJobArn}
+//   DescribeTransformJob {TransformJobName} → TransformJobStatus, FailureReason,
+//                        TransformInput.DataSource.S3DataSource.S3Uri, TransformOutput.S3OutputPath
+//   StopTransformJob     {TransformJobName} → {}
+// Statuses: InProgress, Stopping (running); Completed; Failed (with
+// FailureReason); Stopped (cancelled). Each input object <key> gives
+// <S3OutputPath>/<key's file name>.out; an input prefix ("s3://b/dir/") gives
+// the output path as a prefix.
+//
+// ml-commons' blueprint writes the create URL as
+// https://api.sagemaker.<region>.amazonaws.com/CreateTransformJob: a last
+// path segment naming an operation becomes the X-Amz-Target, and the call goes
+// to "/". The job's id is its TransformJobName.
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+
+#include "ml/batch_provider.h"
+#include "sources/http_client.h"
+
+namespace sluice::ml {
+namespace {
+
+using rapidjson::Document;
+using rapidjson::Value;
+
+constexpr const char* kService = "sagemaker";
+
+std::string Text(const Value& v) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  v.Accept(writer);
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+std::string Str(const Value& obj, const char* key) {
+  if (!obj.IsObject()) return {};
+  auto it = obj.FindMember(key);
+  if (it == obj.MemberEnd() || !it->value.IsString()) return {};
+  return it->value.GetString();
+}
+
+const Value* Path(const Value& obj, std::initializer_list<const char*> keys) {
+  const Value* v = &obj;
+  for (const char* key : keys) {
+    if (!v->IsObject()) return nullptr;
+    auto it = v->FindMember(key);
+    if (it == v->MemberEnd()) return nullptr;
+    v = &it->value;
+  }
+  return v;
+}
+
+util::Result<Document> ParseObject(std::string_view body, const char* what) {
+  Document d;
+  d.Parse(body.data(), body.size());
+  if (d.HasParseError() || !d.IsObject()) {
+    return util::Unavailable(std::string("SageMaker answered ") + what +
+                             " with something that is not a JSON object");
+  }
+  return d;
+}
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), ::tolower);
+  return s;
+}
+
+ActionFallback ByName(const std::string& operation) {
+  return {"POST", operation, true, "{\"TransformJobName\":\"${parameters.TransformJobName}\"}"};
+}
+
+Params WithName(const JobRequest& request, const std::string& name) {
+  Params params = request.parameters;
+  params["id"] = name;
+  params["TransformJobName"] = name;
+  return params;
+}
+
+}  // namespace
+
+util::Status ToSageMakerJson11(Call* call, const std::string& operation) {
+  auto parsed = sources::ParseHttpUrl(call->url);
+  if (!parsed.ok()) return parsed.status();
+  std::string path = parsed->path;
+  size_t slash = path.rfind('/');
+  std::string last = path.substr(slash + 1);
+  if (last == "CreateTransformJob" || last == "DescribeTransformJob" ||
+      last == "StopTransformJob") {
+    const size_t authority = call->url.find("://") + 3;
+    std::string root = call->url.substr(0, call->url.find('/', authority));
+    call->url =
+        root + path.substr(0, slash + 1) + (parsed->query.empty() ? "" : "?" + parsed->query);
+  }
+  bool targeted = false;
+  for (auto& [name, value] : call->headers) {
+    std::string lower = Lower(name);
+    if (lower == "x-amz-target") targeted = true;
+    if (lower == "content-type") value = "application/x-amz-json-1.1";
+  }
+  if (!targeted) call->headers.emplace_back("X-Amz-Target", "SageMaker." + operation);
+  if (std::none_of(call->headers.begin(), call->headers.end(),
+                   [](const auto& h) { return Lower(h.first) == "content-type"; })) {
+    call->headers.emplace_back("Content-Type", "application/x-amz-json-1.1");
+  }
+  return util::Status::Ok();
+}
+
+util::Result<RemoteJob> SageMakerJobFromResponse(std::string_view body) {
+  SLUICE_ASSIGN_OR_RETURN(Document job, ParseObject(body, "DescribeTransformJob"));
+  RemoteJob out;
+  out.id = Str(job, "TransformJobName");
+  out.status = Str(job, "TransformJobStatus");
+  out.json = Text(job);
+  const std::string& s = out.status;
+  if (s == "Completed") {
+    out.state = RemoteState::kCompleted;
+    out.fraction = 1.0f;
+    const Value* path = Path(job, {"TransformOutput", "S3OutputPath"});
+    const Value* input = Path(job, {"TransformInput", "DataSource", "S3DataSource", "S3Uri"});
+    if (path == nullptr || !path->IsString() || input == nullptr || !input->IsString()) {
+      out.state = RemoteState::kFailed;
+      out.reason = "the transform job " + out.id +
+                   " completed but names no TransformOutput.S3OutputPath or input S3Uri";
+      return out;
+    }
+    std::string output = path->GetString();
+    if (output.back() != '/') output += '/';
+    std::string in = input->GetString();
+    out.output_type = "s3";
+    if (!in.empty() && in.back() == '/') {
+      out.outputs.push_back(output);
+    } else {
+      out.outputs.push_back(output + in.substr(in.rfind('/') + 1) + ".out");
+    }
+    out.outputs.push_back(in);
+  } else if (s == "Failed") {
+    out.state = RemoteState::kFailed;
+    std::string reason = Str(job, "FailureReason");
+    out.reason = "the transform job " + out.id + " Failed" + (reason.empty() ? "" : ": " + reason);
+  } else if (s == "Stopped") {
+    out.state = RemoteState::kCancelled;
+    out.reason = "the transform job " + out.id + " was stopped";
+  }
+  return out;
+}
+
+namespace {
+
+class SageMakerBatch final : public BatchProvider {
+ public:
+  std::string_view name() const override { return "sagemaker"; }
+
+  util::Status Check(const ConnectorCaller& caller, const JobRequest& request) const override {
+    return RenderCreate(caller, request).status();
+  }
+
+  util::Result<RemoteJob> Create(const ConnectorCaller& caller, const JobRequest& request,
+                                 const util::CancelSignal* cancel) const override {
+    SLUICE_ASSIGN_OR_RETURN(Call create, RenderCreate(caller, request));
+    SLUICE_ASSIGN_OR_RETURN(std::string body, caller.Send(create, false, cancel));
+    SLUICE_ASSIGN_OR_RETURN(Document created, ParseObject(body, "CreateTransformJob"));
+    if (Str(created, "TransformJobArn").empty()) {
+      return util::Unavailable("SageMaker's CreateTransformJob answer has no [TransformJobArn]");
+    }
+    // The name as sent: the ARN has it lower-cased, and Describe wants it as created.
+    RemoteJob job;
+    job.id = JobName(create);
+    job.status = "InProgress";
+    job.json = Text(created);
+    return job;
+  }
+
+  util::Result<RemoteJob> Poll(const ConnectorCaller& caller, const JobRequest& request,
+                               const std::string& id,
+                               const util::CancelSignal* cancel) const override {
+    SLUICE_ASSIGN_OR_RETURN(
+        Call describe,
+        caller.Render(request.connector_id, "BATCH_PREDICT_STATUS", WithName(request, id),
+                      ByName("DescribeTransformJob"), kService));
+    SLUICE_RETURN_IF_ERROR(ToSageMakerJson11(&describe, "DescribeTransformJob"));
+    SLUICE_ASSIGN_OR_RETURN(std::string body, caller.Send(describe, true, cancel));
+    return SageMakerJobFromResponse(body);
+  }
+
+  util::Status Cancel(const ConnectorCaller& caller, const JobRequest& request,
+                      const std::string& id) const override {
+    SLUICE_ASSIGN_OR_RETURN(
+        Call stop, caller.Render(request.connector_id, "CANCEL_BATCH_PREDICT",
+                                 WithName(request, id), ByName("StopTransformJob"), kService));
+    SLUICE_RETURN_IF_ERROR(ToSageMakerJson11(&stop, "StopTransformJob"));
+    return caller.Send(stop, true, nullptr).status();
+  }
+
+ private:
+  static util::Result<Call> RenderCreate(const ConnectorCaller& caller, const JobRequest& request) {
+    SLUICE_ASSIGN_OR_RETURN(Call create, caller.Render(request.connector_id, "BATCH_PREDICT",
+                                                       request.parameters, {}, kService));
+    SLUICE_RETURN_IF_ERROR(ToSageMakerJson11(&create, "CreateTransformJob"));
+    if (JobName(create).empty()) {
+      return util::InvalidArgument(
+          "the connector's [BATCH_PREDICT] request_body names no [TransformJobName]");
+    }
+    return create;
+  }
+
+  static std::string JobName(const Call& create) {
+    Document sent;
+    sent.Parse(create.body.data(), create.body.size());
+    return sent.HasParseError() ? "" : Str(sent, "TransformJobName");
+  }
+};
+
+}  // namespace
+
+const BatchProvider& SageMakerBatchProvider() {
+  static const SageMakerBatch provider;
+  return provider;
+}
+
+}  // namespace sluice::ml
