@@ -129,6 +129,7 @@ util::Status Engine::Start(EngineOptions options) {
   predict_options.sagemaker_endpoint = options.sagemaker_endpoint;
   predict_options.poll_interval_ms = options.batch_predict_poll_ms;
   predict_options.http = options.sources;
+  predict_options.input_sources = sources_.get();
   batch_predict_ = std::make_unique<ml::BatchPredictService>(
       models_.get(), connectors_.get(), tasks_.get(), ingest_.get(), std::move(predict_options));
   SLUICE_RETURN_IF_ERROR(tasks_->Recover(

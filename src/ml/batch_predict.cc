@@ -5,6 +5,7 @@
 #include <rapidjson/writer.h>
 #include <spdlog/spdlog.h>
 
+#include <cctype>
 #include <chrono>
 
 #include "ingest/batch_ingest_service.h"
@@ -77,7 +78,35 @@ util::Result<PredictRequest> DecodeRequest(std::string_view json) {
   if (auto i = d.FindMember("ingest"); i != d.MemberEnd() && i->value.IsObject()) {
     r.ingest_json = Text(i->value);
   }
+  if (auto i = d.FindMember("input"); i != d.MemberEnd() && i->value.IsObject()) {
+    r.job.input = JobInput{Str(i->value, "type"), Str(i->value, "source")};
+  }
   return r;
+}
+
+// "input": {"type": "file" | "s3" | "http", "source": "<location>" or ["<location>"]}.
+util::Result<JobInput> ParseInput(const Value& v) {
+  if (!v.IsObject()) return InvalidArgument("[input] must be an object: {type, source}");
+  JobInput input;
+  for (auto& m : v.GetObject()) {
+    std::string k = m.name.GetString();
+    if (k == "type" && m.value.IsString()) {
+      input.type = m.value.GetString();
+    } else if (k == "source" && m.value.IsString()) {
+      input.location = m.value.GetString();
+    } else if (k == "source" && m.value.IsArray() && m.value.Size() == 1 && m.value[0].IsString()) {
+      input.location = m.value[0].GetString();
+    } else {
+      return InvalidArgument("[input." + k +
+                             "] is not supported: give type (file, s3, http) and one source");
+    }
+  }
+  for (auto& c : input.type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (input.type != "file" && input.type != "s3" && input.type != "http") {
+    return InvalidArgument("[input.type] must be one of [file, s3, http]");
+  }
+  if (input.location.empty()) return InvalidArgument("[input.source] is required");
+  return input;
 }
 
 util::Result<const BatchProvider*> ProviderOf(const PredictRequest& r) {
@@ -238,7 +267,8 @@ BatchPredictService::BatchPredictService(const ModelStore* models, const Connect
           models, tasks, ingest, options.poll_interval_ms,
           ConnectorCaller(connectors,
                           ConnectorCallOptions{options.openai_base_url, options.bedrock_endpoint,
-                                               options.sagemaker_endpoint, options.http})})) {}
+                                               options.sagemaker_endpoint, options.http,
+                                               options.input_sources})})) {}
 
 util::Result<std::string> BatchPredictService::Submit(const std::string& model_id,
                                                       std::string_view body, std::string owner) {
@@ -270,6 +300,8 @@ util::Result<std::string> BatchPredictService::Submit(const std::string& model_i
       }
       if (shared_->ingest == nullptr) return InvalidArgument("batch ingestion is not enabled");
       r.ingest_json = Text(m.value);
+    } else if (key == "input") {
+      SLUICE_ASSIGN_OR_RETURN(r.job.input, ParseInput(m.value));
     } else {
       return InvalidArgument("[" + key + "] is not supported by _batch_predict");
     }
@@ -283,6 +315,11 @@ util::Result<std::string> BatchPredictService::Submit(const std::string& model_i
                            "Bedrock (/model-invocation-job) or SageMaker (/CreateTransformJob)");
   }
   r.provider = std::string(provider->name());
+  if (r.job.input && !provider->uploads_input()) {
+    return InvalidArgument("[input] is for OpenAI, which sluice uploads it to; " +
+                           std::string(provider->name()) +
+                           " jobs name their S3 input in the connector's request_body");
+  }
   // Render now so that a missing parameter or credential is the caller's 400.
   SLUICE_RETURN_IF_ERROR(provider->Check(shared_->caller, r.job));
   Document stored;
@@ -296,6 +333,12 @@ util::Result<std::string> BatchPredictService::Submit(const std::string& model_i
     params.AddMember(Value(k.c_str(), a), Value(v.c_str(), a), a);
   }
   stored.AddMember("parameters", params, a);
+  if (r.job.input) {
+    Value input(rapidjson::kObjectType);
+    input.AddMember("type", Value(r.job.input->type.c_str(), a), a);
+    input.AddMember("source", Value(r.job.input->location.c_str(), a), a);
+    stored.AddMember("input", input, a);
+  }
   if (!r.ingest_json.empty()) {
     Document ingest;
     ingest.Parse(r.ingest_json.data(), r.ingest_json.size());

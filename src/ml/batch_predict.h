@@ -40,6 +40,9 @@
 namespace sluice::ingest {
 class BatchIngestService;
 }
+namespace sluice::sources {
+class SourceCatalog;
+}
 
 namespace sluice::ml {
 
@@ -59,6 +62,9 @@ struct BatchPredictOptions {
   int poll_interval_ms = 10000;
   // Retries and timeouts of the provider calls (sources' HTTP settings).
   sources::SourcesOptions http;
+  // Reads an "input" given as a sluice source (uploaded to OpenAI first).
+  // Not owned; null = "input" is refused.
+  const sources::SourceCatalog* input_sources = nullptr;
 };
 
 class BatchPredictService {

@@ -63,10 +63,19 @@ struct RemoteJob {
   bool output_may_lag = false;
 };
 
+// A job's input given as a sluice source ("file", "s3" or "http" and one
+// location) rather than as the provider's own id: OpenAI's provider uploads it
+// (POST /v1/files, purpose batch) and creates the batch with the new file id.
+struct JobInput {
+  std::string type;
+  std::string location;
+};
+
 // The connector and parameters of one BATCH_PREDICTION task.
 struct JobRequest {
   std::string connector_id;
   Params parameters;
+  std::optional<JobInput> input;
 };
 
 class BatchProvider {
@@ -75,6 +84,8 @@ class BatchProvider {
 
   // "openai", "bedrock", "sagemaker": stored with the task.
   virtual std::string_view name() const = 0;
+  // Whether the provider takes a JobInput (else the request's [input] is a 400).
+  virtual bool uploads_input() const { return false; }
 
   // Renders the create call without sending it: a missing parameter or
   // credential is the _batch_predict caller's 400.

@@ -33,6 +33,9 @@
 namespace sluice::util {
 class CancelSignal;
 }
+namespace sluice::sources {
+class SourceCatalog;
+}
 
 namespace sluice::ml {
 
@@ -47,6 +50,9 @@ struct ConnectorCallOptions {
   std::string sagemaker_endpoint;
   // Retries and timeouts of the provider calls (sources' HTTP settings).
   sources::SourcesOptions http;
+  // Reads a job's input given as a sluice source (OpenAI uploads it first).
+  // Not owned; null = such inputs are refused.
+  const sources::SourceCatalog* input_sources = nullptr;
 };
 
 // A connector action rendered for sending.

@@ -5,13 +5,22 @@
 // /v1/batches/<id>/cancel. The batch object is the task's remote_job; its
 // output_file_id and input_file_id are what the ingestion reads (data_source
 // type openAI).
+//
+// An input given as a sluice source (JobInput) is first uploaded with POST
+// /v1/files (multipart/form-data: purpose "batch" and the file), at the
+// batches URL's sibling path, with the batch_predict action's headers; the
+// returned id is the batch's ${parameters.input_file_id}. The upload is held
+// in memory (OpenAI takes files up to 200 MB); a restart before the batch is
+// created uploads it again.
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <cctype>
 
 #include "ml/batch_provider.h"
+#include "sources/source_catalog.h"
 
 namespace sluice::ml {
 namespace {
@@ -100,19 +109,107 @@ RemoteJob FromBatch(const Document& batch) {
   return job;
 }
 
+// OpenAI's limit on a batch input file.
+constexpr size_t kMaxUploadBytes = 200u << 20;
+
+util::Result<std::vector<sources::SourceObject>> ListInput(const ConnectorCaller& caller,
+                                                           const JobInput& input,
+                                                           const util::CancelSignal* cancel) {
+  const sources::SourceCatalog* catalog = caller.options().input_sources;
+  if (catalog == nullptr) return util::InvalidArgument("[input] sources are not enabled");
+  sources::DataSource source{input.type, {input.location}, {}, cancel};
+  SLUICE_ASSIGN_OR_RETURN(auto slots, catalog->List(source));
+  if (slots.size() != 1 || slots[0].size() != 1) {
+    return util::InvalidArgument("[input.source] must name exactly one file, not a prefix or glob");
+  }
+  return std::move(slots[0]);
+}
+
+// The input's content (decompressed), at most kMaxUploadBytes.
+util::Result<std::string> ReadInput(const ConnectorCaller& caller, const JobInput& input,
+                                    const util::CancelSignal* cancel) {
+  SLUICE_ASSIGN_OR_RETURN(auto objects, ListInput(caller, input, cancel));
+  sources::DataSource source{input.type, {input.location}, {}, cancel};
+  SLUICE_ASSIGN_OR_RETURN(auto stream, caller.options().input_sources->Open(source, objects[0]));
+  std::string content;
+  char buf[64 << 10];
+  for (;;) {
+    SLUICE_ASSIGN_OR_RETURN(size_t n, stream->Read(buf, sizeof(buf)));
+    if (n == 0) break;
+    content.append(buf, n);
+    if (content.size() > kMaxUploadBytes) {
+      return util::InvalidArgument(
+          "[input.source] is larger than OpenAI's 200 MB batch file limit");
+    }
+  }
+  return content;
+}
+
+std::string FileName(const std::string& location) {
+  std::string name = location.substr(location.find_last_of('/') + 1);
+  if (size_t q = name.find('?'); q != std::string::npos) name.resize(q);
+  std::string safe;
+  for (char c : name)
+    safe +=
+        (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_') ? c : '_';
+  return safe.empty() ? "input.jsonl" : safe;
+}
+
+// POST /v1/files with purpose "batch"; returns the new file's id.
+util::Result<std::string> Upload(const ConnectorCaller& caller, const JobRequest& request,
+                                 const util::CancelSignal* cancel) {
+  SLUICE_ASSIGN_OR_RETURN(std::string content, ReadInput(caller, *request.input, cancel));
+  Params params = request.parameters;
+  params.emplace("input_file_id", "");
+  SLUICE_ASSIGN_OR_RETURN(Call call, caller.Render(request.connector_id, "UPLOAD_BATCH_INPUT",
+                                                   params, {"POST", "files", true, ""}, ""));
+  // A boundary that the content does not contain.
+  std::string boundary = "sluice-batch-input";
+  while (content.find(boundary) != std::string::npos) boundary += "-x";
+  call.body = "--" + boundary +
+              "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n--" + boundary +
+              "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" +
+              FileName(request.input->location) + "\"\r\nContent-Type: application/jsonl\r\n\r\n" +
+              content + "\r\n--" + boundary + "--\r\n";
+  std::erase_if(call.headers, [](const auto& h) {
+    std::string lower = h.first;
+    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return lower == "content-type";
+  });
+  call.headers.emplace_back("Content-Type", "multipart/form-data; boundary=" + boundary);
+  SLUICE_ASSIGN_OR_RETURN(std::string body, caller.Send(call, false, cancel));
+  SLUICE_ASSIGN_OR_RETURN(Document file, ParseObject(body, "the file upload"));
+  std::string id = Str(file, "id");
+  if (id.empty()) return util::Unavailable("OpenAI's file upload answer has no [id]");
+  return id;
+}
+
 class OpenAiBatch final : public BatchProvider {
  public:
   std::string_view name() const override { return "openai"; }
+  bool uploads_input() const override { return true; }
 
   util::Status Check(const ConnectorCaller& caller, const JobRequest& request) const override {
-    return caller.Render(request.connector_id, "BATCH_PREDICT", request.parameters, {}, "")
-        .status();
+    Params params = request.parameters;
+    if (request.input) {
+      if (params.count("input_file_id")) {
+        return util::InvalidArgument(
+            "give either [input] (sluice uploads it) or [parameters.input_file_id], not both");
+      }
+      SLUICE_RETURN_IF_ERROR(ListInput(caller, *request.input, nullptr).status());
+      params["input_file_id"] = "file-to-upload";
+    }
+    return caller.Render(request.connector_id, "BATCH_PREDICT", params, {}, "").status();
   }
 
   util::Result<RemoteJob> Create(const ConnectorCaller& caller, const JobRequest& request,
                                  const util::CancelSignal* cancel) const override {
-    SLUICE_ASSIGN_OR_RETURN(Call create, caller.Render(request.connector_id, "BATCH_PREDICT",
-                                                       request.parameters, {}, ""));
+    Params params = request.parameters;
+    if (request.input) {
+      SLUICE_ASSIGN_OR_RETURN(params["input_file_id"], Upload(caller, request, cancel));
+    }
+    SLUICE_ASSIGN_OR_RETURN(Call create,
+                            caller.Render(request.connector_id, "BATCH_PREDICT", params, {}, ""));
     SLUICE_ASSIGN_OR_RETURN(std::string body, caller.Send(create, false, cancel));
     SLUICE_ASSIGN_OR_RETURN(Document batch, ParseObject(body, "the batch create"));
     RemoteJob job = FromBatch(batch);

@@ -11,7 +11,8 @@
 // Answers: a wrong or missing bearer key → 401 with OpenAI's error shape;
 // an unknown file → 404; anything but GET .../content → 404. With the Batches
 // API too (POST /v1/batches, GET /v1/batches/{id}, POST .../cancel), whose
-// jobs move only when the test calls advanceBatch().
+// jobs move only when the test calls advanceBatch(), and file uploads
+// (POST /v1/files, multipart, purpose batch), kept in `uploads`.
 import http from 'node:http';
 
 /**
@@ -26,6 +27,8 @@ export async function startFakeOpenAI({ key, files = {} }) {
 
   const batches = new Map(); // id → the batch object, as GET /v1/batches/{id} returns it
   let batchSeq = 0;
+  const uploads = []; // [{id, filename, content}] of POST /v1/files
+  let uploadSeq = 0;
 
   const server = http.createServer(async (req, res) => {
     const record = { method: req.method, path: req.url, authorization: req.headers.authorization };
@@ -41,6 +44,12 @@ export async function startFakeOpenAI({ key, files = {} }) {
     const error = (status, message, type, code, headers = {}) =>
       answer(status, { error: { message, type, param: null, code } }, headers);
 
+    if (req.method === 'POST' && req.url === '/v1/files') {
+      if (req.headers.authorization !== `Bearer ${key}`) {
+        return error(401, 'Incorrect API key provided.', 'invalid_request_error', 'invalid_api_key');
+      }
+      return uploadFile(req, body, answer, error);
+    }
     if (req.url.startsWith('/v1/batches')) {
       if (req.headers.authorization !== `Bearer ${key}`) {
         return error(401, 'Incorrect API key provided.', 'invalid_request_error', 'invalid_api_key');
@@ -78,6 +87,30 @@ export async function startFakeOpenAI({ key, files = {} }) {
     res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': content.length });
     res.end(content);
   });
+  // POST /v1/files (https://platform.openai.com/docs/api-reference/files/create):
+  // multipart/form-data with a "purpose" field and a "file" part; answers the File object.
+  function uploadFile(req, body, answer, error) {
+    const m = /^multipart\/form-data;\s*boundary="?([^";]+)"?/i.exec(req.headers['content-type'] || '');
+    if (!m) return error(400, 'Expected multipart/form-data.', 'invalid_request_error', null);
+    const fields = {};
+    for (const part of body.split(`--${m[1]}`).slice(1)) {
+      if (part.startsWith('--')) break;
+      const [head, ...rest] = part.replace(/^\r\n/, '').split('\r\n\r\n');
+      const name = /name="([^"]+)"/.exec(head)?.[1];
+      const filename = /filename="([^"]+)"/.exec(head)?.[1];
+      if (name) fields[name] = { filename, value: rest.join('\r\n\r\n').replace(/\r\n$/, '') };
+    }
+    if (fields.purpose?.value !== 'batch') {
+      return error(400, "Missing required parameter: 'purpose'.", 'invalid_request_error', 'missing_required_parameter');
+    }
+    if (!fields.file?.filename) return error(400, "Missing required parameter: 'file'.", 'invalid_request_error', 'missing_required_parameter');
+    const id = `file-upload-${++uploadSeq}`;
+    contents.set(id, Buffer.from(fields.file.value));
+    uploads.push({ id, filename: fields.file.filename, content: fields.file.value });
+    return answer(200, { id, object: 'file', bytes: Buffer.byteLength(fields.file.value), created_at: 1700000000,
+      filename: fields.file.filename, purpose: 'batch', status: 'processed' });
+  }
+
   // The Batches API (https://platform.openai.com/docs/api-reference/batch):
   // POST /v1/batches, GET /v1/batches/{id}, POST /v1/batches/{id}/cancel.
   function batchesApi(req, body, answer, error) {
@@ -128,6 +161,7 @@ export async function startFakeOpenAI({ key, files = {} }) {
     baseUrl: `http://127.0.0.1:${port}/v1`,
     requests,
     batches,
+    uploads,
     /**
      * Moves a batch to `status` (the test's clock): "in_progress" counts the
      * input's requests; "completed" writes the output file, one response per
