@@ -357,6 +357,32 @@ util::Result<std::unique_ptr<tasks::TaskJob>> BatchPredictService::ResumeJob(
       std::make_unique<BatchPredictJob>(shared_, std::move(r), provider, record.owner));
 }
 
+util::Result<BatchPredictService::JobOutput> BatchPredictService::FinishedOutput(
+    const tasks::TaskRecord& record) const {
+  if (record.task_type != kBatchPredictionTask) {
+    return InvalidArgument("Task [" + record.task_id + "] is not a BATCH_PREDICTION task");
+  }
+  if (record.state != tasks::TaskState::kCompleted) {
+    return InvalidArgument("Task [" + record.task_id + "] is " +
+                           std::string(tasks::TaskStateName(record.state)) +
+                           ": only a COMPLETED prediction has an output to ingest");
+  }
+  SLUICE_ASSIGN_OR_RETURN(PredictRequest r, DecodeRequest(record.request_json));
+  SLUICE_ASSIGN_OR_RETURN(const BatchProvider* provider, ProviderOf(r));
+  Document status;
+  status.Parse(record.ingest_status_json.data(), record.ingest_status_json.size());
+  if (status.HasParseError() || !status.IsObject() || !status.HasMember("remote_job")) {
+    return InvalidArgument("Task [" + record.task_id + "] shows no remote job");
+  }
+  SLUICE_ASSIGN_OR_RETURN(
+      RemoteJob job, provider->FromShown(Str(status, "remote_job_id"), Text(status["remote_job"])));
+  if (job.state != RemoteState::kCompleted || job.outputs.empty()) {
+    return InvalidArgument("Task [" + record.task_id + "]'s remote job names no output" +
+                           (job.reason.empty() ? "" : ": " + job.reason));
+  }
+  return JobOutput{job.output_type, job.outputs, r.job.connector_id, job.output_may_lag};
+}
+
 util::Status BatchPredictService::CancelBatch(const tasks::TaskRecord& record) {
   if (record.task_type != kBatchPredictionTask) {
     return InvalidArgument("Task [" + record.task_id + "] is not a BATCH_PREDICTION task");

@@ -32,6 +32,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sources/sources_options.h"
 #include "tasks/task_manager.h"
@@ -83,6 +84,21 @@ class BatchPredictService {
   // Cancels the remote job of a BATCH_PREDICTION task; the task becomes
   // CANCELLED when its next poll sees the provider's "cancelled".
   util::Status CancelBatch(const tasks::TaskRecord& record);
+
+  // What the remote job of a COMPLETED BATCH_PREDICTION task wrote, as the
+  // data_source of a _batch_ingestion: `type` ("openAI", "s3"), `sources`
+  // (source[0] the output, source[1] the input when known), the connector
+  // whose credential reads them, and whether the output may still be written
+  // (then wait_for_source). Read from the task's last shown remote_job: no
+  // provider call. A task of another type, unfinished or without an output is
+  // a 400 naming why.
+  struct JobOutput {
+    std::string type;
+    std::vector<std::string> sources;
+    std::string connector_id;
+    bool may_lag = false;
+  };
+  util::Result<JobOutput> FinishedOutput(const tasks::TaskRecord& record) const;
 
   struct Shared;
 

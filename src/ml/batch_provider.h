@@ -97,6 +97,10 @@ class BatchProvider {
                                        const util::CancelSignal* cancel) const = 0;
   virtual util::Status Cancel(const ConnectorCaller& caller, const JobRequest& request,
                               const std::string& id) const = 0;
+  // Reads a job object as Poll shows it (a task's remote_job) without asking
+  // the provider: what a finished task's job wrote, after the fact.
+  virtual util::Result<RemoteJob> FromShown(const std::string& id,
+                                            std::string_view job_json) const = 0;
 };
 
 // The provider of a connector's BATCH_PREDICT URL, by host (api.openai.com,

@@ -149,6 +149,10 @@ class BedrockBatch final : public BatchProvider {
     return BedrockJobFromResponse(id, body);
   }
 
+  util::Result<RemoteJob> FromShown(const std::string& id, std::string_view json) const override {
+    return BedrockJobFromResponse(id, json);
+  }
+
   util::Status Cancel(const ConnectorCaller& caller, const JobRequest& request,
                       const std::string& id) const override {
     SLUICE_ASSIGN_OR_RETURN(

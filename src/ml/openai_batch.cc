@@ -229,6 +229,11 @@ class OpenAiBatch final : public BatchProvider {
     return FromBatch(batch);
   }
 
+  util::Result<RemoteJob> FromShown(const std::string&, std::string_view json) const override {
+    SLUICE_ASSIGN_OR_RETURN(Document batch, ParseObject(std::string(json), "the batch"));
+    return FromBatch(batch);
+  }
+
   util::Status Cancel(const ConnectorCaller& caller, const JobRequest& request,
                       const std::string& id) const override {
     Params params = request.parameters;

@@ -190,6 +190,10 @@ class SageMakerBatch final : public BatchProvider {
     return SageMakerJobFromResponse(body);
   }
 
+  util::Result<RemoteJob> FromShown(const std::string&, std::string_view json) const override {
+    return SageMakerJobFromResponse(json);
+  }
+
   util::Status Cancel(const ConnectorCaller& caller, const JobRequest& request,
                       const std::string& id) const override {
     SLUICE_ASSIGN_OR_RETURN(

@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "index/test_store.h"
+#include "ml/batch_predict.h"
 #include "ml/connector_call.h"
 #include "ml/connector_store.h"
 #include "secrets/sealer.h"
@@ -202,6 +203,34 @@ TEST_F(ConnectorCallerTest, BedrockStatusFallsBackToTheCreateUrlPlusTheJobId) {
   EXPECT_NE(create.status().reason().find("[parameters.job_name]"), std::string::npos);
   EXPECT_EQ(caller.PredictUrl(*id, {}).value(),
             "https://bedrock.us-west-2.amazonaws.com/model-invocation-job");
+}
+
+// What a finished task's job wrote is read from its record alone (no store,
+// no provider call): the data_source a later _batch_ingestion reads.
+TEST(FinishedOutput, ReadsTheLastShownRemoteJob) {
+  BatchPredictService service(nullptr, nullptr, nullptr, nullptr, {});
+  tasks::TaskRecord record;
+  record.task_id = "t1";
+  record.task_type = std::string(kBatchPredictionTask);
+  record.state = tasks::TaskState::kCompleted;
+  record.request_json =
+      R"({"model_id":"m","connector_id":"c1","provider":"bedrock","parameters":{}})";
+  record.ingest_status_json = R"({"model_id":"m","remote_job_id":"abc123def456","remote_job":)" +
+                              BedrockJob("Completed") + "}";
+  auto out = service.FinishedOutput(record);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(out->type, "s3");
+  EXPECT_EQ(out->sources,
+            (std::vector<std::string>{"s3://b/out/abc123def456/", "s3://b/in/input.jsonl"}));
+  EXPECT_EQ(out->connector_id, "c1");
+  EXPECT_TRUE(out->may_lag);
+
+  record.state = tasks::TaskState::kRunning;
+  EXPECT_EQ(service.FinishedOutput(record).status().reason(),
+            "Task [t1] is RUNNING: only a COMPLETED prediction has an output to ingest");
+  record.state = tasks::TaskState::kCompleted;
+  record.task_type = "BATCH_INGEST";
+  EXPECT_EQ(service.FinishedOutput(record).status().code(), util::Code::kInvalidArgument);
 }
 
 }  // namespace
