@@ -7,8 +7,8 @@
 // job's output (source[0]) and input (source[1]) → knn finds each document by
 // its own text's embedding. Also: Bedrock's manifest written after the job
 // reports Completed (the ingestion waits for it), cancel mid-job, failed and
-// expired jobs with the provider's reason, kill -9 while the job runs
-// (ingested once), and the AWS secret and session token in no response, log
+// expired jobs with the provider's reason, kill -9 while the job runs and
+// while its ingestion waits (ingested once), and the AWS secret and session token in no response, log
 // line or data-directory file.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -276,6 +276,26 @@ test('Bedrock: kill -9 while the job runs; after the restart polling resumes and
   const mine = ingests.body.hits.hits.filter((h) => JSON.stringify(h._source).includes(`bedrock-out/${jobId}/`));
   assert.equal(mine.length, 1, JSON.stringify(ingests.body));
   await assertFound('bedrock-resume', TEXTS.map((_, i) => `CALL${String(i + 1).padStart(7, '0')}`));
+});
+
+test('Bedrock: kill -9 while the ingestion waits for the manifest; the ingestion resumes and runs once', async () => {
+  await createIndex('bedrock-resume-ingest');
+  const { taskId, jobId } = await predict(models.bedrock, { parameters: { job_name: 'fruit-resume-ingest' }, ingest: bedrockIngest('bedrock-resume-ingest') });
+  await bedrock.finish(jobId, { embed, manifest: false });
+  const t = await task(taskId);
+  assert.equal(t.state, 'COMPLETED', JSON.stringify(t));
+  await task(t.ingest_task_id, (x) => x.ingest_status?.phase === 'waiting_for_source');
+  await server.kill();
+  await bedrock.writeManifest(jobId);
+  await start();
+  const ing = await task(t.ingest_task_id);
+  assert.equal(ing.state, 'COMPLETED', JSON.stringify(ing));
+  assert.equal(ing.ingest_status.documents_written, 5);
+  const again = await task(taskId);
+  assert.equal(again.ingest_task_id, t.ingest_task_id);
+  const ingests = await call('POST', '/_plugins/_ml/tasks/_search', { query: { term: { task_type: 'BATCH_INGEST' } }, size: 100 });
+  assert.equal(ingests.body.hits.hits.filter((h) => JSON.stringify(h._source).includes(`bedrock-out/${jobId}/`)).length, 1);
+  await assertFound('bedrock-resume-ingest', TEXTS.map((_, i) => `CALL${String(i + 1).padStart(7, '0')}`));
 });
 
 test('SageMaker: CreateTransformJob as JSON 1.1, the output ingested with its input by position', async () => {
