@@ -2,6 +2,8 @@
 // query's matches from the in-memory doc values (no _source is read, except
 // by top_hits for its hits).
 //
+// Pipeline aggregations (pipeline_aggs.h) then compute from those outputs.
+//
 // Bucket aggregations (terms, range, date_range, histogram, date_histogram,
 // filter, filters, missing, global) split the documents and run their
 // sub-aggregations on each bucket; metric aggregations (min, max, sum, avg,
@@ -33,16 +35,21 @@ struct AggregationInput {
 };
 
 class Aggregation;
+class PipelineAggregation;
+struct AggregationList;
 
 class AggregationSet {
  public:
-  explicit AggregationSet(std::vector<std::unique_ptr<Aggregation>> aggs);
+  explicit AggregationSet(AggregationList aggs);
   ~AggregationSet();
-  // The "aggregations" object of the response, as JSON.
-  util::Result<std::string> Run(std::vector<AggregationInput> inputs) const;
+  // The "aggregations" object of the response, as JSON; typed_keys prefixes
+  // each name with its type ("sterms#name"), as ?typed_keys does.
+  util::Result<std::string> Run(std::vector<AggregationInput> inputs, bool typed_keys = false) const;
 
  private:
   std::vector<std::unique_ptr<Aggregation>> aggs_;
+  std::vector<std::unique_ptr<PipelineAggregation>> pipelines_;
+  bool needs_tree_ = false;  // pipelines or meta: the output goes through a DOM
 };
 
 // Parses the value of "aggs"/"aggregations". Internal to search/ (RapidJSON).

@@ -1,5 +1,5 @@
 // Bucket aggregations keyed by value or by query: terms, filter, filters,
-// missing, global.
+// adjacency_matrix, missing, global.
 #include <re2/re2.h>
 
 #include <algorithm>
@@ -53,6 +53,16 @@ class TermsAggregation : public Aggregation {
   std::optional<std::string> missing_text;
   std::optional<double> missing_number;
   TermFilter filter;
+
+  std::string TypedName(const DocSet& docs) const override {
+    for (const Segment& seg : docs) {
+      auto ref = ResolveField(*seg.index, field);
+      if (!ref.ok() || !ref->mapped) continue;
+      if (ref->is_string()) return "sterms";
+      return IntegralKey(*ref) ? "lterms" : "dterms";
+    }
+    return missing_text || missing_number ? "sterms" : "umterms";
+  }
 
   Status Write(const DocSet& docs, json::JsonWriter& w) const override {
     // Resolve the field per index; the first mapped one decides the key type.
@@ -341,12 +351,16 @@ class FilterAggregation : public SingleBucketAggregation {
 
 class MissingAggregation : public SingleBucketAggregation {
  public:
-  explicit MissingAggregation(std::string field) : field_(std::move(field)) {}
+  MissingAggregation(std::string field, bool filled) : field_(std::move(field)), filled_(filled) {}
   util::Result<DocSet> Select(const DocSet& docs) const override {
     DocSet out;
     for (const Segment& seg : docs) {
       SLUICE_ASSIGN_OR_RETURN(FieldRef ref, ResolveField(*seg.index, field_));
       Segment s{seg.index, {}};
+      if (filled_) {
+        out.push_back(std::move(s));
+        continue;
+      }
       for (const ScoredDoc& d : seg.docs) {
         bool any = false;
         ForEachValue(*seg.index, d.doc, ref, [&](const index::Index::Value&) { any = true; });
@@ -359,6 +373,7 @@ class MissingAggregation : public SingleBucketAggregation {
 
  private:
   std::string field_;
+  bool filled_;
 };
 
 class GlobalAggregation : public SingleBucketAggregation {
@@ -465,6 +480,86 @@ util::Result<std::unique_ptr<Aggregation>> ParseFilters(const rapidjson::Value& 
       return ParsingError("[filters] unknown field [" + key + "]");
     }
   }
+  if (agg->filters.empty()) return util::InvalidArgument("[filters] cannot be empty.");
+  return std::unique_ptr<Aggregation>(std::move(agg));
+}
+
+// adjacency_matrix: a bucket per filter ("a") and per pair of filters (their
+// intersection, "a&b"), only the non-empty ones, sorted by key
+// (InternalAdjacencyMatrix).
+class AdjacencyMatrixAggregation : public Aggregation {
+ public:
+  std::vector<std::pair<std::string, std::unique_ptr<Query>>> filters;  // sorted by name
+  std::string separator = "&";
+  bool only_intersecting = false;
+
+  Status Write(const DocSet& docs, json::JsonWriter& w) const override {
+    std::vector<DocSet> sets;
+    for (const auto& f : filters) {
+      SLUICE_ASSIGN_OR_RETURN(DocSet set, Intersect(docs, *f.second));
+      sets.push_back(std::move(set));
+    }
+    std::vector<std::pair<std::string, DocSet>> buckets;
+    for (size_t i = 0; i < sets.size(); ++i) {
+      if (!only_intersecting) buckets.emplace_back(filters[i].first, sets[i]);
+      for (size_t j = i + 1; j < sets.size(); ++j) {
+        DocSet both;
+        for (size_t s = 0; s < docs.size(); ++s) {
+          Segment seg{docs[s].index, {}};
+          std::set_intersection(
+              sets[i][s].docs.begin(), sets[i][s].docs.end(), sets[j][s].docs.begin(),
+              sets[j][s].docs.end(), std::back_inserter(seg.docs),
+              [](const ScoredDoc& a, const ScoredDoc& b) { return a.doc < b.doc; });
+          both.push_back(std::move(seg));
+        }
+        buckets.emplace_back(filters[i].first + separator + filters[j].first, std::move(both));
+      }
+    }
+    std::stable_sort(buckets.begin(), buckets.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    w.StartObject().Key("buckets").StartArray();
+    for (const auto& [key, set] : buckets) {
+      uint64_t n = CountDocs(set);
+      if (n == 0) continue;
+      w.StartObject().Key("key").String(key);
+      SLUICE_RETURN_IF_ERROR(WriteBucketContents(*this, set, n, w));
+      w.EndObject();
+    }
+    w.EndArray().EndObject();
+    return Status::Ok();
+  }
+};
+
+util::Result<std::unique_ptr<Aggregation>> ParseAdjacencyMatrix(const rapidjson::Value& body) {
+  auto agg = std::make_unique<AdjacencyMatrixAggregation>();
+  for (auto it = body.MemberBegin(); it != body.MemberEnd(); ++it) {
+    std::string key = it->name.GetString();
+    const rapidjson::Value& v = it->value;
+    if (key == "filters" && v.IsObject()) {
+      for (auto f = v.MemberBegin(); f != v.MemberEnd(); ++f) {
+        SLUICE_ASSIGN_OR_RETURN(auto q, ParseQuery(f->value));
+        agg->filters.emplace_back(f->name.GetString(), std::move(q));
+      }
+    } else if (key == "separator" && v.IsString()) {
+      agg->separator = v.GetString();
+    } else if (key == "show_only_intersecting" && v.IsBool()) {
+      agg->only_intersecting = v.GetBool();
+    } else {
+      return ParsingError("[adjacency_matrix] unknown field [" + key + "]");
+    }
+  }
+  if (agg->filters.empty()) {
+    return util::InvalidArgument("[filters] is missing or empty in [adjacency_matrix]");
+  }
+  if (agg->filters.size() > 100) {
+    return util::InvalidArgument(
+        "Number of filters is too large, must be less than or equal to: [100] but was [" +
+        std::to_string(agg->filters.size()) +
+        "].This limit can be set by changing the [index.max_adjacency_matrix_filters] index level "
+        "setting.");
+  }
+  std::sort(agg->filters.begin(), agg->filters.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
   return std::unique_ptr<Aggregation>(std::move(agg));
 }
 
@@ -478,14 +573,22 @@ util::Result<std::unique_ptr<Aggregation>> ParseBucketAggregation(const std::str
     return std::unique_ptr<Aggregation>(std::make_unique<FilterAggregation>(std::move(q)));
   }
   if (type == "filters") return ParseFilters(body);
+  if (type == "adjacency_matrix") return ParseAdjacencyMatrix(body);
   if (type == "missing") {
     SLUICE_ASSIGN_OR_RETURN(std::string field, StringParam(body, "field", type));
-    return std::unique_ptr<Aggregation>(std::make_unique<MissingAggregation>(std::move(field)));
+    // With a "missing" value every document has one: the bucket is empty.
+    const bool filled = body.HasMember("missing");
+    return std::unique_ptr<Aggregation>(
+        std::make_unique<MissingAggregation>(std::move(field), filled));
   }
   if (type == "global") {
     return std::unique_ptr<Aggregation>(std::make_unique<GlobalAggregation>());
   }
-  return ParseHistogramAggregation(type, body);
+  SLUICE_ASSIGN_OR_RETURN(auto histogram, ParseHistogramAggregation(type, body));
+  if (histogram) return histogram;
+  SLUICE_ASSIGN_OR_RETURN(auto significant, ParseSignificantAggregation(type, body));
+  if (significant) return significant;
+  return ParseAdaptiveHistogramAggregation(type, body);
 }
 
 }  // namespace sluice::search
