@@ -117,6 +117,12 @@ namespace sluice::search {
 // when type is none of them.
 util::Result<std::unique_ptr<Aggregation>> ParseHistogramAggregation(const std::string& type,
                                                                      const rapidjson::Value& body);
+// filter, filters, adjacency_matrix, missing, global (filter_aggs.cc).
+util::Result<std::unique_ptr<Aggregation>> ParseFilterAggregation(const std::string& type,
+                                                                  const rapidjson::Value& body);
+// multi_terms (multi_terms_aggs.cc).
+util::Result<std::unique_ptr<Aggregation>> ParseMultiTermsAggregation(const std::string& type,
+                                                                      const rapidjson::Value& body);
 // significant_terms, significant_text (significant_aggs.cc).
 util::Result<std::unique_ptr<Aggregation>> ParseSignificantAggregation(
     const std::string& type, const rapidjson::Value& body);
