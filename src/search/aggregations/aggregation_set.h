@@ -4,11 +4,14 @@
 //
 // Pipeline aggregations (pipeline_aggs.h) then compute from those outputs.
 //
-// Bucket aggregations (terms, range, date_range, histogram, date_histogram,
-// filter, filters, missing, global) split the documents and run their
+// Bucket aggregations (terms, rare_terms, multi_terms, significant_terms,
+// significant_text, range, date_range, histogram, date_histogram,
+// auto_date_histogram, variable_width_histogram, filter, filters,
+// adjacency_matrix, missing, global) split the documents and run their
 // sub-aggregations on each bucket; metric aggregations (min, max, sum, avg,
-// value_count, stats, extended_stats, cardinality, percentiles, top_hits)
-// reduce them to values. Response shapes are OpenSearch's (InternalTerms,
+// value_count, stats, extended_stats, weighted_avg, cardinality, percentiles,
+// percentile_ranks, median_absolute_deviation, top_hits) reduce them to
+// values. Response shapes are OpenSearch's (InternalTerms,
 // InternalHistogram, ...) for one shard.
 //
 // Parse errors are parsing_exception / illegal_argument_exception; errors that
