@@ -3,6 +3,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 
 #include "json/json_writer.h"
@@ -170,6 +172,17 @@ util::Result<AggregationList> ParseAggregationList(const rapidjson::Value& aggs,
                             agg_type + "] and [" + type + "]");
       }
       agg_type = type;
+      if (type == "composite" && !parent_type.empty() && parent_type != "nested" &&
+          parent_type != "reverse_nested" && parent_type != "filter") {
+        std::string factory = parent_type;
+        for (size_t i = 0; i < factory.size(); ++i) {
+          if (i == 0 || factory[i - 1] == '_') factory[i] = static_cast<char>(std::toupper(factory[i]));
+        }
+        factory.erase(std::remove(factory.begin(), factory.end(), '_'), factory.end());
+        return util::InvalidArgument(
+            "[composite] aggregation cannot be used with a parent aggregation of type: [" + factory +
+            "AggregatorFactory]");
+      }
       if (IsPipelineType(type)) {
         SLUICE_ASSIGN_OR_RETURN(pipeline,
                                 ParsePipelineAggregation(type, name, m->value, parent_type));

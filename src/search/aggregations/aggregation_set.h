@@ -1,10 +1,10 @@
 // AggregationSet: the parsed `aggs` of a search request, computed over the
 // query's matches from the in-memory doc values (no _source is read, except
-// by top_hits for its hits).
+// by top_hits for its hits and significant_text for the text it analyzes).
 //
 // Pipeline aggregations (pipeline_aggs.h) then compute from those outputs.
 //
-// Bucket aggregations (terms, rare_terms, multi_terms, significant_terms,
+// Bucket aggregations (terms, rare_terms, multi_terms, composite, significant_terms,
 // significant_text, range, date_range, histogram, date_histogram,
 // auto_date_histogram, variable_width_histogram, filter, filters,
 // adjacency_matrix, missing, global) split the documents and run their

@@ -382,6 +382,8 @@ util::Result<std::unique_ptr<Aggregation>> ParseBucketAggregation(const std::str
   if (filtered) return filtered;
   SLUICE_ASSIGN_OR_RETURN(auto histogram, ParseHistogramAggregation(type, body));
   if (histogram) return histogram;
+  SLUICE_ASSIGN_OR_RETURN(auto composite, ParseCompositeAggregation(type, body));
+  if (composite) return composite;
   SLUICE_ASSIGN_OR_RETURN(auto multi, ParseMultiTermsAggregation(type, body));
   if (multi) return multi;
   SLUICE_ASSIGN_OR_RETURN(auto significant, ParseSignificantAggregation(type, body));

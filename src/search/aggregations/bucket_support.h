@@ -4,6 +4,7 @@
 // sub-aggregations, numeric keys as OpenSearch renders them.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -120,6 +121,13 @@ util::Result<std::unique_ptr<Aggregation>> ParseHistogramAggregation(const std::
 // filter, filters, adjacency_matrix, missing, global (filter_aggs.cc).
 util::Result<std::unique_ptr<Aggregation>> ParseFilterAggregation(const std::string& type,
                                                                   const rapidjson::Value& body);
+// The bucket start of each value for a histogram (dates: date_histogram)
+// with these parameters; composite's sources round with it.
+util::Result<std::function<double(double)>> ParseHistogramRounding(const rapidjson::Value& body,
+                                                                   bool dates);
+// composite (composite_aggs.cc).
+util::Result<std::unique_ptr<Aggregation>> ParseCompositeAggregation(const std::string& type,
+                                                                     const rapidjson::Value& body);
 // multi_terms (multi_terms_aggs.cc).
 util::Result<std::unique_ptr<Aggregation>> ParseMultiTermsAggregation(const std::string& type,
                                                                       const rapidjson::Value& body);

@@ -480,3 +480,15 @@ util::Result<std::unique_ptr<Aggregation>> ParseHistogramAggregation(const std::
 }
 
 }  // namespace sluice::search
+
+namespace sluice::search {
+
+util::Result<std::function<double(double)>> ParseHistogramRounding(const rapidjson::Value& body,
+                                                                   bool dates) {
+  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<Aggregation> agg, ParseHistogram(body, dates));
+  std::shared_ptr<const HistogramAggregation> histogram(
+      static_cast<HistogramAggregation*>(agg.release()));
+  return std::function<double(double)>([histogram](double v) { return histogram->Round(v); });
+}
+
+}  // namespace sluice::search

@@ -1,5 +1,5 @@
-// rare_terms, multi_terms, significant_terms, auto_date_histogram and
-// variable_width_histogram over the shared fixture; expectations by hand.
+// rare_terms, multi_terms, significant_terms, composite, auto_date_histogram
+// and variable_width_histogram over the shared fixture; expectations by hand.
 // tag: doc0 x,y; doc1 x; doc2 y; doc3 z. ok: true, false, true, -.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -59,6 +59,28 @@ TEST_F(AggregationsTest, VariableWidthHistogramMergesTheClosestCentroids) {
   EXPECT_EQ(Aggs(R"({"h":{"variable_width_histogram":{"field":"n","buckets":2}}})"),
             R"({"h":{"buckets":[{"min":1.0,"key":26.0,"max":51.0,"doc_count":2},)"
             R"({"min":101.0,"key":126.0,"max":151.0,"doc_count":2}]}})");
+}
+
+TEST_F(AggregationsTest, CompositePagesThroughSourceCombinations) {
+  // tag x n/100*100: (x,0) docs 0,1; (y,0) doc0; (y,100) doc2; (z,100) doc3.
+  const std::string sources =
+      R"("sources":[{"t":{"terms":{"field":"tag"}}},{"h":{"histogram":{"field":"n","interval":100}}}])";
+  EXPECT_EQ(Aggs(R"({"c":{"composite":{"size":2,)" + sources + "}}}"),
+            R"({"c":{"after_key":{"t":"y","h":0.0},"buckets":[{"key":{"t":"x","h":0.0},"doc_count":2},)"
+            R"({"key":{"t":"y","h":0.0},"doc_count":1}]}})");
+  EXPECT_EQ(Aggs(R"({"c":{"composite":{"after":{"t":"y","h":0},)" + sources + "}}}"),
+            R"({"c":{"after_key":{"t":"z","h":100.0},"buckets":[{"key":{"t":"y","h":100.0},)"
+            R"("doc_count":1},{"key":{"t":"z","h":100.0},"doc_count":1}]}})");
+  // The body-only document has no tag: a null key when missing_bucket, first ascending.
+  EXPECT_THAT(Aggs(R"({"c":{"composite":{"size":1,"sources":[{"t":{"terms":{"field":"tag","missing_bucket":true}}}]}}})"),
+              HasSubstr(R"("buckets":[{"key":{"t":null},"doc_count":1}])"));
+  auto under_terms = Run(R"({"aggs":{"t":{"terms":{"field":"tag"},"aggs":{"c":{"composite":{"sources":[{"x":{"terms":{"field":"tag"}}}]}}}}}})");
+  ASSERT_FALSE(under_terms.ok());
+  EXPECT_THAT(under_terms.status().reason(),
+              HasSubstr("[composite] aggregation cannot be used with a parent aggregation of type: [TermsAggregatorFactory]"));
+  auto dup = Run(R"({"aggs":{"c":{"composite":{"sources":[{"x":{"terms":{"field":"tag"}}},{"x":{"terms":{"field":"n"}}}]}}}})");
+  ASSERT_FALSE(dup.ok());
+  EXPECT_THAT(dup.status().reason(), HasSubstr("Composite source names must be unique, found duplicates: [x]"));
 }
 
 }  // namespace
