@@ -165,11 +165,14 @@ class DerivativePipeline : public PipelineAggregation {
   Status Parent(const Aggregation& enclosing, rapidjson::Value&, std::vector<rapidjson::Value*>& buckets,
                 JsonAlloc& alloc) const override {
     SLUICE_ASSIGN_OR_RETURN(auto values, BucketValues(enclosing, buckets, params_.path, params_.gap));
+    // As DerivativePipelineAggregator: a gap (NaN under `skip`) still gets a
+    // derivative, NaN (null), and so does the bucket after it.
     std::optional<double> last;
     for (size_t i = 0; i < buckets.size(); ++i) {
-      double v = values[i].value_or(NAN);
-      if (!std::isnan(v) && last) AddToBucket(*buckets[i], name, SimpleValue(v - *last, alloc), alloc);
-      last = v;
+      if (values[i] && last) {
+        AddToBucket(*buckets[i], name, SimpleValue(*values[i] - *last, alloc), alloc);
+      }
+      last = values[i];
     }
     return Status::Ok();
   }
@@ -215,7 +218,7 @@ class MovingFnPipeline : public PipelineAggregation {
     };
     int index = 0;
     for (size_t i = 0; i < buckets.size(); ++i) {
-      if (!resolved[i] || !std::isfinite(*resolved[i])) continue;
+      if (!resolved[i] || std::isnan(*resolved[i])) continue;
       size_t from = clamp(index - window_ + shift_), to = clamp(index + shift_);
       std::vector<double> window(values.begin() + static_cast<std::ptrdiff_t>(from),
                                  values.begin() + static_cast<std::ptrdiff_t>(std::max(from, to)));

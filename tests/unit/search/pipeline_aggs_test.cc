@@ -40,8 +40,8 @@ TEST_F(AggregationsTest, DerivativeAndCumulativeSum) {
                                  R"("c":{"cumulative_sum":{"buckets_path":"s"}})"));
   EXPECT_THAT(out, HasSubstr(R"("doc_count":1,"s":{"value":1.0},"c":{"value":1.0}})"));
   EXPECT_THAT(out, HasSubstr(R"("s":{"value":152.0},"d":{"value":151.0},"c":{"value":153.0}})"));
-  // March is a gap: no derivative there, and April's reads March's NaN.
-  EXPECT_THAT(out, HasSubstr(R"("doc_count":0,"s":{"value":0.0},"c":{"value":153.0}})"));
+  // March is a gap (NaN under skip): its derivative and April's are null.
+  EXPECT_THAT(out, HasSubstr(R"("doc_count":0,"s":{"value":0.0},"d":{"value":null},"c":{"value":153.0}})"));
   EXPECT_THAT(out, HasSubstr(R"("s":{"value":151.0},"d":{"value":null},"c":{"value":304.0}})"));
 }
 
