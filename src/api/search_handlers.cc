@@ -81,6 +81,7 @@ util::Status ApplyParams(const Request& req, search::SearchRequest* request) {
                                    std::string(*v) + "]");
     }
   }
+  request->typed_keys = FlagParam(req, "typed_keys");
   // ?rest_total_hits_as_int needs an exact total (OpenSearch's
   // RestSearchAction#checkRestTotalHits): the default 10000 bound becomes exact, another bound is
   // refused, `false` renders -1.

@@ -396,7 +396,7 @@ Status Rank(const SearchRequest& request, const std::vector<std::shared_ptr<inde
         visit(all[i], *indices[all[i].index_pos], scores_shown, std::move(sort)));
   }
   if (request.aggs) {
-    SLUICE_ASSIGN_OR_RETURN(response.aggregations, request.aggs->Run(std::move(agg_inputs)));
+    SLUICE_ASSIGN_OR_RETURN(response.aggregations, request.aggs->Run(std::move(agg_inputs), request.typed_keys));
   }
   return Status::Ok();
 }

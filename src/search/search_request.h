@@ -50,6 +50,7 @@ struct SearchRequest {
   bool stored_fields_none = false;  // stored_fields: _none_ (no _id, no _source in hits)
   // Aggregations, parsed; null when the body has none.
   std::shared_ptr<const AggregationSet> aggs;
+  bool typed_keys = false;  // ?typed_keys: aggregation names prefixed with their type
   // The search pipeline that applies (resolved by the caller from `search_pipeline`, the
   // index's default or the body's inline definition); null: none. A `hybrid` query needs one.
   std::shared_ptr<const SearchPipeline> pipeline;

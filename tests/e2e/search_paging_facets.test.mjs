@@ -150,7 +150,19 @@ describe('facets', () => {
     assert.equal(perMonth.buckets[0].key, Date.UTC(2024, 0, 1));
   });
 
-  test('a pipeline aggregation is a 400 with a clear reason', async () => {
+  test('an unsupported pipeline aggregation is a 400 with a clear reason', async () => {
+    await assert.rejects(
+      client.search({
+        index: 'shop',
+        body: { size: 0, aggs: { s: { serial_diff: { buckets_path: '_count' } } } },
+      }),
+      (err) =>
+        err.meta.statusCode === 400 &&
+        err.meta.body.error.reason === 'pipeline aggregation [serial_diff] is not supported by sluice',
+    );
+  });
+
+  test('a misplaced bucket_sort is OpenSearch\'s validation error', async () => {
     await assert.rejects(
       client.search({
         index: 'shop',
@@ -158,7 +170,8 @@ describe('facets', () => {
       }),
       (err) =>
         err.meta.statusCode === 400 &&
-        err.meta.body.error.reason === 'pipeline aggregation [bucket_sort] is not supported by sluice',
+        err.meta.body.error.type === 'action_request_validation_exception' &&
+        err.meta.body.error.reason.includes('bucket_sort aggregation [s] must be declared inside of another aggregation'),
     );
   });
 });

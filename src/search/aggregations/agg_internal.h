@@ -28,16 +28,26 @@ struct Segment {
 };
 using DocSet = std::vector<Segment>;
 
+class PipelineAggregation;  // search/aggregations/pipeline_aggs.h
+
 class Aggregation {
  public:
-  virtual ~Aggregation() = default;
+  // Out of line: the pipelines' type is complete only in aggregation_set.cc.
+  Aggregation();
+  virtual ~Aggregation();
   // Writes the aggregation's object (the value under its name).
   virtual util::Status Write(const DocSet& docs, json::JsonWriter& w) const = 0;
   // The number a parent's bucket `order` sorts by ("" or a stat name like "avg").
   virtual util::Result<double> OrderValue(const DocSet& docs, std::string_view key) const;
+  // The prefix ?typed_keys gives its name ("sterms#name"): OpenSearch's
+  // InternalAggregation type, which for some depends on the field's type.
+  virtual std::string TypedName(const DocSet&) const { return type_name; }
 
   std::string name;
+  std::string type_name;  // set by the parser when the aggregation leaves it empty
+  std::string meta;       // raw JSON of "meta", empty when absent
   std::vector<std::unique_ptr<Aggregation>> subs;
+  std::vector<std::unique_ptr<PipelineAggregation>> pipelines;  // declared among subs
 };
 
 // Writes `"sub": {...}` for each sub-aggregation of agg.
@@ -75,11 +85,22 @@ util::Result<std::string> StringParam(const rapidjson::Value& body, const char* 
 
 // Family parsers; nullptr result (with ok status) means "not this family".
 util::Result<std::unique_ptr<Aggregation>> ParseMetricAggregation(const std::string& type,
+                                                                  const std::string& name,
                                                                   const rapidjson::Value& body);
 util::Result<std::unique_ptr<Aggregation>> ParseBucketAggregation(const std::string& type,
                                                                   const rapidjson::Value& body);
-// Parses an "aggs" object into nodes.
-util::Result<std::vector<std::unique_ptr<Aggregation>>> ParseAggregationList(
-    const rapidjson::Value& aggs);
+// An "aggs" object, parsed: the aggregations and the pipelines among them.
+struct AggregationList {
+  std::vector<std::unique_ptr<Aggregation>> aggs;
+  std::vector<std::unique_ptr<PipelineAggregation>> pipelines;
+  AggregationList();
+  AggregationList(AggregationList&&) noexcept;
+  AggregationList& operator=(AggregationList&&) noexcept;
+  ~AggregationList();
+};
+// Parses an "aggs" object into nodes; parent_type is the type of the
+// aggregation it belongs to ("" at the top level).
+util::Result<AggregationList> ParseAggregationList(const rapidjson::Value& aggs,
+                                                   const std::string& parent_type);
 
 }  // namespace sluice::search

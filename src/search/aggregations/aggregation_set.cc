@@ -1,35 +1,21 @@
 #include "search/aggregations/aggregation_set.h"
 
-#include <array>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 
 #include "json/json_writer.h"
 #include "search/aggregations/agg_internal.h"
+#include "search/aggregations/pipeline_aggs.h"
 #include "search/search_errors.h"
 
 namespace sluice::search {
 namespace {
 
 using util::ParsingError;
-
-constexpr std::array<std::string_view, 18> kPipelineAggs = {"avg_bucket",
-                                                            "bucket_script",
-                                                            "bucket_selector",
-                                                            "bucket_sort",
-                                                            "cumulative_sum",
-                                                            "derivative",
-                                                            "extended_stats_bucket",
-                                                            "max_bucket",
-                                                            "min_bucket",
-                                                            "moving_avg",
-                                                            "moving_fn",
-                                                            "percentiles_bucket",
-                                                            "serial_diff",
-                                                            "stats_bucket",
-                                                            "sum_bucket",
-                                                            "cumulative_cardinality",
-                                                            "moving_percentiles",
-                                                            "normalize"};
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
@@ -143,10 +129,17 @@ util::Result<std::string> StringParam(const rapidjson::Value& body, const char* 
   return std::string(it->value.GetString());
 }
 
-util::Result<std::vector<std::unique_ptr<Aggregation>>> ParseAggregationList(
-    const rapidjson::Value& aggs) {
+Aggregation::Aggregation() = default;
+Aggregation::~Aggregation() = default;
+AggregationList::AggregationList() = default;
+AggregationList::AggregationList(AggregationList&&) noexcept = default;
+AggregationList& AggregationList::operator=(AggregationList&&) noexcept = default;
+AggregationList::~AggregationList() = default;
+
+util::Result<AggregationList> ParseAggregationList(const rapidjson::Value& aggs,
+                                                   const std::string& parent_type) {
   if (!aggs.IsObject()) return ParsingError("Aggregation definition must be an object");
-  std::vector<std::unique_ptr<Aggregation>> out;
+  AggregationList out;
   for (auto it = aggs.MemberBegin(); it != aggs.MemberEnd(); ++it) {
     std::string name = it->name.GetString();
     const rapidjson::Value& def = it->value;
@@ -154,48 +147,146 @@ util::Result<std::vector<std::unique_ptr<Aggregation>>> ParseAggregationList(
       return ParsingError("Expected [START_OBJECT] under [" + name + "], but got a value");
     }
     std::unique_ptr<Aggregation> agg;
+    std::unique_ptr<PipelineAggregation> pipeline;
+    std::string agg_type;
     const rapidjson::Value* subs = nullptr;
+    std::string meta;
     for (auto m = def.MemberBegin(); m != def.MemberEnd(); ++m) {
       std::string type = m->name.GetString();
       if (type == "aggs" || type == "aggregations") {
         subs = &m->value;
         continue;
       }
-      if (type == "meta") continue;
-      if (agg) {
-        return ParsingError("Found two aggregation type definitions in [" + name + "]: [" + type +
-                            "]");
-      }
-      for (std::string_view p : kPipelineAggs) {
-        if (p == type) {
-          return util::InvalidArgument("pipeline aggregation [" + type +
-                                       "] is not supported by sluice");
+      if (type == "meta") {
+        if (!m->value.IsObject()) {
+          return ParsingError("Expected [START_OBJECT] under [meta], but got a value");
         }
+        rapidjson::StringBuffer buf;
+        rapidjson::Writer<rapidjson::StringBuffer> writer(buf);
+        m->value.Accept(writer);
+        meta = buf.GetString();
+        continue;
+      }
+      if (agg || pipeline) {
+        return ParsingError("Found two aggregation type definitions in [" + name + "]: [" +
+                            agg_type + "] and [" + type + "]");
+      }
+      agg_type = type;
+      if (type == "composite" && !parent_type.empty() && parent_type != "nested" &&
+          parent_type != "reverse_nested" && parent_type != "filter") {
+        std::string factory = parent_type;
+        for (size_t i = 0; i < factory.size(); ++i) {
+          if (i == 0 || factory[i - 1] == '_') factory[i] = static_cast<char>(std::toupper(factory[i]));
+        }
+        factory.erase(std::remove(factory.begin(), factory.end(), '_'), factory.end());
+        return util::InvalidArgument(
+            "[composite] aggregation cannot be used with a parent aggregation of type: [" + factory +
+            "AggregatorFactory]");
+      }
+      if (IsPipelineType(type)) {
+        SLUICE_ASSIGN_OR_RETURN(pipeline,
+                                ParsePipelineAggregation(type, name, m->value, parent_type));
+        continue;
       }
       if (!m->value.IsObject()) {
         return ParsingError("Expected [START_OBJECT] under [" + type + "], but got a value");
       }
-      SLUICE_ASSIGN_OR_RETURN(agg, ParseMetricAggregation(type, m->value));
+      SLUICE_ASSIGN_OR_RETURN(agg, ParseMetricAggregation(type, name, m->value));
       if (!agg) {
         SLUICE_ASSIGN_OR_RETURN(agg, ParseBucketAggregation(type, m->value));
       }
       if (!agg) return ParsingError("Unknown aggregation type [" + type + "]");
     }
+    if (pipeline) {
+      if (subs != nullptr) {
+        return util::InvalidArgument("Aggregation [" + name + "] cannot define sub-aggregations");
+      }
+      pipeline->meta = std::move(meta);
+      out.pipelines.push_back(std::move(pipeline));
+      continue;
+    }
     if (!agg) return ParsingError("Missing definition for aggregation [" + name + "]");
     agg->name = name;
+    agg->meta = std::move(meta);
+    if (agg->type_name.empty()) agg->type_name = agg_type;
     if (subs != nullptr) {
-      SLUICE_ASSIGN_OR_RETURN(agg->subs, ParseAggregationList(*subs));
+      SLUICE_ASSIGN_OR_RETURN(AggregationList list, ParseAggregationList(*subs, agg_type));
+      agg->subs = std::move(list.aggs);
+      agg->pipelines = std::move(list.pipelines);
     }
-    out.push_back(std::move(agg));
+    out.aggs.push_back(std::move(agg));
   }
   return out;
 }
 
-AggregationSet::AggregationSet(std::vector<std::unique_ptr<Aggregation>> aggs)
-    : aggs_(std::move(aggs)) {}
+namespace {
+
+bool NeedsTree(const std::vector<std::unique_ptr<Aggregation>>& aggs) {
+  for (const auto& a : aggs) {
+    if (!a->meta.empty() || !a->pipelines.empty() || NeedsTree(a->subs)) return true;
+  }
+  return false;
+}
+
+// Renames `name` in level to its typed key and puts its meta first.
+void FinishOne(rapidjson::Value& level, const std::string& name, const std::string& typed,
+               const std::string& meta, bool typed_keys, JsonAlloc& alloc) {
+  auto it = level.FindMember(name.c_str());
+  if (it == level.MemberEnd()) return;
+  if (!meta.empty() && it->value.IsObject()) {
+    rapidjson::Document m(&alloc);
+    m.Parse(meta.c_str());
+    rapidjson::Value out(rapidjson::kObjectType);
+    out.AddMember("meta", rapidjson::Value(m, alloc), alloc);
+    for (auto f = it->value.MemberBegin(); f != it->value.MemberEnd(); ++f) {
+      out.AddMember(f->name, f->value, alloc);
+    }
+    it->value = out;
+  }
+  if (typed_keys) it->name.SetString((typed + "#" + name).c_str(), alloc);
+}
+
+// Adds meta and typed keys once the pipelines have run (they find outputs by
+// plain name).
+void Finish(const std::vector<std::unique_ptr<Aggregation>>& aggs,
+            const std::vector<std::unique_ptr<PipelineAggregation>>& pipelines,
+            rapidjson::Value& level, bool typed_keys, const DocSet& docs, JsonAlloc& alloc) {
+  for (const auto& agg : aggs) {
+    auto it = level.FindMember(agg->name.c_str());
+    if (it == level.MemberEnd() || !it->value.IsObject()) continue;
+    if (!agg->subs.empty() || !agg->pipelines.empty()) {
+      rapidjson::Value& out = it->value;
+      if (auto b = out.FindMember("buckets"); b != out.MemberEnd()) {
+        if (b->value.IsArray()) {
+          for (auto& bucket : b->value.GetArray()) {
+            Finish(agg->subs, agg->pipelines, bucket, typed_keys, docs, alloc);
+          }
+        } else if (b->value.IsObject()) {
+          for (auto m = b->value.MemberBegin(); m != b->value.MemberEnd(); ++m) {
+            Finish(agg->subs, agg->pipelines, m->value, typed_keys, docs, alloc);
+          }
+        }
+      } else {
+        Finish(agg->subs, agg->pipelines, out, typed_keys, docs, alloc);
+      }
+    }
+    FinishOne(level, agg->name, agg->TypedName(docs), agg->meta, typed_keys, alloc);
+  }
+  for (const auto& p : pipelines) {
+    FinishOne(level, p->name, p->typed_name, p->meta, typed_keys, alloc);
+  }
+}
+
+}  // namespace
+
+AggregationSet::AggregationSet(AggregationList aggs)
+    : aggs_(std::move(aggs.aggs)), pipelines_(std::move(aggs.pipelines)) {
+  needs_tree_ = !pipelines_.empty() || NeedsTree(aggs_);
+}
 AggregationSet::~AggregationSet() = default;
 
-util::Result<std::string> AggregationSet::Run(std::vector<AggregationInput> inputs) const {
+util::Result<std::string> AggregationSet::Run(std::vector<AggregationInput> inputs,
+                                              bool typed_keys) const {
   DocSet docs;
   for (auto& in : inputs) docs.push_back({in.index, std::move(in.docs)});
   json::JsonWriter w;
@@ -205,11 +296,22 @@ util::Result<std::string> AggregationSet::Run(std::vector<AggregationInput> inpu
     SLUICE_RETURN_IF_ERROR(agg->Write(docs, w));
   }
   w.EndObject();
-  return w.Take();
+  if (!needs_tree_ && !typed_keys) return w.Take();
+  // Pipelines, meta and typed keys work on the tree of outputs.
+  rapidjson::Document tree;
+  std::string text = w.Take();
+  tree.Parse<rapidjson::kParseFullPrecisionFlag>(text.c_str());
+  if (tree.HasParseError()) return util::Internal("aggregation output is not JSON");
+  SLUICE_RETURN_IF_ERROR(ApplyPipelines(aggs_, pipelines_, tree, tree.GetAllocator()));
+  Finish(aggs_, pipelines_, tree, typed_keys, docs, tree.GetAllocator());
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buf);
+  tree.Accept(writer);
+  return std::string(buf.GetString(), buf.GetSize());
 }
 
 util::Result<std::shared_ptr<const AggregationSet>> ParseAggregations(const rapidjson::Value& v) {
-  SLUICE_ASSIGN_OR_RETURN(auto list, ParseAggregationList(v));
+  SLUICE_ASSIGN_OR_RETURN(AggregationList list, ParseAggregationList(v, ""));
   return std::shared_ptr<const AggregationSet>(std::make_shared<AggregationSet>(std::move(list)));
 }
 

@@ -1,12 +1,17 @@
 // AggregationSet: the parsed `aggs` of a search request, computed over the
 // query's matches from the in-memory doc values (no _source is read, except
-// by top_hits for its hits).
+// by top_hits for its hits and significant_text for the text it analyzes).
 //
-// Bucket aggregations (terms, range, date_range, histogram, date_histogram,
-// filter, filters, missing, global) split the documents and run their
+// Pipeline aggregations (pipeline_aggs.h) then compute from those outputs.
+//
+// Bucket aggregations (terms, rare_terms, multi_terms, composite, significant_terms,
+// significant_text, range, date_range, histogram, date_histogram,
+// auto_date_histogram, variable_width_histogram, filter, filters,
+// adjacency_matrix, missing, global) split the documents and run their
 // sub-aggregations on each bucket; metric aggregations (min, max, sum, avg,
-// value_count, stats, extended_stats, cardinality, percentiles, top_hits)
-// reduce them to values. Response shapes are OpenSearch's (InternalTerms,
+// value_count, stats, extended_stats, weighted_avg, cardinality, percentiles,
+// percentile_ranks, median_absolute_deviation, top_hits) reduce them to
+// values. Response shapes are OpenSearch's (InternalTerms,
 // InternalHistogram, ...) for one shard.
 //
 // Parse errors are parsing_exception / illegal_argument_exception; errors that
@@ -33,16 +38,21 @@ struct AggregationInput {
 };
 
 class Aggregation;
+class PipelineAggregation;
+struct AggregationList;
 
 class AggregationSet {
  public:
-  explicit AggregationSet(std::vector<std::unique_ptr<Aggregation>> aggs);
+  explicit AggregationSet(AggregationList aggs);
   ~AggregationSet();
-  // The "aggregations" object of the response, as JSON.
-  util::Result<std::string> Run(std::vector<AggregationInput> inputs) const;
+  // The "aggregations" object of the response, as JSON; typed_keys prefixes
+  // each name with its type ("sterms#name"), as ?typed_keys does.
+  util::Result<std::string> Run(std::vector<AggregationInput> inputs, bool typed_keys = false) const;
 
  private:
   std::vector<std::unique_ptr<Aggregation>> aggs_;
+  std::vector<std::unique_ptr<PipelineAggregation>> pipelines_;
+  bool needs_tree_ = false;  // pipelines or meta: the output goes through a DOM
 };
 
 // Parses the value of "aggs"/"aggregations". Internal to search/ (RapidJSON).

@@ -1,5 +1,5 @@
-// Bucket aggregations keyed by value or by query: terms, filter, filters,
-// missing, global.
+// Bucket aggregations keyed by value: terms, rare_terms (the query-keyed
+// ones are in filter_aggs.cc), and the dispatch of every bucket type.
 #include <re2/re2.h>
 
 #include <algorithm>
@@ -7,9 +7,9 @@
 #include <memory>
 #include <unordered_map>
 
+#include "index/date_parse.h"
 #include "json/json_writer.h"
 #include "search/aggregations/bucket_support.h"
-#include "search/query_parser.h"
 
 namespace sluice::search {
 namespace {
@@ -53,6 +53,20 @@ class TermsAggregation : public Aggregation {
   std::optional<std::string> missing_text;
   std::optional<double> missing_number;
   TermFilter filter;
+  // rare_terms: the terms in at most this many documents, all of them, by
+  // key (InternalRareTerms has no size, order or error counts).
+  std::optional<int64_t> max_doc_count;
+
+  std::string TypedName(const DocSet& docs) const override {
+    const std::string suffix = max_doc_count ? "rareterms" : "terms";
+    for (const Segment& seg : docs) {
+      auto ref = ResolveField(*seg.index, field);
+      if (!ref.ok() || !ref->mapped) continue;
+      if (ref->is_string()) return "s" + suffix;
+      return (IntegralKey(*ref) || max_doc_count ? "l" : "d") + suffix;
+    }
+    return (missing_text || missing_number ? "s" : "um") + suffix;
+  }
 
   Status Write(const DocSet& docs, json::JsonWriter& w) const override {
     // Resolve the field per index; the first mapped one decides the key type.
@@ -64,6 +78,12 @@ class TermsAggregation : public Aggregation {
       refs.push_back(ref);
     }
     const bool strings = !key_type.mapped || key_type.is_string();
+    if (!strings && (filter.include_re || filter.exclude_re)) {
+      return util::InvalidArgument(
+          "Aggregation [" + name +
+          "] cannot support regular expression style include/exclude settings as they can only "
+          "be applied to string fields. Use an array of values for include/exclude clauses");
+    }
     struct Bucket {
       std::string text;
       double number = 0;
@@ -109,11 +129,23 @@ class TermsAggregation : public Aggregation {
         }
       }
     }
-    // Filter terms and min_doc_count.
+    // Filter terms and min_doc_count. Listed dates may be written as dates.
+    TermFilter dated;
+    if (key_type.type == FieldType::kDate) {
+      dated = filter;
+      for (auto* list : {&dated.include_list, &dated.exclude_list}) {
+        for (std::string& t : *list) {
+          if (auto ms = index::ParseDateMillis(t)) t = std::to_string(*ms);
+        }
+      }
+    }
+    const TermFilter& terms_filter = key_type.type == FieldType::kDate ? dated : filter;
     std::vector<Bucket> kept;
     for (auto& b : buckets) {
       if (static_cast<int64_t>(b.count) < min_doc_count) continue;
-      if (!filter.empty() && !filter.Accepts(strings ? b.text : KeyText(b.number, key_type))) {
+      if (max_doc_count && static_cast<int64_t>(b.count) > *max_doc_count) continue;
+      if (!terms_filter.empty() &&
+          !terms_filter.Accepts(strings ? b.text : KeyText(b.number, key_type))) {
         continue;
       }
       kept.push_back(b);
@@ -158,13 +190,15 @@ class TermsAggregation : public Aggregation {
       }
       return key_less(a, b);  // ties: key ascending
     };
-    size_t shown = std::min(idx.size(), static_cast<size_t>(size));
+    size_t shown = max_doc_count ? idx.size() : std::min(idx.size(), static_cast<size_t>(size));
     std::partial_sort(idx.begin(), idx.begin() + shown, idx.end(), cmp);
     uint64_t other = 0;
     for (size_t i = shown; i < idx.size(); ++i) other += kept[idx[i]].count;
     w.StartObject();
-    w.Key("doc_count_error_upper_bound").Int(0);
-    w.Key("sum_other_doc_count").Uint(other);
+    if (!max_doc_count) {
+      w.Key("doc_count_error_upper_bound").Int(0);
+      w.Key("sum_other_doc_count").Uint(other);
+    }
     w.Key("buckets").StartArray();
     for (size_t i = 0; i < shown; ++i) {
       const Bucket& b = kept[idx[i]];
@@ -263,13 +297,38 @@ Status ParseIncludeExclude(const rapidjson::Value& v, bool include, TermFilter* 
   return ParsingError("[include]/[exclude] must be a string or an array");
 }
 
-util::Result<std::unique_ptr<Aggregation>> ParseTerms(const rapidjson::Value& body) {
+// terms, or rare_terms when rare (max_doc_count and precision instead of
+// size, order and min_doc_count).
+util::Result<std::unique_ptr<Aggregation>> ParseTerms(const rapidjson::Value& body, bool rare) {
   auto agg = std::make_unique<TermsAggregation>();
+  const std::string type = rare ? "rare_terms" : "terms";
+  if (rare) {
+    agg->max_doc_count = 1;
+    agg->order = {{"_count", false}, {"_key", false}};  // rarest first, then by key
+  }
   for (auto it = body.MemberBegin(); it != body.MemberEnd(); ++it) {
     std::string key = it->name.GetString();
     const rapidjson::Value& v = it->value;
+    if (rare && (key == "size" || key == "order" || key == "min_doc_count" ||
+                 key == "shard_size" || key == "shard_min_doc_count")) {
+      return ParsingError("[rare_terms] unknown field [" + key + "]");
+    }
     if (key == "field" && v.IsString()) {
       agg->field = v.GetString();
+    } else if (rare && key == "max_doc_count") {
+      if (!v.IsInt64() || v.GetInt64() <= 0) {
+        return util::InvalidArgument("[maxDocCount] must be greater than 0. Found [" +
+                                     std::string(v.IsInt64() ? std::to_string(v.GetInt64()) : "?") +
+                                     "] in [rare_terms]");
+      }
+      if (v.GetInt64() > 100) {
+        return util::InvalidArgument(
+            "[maxDocCount] must be smaller than or equal to 100. Found [" +
+            std::to_string(v.GetInt64()) + "] in [rare_terms]");
+      }
+      agg->max_doc_count = v.GetInt64();
+    } else if (rare && key == "precision" && v.IsNumber()) {
+      continue;  // the cuckoo filter's error rate; sluice counts exactly
     } else if (key == "size") {
       if (!v.IsInt() || v.GetInt() <= 0) {
         return util::InvalidArgument("[size] must be greater than 0. Found [" +
@@ -301,9 +360,9 @@ util::Result<std::unique_ptr<Aggregation>> ParseTerms(const rapidjson::Value& bo
                key == "format") {
       continue;  // one shard: nothing to tune
     } else if (key == "script") {
-      return util::InvalidArgument("[terms] scripts are not supported by sluice");
+      return util::InvalidArgument("[" + type + "] scripts are not supported by sluice");
     } else {
-      return ParsingError("[terms] unknown field [" + key + "]");
+      return ParsingError("[" + type + "] unknown field [" + key + "]");
     }
   }
   if (agg->field.empty()) {
@@ -314,178 +373,22 @@ util::Result<std::unique_ptr<Aggregation>> ParseTerms(const rapidjson::Value& bo
   return std::unique_ptr<Aggregation>(std::move(agg));
 }
 
-// Documents of each segment that a query matches.
-util::Result<DocSet> Intersect(const DocSet& docs, const Query& query) {
-  DocSet out;
-  for (const Segment& seg : docs) {
-    SLUICE_ASSIGN_OR_RETURN(DocList matched, query.Execute(*seg.index));
-    Segment s{seg.index, {}};
-    std::set_intersection(seg.docs.begin(), seg.docs.end(), matched.begin(), matched.end(),
-                          std::back_inserter(s.docs),
-                          [](const ScoredDoc& a, const ScoredDoc& b) { return a.doc < b.doc; });
-    out.push_back(std::move(s));
-  }
-  return out;
-}
-
-class FilterAggregation : public SingleBucketAggregation {
- public:
-  explicit FilterAggregation(std::unique_ptr<Query> q) : query_(std::move(q)) {}
-  util::Result<DocSet> Select(const DocSet& docs) const override {
-    return Intersect(docs, *query_);
-  }
-
- private:
-  std::unique_ptr<Query> query_;
-};
-
-class MissingAggregation : public SingleBucketAggregation {
- public:
-  explicit MissingAggregation(std::string field) : field_(std::move(field)) {}
-  util::Result<DocSet> Select(const DocSet& docs) const override {
-    DocSet out;
-    for (const Segment& seg : docs) {
-      SLUICE_ASSIGN_OR_RETURN(FieldRef ref, ResolveField(*seg.index, field_));
-      Segment s{seg.index, {}};
-      for (const ScoredDoc& d : seg.docs) {
-        bool any = false;
-        ForEachValue(*seg.index, d.doc, ref, [&](const index::Index::Value&) { any = true; });
-        if (!any) s.docs.push_back(d);
-      }
-      out.push_back(std::move(s));
-    }
-    return out;
-  }
-
- private:
-  std::string field_;
-};
-
-class GlobalAggregation : public SingleBucketAggregation {
- public:
-  util::Result<DocSet> Select(const DocSet& docs) const override {
-    DocSet out;
-    for (const Segment& seg : docs) {
-      Segment s{seg.index, {}};
-      for (index::DocNo d = 0; d < seg.index->max_doc(); ++d) {
-        if (seg.index->live(d)) s.docs.push_back({d, 1.0f});
-      }
-      out.push_back(std::move(s));
-    }
-    return out;
-  }
-};
-
-class FiltersAggregation : public Aggregation {
- public:
-  std::vector<std::pair<std::string, std::unique_ptr<Query>>> filters;
-  bool keyed = true;
-  bool other_bucket = false;
-  std::string other_key = "_other_";
-
-  Status Write(const DocSet& docs, json::JsonWriter& w) const override {
-    w.StartObject().Key("buckets");
-    if (keyed)
-      w.StartObject();
-    else
-      w.StartArray();
-    std::vector<std::vector<bool>> matched(docs.size());
-    for (size_t s = 0; s < docs.size(); ++s) matched[s].assign(docs[s].docs.size(), false);
-    auto bucket = [&](const std::string& key, const DocSet& set) -> Status {
-      if (keyed)
-        w.Key(key).StartObject();
-      else
-        w.StartObject();
-      SLUICE_RETURN_IF_ERROR(WriteBucketContents(*this, set, CountDocs(set), w));
-      w.EndObject();
-      return Status::Ok();
-    };
-    for (const auto& [key, query] : filters) {
-      SLUICE_ASSIGN_OR_RETURN(DocSet set, Intersect(docs, *query));
-      for (size_t s = 0; s < docs.size(); ++s) {
-        size_t j = 0;
-        for (size_t i = 0; i < docs[s].docs.size() && j < set[s].docs.size(); ++i) {
-          if (docs[s].docs[i].doc == set[s].docs[j].doc) {
-            matched[s][i] = true;
-            ++j;
-          }
-        }
-      }
-      SLUICE_RETURN_IF_ERROR(bucket(key, set));
-    }
-    if (other_bucket) {
-      DocSet rest;
-      for (size_t s = 0; s < docs.size(); ++s) {
-        Segment seg{docs[s].index, {}};
-        for (size_t i = 0; i < docs[s].docs.size(); ++i) {
-          if (!matched[s][i]) seg.docs.push_back(docs[s].docs[i]);
-        }
-        rest.push_back(std::move(seg));
-      }
-      SLUICE_RETURN_IF_ERROR(bucket(other_key, rest));
-    }
-    if (keyed)
-      w.EndObject();
-    else
-      w.EndArray();
-    w.EndObject();
-    return Status::Ok();
-  }
-};
-
-util::Result<std::unique_ptr<Aggregation>> ParseFilters(const rapidjson::Value& body) {
-  auto agg = std::make_unique<FiltersAggregation>();
-  for (auto it = body.MemberBegin(); it != body.MemberEnd(); ++it) {
-    std::string key = it->name.GetString();
-    const rapidjson::Value& v = it->value;
-    if (key == "filters") {
-      if (v.IsObject()) {
-        for (auto f = v.MemberBegin(); f != v.MemberEnd(); ++f) {
-          SLUICE_ASSIGN_OR_RETURN(auto q, ParseQuery(f->value));
-          agg->filters.emplace_back(f->name.GetString(), std::move(q));
-        }
-        // OpenSearch sorts keyed filters by name.
-        std::sort(agg->filters.begin(), agg->filters.end(),
-                  [](const auto& a, const auto& b) { return a.first < b.first; });
-      } else if (v.IsArray()) {
-        agg->keyed = false;
-        for (const auto& f : v.GetArray()) {
-          SLUICE_ASSIGN_OR_RETURN(auto q, ParseQuery(f));
-          agg->filters.emplace_back(std::to_string(agg->filters.size()), std::move(q));
-        }
-      } else {
-        return ParsingError("[filters] must be an object or an array");
-      }
-    } else if (key == "other_bucket" && v.IsBool()) {
-      agg->other_bucket = v.GetBool();
-    } else if (key == "other_bucket_key" && v.IsString()) {
-      agg->other_bucket = true;
-      agg->other_key = v.GetString();
-    } else {
-      return ParsingError("[filters] unknown field [" + key + "]");
-    }
-  }
-  return std::unique_ptr<Aggregation>(std::move(agg));
-}
-
 }  // namespace
 
 util::Result<std::unique_ptr<Aggregation>> ParseBucketAggregation(const std::string& type,
                                                                   const rapidjson::Value& body) {
-  if (type == "terms") return ParseTerms(body);
-  if (type == "filter") {
-    SLUICE_ASSIGN_OR_RETURN(auto q, ParseQuery(body));
-    return std::unique_ptr<Aggregation>(std::make_unique<FilterAggregation>(std::move(q)));
-  }
-  if (type == "filters") return ParseFilters(body);
-  if (type == "missing") {
-    SLUICE_ASSIGN_OR_RETURN(std::string field, StringParam(body, "field", type));
-    return std::unique_ptr<Aggregation>(std::make_unique<MissingAggregation>(std::move(field)));
-  }
-  if (type == "global") {
-    return std::unique_ptr<Aggregation>(std::make_unique<GlobalAggregation>());
-  }
-  return ParseHistogramAggregation(type, body);
+  if (type == "terms" || type == "rare_terms") return ParseTerms(body, type == "rare_terms");
+  SLUICE_ASSIGN_OR_RETURN(auto filtered, ParseFilterAggregation(type, body));
+  if (filtered) return filtered;
+  SLUICE_ASSIGN_OR_RETURN(auto histogram, ParseHistogramAggregation(type, body));
+  if (histogram) return histogram;
+  SLUICE_ASSIGN_OR_RETURN(auto composite, ParseCompositeAggregation(type, body));
+  if (composite) return composite;
+  SLUICE_ASSIGN_OR_RETURN(auto multi, ParseMultiTermsAggregation(type, body));
+  if (multi) return multi;
+  SLUICE_ASSIGN_OR_RETURN(auto significant, ParseSignificantAggregation(type, body));
+  if (significant) return significant;
+  return ParseAdaptiveHistogramAggregation(type, body);
 }
 
 }  // namespace sluice::search

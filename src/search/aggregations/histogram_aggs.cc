@@ -20,51 +20,6 @@ std::string DoubleText(double v) {
   return w.Take();
 }
 
-int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-
-// Days since 1970-01-01 <-> civil date (Howard Hinnant's algorithms).
-int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
-  y -= m <= 2;
-  int64_t era = FloorDiv(y, 400);
-  int64_t yoe = y - era * 400;
-  int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-void CivilFromDays(int64_t days, int64_t* y, int64_t* m, int64_t* d) {
-  int64_t z = days + 719468;
-  int64_t era = FloorDiv(z, 146097);
-  int64_t doe = z - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int64_t mp = (5 * doy + 2) / 153;
-  *d = doy - (153 * mp + 2) / 5 + 1;
-  *m = mp < 10 ? mp + 3 : mp - 9;
-  *y = yoe + era * 400 + (*m <= 2);
-}
-
-// Numeric values of a field (dates as epoch millis) for each doc.
-template <typename F>
-Status ForEachNumber(const DocSet& docs, const std::string& field, bool* is_date, F&& f) {
-  for (size_t s = 0; s < docs.size(); ++s) {
-    const Segment& seg = docs[s];
-    SLUICE_ASSIGN_OR_RETURN(FieldRef ref, ResolveField(*seg.index, field));
-    if (ref.mapped && ref.is_string()) {
-      return util::InvalidArgument("Field [" + field +
-                                   "] of type [keyword] is not supported for "
-                                   "aggregation [histogram]");
-    }
-    if (ref.type == FieldType::kDate && is_date != nullptr) *is_date = true;
-    for (const ScoredDoc& d : seg.docs) {
-      std::vector<double> values;
-      ForEachValue(*seg.index, d.doc, ref,
-                   [&](const index::Index::Value& v) { values.push_back(v.number); });
-      f(s, d, values);
-    }
-  }
-  return Status::Ok();
-}
-
 // ---- range / date_range ----
 
 struct Range {
@@ -479,6 +434,8 @@ util::Result<std::unique_ptr<Aggregation>> ParseHistogram(const rapidjson::Value
       agg->keyed = v.GetBool();
     } else if (key == "order" && v.IsObject()) {
       auto k = v.FindMember("_key");
+      // "_time" is the deprecated name of "_key" (OpenSearch replaces it with a warning).
+      if (k == v.MemberEnd()) k = v.FindMember("_time");
       if (k == v.MemberEnd() || !k->value.IsString()) {
         return util::InvalidArgument("[" + type + "] supports only [_key] order in sluice");
       }
@@ -520,6 +477,18 @@ util::Result<std::unique_ptr<Aggregation>> ParseHistogramAggregation(const std::
   if (type == "histogram") return ParseHistogram(body, false);
   if (type == "date_histogram") return ParseHistogram(body, true);
   return std::unique_ptr<Aggregation>();
+}
+
+}  // namespace sluice::search
+
+namespace sluice::search {
+
+util::Result<std::function<double(double)>> ParseHistogramRounding(const rapidjson::Value& body,
+                                                                   bool dates) {
+  SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<Aggregation> agg, ParseHistogram(body, dates));
+  std::shared_ptr<const HistogramAggregation> histogram(
+      static_cast<HistogramAggregation*>(agg.release()));
+  return std::function<double(double)>([histogram](double v) { return histogram->Round(v); });
 }
 
 }  // namespace sluice::search

@@ -1,5 +1,6 @@
 // Metric aggregations: min, max, sum, avg, value_count, stats,
-// extended_stats, cardinality, percentiles, top_hits.
+// extended_stats, cardinality, top_hits, weighted_avg (percentiles and their kin are in
+// distribution_aggs.cc).
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -7,23 +8,15 @@
 #include <unordered_set>
 
 #include "json/json_writer.h"
-#include "search/aggregations/agg_internal.h"
+#include "search/aggregations/metric_support.h"
 #include "search/search_errors.h"
 #include "search/sort_parser.h"
 #include "search/source_filter.h"
 
 namespace sluice::search {
-namespace {
 
 using index::FieldType;
 using util::ParsingError;
-using util::Status;
-
-// Field, and "missing" (a value used for documents without one).
-struct ValuesSource {
-  std::string field;
-  std::optional<double> missing;
-};
 
 util::Result<ValuesSource> ParseValuesSource(const rapidjson::Value& body, const std::string& type,
                                              std::initializer_list<const char*> extra) {
@@ -34,6 +27,11 @@ util::Result<ValuesSource> ParseValuesSource(const rapidjson::Value& body, const
       vs.field = it->value.GetString();
     } else if (key == "missing" && it->value.IsNumber()) {
       vs.missing = it->value.GetDouble();
+      json::JsonWriter w;
+      w.Double(vs.missing.value());
+      vs.missing_text = w.Take();
+    } else if (key == "missing" && it->value.IsString()) {
+      vs.missing_text = it->value.GetString();
     } else if (key == "format") {
       continue;
     } else if (key == "script") {
@@ -51,12 +49,6 @@ util::Result<ValuesSource> ParseValuesSource(const rapidjson::Value& body, const
   return vs;
 }
 
-struct Numbers {
-  std::vector<double> values;
-  bool is_date = false;
-};
-
-// The numeric values of the field over docs; keyword fields are refused.
 util::Result<Numbers> CollectNumbers(const DocSet& docs, const ValuesSource& vs,
                                      const std::string& type) {
   Numbers out;
@@ -81,11 +73,6 @@ util::Result<Numbers> CollectNumbers(const DocSet& docs, const ValuesSource& vs,
   return out;
 }
 
-struct Stats {
-  uint64_t count = 0;
-  double min = INFINITY, max = -INFINITY, sum = 0, sum_sq = 0;
-};
-
 Stats ComputeStats(const std::vector<double>& values) {
   Stats s;
   for (double v : values) {
@@ -104,6 +91,10 @@ void NumberOrNull(json::JsonWriter& w, bool present, double v) {
   else
     w.Null();
 }
+
+namespace {
+
+using util::Status;
 
 class StatsAggregation : public Aggregation {
  public:
@@ -195,7 +186,9 @@ class StatsAggregation : public Aggregation {
     for (const Segment& seg : docs) {
       SLUICE_ASSIGN_OR_RETURN(FieldRef ref, ResolveField(*seg.index, vs_.field));
       for (const ScoredDoc& d : seg.docs) {
+        uint64_t before = n;
         ForEachValue(*seg.index, d.doc, ref, [&](const index::Index::Value&) { ++n; });
+        if (n == before && vs_.missing_text) ++n;
       }
     }
     return n;
@@ -213,9 +206,11 @@ class StatsAggregation : public Aggregation {
     NumberOrNull(w, any, avg);
     w.Key("sum").Double(s.sum);
     if (kind_ == Kind::kExtendedStats) {
-      double var_pop = any ? std::max(0.0, s.sum_sq / s.count - avg * avg) : 0;
+      // InternalExtendedStats' formulas, in its order of operations.
+      const double count = static_cast<double>(s.count);
+      double var_pop = any ? std::max(0.0, (s.sum_sq - s.sum * s.sum / count) / count) : 0;
       double var_sample =
-          s.count > 1 ? std::max(0.0, (s.sum_sq - s.sum * s.sum / s.count) / (s.count - 1)) : 0;
+          s.count > 1 ? std::max(0.0, (s.sum_sq - s.sum * s.sum / count) / (count - 1)) : 0;
       w.Key("sum_of_squares");
       NumberOrNull(w, any, s.sum_sq);
       for (auto [key, v] :
@@ -276,12 +271,21 @@ class CardinalityAggregation : public Aggregation {
     for (const Segment& seg : docs) {
       SLUICE_ASSIGN_OR_RETURN(FieldRef ref, ResolveField(*seg.index, vs_.field));
       for (const ScoredDoc& d : seg.docs) {
+        bool any = false;
         ForEachValue(*seg.index, d.doc, ref, [&](const index::Index::Value& v) {
+          any = true;
           if (ref.is_string())
             strings.insert(v.text);
           else
             numbers.insert(v.number);
         });
+        // The missing value counts as one more distinct value, as the field's type reads it.
+        if (!any && vs_.missing_text) {
+          if (ref.mapped && !ref.is_string() && vs_.missing)
+            numbers.insert(*vs_.missing);
+          else
+            strings.insert(*vs_.missing_text);
+        }
       }
     }
     return static_cast<double>(strings.size() + numbers.size());
@@ -289,81 +293,6 @@ class CardinalityAggregation : public Aggregation {
 
  private:
   ValuesSource vs_;
-};
-
-// Percentiles as t-digest 3.2 (OpenSearch 2.x) gives them while every value is
-// its own centroid: linear interpolation between the centroid centres, which
-// sit at cumulative weights i + 0.5; the min below the first, the max above
-// the last. sluice keeps every value, so this is exact at any size.
-class PercentilesAggregation : public Aggregation {
- public:
-  PercentilesAggregation(ValuesSource vs, std::vector<double> percents, bool keyed)
-      : vs_(std::move(vs)), percents_(std::move(percents)), keyed_(keyed) {}
-
-  Status Write(const DocSet& docs, json::JsonWriter& w) const override {
-    SLUICE_ASSIGN_OR_RETURN(Numbers n, CollectNumbers(docs, vs_, "percentiles"));
-    std::sort(n.values.begin(), n.values.end());
-    w.StartObject().Key("values");
-    if (keyed_)
-      w.StartObject();
-    else
-      w.StartArray();
-    for (double p : percents_) {
-      std::string key = PercentKey(p);
-      bool any = !n.values.empty();
-      double v = any ? Quantile(n.values, p / 100) : 0;
-      if (keyed_) {
-        w.Key(key);
-        NumberOrNull(w, any, v);
-        if (n.is_date && any) w.Key(key + "_as_string").String(FormatDate(static_cast<int64_t>(v)));
-      } else {
-        w.StartObject().Key("key").Double(p).Key("value");
-        NumberOrNull(w, any, v);
-        if (n.is_date && any) w.Key("value_as_string").String(FormatDate(static_cast<int64_t>(v)));
-        w.EndObject();
-      }
-    }
-    if (keyed_)
-      w.EndObject();
-    else
-      w.EndArray();
-    w.EndObject();
-    return Status::Ok();
-  }
-
-  util::Result<double> OrderValue(const DocSet& docs, std::string_view key) const override {
-    SLUICE_ASSIGN_OR_RETURN(Numbers n, CollectNumbers(docs, vs_, "percentiles"));
-    std::sort(n.values.begin(), n.values.end());
-    double p = 0;
-    try {
-      p = std::stod(std::string(key));
-    } catch (...) {
-      return util::InvalidArgument("Invalid percentile [" + std::string(key) + "]");
-    }
-    return n.values.empty() ? NAN : Quantile(n.values, p / 100);
-  }
-
-  static double Quantile(const std::vector<double>& sorted, double q) {
-    double n = static_cast<double>(sorted.size());
-    if (sorted.size() == 1) return sorted[0];
-    double index = q * n;
-    if (index <= 0.5) return sorted.front();
-    if (index >= n - 0.5) return sorted.back();
-    double pos = index - 0.5;
-    size_t lo = static_cast<size_t>(pos);
-    double frac = pos - static_cast<double>(lo);
-    return sorted[lo] + frac * (sorted[lo + 1] - sorted[lo]);
-  }
-
- private:
-  static std::string PercentKey(double p) {
-    json::JsonWriter w;
-    w.Double(p);
-    return w.Take();
-  }
-  ValuesSource vs_;
-  std::vector<double> percents_;
-  bool keyed_;
 };
 
 class TopHitsAggregation : public Aggregation {
@@ -496,9 +425,86 @@ util::Result<std::unique_ptr<Aggregation>> ParseTopHits(const rapidjson::Value& 
       std::make_unique<TopHitsAggregation>(from, size, std::move(sort), std::move(source)));
 }
 
+// weighted_avg: sum(value * weight) / sum(weight) over every value of each
+// document that has a value and a (single) weight, each side with its own
+// "missing" (WeightedAvgAggregator).
+class WeightedAvgAggregation : public Aggregation {
+ public:
+  WeightedAvgAggregation(ValuesSource value, ValuesSource weight)
+      : value_(std::move(value)), weight_(std::move(weight)) {}
+  Status Write(const DocSet& docs, json::JsonWriter& w) const override {
+    SLUICE_ASSIGN_OR_RETURN(double v, OrderValue(docs, ""));
+    w.StartObject().Key("value");
+    NumberOrNull(w, !std::isnan(v), v);
+    w.EndObject();
+    return Status::Ok();
+  }
+  util::Result<double> OrderValue(const DocSet& docs, std::string_view) const override {
+    double sum = 0, weights = 0;
+    for (const Segment& seg : docs) {
+      SLUICE_ASSIGN_OR_RETURN(FieldRef vref, NumericRef(*seg.index, value_.field));
+      SLUICE_ASSIGN_OR_RETURN(FieldRef wref, NumericRef(*seg.index, weight_.field));
+      for (const ScoredDoc& d : seg.docs) {
+        std::vector<double> values, ws;
+        ForEachValue(*seg.index, d.doc, vref,
+                     [&](const index::Index::Value& v) { values.push_back(v.number); });
+        ForEachValue(*seg.index, d.doc, wref,
+                     [&](const index::Index::Value& v) { ws.push_back(v.number); });
+        if (values.empty() && value_.missing) values.push_back(*value_.missing);
+        if (ws.empty() && weight_.missing) ws.push_back(*weight_.missing);
+        if (values.empty() || ws.empty()) continue;
+        if (ws.size() > 1) {
+          return ShardIllegalArgument(
+              *seg.index,
+              "Encountered more than one weight for a single document. Use a script to combine "
+              "multiple weights-per-doc into a single value.");
+        }
+        for (double v : values) {
+          sum += v * ws[0];
+          weights += ws[0];
+        }
+      }
+    }
+    return weights == 0 ? NAN : sum / weights;
+  }
+
+ private:
+  static util::Result<FieldRef> NumericRef(const index::Index& index, const std::string& field) {
+    SLUICE_ASSIGN_OR_RETURN(FieldRef ref, ResolveField(index, field));
+    if (ref.mapped && ref.is_string()) {
+      return ShardIllegalArgument(index, "Field [" + field +
+                                             "] of type [keyword] is not supported for "
+                                             "aggregation [weighted_avg]");
+    }
+    return ref;
+  }
+  ValuesSource value_, weight_;
+};
+
+util::Result<std::unique_ptr<Aggregation>> ParseWeightedAvg(const rapidjson::Value& body) {
+  std::optional<ValuesSource> value, weight;
+  for (auto it = body.MemberBegin(); it != body.MemberEnd(); ++it) {
+    std::string key = it->name.GetString();
+    if (key == "value" || key == "weight") {
+      if (!it->value.IsObject()) {
+        return ParsingError("[weighted_avg] [" + key + "] must be an object");
+      }
+      SLUICE_ASSIGN_OR_RETURN(ValuesSource vs, ParseValuesSource(it->value, "weighted_avg", {}));
+      (key == "value" ? value : weight) = std::move(vs);
+    } else if (key != "format" && key != "value_type") {
+      return ParsingError("[weighted_avg] unknown field [" + key + "]");
+    }
+  }
+  if (!value) return util::InvalidArgument("[value] must be set for weighted_avg");
+  if (!weight) return util::InvalidArgument("[weight] must be set for weighted_avg");
+  return std::unique_ptr<Aggregation>(
+      std::make_unique<WeightedAvgAggregation>(std::move(*value), std::move(*weight)));
+}
+
 }  // namespace
 
 util::Result<std::unique_ptr<Aggregation>> ParseMetricAggregation(const std::string& type,
+                                                                  const std::string& name,
                                                                   const rapidjson::Value& body) {
   using Kind = StatsAggregation::Kind;
   static const std::map<std::string, Kind, std::less<>> kKinds = {
@@ -515,10 +521,15 @@ util::Result<std::unique_ptr<Aggregation>> ParseMetricAggregation(const std::str
                                                  : ParseValuesSource(body, type, {}));
     double sigma = 2.0;
     if (auto s = body.FindMember("sigma"); s != body.MemberEnd()) {
-      if (!s->value.IsNumber() || s->value.GetDouble() < 0) {
+      if (!s->value.IsNumber()) {
+        return util::Status(util::Code::kInvalidArgument, "x_content_parse_exception",
+                            "[" + type + "] failed to parse field [sigma]");
+      }
+      if (s->value.GetDouble() < 0) {
+        json::JsonWriter found;
+        found.Double(s->value.GetDouble());
         return util::InvalidArgument("[sigma] must be greater than or equal to 0. Found [" +
-                                     std::string(s->value.IsNumber() ? "negative" : "?") +
-                                     "] in [" + type + "]");
+                                     found.Take() + "] in [" + name + "]");
       }
       sigma = s->value.GetDouble();
     }
@@ -528,38 +539,22 @@ util::Result<std::unique_ptr<Aggregation>> ParseMetricAggregation(const std::str
   if (type == "cardinality") {
     SLUICE_ASSIGN_OR_RETURN(ValuesSource vs,
                             ParseValuesSource(body, type, {"precision_threshold"}));
+    if (auto p = body.FindMember("precision_threshold"); p != body.MemberEnd()) {
+      if (!p->value.IsInt64()) {
+        return util::Status(util::Code::kInvalidArgument, "x_content_parse_exception",
+                            "[cardinality] failed to parse field [precision_threshold]");
+      }
+      if (p->value.GetInt64() < 0) {
+        return util::InvalidArgument(
+            "[precisionThreshold] must be greater than or equal to 0. Found [" +
+            std::to_string(p->value.GetInt64()) + "] in [" + name + "]");
+      }
+    }
     return std::unique_ptr<Aggregation>(std::make_unique<CardinalityAggregation>(std::move(vs)));
   }
-  if (type == "percentiles") {
-    SLUICE_ASSIGN_OR_RETURN(ValuesSource vs,
-                            ParseValuesSource(body, type, {"percents", "keyed", "tdigest", "hdr"}));
-    std::vector<double> percents = {1, 5, 25, 50, 75, 95, 99};
-    bool keyed = true;
-    if (auto p = body.FindMember("percents"); p != body.MemberEnd()) {
-      if (!p->value.IsArray() || p->value.Empty()) {
-        return util::InvalidArgument("[percents] must not be empty: [percentiles]");
-      }
-      percents.clear();
-      for (const auto& v : p->value.GetArray()) {
-        if (!v.IsNumber() || v.GetDouble() < 0 || v.GetDouble() > 100) {
-          return util::InvalidArgument(
-              "percent must be in [0,100], got [" +
-              std::string(v.IsNumber() ? std::to_string(v.GetDouble()) : "?") + "]: [percentiles]");
-        }
-        percents.push_back(v.GetDouble());
-      }
-    }
-    if (auto k = body.FindMember("keyed"); k != body.MemberEnd() && k->value.IsBool()) {
-      keyed = k->value.GetBool();
-    }
-    if (body.HasMember("hdr")) {
-      return util::InvalidArgument("[percentiles] with [hdr] is not supported by sluice");
-    }
-    return std::unique_ptr<Aggregation>(
-        std::make_unique<PercentilesAggregation>(std::move(vs), std::move(percents), keyed));
-  }
   if (type == "top_hits") return ParseTopHits(body);
-  return std::unique_ptr<Aggregation>();
+  if (type == "weighted_avg") return ParseWeightedAvg(body);
+  return ParseDistributionAggregation(type, name, body);
 }
 
 }  // namespace sluice::search
