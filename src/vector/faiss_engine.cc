@@ -136,8 +136,17 @@ class CodeDistance : public faiss::FlatCodesDistanceComputer {
 
   void set_query(const float* x) override { query_ = x; }
   float distance_to_code(const uint8_t* code) override { return storage_.Distance(query_, code); }
+  // HNSW's neighbour pruning asks for (i, j) with i fixed over a run of j: float codes are used
+  // in place, other codes are decoded once per run of i.
   float symmetric_dis(idx_t i, idx_t j) override {
-    storage_.sa_decode(1, codes + i * code_size, scratch_.data());
+    const uint8_t* a = codes + i * code_size;
+    if (storage_.codec() == Codec::kFloat32) {
+      return storage_.Distance(reinterpret_cast<const float*>(a), codes + j * code_size);
+    }
+    if (i != decoded_) {
+      storage_.sa_decode(1, a, scratch_.data());
+      decoded_ = i;
+    }
     return storage_.Distance(scratch_.data(), codes + j * code_size);
   }
 
@@ -145,6 +154,7 @@ class CodeDistance : public faiss::FlatCodesDistanceComputer {
   const CodeStorage& storage_;
   const float* query_ = nullptr;
   std::vector<float> scratch_;
+  idx_t decoded_ = -1;  // the id whose code scratch_ holds
 };
 
 faiss::FlatCodesDistanceComputer* CodeStorage::get_FlatCodesDistanceComputer() const {
