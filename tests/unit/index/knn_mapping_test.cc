@@ -228,7 +228,7 @@ TEST(KnnMappingTest, SqFp16EncoderIsResolved) {
   EXPECT_EQ(m.m, 8);
   vector::KnnMethod d = Ok(
       R"(,"dimension":3,"method":{"name":"hnsw","engine":"faiss","parameters":)"
-      R"({"encoder":{"name":"sq"}}}})");
+      R"({"encoder":{"name":"sq"}}})");
   EXPECT_EQ(d.encoder, vector::Encoder::kSqFp16);  // type defaults to fp16
   EXPECT_FALSE(d.fp16_clip);
 }
@@ -236,7 +236,7 @@ TEST(KnnMappingTest, SqFp16EncoderIsResolved) {
 TEST(KnnMappingTest, FlatEncoderMeansFullFloats) {
   vector::KnnMethod m = Ok(
       R"(,"dimension":3,"method":{"name":"hnsw","engine":"faiss","parameters":)"
-      R"({"encoder":{"name":"flat"}}}})");
+      R"({"encoder":{"name":"flat"}}})");
   EXPECT_EQ(m.encoder, vector::Encoder::kNone);
 }
 
@@ -247,7 +247,7 @@ TEST(KnnMappingTest, SqEncoderNeedsFaissAndFloat) {
   EXPECT_EQ(lucene.type(), "validation_exception");
   util::Status bytes = Error(
       R"(,"dimension":3,"data_type":"byte","method":{"name":"hnsw","engine":"faiss",)"
-      R"("parameters":{"encoder":{"name":"sq"}}}})");
+      R"("parameters":{"encoder":{"name":"sq"}}})");
   EXPECT_EQ(bytes.type(), "validation_exception");
   EXPECT_THAT(bytes.reason(), HasSubstr("[float] data type"));
 }
@@ -262,10 +262,10 @@ TEST(KnnMappingTest, BadEncoderParameters) {
                 .type(),
             "validation_exception");
   ExpectError(Error(R"(,"dimension":3,"method":{"name":"hnsw","engine":"faiss","parameters":)"
-                    R"({"encoder":{"name":"pq"}}}})"),
+                    R"({"encoder":{"name":"pq"}}})"),
               "validation_exception", "Validation Failed: 1: \"method\" requires training.;");
   EXPECT_EQ(Error(R"(,"dimension":3,"method":{"name":"hnsw","engine":"faiss","parameters":)"
-                  R"({"encoder":{"parameters":{}}}})")
+                  R"({"encoder":{"parameters":{}}})")
                 .type(),
             "mapper_parsing_exception");
 }
