@@ -139,6 +139,37 @@ describe('compressed knn_vector fields', () => {
     });
   });
 
+  test('with clip: true, fp16 values beyond the range are stored as ±65504', async () => {
+    const created = await client.indices.create({
+      index: 'clipped',
+      body: {
+        settings: { index: { knn: true } },
+        mappings: {
+          properties: {
+            v: {
+              type: 'knn_vector',
+              dimension: 2,
+              method: {
+                name: 'hnsw',
+                engine: 'faiss',
+                parameters: { encoder: { name: 'sq', parameters: { type: 'fp16', clip: true } } },
+              },
+            },
+          },
+        },
+      },
+    });
+    assert.equal(created.body.acknowledged, true);
+    await client.index({ index: 'clipped', id: 'c', body: { v: [70000, -1e6] }, refresh: true });
+    const res = await client.search({
+      index: 'clipped',
+      body: { size: 1, query: { knn: { v: { vector: [65504, -65504], k: 1 } } } },
+    });
+    assert.equal(res.body.hits.hits[0]._id, 'c');
+    assert.equal(res.body.hits.hits[0]._score, 1); // distance 0: stored exactly at the bounds
+    assert.deepEqual(res.body.hits.hits[0]._source.v, [70000, -1e6]); // _source as sent
+  });
+
   test('an sq encoder on the lucene engine is refused at index creation', async () => {
     await assert.rejects(
       client.indices.create({
