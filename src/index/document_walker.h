@@ -312,6 +312,12 @@ class DocumentWalker {
               "not within in the byte range [-128, 127]");
         }
       }
+      if (m.encoder == vector::Encoder::kSqFp16 && std::fabs(f) > vector::kFp16Max) {
+        if (!m.fp16_clip) {
+          return FieldError(field.path, field.type, id_, "null", vector::Fp16RangeError());
+        }
+        f = std::copysign(vector::kFp16Max, f);
+      }
       nonzero |= f != 0.0f;
       v.push_back(f);
       return Status::Ok();

@@ -118,8 +118,7 @@ std::map<std::string, int64_t> Index::LoadCheckpoints(DocNo* next_doc_no) {
     }
     const vector::KnnMethod& want = graph->method();
     const vector::KnnMethod& got = checkpoint->index->method();
-    if (want.engine != got.engine || want.space != got.space || want.dimension != got.dimension ||
-        want.m != got.m || want.ef_construction != got.ef_construction) {
+    if (!vector::SameGraphLayout(want, got)) {
       spdlog::warn("event=graph_checkpoint_unusable index={} field={} reason=\"method changed\" "
                    "action=rebuild", name_, field);
       continue;

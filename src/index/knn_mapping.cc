@@ -55,6 +55,62 @@ std::optional<long long> AsInteger(const rapidjson::Value& v) {
   return std::nullopt;
 }
 
+// `encoder` inside method.parameters: `flat` (the default, full floats) or `sq` with
+// `type: fp16` (the only SQ type of the k-NN plugin 2.19) and optional boolean `clip`; `pq`
+// needs training, which sluice does not do. Engine and data type are checked afterwards by
+// vector::ValidateKnnMethod.
+Status ParseEncoder(const rapidjson::Value& encoder, vector::KnnMethod* out) {
+  if (!encoder.IsObject()) return MapperParsingError("Unable to parse encoder for method");
+  auto name = encoder.FindMember("name");
+  if (name == encoder.MemberEnd() || !name->value.IsString()) {
+    return MapperParsingError("name needs to be set");
+  }
+  for (auto it = encoder.MemberBegin(); it != encoder.MemberEnd(); ++it) {
+    std::string key = it->name.GetString();
+    if (key != "name" && key != "parameters") {
+      return MapperParsingError("Invalid parameter: " + key);
+    }
+  }
+  std::string encoder_name = name->value.GetString();
+  if (encoder_name == "pq") return ValidationError("\"method\" requires training.");
+  if (encoder_name != "flat" && encoder_name != "sq") {
+    return ValidationError("Invalid encoder: " + encoder_name);
+  }
+  auto params = encoder.FindMember("parameters");
+  bool has_params = params != encoder.MemberEnd() && !params->value.IsNull();
+  if (has_params && !params->value.IsObject()) {
+    return MapperParsingError("Unable to parse parameters for encoder");
+  }
+  if (encoder_name == "flat") {
+    if (has_params && params->value.MemberCount() > 0) {
+      return ValidationError("Invalid parameter for encoder [flat]: " +
+                             std::string(params->value.MemberBegin()->name.GetString()));
+    }
+    out->encoder = vector::Encoder::kNone;
+    return Status::Ok();
+  }
+  out->encoder = vector::Encoder::kSqFp16;
+  if (!has_params) return Status::Ok();
+  for (auto it = params->value.MemberBegin(); it != params->value.MemberEnd(); ++it) {
+    std::string key = it->name.GetString();
+    if (key == "type") {
+      if (!it->value.IsString() || std::string(it->value.GetString()) != "fp16") {
+        return ValidationError("Invalid value for parameter 'type' of encoder [sq]: [" +
+                               ValueText(it->value) + "]; supported: [fp16]");
+      }
+    } else if (key == "clip") {
+      if (!it->value.IsBool()) {
+        return ValidationError("Invalid value for parameter 'clip' of encoder [sq]: [" +
+                               ValueText(it->value) + "]");
+      }
+      out->fp16_clip = it->value.GetBool();
+    } else {
+      return ValidationError("Unknown parameter '" + key + "' found");
+    }
+  }
+  return Status::Ok();
+}
+
 Status ParseMethod(const rapidjson::Value& method, vector::KnnMethod* out,
                    std::optional<vector::SpaceType>* method_space,
                    std::optional<vector::Engine>* method_engine) {
@@ -96,7 +152,8 @@ Status ParseMethod(const rapidjson::Value& method, vector::KnnMethod* out,
                     : key == "ef_search"       ? &out->ef_search
                                                : nullptr;
       if (key == "encoder") {
-        return InvalidArgument("Encoders (quantization) are not supported by sluice yet");
+        SLUICE_RETURN_IF_ERROR(ParseEncoder(it->value, out));
+        continue;
       }
       if (target == nullptr) return ValidationError("Unknown parameter '" + key + "' found");
       auto x = AsInteger(it->value);

@@ -1,7 +1,8 @@
 // Checkpoint files of a vector index and the public factory functions.
 //
 // Layout (little-endian): header {magic "SLUICEVX", u32 version, u32 engine, u32 space,
-// u32 data_type, u32 dimension, u32 m, u32 ef_construction, u32 ef_search, u64 last_seq,
+// u32 data_type, u32 dimension, u32 m, u32 ef_construction, u32 ef_search, u32 encoder,
+// u32 fp16_clip, u64 last_seq,
 // u64 slot_count, u64 engine_bytes}, then slot_count u64 labels (kInvalidLabel = dead slot),
 // then the engine's serialized graph, then a u32 CRC32 (zlib) of everything before it.
 #include <fcntl.h>
@@ -23,8 +24,11 @@ using internal::Corrupt;
 using internal::GraphVectorIndex;
 
 constexpr char kMagic[8] = {'S', 'L', 'U', 'I', 'C', 'E', 'V', 'X'};
-constexpr uint32_t kVersion = 1;
-constexpr size_t kHeaderSize = 8 + 4 * 8 + 8 * 3;
+// Version 2 added the encoder fields (and the faiss engine's own graph layout); older files are
+// rebuilt from the stored vectors.
+constexpr uint32_t kVersion = 2;
+constexpr int kHeaderWords = 10;
+constexpr size_t kHeaderSize = 8 + 4 * kHeaderWords + 8 * 3;
 
 template <typename T>
 void Put(std::string* out, T v) {
@@ -111,7 +115,8 @@ util::Status SaveCheckpoint(const GraphVectorIndex& index, const std::string& pa
     for (uint32_t v : {kVersion, static_cast<uint32_t>(m.engine), static_cast<uint32_t>(m.space),
                        static_cast<uint32_t>(m.data_type), static_cast<uint32_t>(m.dimension),
                        static_cast<uint32_t>(m.m), static_cast<uint32_t>(m.ef_construction),
-                       static_cast<uint32_t>(m.ef_search)}) {
+                       static_cast<uint32_t>(m.ef_search), static_cast<uint32_t>(m.encoder),
+                       static_cast<uint32_t>(m.fp16_clip)}) {
       Put(&file, v);
     }
     Put(&file, last_seq);
@@ -149,13 +154,15 @@ util::Result<LoadedVectorIndex> LoadVectorIndex(const std::string& path,
     return Corrupt("checksum mismatch (truncated or damaged) [" + path + "]");
   }
   const char* p = file.data() + sizeof(kMagic);
-  uint32_t header[8];
+  uint32_t header[kHeaderWords];
   for (uint32_t& v : header) {
     v = Get<uint32_t>(p);
     p += 4;
   }
   if (header[0] != kVersion) return Corrupt("unsupported version " + std::to_string(header[0]));
-  if (header[1] > 2 || header[2] > 5 || header[3] > 2) return Corrupt("bad method enums");
+  if (header[1] > 2 || header[2] > 5 || header[3] > 2 || header[8] > 1 || header[9] > 1) {
+    return Corrupt("bad method enums");
+  }
   KnnMethod method;
   method.engine = static_cast<Engine>(header[1]);
   method.space = static_cast<SpaceType>(header[2]);
@@ -164,6 +171,8 @@ util::Result<LoadedVectorIndex> LoadVectorIndex(const std::string& path,
   method.m = static_cast<int>(header[5]);
   method.ef_construction = static_cast<int>(header[6]);
   method.ef_search = static_cast<int>(header[7]);
+  method.encoder = static_cast<Encoder>(header[8]);
+  method.fp16_clip = header[9] != 0;
   if (!ValidateKnnMethod(method).ok()) return Corrupt("invalid method in header");
   uint64_t last_seq = Get<uint64_t>(p);
   uint64_t slots = Get<uint64_t>(p + 8);

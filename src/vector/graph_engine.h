@@ -5,8 +5,11 @@
 // increasing order) and report distances in the plugin's definition (l2 squared, 1 - cos,
 // -dot, l1, linf), converting from the library's raw values.
 //
+// Vectors arrive as floats; an engine may store them as codes (fp16, int8 for `byte` fields,
+// whose values the caller has validated as integers in [-128, 127]).
+//
 // Thread-safety: the caller guarantees that Reserve, MarkDeleted and Deserialize run alone;
-// Search and StoredVector may run concurrently with each other, and with Add only when
+// Search, Distance and Reconstruct may run concurrently with each other, and with Add only when
 // ConcurrentAddAndSearch() is true. Methods never throw.
 #pragma once
 
@@ -40,7 +43,8 @@ class GraphEngine {
   virtual bool HonoursMarkDeleted() const = 0;
   // Makes room for slots [0, capacity).
   virtual util::Status Reserve(size_t capacity) = 0;
-  // Adds `slots.size()` vectors (row-major, already normalized for cosinesimil) using up to
+  // Adds `slots.size()` vectors (row-major; float vectors of cosinesimil fields already
+  // normalized) using up to
   // `threads` threads. Slots are consecutive and start at the number of slots added so far.
   virtual util::Status Add(std::span<const Slot> slots, const float* vectors, int threads) = 0;
   // Stops returning `slot` from Search (engines without deletion may ignore this; the caller
@@ -52,8 +56,10 @@ class GraphEngine {
   virtual util::Status Search(const float* query, size_t k, size_t ef,
                               const std::function<bool(Slot)>* allow,
                               std::vector<SlotHit>* out) const = 0;
-  // The stored (possibly normalized) vector of an added slot.
-  virtual const float* StoredVector(Slot slot) const = 0;
+  // Plugin distance from a query (prepared as for Search) to the stored vector of a slot.
+  virtual float Distance(const float* query, Slot slot) const = 0;
+  // The stored vector of a slot, decoded to `dimension` floats (normalized for cosine floats).
+  virtual void Reconstruct(Slot slot, float* out) const = 0;
   virtual size_t MemoryBytes() const = 0;
 
   virtual util::Status Serialize(std::string* out) const = 0;

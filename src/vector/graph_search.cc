@@ -28,11 +28,20 @@ util::Status GraphVectorIndex::PrepareQuery(std::span<const float> query,
                                  std::to_string(query.size()) +
                                  ". Dimension should be: " + std::to_string(dim_));
   }
+  bool nonzero = false;
   for (float x : query) {
     if (!std::isfinite(x)) return util::InvalidArgument("query vector values must be finite");
+    if (method_.data_type == DataType::kByte &&
+        (std::floor(x) != x || x < -128.0f || x > 127.0f)) {
+      return util::InvalidArgument(
+          "[data_type] field was set as [byte] in index mapping. But, KNN vector values are "
+          "not byte integers within the range [-128, 127]");
+    }
+    nonzero |= x != 0.0f;
   }
   q->vec.assign(query.begin(), query.end());
-  if (method_.space == SpaceType::kCosineSimil && !NormalizeL2(q->vec.data(), dim_)) {
+  if (method_.space == SpaceType::kCosineSimil &&
+      (!nonzero || (NormalizesVectors() && !NormalizeL2(q->vec.data(), dim_)))) {
     return util::InvalidArgument("zero vector is not supported when space type is [cosinesimil]");
   }
   if (params.max_distance && params.min_score) {
@@ -58,14 +67,7 @@ util::Status GraphVectorIndex::PrepareQuery(std::span<const float> query,
 }
 
 float GraphVectorIndex::StoredDistance(const float* query, Slot slot) const {
-  const float* v = engine_->StoredVector(slot);
-  switch (method_.space) {
-    case SpaceType::kCosineSimil: return 1.0f - DotProduct(query, v, dim_);
-    case SpaceType::kInnerProduct: return -DotProduct(query, v, dim_);
-    case SpaceType::kL1: return L1Distance(query, v, dim_);
-    case SpaceType::kLInf: return LInfDistance(query, v, dim_);
-    default: return L2SquaredDistance(query, v, dim_);
-  }
+  return engine_->Distance(query, slot);
 }
 
 bool GraphVectorIndex::Accept(const Query& q, Slot slot, float distance, Neighbor* out) const {

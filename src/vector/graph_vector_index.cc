@@ -13,14 +13,32 @@ namespace sluice::vector::internal {
 
 namespace {
 
-util::Status CheckValues(std::span<const float> v, bool cosine) {
+// Rejects values the field cannot store (the plugin's messages); clips fp16 values when the
+// encoder says `clip`.
+util::Status CheckValues(const KnnMethod& m, std::span<float> v) {
   bool nonzero = false;
-  for (float x : v) {
+  for (float& x : v) {
     if (std::isnan(x)) return util::InvalidArgument("KNN vector values cannot be NaN");
     if (std::isinf(x)) return util::InvalidArgument("KNN vector values cannot be infinity");
+    if (m.data_type == DataType::kByte) {
+      if (std::floor(x) != x) {
+        return util::InvalidArgument(
+            "[data_type] field was set as [byte] in index mapping. But, KNN vector values are "
+            "floats instead of byte integers");
+      }
+      if (x < -128.0f || x > 127.0f) {
+        return util::InvalidArgument(
+            "[data_type] field was set as [byte] in index mapping. But, KNN vector values are "
+            "not within in the byte range [-128, 127]");
+      }
+    }
+    if (m.encoder == Encoder::kSqFp16 && std::fabs(x) > kFp16Max) {
+      if (!m.fp16_clip) return Fp16RangeError();
+      x = std::copysign(kFp16Max, x);
+    }
     nonzero |= x != 0.0f;
   }
-  if (cosine && !nonzero) {
+  if (m.space == SpaceType::kCosineSimil && !nonzero) {
     return util::InvalidArgument("zero vector is not supported when space type is [cosinesimil]");
   }
   return util::Status::Ok();
@@ -69,6 +87,10 @@ GraphVectorIndex::GraphVectorIndex(const KnnMethod& method, const VectorIndexOpt
                                             : MakeHnswlibEngine(method, options.random_seed);
 }
 
+bool GraphVectorIndex::NormalizesVectors() const {
+  return method_.space == SpaceType::kCosineSimil && method_.data_type == DataType::kFloat;
+}
+
 int GraphVectorIndex::Threads() const {
   if (options_.threads > 0) return options_.threads;
   return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -91,10 +113,8 @@ util::Status GraphVectorIndex::AddBatch(std::span<const uint64_t> labels,
                                  " values for " + std::to_string(labels.size()) +
                                  " labels of dimension " + std::to_string(dim_));
   }
-  const bool cosine = method_.space == SpaceType::kCosineSimil;
-  for (size_t i = 0; i < labels.size(); ++i) {
-    if (labels[i] == kInvalidLabel) return util::InvalidArgument("invalid vector label");
-    SLUICE_RETURN_IF_ERROR(CheckValues(vectors.subspan(i * dim_, dim_), cosine));
+  for (uint64_t label : labels) {
+    if (label == kInvalidLabel) return util::InvalidArgument("invalid vector label");
   }
   // Keep the last vector of a label given twice (two concurrent inserts of one label would race
   // inside the engine).
@@ -110,7 +130,8 @@ util::Status GraphVectorIndex::AddBatch(std::span<const uint64_t> labels,
     batch_labels[r] = labels[rows[r]];
     float* dst = batch.data() + r * dim_;
     std::copy_n(vectors.data() + rows[r] * dim_, dim_, dst);
-    if (cosine) NormalizeL2(dst, dim_);
+    SLUICE_RETURN_IF_ERROR(CheckValues(method_, std::span<float>(dst, dim_)));
+    if (NormalizesVectors()) NormalizeL2(dst, dim_);
   }
   std::lock_guard<std::mutex> write_lock(write_mu_);
   SLUICE_RETURN_IF_ERROR(InsertRows(batch_labels, batch));
@@ -192,8 +213,8 @@ util::Status GraphVectorIndex::MaybeCompact() {
     for (size_t s = 0; s < published_slots_; ++s) {
       if (slot_label_[s] == kInvalidLabel) continue;
       labels.push_back(slot_label_[s]);
-      const float* v = engine_->StoredVector(static_cast<Slot>(s));
-      vectors.insert(vectors.end(), v, v + dim_);
+      vectors.resize(vectors.size() + dim_);
+      engine_->Reconstruct(static_cast<Slot>(s), vectors.data() + vectors.size() - dim_);
     }
   }
   auto engine = method_.engine == Engine::kFaiss

@@ -84,6 +84,9 @@ class GraphVectorIndex : public VectorIndex {
   util::Status MaybeCompact();
   double CompactRatio() const;
   int Threads() const;
+  // Cosine float vectors (and queries) are normalized so that 1 - dot is the distance; byte
+  // vectors stay integers and their engine computes the cosine itself.
+  bool NormalizesVectors() const;
 
   const KnnMethod method_;
   const VectorIndexOptions options_;

@@ -1,5 +1,9 @@
 // GraphEngine over hnswlib 0.6.2 (serves the `nmslib` and `lucene` engine names).
 //
+// `byte` fields (lucene) store int8 codes: hnswlib copies `get_data_size()` bytes per point and
+// hands stored data and queries to the distance function alike, so vectors and queries are
+// encoded to int8 first and distances are exact integer arithmetic (simd_kernels).
+//
 // hnswlib labels are our slots. Per-query ef: searchKnn uses max(ef_, k), so ef_ stays at 1 and
 // we ask for max(k, ef) results, which avoids mutating shared state per query.
 //
@@ -18,6 +22,7 @@
 #include <sstream>
 
 #include "vector/graph_engine.h"
+#include "vector/simd_kernels.h"
 
 namespace sluice::vector::internal {
 namespace {
@@ -53,6 +58,53 @@ class FunctionSpace : public hnswlib::SpaceInterface<float> {
   hnswlib::DISTFUNC<float> fn_;
 };
 
+// hnswlib space over int8 codes. Raw values follow hnswlib's float spaces: squared l2, 1 - dot
+// for innerproduct, and 1 - cos for cosinesimil (byte vectors cannot be normalized).
+class Int8Space : public hnswlib::SpaceInterface<float> {
+ public:
+  Int8Space(size_t dim, SpaceType space) : param_{dim, &ActiveKernels()} {
+    fn_ = space == SpaceType::kL2             ? &L2
+          : space == SpaceType::kInnerProduct ? &InnerProduct
+                                              : &Cosine;
+  }
+  size_t get_data_size() override { return param_.dim; }
+  hnswlib::DISTFUNC<float> get_dist_func() override { return fn_; }
+  void* get_dist_func_param() override { return &param_; }
+
+ private:
+  struct Param {
+    size_t dim;
+    const Kernels* kernels;
+  };
+  static float L2(const void* a, const void* b, const void* param) {
+    auto* p = static_cast<const Param*>(param);
+    return static_cast<float>(p->kernels->l2_i8i8(static_cast<const int8_t*>(a),
+                                                  static_cast<const int8_t*>(b), p->dim));
+  }
+  static float InnerProduct(const void* a, const void* b, const void* param) {
+    auto* p = static_cast<const Param*>(param);
+    return 1.0f - static_cast<float>(p->kernels->dot_i8i8(static_cast<const int8_t*>(a),
+                                                          static_cast<const int8_t*>(b), p->dim));
+  }
+  static float Cosine(const void* a, const void* b, const void* param) {
+    auto* p = static_cast<const Param*>(param);
+    auto* x = static_cast<const int8_t*>(a);
+    auto* y = static_cast<const int8_t*>(b);
+    double dot = p->kernels->dot_i8i8(x, y, p->dim);
+    double nx = p->kernels->dot_i8i8(x, x, p->dim);
+    double ny = p->kernels->dot_i8i8(y, y, p->dim);
+    if (nx == 0 || ny == 0) return 1.0f;
+    return static_cast<float>(1.0 - dot / std::sqrt(nx * ny));
+  }
+
+  Param param_;
+  hnswlib::DISTFUNC<float> fn_;
+};
+
+void EncodeInt8(const float* in, size_t n, int8_t* out) {
+  for (size_t i = 0; i < n; ++i) out[i] = static_cast<int8_t>(in[i]);
+}
+
 using Graph = hnswlib::HierarchicalNSW<float>;
 
 template <typename T>
@@ -85,8 +137,13 @@ class Reader {
 
 class HnswlibEngine : public GraphEngine {
  public:
-  HnswlibEngine(const KnnMethod& method, size_t seed) : method_(method), seed_(seed) {
+  HnswlibEngine(const KnnMethod& method, size_t seed)
+      : method_(method), seed_(seed), bytes_(method.data_type == DataType::kByte) {
     size_t dim = static_cast<size_t>(method.dimension);
+    if (bytes_) {
+      space_ = std::make_unique<Int8Space>(dim, method.space);
+      return;
+    }
     switch (method.space) {
       case SpaceType::kL2: space_ = std::make_unique<hnswlib::L2Space>(dim); break;
       case SpaceType::kInnerProduct:
@@ -122,9 +179,17 @@ class HnswlibEngine : public GraphEngine {
 
   util::Status Add(std::span<const Slot> slots, const float* vectors, int threads) override {
     size_t dim = static_cast<size_t>(method_.dimension);
+    std::vector<int8_t> codes;
+    const char* data = reinterpret_cast<const char*>(vectors);
+    if (bytes_) {
+      codes.resize(slots.size() * dim);
+      EncodeInt8(vectors, codes.size(), codes.data());
+      data = reinterpret_cast<const char*>(codes.data());
+    }
+    const size_t stride = space_->get_data_size();
     return ParallelFor(slots.size(), threads, [&](size_t i) {
       internal_of_slot_[slots[i]] =
-          graph_->addPoint(vectors + i * dim, static_cast<hnswlib::labeltype>(slots[i]), -1);
+          graph_->addPoint(data + i * stride, static_cast<hnswlib::labeltype>(slots[i]), -1);
     });
   }
 
@@ -140,12 +205,14 @@ class HnswlibEngine : public GraphEngine {
                       std::vector<SlotHit>* out) const override {
     out->clear();
     if (!graph_ || k == 0) return util::Status::Ok();
+    std::vector<int8_t> code;
+    const void* q = Encoded(query, &code);
     try {
       if (allow != nullptr) {
-        FilteredSearch(query, k, std::max(k, ef), *allow, out);
+        FilteredSearch(q, k, std::max(k, ef), *allow, out);
         return util::Status::Ok();
       }
-      auto queue = graph_->searchKnn(query, std::max(k, ef));
+      auto queue = graph_->searchKnn(q, std::max(k, ef));
       out->resize(queue.size());
       for (size_t i = queue.size(); i-- > 0;) {
         const auto& [raw, label] = queue.top();
@@ -159,8 +226,21 @@ class HnswlibEngine : public GraphEngine {
     return util::Status::Ok();
   }
 
-  const float* StoredVector(Slot slot) const override {
-    return reinterpret_cast<const float*>(graph_->getDataByInternalId(internal_of_slot_[slot]));
+  float Distance(const float* query, Slot slot) const override {
+    std::vector<int8_t> code;
+    const void* q = Encoded(query, &code);
+    return ToPluginDistance(graph_->fstdistfunc_(
+        q, graph_->getDataByInternalId(internal_of_slot_[slot]), graph_->dist_func_param_));
+  }
+
+  void Reconstruct(Slot slot, float* out) const override {
+    const char* data = graph_->getDataByInternalId(internal_of_slot_[slot]);
+    size_t dim = static_cast<size_t>(method_.dimension);
+    if (!bytes_) {
+      std::memcpy(out, data, dim * sizeof(float));
+      return;
+    }
+    for (size_t i = 0; i < dim; ++i) out[i] = static_cast<int8_t>(data[i]);
   }
 
   size_t MemoryBytes() const override {
@@ -177,8 +257,16 @@ class HnswlibEngine : public GraphEngine {
   util::Status Deserialize(std::string_view data, size_t slots) override;
 
  private:
-  void FilteredSearch(const float* query, size_t k, size_t ef,
+  void FilteredSearch(const void* query, size_t k, size_t ef,
                       const std::function<bool(Slot)>& allow, std::vector<SlotHit>* out) const;
+
+  // The query in the stored format: the floats themselves, or int8 codes in *code.
+  const void* Encoded(const float* query, std::vector<int8_t>* code) const {
+    if (!bytes_) return query;
+    code->resize(static_cast<size_t>(method_.dimension));
+    EncodeInt8(query, code->size(), code->data());
+    return code->data();
+  }
 
   float ToPluginDistance(float raw) const {
     // InnerProductSpace returns 1 - dot: for innerproduct the plugin's d is -dot; for
@@ -188,6 +276,7 @@ class HnswlibEngine : public GraphEngine {
 
   KnnMethod method_;
   size_t seed_;
+  bool bytes_;  // int8 codes (data_type byte)
   std::unique_ptr<hnswlib::SpaceInterface<float>> space_;
   std::unique_ptr<Graph> graph_;
   // hnswlib internal id of each slot, written by the adding thread before the slot is published.
@@ -198,7 +287,7 @@ class HnswlibEngine : public GraphEngine {
 // beam search of width ef on layer 0) where every node is still traversed but only allowed,
 // non-deleted nodes enter the result set. With a selective filter it explores further until ef
 // allowed nodes are found (as later hnswlib versions do).
-void HnswlibEngine::FilteredSearch(const float* query, size_t k, size_t ef,
+void HnswlibEngine::FilteredSearch(const void* query, size_t k, size_t ef,
                                    const std::function<bool(Slot)>& allow,
                                    std::vector<SlotHit>* out) const {
   const Graph& g = *graph_;

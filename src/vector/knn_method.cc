@@ -145,11 +145,38 @@ util::Status ValidateKnnMethod(const KnnMethod& method, std::string_view field) 
                         std::to_string(value));
     }
   }
+  if (method.encoder == Encoder::kSqFp16) {
+    if (method.engine != Engine::kFaiss) {
+      return Validation("Invalid parameter: encoder is only supported by the faiss engine");
+    }
+    if (method.data_type != DataType::kFloat) {
+      return Validation("encoder [sq] is only supported for [float] data type");
+    }
+  }
   if (method.data_type == DataType::kBinary) {
     return IllegalArgument("data_type [binary] with space_type [hamming] is not supported by "
                            "sluice yet");
   }
   return util::Status::Ok();
+}
+
+bool SameGraphLayout(const KnnMethod& a, const KnnMethod& b) {
+  return a.engine == b.engine && a.space == b.space && a.data_type == b.data_type &&
+         a.dimension == b.dimension && a.m == b.m && a.ef_construction == b.ef_construction &&
+         a.encoder == b.encoder && a.fp16_clip == b.fp16_clip && a.method_name == b.method_name;
+}
+
+size_t VectorCodeBytes(const KnnMethod& method) {
+  size_t dim = static_cast<size_t>(method.dimension);
+  if (method.data_type == DataType::kByte) return dim;
+  if (method.encoder == Encoder::kSqFp16) return dim * 2;
+  return dim * sizeof(float);
+}
+
+util::Status Fp16RangeError() {
+  return IllegalArgument(
+      "encoder name is set as [sq] and type is set as [fp16] in index mapping. But, KNN vector "
+      "values are not within in the FP16 range [-65504.000000, 65504.000000]");
 }
 
 float DistanceToScore(SpaceType space, float distance) {

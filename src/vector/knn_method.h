@@ -7,6 +7,7 @@
 // (knn spec §2.5) so that api/ can render the same error body the plugin would.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -19,6 +20,9 @@ namespace sluice::vector {
 enum class SpaceType { kL2, kCosineSimil, kInnerProduct, kL1, kLInf, kHamming };
 enum class Engine { kNmslib, kFaiss, kLucene };
 enum class DataType { kFloat, kByte, kBinary };
+// How the engine stores vectors. kSqFp16 is the faiss encoder `{name: sq, parameters: {type:
+// fp16}}`: IEEE half precision codes (2 bytes a dimension), distances from the float query.
+enum class Encoder { kNone, kSqFp16 };
 
 // Where a value came from in the mapping: the plugin words its errors differently for a top-level
 // `space_type` / `engine` and for the same key inside `method`.
@@ -39,7 +43,17 @@ struct KnnMethod {
   int ef_construction = kDefaultEfConstruction;
   int ef_search = kDefaultEfSearch;
   std::string method_name = "hnsw";
+  Encoder encoder = Encoder::kNone;
+  // sq fp16 `clip`: values beyond ±65504 are clipped instead of rejected.
+  bool fp16_clip = false;
 };
+
+// Whether a graph built under `a` can serve `b` unchanged (everything that shapes the stored
+// codes and the graph; ef_search is a query-time default and does not count).
+bool SameGraphLayout(const KnnMethod& a, const KnnMethod& b);
+
+// Bytes one stored vector takes in the engine (codes only, without graph links).
+size_t VectorCodeBytes(const KnnMethod& method);
 
 // Canonical lower-case names as the plugin prints them ("l2", "faiss", "float", ...).
 std::string_view SpaceTypeName(SpaceType space);
@@ -62,6 +76,10 @@ util::Result<DataType> ParseDataType(std::string_view name);
 
 // The default space for a data type: hamming for binary, l2 otherwise.
 SpaceType DefaultSpaceFor(DataType data_type);
+
+// The plugin's error for a vector value outside the fp16 range when `clip` is false.
+util::Status Fp16RangeError();
+inline constexpr float kFp16Max = 65504.0f;
 
 // Checks a resolved method against the plugin's engine × space × data type rules, limits and
 // sluice's own support (binary/hamming vectors are rejected with illegal_argument_exception

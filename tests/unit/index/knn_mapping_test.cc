@@ -213,5 +213,62 @@ TEST(KnnMappingTest, ByteVectorsWithLuceneAreAccepted) {
   EXPECT_EQ(m.data_type, vector::DataType::kByte);
 }
 
+TEST(KnnMappingTest, ByteVectorsWithFaissAreAccepted) {
+  vector::KnnMethod m = Ok(R"(,"dimension":3,"data_type":"byte","engine":"faiss")");
+  EXPECT_EQ(m.data_type, vector::DataType::kByte);
+  EXPECT_EQ(m.engine, vector::Engine::kFaiss);
+}
+
+TEST(KnnMappingTest, SqFp16EncoderIsResolved) {
+  vector::KnnMethod m = Ok(
+      R"(,"dimension":3,"method":{"name":"hnsw","engine":"faiss","parameters":{"m":8,)"
+      R"("encoder":{"name":"sq","parameters":{"type":"fp16","clip":true}}}})");
+  EXPECT_EQ(m.encoder, vector::Encoder::kSqFp16);
+  EXPECT_TRUE(m.fp16_clip);
+  EXPECT_EQ(m.m, 8);
+  vector::KnnMethod d = Ok(
+      R"(,"dimension":3,"method":{"name":"hnsw","engine":"faiss","parameters":)"
+      R"({"encoder":{"name":"sq"}}})");
+  EXPECT_EQ(d.encoder, vector::Encoder::kSqFp16);  // type defaults to fp16
+  EXPECT_FALSE(d.fp16_clip);
+}
+
+TEST(KnnMappingTest, FlatEncoderMeansFullFloats) {
+  vector::KnnMethod m = Ok(
+      R"(,"dimension":3,"method":{"name":"hnsw","engine":"faiss","parameters":)"
+      R"({"encoder":{"name":"flat"}}})");
+  EXPECT_EQ(m.encoder, vector::Encoder::kNone);
+}
+
+TEST(KnnMappingTest, SqEncoderNeedsFaissAndFloat) {
+  util::Status lucene = Error(
+      R"(,"dimension":3,"method":{"name":"hnsw","engine":"lucene","parameters":)"
+      R"({"encoder":{"name":"sq","parameters":{"type":"fp16"}}}})");
+  EXPECT_EQ(lucene.type(), "validation_exception");
+  util::Status bytes = Error(
+      R"(,"dimension":3,"data_type":"byte","method":{"name":"hnsw","engine":"faiss",)"
+      R"("parameters":{"encoder":{"name":"sq"}}})");
+  EXPECT_EQ(bytes.type(), "validation_exception");
+  EXPECT_THAT(bytes.reason(), HasSubstr("[float] data type"));
+}
+
+TEST(KnnMappingTest, BadEncoderParameters) {
+  EXPECT_EQ(Error(R"(,"dimension":3,"method":{"name":"hnsw","engine":"faiss","parameters":)"
+                  R"({"encoder":{"name":"sq","parameters":{"type":"int4"}}}})")
+                .type(),
+            "validation_exception");
+  EXPECT_EQ(Error(R"(,"dimension":3,"method":{"name":"hnsw","engine":"faiss","parameters":)"
+                  R"({"encoder":{"name":"sq","parameters":{"clip":"yes"}}}})")
+                .type(),
+            "validation_exception");
+  ExpectError(Error(R"(,"dimension":3,"method":{"name":"hnsw","engine":"faiss","parameters":)"
+                    R"({"encoder":{"name":"pq"}}})"),
+              "validation_exception", "Validation Failed: 1: \"method\" requires training.;");
+  EXPECT_EQ(Error(R"(,"dimension":3,"method":{"name":"hnsw","engine":"faiss","parameters":)"
+                  R"({"encoder":{"parameters":{}}})")
+                .type(),
+            "mapper_parsing_exception");
+}
+
 }  // namespace
 }  // namespace sluice::index
