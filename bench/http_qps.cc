@@ -7,7 +7,7 @@
 // 127.0.0.1:<port> and send <method> <path> back to back for <seconds>, each request
 // carrying the next line of the file <bodies> (round-robin, thread t starting at line t;
 // "-" = no body). Requests are formatted before the clock starts; a response is read by
-// its Content-Length. Prints "http_qps connections=<n> qps=<q>"; exits 1 on any status
+// its Content-Length. Prints "http_qps connections=<n> qps=<q> queries=<total>"; exits 1 on any status
 // other than 200 or a broken connection.
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -145,8 +145,8 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "a response was not 200\n");
       return 1;
     }
-    std::printf("http_qps connections=%d qps=%.0f\n", connections,
-                static_cast<double>(done) / seconds);
+    std::printf("http_qps connections=%d qps=%.0f queries=%llu\n", connections,
+                static_cast<double>(done) / seconds, static_cast<unsigned long long>(done.load()));
   }
   return 0;
 }

@@ -6,7 +6,9 @@
 // figure, not the client's). Dataset: ann/ngt-sift5k (4,800 base, 200 queries,
 // 128-d, L2), m 16, ef_construction 200, ef = the smallest of 16..256 giving raw
 // recall@10 >= 0.95. Rounds interleave raw and HTTP; each figure is the best of them.
-// Prints the 1-minute load average before and after (the machine is shared).
+// Prints the 1-minute load average before and after (the machine is shared), and CPU time
+// per query — raw hnswlib's process against the server's, from /proc, with the C++
+// client — which other processes on a shared machine move far less than QPS.
 //
 //   cmake --build build --target sluice knn_raw_qps http_qps
 //   SLUICE_BIN=build/sluice RAW_BIN=build/bench/knn_raw_qps HTTP_QPS_BIN=build/bench/http_qps \
@@ -50,13 +52,14 @@ function raw(ef, threads) {
   const out = execFileSync(rawBin, [join(dir, 'base.f32'), join(dir, 'queries.f32'), dim, 16, 200, ef, seconds, ...threads].map(String), { encoding: 'utf8' });
   const qps = {};
   const labels = [];
+  const cpu = {};
   for (const line of out.split('\n')) {
-    let m = line.match(/^raw_qps threads=(\d+) qps=(\d+)/);
-    if (m) qps[m[1]] = Number(m[2]);
+    let m = line.match(/^raw_qps threads=(\d+) qps=(\d+) cpu_us_per_query=([\d.]+)/);
+    if (m) { qps[m[1]] = Number(m[2]); cpu[m[1]] = Number(m[3]); }
     m = line.match(/^labels (\d+) (.*)$/);
     if (m) labels[Number(m[1])] = m[2].split(' ').map(Number);
   }
-  return { qps, recall: recall(labels) };
+  return { qps, cpu, recall: recall(labels) };
 }
 
 let ef = 16;
@@ -101,6 +104,11 @@ try {
     got.push(JSON.parse((await call(server.url, 'POST', '/vec/_search', bodies[q])).body).hits.hits.map((h) => Number(h._id)));
   }
   const httpRecall = recall(got);
+  // The server's CPU time (user + system, seconds) so far, from /proc.
+  const serverCpu = () => {
+    const f = readFileSync(`/proc/${server.proc.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;  // utime, stime in USER_HZ ticks
+  };
   // `floor`: GET / with the same client — the transport's ceiling for any request.
   async function httpQps(n, floor = false) {
     let done = 0;
@@ -119,14 +127,21 @@ try {
   const port = new URL(server.url).port;
   // The C++ client: one process per measurement, all connection counts in it. Run
   // asynchronously: this process must keep draining the server's log pipe meanwhile.
+  // Also the server's CPU µs per query (the figure a loaded machine moves least).
   async function cppQps(method, path, file) {
-    const { stdout: out } = await execFileAsync(qpsBin, [port, method, path, file, seconds, ...clients].map(String), { encoding: 'utf8' });
-    const qps = {};
-    for (const m of out.matchAll(/^http_qps connections=(\d+) qps=(\d+)/gm)) qps[m[1]] = Number(m[2]);
-    return qps;
+    const qps = {}, cpu = {};
+    for (const n of clients) {
+      const cpu0 = serverCpu();
+      const { stdout: out } = await execFileAsync(qpsBin, [port, method, path, file, seconds, n].map(String), { encoding: 'utf8' });
+      const m = out.match(/^http_qps connections=(\d+) qps=(\d+) queries=(\d+)/m);
+      qps[n] = Number(m[2]);
+      cpu[n] = (serverCpu() - cpu0) * 1e6 / Number(m[3]);
+    }
+    return { qps, cpu };
   }
-  const best = { raw: {}, http: {}, floor: {}, cpp: {}, cppFloor: {} };
+  const best = { raw: {}, http: {}, floor: {}, cpp: {}, cppFloor: {}, rawCpu: {}, cppCpu: {}, floorCpu: {} };
   const max = (table, n, v) => { table[n] = Math.max(table[n] || 0, v); };
+  const min = (table, n, v) => { table[n] = Math.min(table[n] ?? Infinity, v); };
   let rawRecall = 0;
   for (let round = 0; round < rounds; round++) {
     const rr = raw(ef, clients);
@@ -135,8 +150,11 @@ try {
     const cppFloor = await cppQps('GET', '/', '-');
     for (const n of clients) {
       max(best.raw, n, rr.qps[n]);
-      max(best.cpp, n, cpp[n]);
-      max(best.cppFloor, n, cppFloor[n]);
+      min(best.rawCpu, n, rr.cpu[n]);
+      max(best.cpp, n, cpp.qps[n]);
+      min(best.cppCpu, n, cpp.cpu[n]);
+      max(best.cppFloor, n, cppFloor.qps[n]);
+      min(best.floorCpu, n, cppFloor.cpu[n]);
       max(best.http, n, await httpQps(n));
       max(best.floor, n, await httpQps(n, true));
     }
@@ -149,6 +167,8 @@ try {
     console.log(`clients=${n}: raw_hnswlib=${r.toFixed(0)} qps` +
       ` | C++ client: http=${best.cpp[n].toFixed(0)} qps http_vs_raw=${(best.cpp[n] / r).toFixed(2)}x floor(GET /)=${best.cppFloor[n].toFixed(0)} qps` +
       ` | Node client: http=${best.http[n].toFixed(0)} qps http_vs_raw=${(best.http[n] / r).toFixed(2)}x floor(GET /)=${best.floor[n].toFixed(0)} qps`);
+    console.log(`clients=${n} CPU per query: raw_hnswlib=${best.rawCpu[n].toFixed(1)} us server(knn, C++ client)=${best.cppCpu[n].toFixed(1)} us` +
+      ` server(GET /)=${best.floorCpu[n].toFixed(1)} us cpu_raw_vs_http=${(best.rawCpu[n] / best.cppCpu[n]).toFixed(2)}x`);
   }
 } finally {
   await server.stop();
