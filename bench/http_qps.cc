@@ -7,8 +7,8 @@
 // 127.0.0.1:<port> and send <method> <path> back to back for <seconds>, each request
 // carrying the next line of the file <bodies> (round-robin, thread t starting at line t;
 // "-" = no body). Requests are formatted before the clock starts; a response is read by
-// its Content-Length. Prints "http_qps connections=<n> qps=<q> queries=<total>"; exits 1 on any status
-// other than 200 or a broken connection.
+// its Content-Length. Prints "http_qps connections=<n> qps=<q> queries=<total>"; exits 1 on any
+// status other than 200 or a broken connection.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>

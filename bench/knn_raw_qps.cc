@@ -6,8 +6,9 @@
 // (labels = row numbers), then for each thread count runs searchKnn(k=10) at
 // `ef` over the queries, round-robin, for `seconds`, and prints
 // "raw_qps threads=<t> qps=<q> cpu_us_per_query=<c>" (process CPU time, user + system,
-// over the queries: unlike QPS, not moved by other processes on a shared machine). Last, prints the top-10 labels of every query
-// ("labels q l0 ... l9") so that the caller measures recall as for HTTP.
+// over the queries: unlike QPS, barely moved by other processes on a shared machine).
+// Last, prints the top-10 labels of every query ("labels q l0 ... l9") so that the
+// caller measures recall as for HTTP.
 #include <sys/resource.h>
 
 #include <algorithm>

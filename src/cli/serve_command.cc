@@ -119,13 +119,12 @@ class HttpRequestSeries {
     metrics::Labels labels{{"method", std::string(method)}, {"route", std::string(route)}};
     metrics::Labels with_status = labels;
     with_status.emplace_back("status", std::to_string(status));
-    Series series{
-        .requests = registry_->GetCounter("sluice_http_requests_total", "HTTP requests answered.",
-                                          with_status),
-        .duration = registry_->GetHistogram(
-            "sluice_http_request_duration_seconds",
-            "Time from a request's complete header to its response being sent.",
-            metrics::DefaultLatencyBuckets(), labels)};
+    Series series{.requests = registry_->GetCounter("sluice_http_requests_total",
+                                                    "HTTP requests answered.", with_status),
+                  .duration = registry_->GetHistogram(
+                      "sluice_http_request_duration_seconds",
+                      "Time from a request's complete header to its response being sent.",
+                      metrics::DefaultLatencyBuckets(), labels)};
     util::WriterMutexLock lock(&mu_);
     series_.emplace(key, series);  // the registry returned the same series to a racing thread
     return series;
