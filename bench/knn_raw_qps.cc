@@ -5,8 +5,12 @@
 // Builds a raw hnswlib L2 graph of the little-endian float32 rows of base.f32
 // (labels = row numbers), then for each thread count runs searchKnn(k=10) at
 // `ef` over the queries, round-robin, for `seconds`, and prints
-// "raw_qps threads=<t> qps=<q>". Last, prints the top-10 labels of every query
-// ("labels q l0 ... l9") so that the caller measures recall as for HTTP.
+// "raw_qps threads=<t> qps=<q> cpu_us_per_query=<c>" (process CPU time, user + system,
+// over the queries: unlike QPS, barely moved by other processes on a shared machine).
+// Last, prints the top-10 labels of every query ("labels q l0 ... l9") so that the
+// caller measures recall as for HTTP.
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -29,6 +33,13 @@ std::vector<float> ReadFloats(const char* path) {
   std::copy(bytes.begin(), bytes.begin() + static_cast<long>(out.size() * sizeof(float)),
             reinterpret_cast<char*>(out.data()));
   return out;
+}
+
+double CpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return s(u.ru_utime) + s(u.ru_stime);
 }
 
 }  // namespace
@@ -61,6 +72,7 @@ int main(int argc, char** argv) {
   for (int a = 8; a < argc; ++a) {
     const int threads = std::atoi(argv[a]);
     std::atomic<uint64_t> done{0};
+    const double cpu0 = CpuSeconds();
     const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
     auto run = [&](int t) {
       uint64_t local = 0;
@@ -75,7 +87,9 @@ int main(int argc, char** argv) {
     for (int t = 1; t < threads; ++t) pool.emplace_back(run, t);
     run(0);
     for (auto& t : pool) t.join();
-    std::printf("raw_qps threads=%d qps=%.0f\n", threads, static_cast<double>(done) / seconds);
+    const double cpu = CpuSeconds() - cpu0;
+    std::printf("raw_qps threads=%d qps=%.0f cpu_us_per_query=%.1f\n", threads,
+                static_cast<double>(done) / seconds, cpu * 1e6 / static_cast<double>(done));
   }
   for (size_t q = 0; q < nq; ++q) {
     auto res = graph.searchKnn(queries.data() + q * dim, 10);

@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "api/rest_response.h"
@@ -27,6 +28,8 @@
 #include "metrics/registry.h"
 #include "security/security.h"
 #include "sources/aws_credentials.h"
+#include "util/mutex.h"
+#include "util/thread_annotations.h"
 
 namespace sluice::cli {
 namespace {
@@ -78,25 +81,65 @@ size_t MemoryBudget(const ServeFlags& flags) {
 
 // Counts every answered request by method, route pattern (not the raw path)
 // and status, and times it. Every label has a bounded set of values.
-std::function<void(const http::RequestStats&)> HttpMetrics(metrics::Registry* registry) {
-  return [registry](const http::RequestStats& stats) {
-    std::string route = stats.route.empty() ? "unmatched" : std::string(stats.route);
+// The request counter and duration histogram of each (method, route, status)
+// seen, looked up in the registry once: afterwards a request takes only a
+// shared lock here, never the registry's mutex, which a scrape holds while it
+// renders and which a lowered (niced) search or write thread could otherwise
+// hold while a health check waits for it.
+class HttpRequestSeries {
+ public:
+  explicit HttpRequestSeries(metrics::Registry* registry) : registry_(registry) {}
+
+  void Record(const http::RequestStats& stats) {
     // Any token is a valid method on the wire; only the known ones become labels.
-    std::string method = "other";
+    std::string_view method = "other";
     for (std::string_view known : {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"}) {
-      if (stats.method == known) method = std::string(known);
+      if (stats.method == known) method = known;
     }
-    metrics::Labels labels{{"method", method}, {"route", route}};
-    metrics::Labels with_status = labels;
-    with_status.emplace_back("status", std::to_string(stats.status));
-    registry->GetCounter("sluice_http_requests_total", "HTTP requests answered.", with_status)
-        ->Inc();
-    registry
-        ->GetHistogram("sluice_http_request_duration_seconds",
-                       "Time from a request's complete header to its response being sent.",
-                       metrics::DefaultLatencyBuckets(), labels)
-        ->Observe(stats.seconds);
+    std::string_view route = stats.route.empty() ? "unmatched" : stats.route;
+    std::string key;
+    key.reserve(method.size() + route.size() + 5);
+    key.append(method).append(1, '\0').append(route).append(1, '\0');
+    key.append(std::to_string(stats.status));
+    Series series = Find(key, method, route, stats.status);
+    series.requests->Inc();
+    series.duration->Observe(stats.seconds);
+  }
+
+ private:
+  struct Series {
+    metrics::Counter* requests = nullptr;
+    metrics::Histogram* duration = nullptr;
   };
+
+  Series Find(const std::string& key, std::string_view method, std::string_view route,
+              unsigned status) {
+    {
+      util::ReaderMutexLock lock(&mu_);
+      if (auto it = series_.find(key); it != series_.end()) return it->second;
+    }
+    metrics::Labels labels{{"method", std::string(method)}, {"route", std::string(route)}};
+    metrics::Labels with_status = labels;
+    with_status.emplace_back("status", std::to_string(status));
+    Series series{.requests = registry_->GetCounter("sluice_http_requests_total",
+                                                    "HTTP requests answered.", with_status),
+                  .duration = registry_->GetHistogram(
+                      "sluice_http_request_duration_seconds",
+                      "Time from a request's complete header to its response being sent.",
+                      metrics::DefaultLatencyBuckets(), labels)};
+    util::WriterMutexLock lock(&mu_);
+    series_.emplace(key, series);  // the registry returned the same series to a racing thread
+    return series;
+  }
+
+  metrics::Registry* const registry_;
+  util::SharedMutex mu_;
+  std::unordered_map<std::string, Series> series_ GUARDED_BY(mu_);
+};
+
+std::function<void(const http::RequestStats&)> HttpMetrics(metrics::Registry* registry) {
+  auto series = std::make_shared<HttpRequestSeries>(registry);
+  return [series](const http::RequestStats& stats) { series->Record(stats); };
 }
 
 // The transport's admission counters and pool states, read at scrape time.

@@ -267,12 +267,22 @@ void Connection<Stream>::Handle() {
   std::function<void()> task = [self = this->shared_from_this(), executor, &server = server_, job,
                                 queued = Clock::now(), keep_alive] {
     job->res = Work(server, job->req, queued, job->reservation);
-    asio::post(executor, [self, job, keep_alive] {
-      self->reservation_ = std::move(job->reservation);  // held until the response is written
-      self->route_ = std::move(job->req.route);
-      if (job->res.delay.count() > 0) return self->SendLater(std::move(job->res), keep_alive);
-      self->Send(std::move(job->res), keep_alive);
-    });
+    if (job->res.delay.count() > 0) {
+      // The delay's timer belongs to the strand.
+      return asio::post(executor, [self, job, keep_alive] {
+        self->reservation_ = std::move(job->reservation);
+        self->route_ = std::move(job->req.route);
+        self->SendLater(std::move(job->res), keep_alive);
+      });
+    }
+    // Written from here rather than posted back to the strand: the bytes
+    // leave on this thread (Asio tries the write at once), and the response
+    // does not wait for an I/O thread to be scheduled — on busy cores that
+    // wait was most of a cheap request's latency. See the class comment for
+    // why this thread may touch the connection now.
+    self->reservation_ = std::move(job->reservation);  // held until the response is written
+    self->route_ = std::move(job->req.route);
+    self->Send(std::move(job->res), keep_alive);
   };
   if (!workers.Submit(task)) {
     reservation_ = std::move(job->reservation);
@@ -364,7 +374,8 @@ void Connection<Stream>::SendError(int status, std::string message) {
 
 template <class Stream>
 void Connection<Stream>::Send(Response r, bool keep_alive) {
-  state_ = State::kBusy;
+  // A worker calls this in kBusy, while OnStop may read state_ on the strand.
+  if (state_ != State::kBusy) state_ = State::kBusy;
   keep_alive = keep_alive && !server_.stopping();
   const bool head = method_ == "HEAD";
   unsigned version = parser_ && parser_->is_header_done() ? parser_->get().version() : 11;

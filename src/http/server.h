@@ -76,6 +76,10 @@ struct PoolSize {
   int nice = 0;  // added to the threads' niceness (lower priority when > 0)
 };
 
+// The default niceness of the search and write pools (see ServerOptions).
+inline constexpr int kSearchNice = 5;
+inline constexpr int kWriteNice = 10;
+
 // The REST API over HTTPS. PEM files; key unencrypted.
 struct TlsOptions {
   std::string cert_file;       // certificate chain (leaf first); "" = plain HTTP
@@ -89,11 +93,13 @@ struct ServerOptions {
   uint16_t port = 9200;            // 0 = pick a free port (see Server::port())
   size_t threads = 0;              // I/O threads; 0 = 2
   // Worker pools, after OpenSearch's: management max(2, min(5, cores)) threads,
-  // queue 1000; search cores * 3 / 2 + 1 threads, queue 1000; write `cores`
-  // threads, queue 1000, nice +5 (so writes yield CPU to searches and health).
+  // queue 1000, nice 0 like the I/O threads; search cores * 3 / 2 + 1 threads,
+  // queue 1000, nice +5; write `cores` threads, queue 1000, nice +10. With the
+  // cores saturated, a runnable management or I/O thread then gets a core
+  // ahead of searches, and searches ahead of writes (docs/operations.md).
   PoolSize management_pool;
-  PoolSize search_pool;
-  PoolSize write_pool = {.threads = 0, .queue_size = 0, .nice = 5};
+  PoolSize search_pool = {.threads = 0, .queue_size = 0, .nice = kSearchNice};
+  PoolSize write_pool = {.threads = 0, .queue_size = 0, .nice = kWriteNice};
   // A request still queued after this long is refused (429) rather than run
   // for a client that has probably given up. 0 = no limit. Default 60 s.
   std::chrono::milliseconds queue_timeout{60'000};

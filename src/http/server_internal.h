@@ -155,8 +155,12 @@ class ServerCore {
 // One client connection over Stream (PlainStream or TlsStream; the TLS one
 // handshakes first and sends close_notify before closing). All members are
 // touched only on the connection's strand, except while a worker runs its
-// request: then the connection waits (state kBusy) and the worker touches only
-// what it was handed.
+// request: then the connection waits (state kBusy) with no operation pending,
+// the strand runs nothing of it but OnStop (which only reads state_), and the
+// worker owns it — it runs the handler on what it was handed, then starts the
+// response's write itself (Send); the write completes on the strand (OnWrite),
+// which reads the next request. A response with a delay is posted back to the
+// strand instead, whose timer holds it.
 template <class Stream>
 class Connection : public ConnectionBase, public std::enable_shared_from_this<Connection<Stream>> {
  public:

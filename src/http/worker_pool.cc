@@ -1,12 +1,11 @@
 #include "http/worker_pool.h"
 
 #include <spdlog/spdlog.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <exception>
+
+#include "util/thread_priority.h"
 
 namespace sluice::http {
 
@@ -57,12 +56,7 @@ void WorkerPool::Shutdown() {
 }
 
 void WorkerPool::Run() {
-  if (options_.nice != 0) {
-    // Linux applies setpriority(PRIO_PROCESS, tid) to one thread.
-    pid_t tid = static_cast<pid_t>(syscall(SYS_gettid));
-    int now = getpriority(PRIO_PROCESS, static_cast<id_t>(tid));
-    (void)setpriority(PRIO_PROCESS, static_cast<id_t>(tid), now + options_.nice);
-  }
+  util::AddCurrentThreadNiceness(options_.nice);
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     cv_.wait(lock, [this] { return shutdown_ || !queue_.empty(); });

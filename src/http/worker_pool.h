@@ -4,8 +4,9 @@
 //
 // Submit() never blocks: when `queue_size` tasks are already waiting it
 // returns false and the caller answers 429 (OpenSearch's thread-pool
-// rejection). Threads may run at a lower scheduling priority (`nice`), so a
-// saturated search or write pool leaves CPU to the management pool.
+// rejection). Threads may run at a lower scheduling priority (`nice`, see
+// util/thread_priority.h; threads a task starts inherit it), so a saturated
+// search or write pool leaves CPU to the I/O threads and the management pool.
 //
 // Thread-safety: Submit() and Stats() may be called from any thread.
 // Shutdown() (also run by the destructor) stops taking tasks, runs none of the

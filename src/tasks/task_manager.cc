@@ -16,6 +16,7 @@
 #include "tasks/task_record_codec.h"
 #include "util/mutex.h"
 #include "util/thread_annotations.h"
+#include "util/thread_priority.h"
 
 namespace sluice::tasks {
 namespace {
@@ -196,6 +197,7 @@ class TaskManager::Impl::Context : public TaskContext {
 };
 
 void TaskManager::Impl::WorkerLoop() {
+  util::AddCurrentThreadNiceness(options.nice);
   for (;;) {
     std::shared_ptr<Entry> e;
     {

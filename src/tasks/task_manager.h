@@ -93,6 +93,10 @@ using AttachmentFn = std::function<util::Result<std::string>(const std::string& 
 
 struct TaskManagerOptions {
   int max_running = 2;  // tasks running at once; more wait as CREATED
+  // Added to the worker threads' niceness (default +10, the write pool's):
+  // a batch ingestion and the parser, graph and sink threads it starts (which
+  // inherit it) give the cores to health checks, task polls and searches.
+  int nice = 10;
 };
 
 // Rebuilds the job of an unfinished task after a restart from its stored

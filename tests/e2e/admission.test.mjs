@@ -156,7 +156,8 @@ test('20 held-open large bodies: beyond the in-flight budget 429 before the body
     assert.match(metrics, /^sluice_http_pool_threads\{pool="search"\} \d+$/m);
     for (const c of admitted) c.socket.write(doc.subarray(BODY - 1));
     await until(() => admitted.every((c) => / 20[01] /.test(c.response.slice(0, 16))),
-      'the two admitted documents written');
+      // The write pool runs at nice +10: on a saturated machine two 15 MB documents take a while.
+      'the two admitted documents written', 60000);
   } finally {
     for (const c of clients) c.socket.destroy();
   }

@@ -369,6 +369,42 @@ TEST_F(ServerTest, StopLetsInFlightRequestFinish) {
   EXPECT_FALSE(after.connected());
 }
 
+// The worker that ran a handler writes its response itself: the response
+// reaches the client while every I/O thread is held (here the only one, inside
+// the observer of a 400 the transport answers on it).
+TEST_F(ServerTest, WorkerWritesItsResponseWhileTheIoThreadsAreBusy) {
+  std::promise<void> handler_entered, observer_entered, release_handler, release_observer;
+  std::shared_future<void> handler_released = release_handler.get_future().share();
+  std::shared_future<void> observer_released = release_observer.get_future().share();
+  router_.Add("GET", "/held", [&handler_entered, handler_released](const Request&) {
+    handler_entered.set_value();
+    handler_released.wait();
+    Response r;
+    r.body = "held";
+    return r;
+  });
+  ServerOptions o;
+  o.threads = 1;
+  o.observer = [&observer_entered, observer_released](const RequestStats& s) {
+    if (s.status != 400) return;
+    observer_entered.set_value();
+    observer_released.wait();
+  };
+  StartServer(o);
+  TestConnection held(port());
+  ASSERT_TRUE(held.SendRaw("GET /held HTTP/1.1\r\nHost: x\r\n\r\n"));
+  handler_entered.get_future().wait();
+  TestConnection bad(port());
+  ASSERT_TRUE(bad.SendRaw("GET / HTTP/1.1\r\nBad Header Line\r\n\r\n"));
+  observer_entered.get_future().wait();  // the I/O thread is held from here on
+  release_handler.set_value();
+  ClientResponse r = held.Read();  // fails after the connection's 10 s deadline
+  release_observer.set_value();
+  EXPECT_EQ(r.status, 200) << r.error;
+  EXPECT_EQ(r.body, "held");
+  EXPECT_EQ(bad.Read().status, 400);
+}
+
 TEST_F(ServerTest, StartFailsWhenPortIsTaken) {
   StartServer();
   ServerOptions o;

@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <future>
+#include <thread>
+
+#include "util/thread_priority.h"
 
 namespace sluice::http {
 namespace {
@@ -47,6 +51,22 @@ TEST(WorkerPoolTest, ShutdownDropsQueuedTasksAndRefusesNewOnes) {
   pool.Shutdown();
   std::function<void()> task = [] {};
   EXPECT_FALSE(pool.Submit(task));
+}
+
+TEST(WorkerPoolTest, TasksAndTheThreadsTheyStartRunAtThePoolsNiceness) {
+  const int base = util::CurrentThreadNiceness();
+  WorkerPool pool({.name = "t", .threads = 1, .queue_size = 1, .nice = 4});
+  std::promise<std::pair<int, int>> seen;
+  std::function<void()> task = [&] {
+    int child = 0;
+    std::thread([&] { child = util::CurrentThreadNiceness(); }).join();
+    seen.set_value({util::CurrentThreadNiceness(), child});
+  };
+  ASSERT_TRUE(pool.Submit(task));
+  auto [worker, child] = seen.get_future().get();
+  EXPECT_EQ(worker, std::min(base + 4, 19));
+  EXPECT_EQ(child, worker);
+  EXPECT_EQ(util::CurrentThreadNiceness(), base);  // the submitting thread keeps its own
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -12,6 +13,7 @@
 #include "storage/store.h"
 #include "task_test_support.h"
 #include "tasks/task_record_codec.h"
+#include "util/thread_priority.h"
 
 namespace sluice::tasks {
 namespace {
@@ -74,6 +76,23 @@ TEST_F(TaskManagerTest, RunsSubmittedTaskThroughRunningToCompleted) {
   EXPECT_GT(done->create_time, 0);
   EXPECT_GE(done->last_update_time, done->create_time);
   EXPECT_EQ(StoredRecord(id)->state, TaskState::kCompleted);
+}
+
+TEST_F(TaskManagerTest, JobsRunAtTheConfiguredNiceness) {
+  const int base = util::CurrentThreadNiceness();
+  TaskManager manager(store_.get(), TaskManagerOptions{.max_running = 1, .nice = 3});
+  auto probe = std::make_shared<Probe>();
+  int seen = -100;
+  probe->on_start = [&](TaskContext&) {
+    seen = util::CurrentThreadNiceness();
+    return util::Status::Ok();
+  };
+  std::string id = SubmitProbe(manager, probe);
+  probe->WaitStarted();
+  EXPECT_EQ(seen, std::min(base + 3, 19));
+  EXPECT_EQ(util::CurrentThreadNiceness(), base);
+  probe->Finish();
+  ASSERT_TRUE(manager.Wait(id).ok());
 }
 
 TEST_F(TaskManagerTest, FailingJobMakesTaskFailedWithReason) {
