@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cli/predict_request.h"
@@ -32,6 +33,7 @@ struct PredictFlags {
   std::string password_file;
   std::string progress = "auto";
   double poll_interval_s = 1;
+  double reconnect_timeout_s = 300;
 };
 
 [[noreturn]] void Fail(int rc, const std::string& message) {
@@ -63,12 +65,41 @@ int WaitForSignal(const sigset_t& signals, std::chrono::milliseconds wait) {
   return sig > 0 ? sig : 0;
 }
 
-std::string GetTask(RestClient& client, const std::string& id) {
-  auto reply = client.Call("GET", "/_plugins/_ml/tasks/" + id);
-  if (!reply.ok()) Fail(kExitRejected, reply.status().ToString());
-  if (reply->status != 200) Fail(kExitRejected, "task " + id + ": " + ReplyError(*reply));
-  return reply->body;
-}
+// Follows a task across restarts of the server (its tasks are durable and
+// resume): an unreachable server or a 5xx is retried for --reconnect-timeout
+// before the command gives up; anything else ends it. Returns the task's body,
+// or "" when this poll got no answer (the caller waits and polls again).
+class TaskPoller {
+ public:
+  TaskPoller(RestClient& client, std::chrono::milliseconds patience)
+      : client_(client), patience_(patience) {}
+
+  std::string Get(const std::string& id) {
+    auto reply = client_.Call("GET", "/_plugins/_ml/tasks/" + id);
+    bool transient = !reply.ok() || reply->status >= 500;
+    if (!transient) {
+      if (reply->status != 200) Fail(kExitRejected, "task " + id + ": " + ReplyError(*reply));
+      if (failing_since_) std::cerr << "sluice predict: " << client_.Describe() << " answers again\n";
+      failing_since_.reset();
+      return reply->body;
+    }
+    std::string why = reply.ok() ? ReplyError(*reply) : reply.status().reason();
+    auto now = std::chrono::steady_clock::now();
+    if (!failing_since_) {
+      failing_since_ = now;
+      std::cerr << "sluice predict: " << why << "; retrying for "
+                << std::chrono::duration_cast<std::chrono::seconds>(patience_).count() << " s\n";
+    } else if (now - *failing_since_ > patience_) {
+      Fail(kExitRejected, why);
+    }
+    return {};
+  }
+
+ private:
+  RestClient& client_;
+  const std::chrono::milliseconds patience_;
+  std::optional<std::chrono::steady_clock::time_point> failing_since_;
+};
 
 void StopFollowing(RestClient& client, const std::string& task_id) {
   std::cerr << "\nsluice predict: stopped following task " << task_id << "; it goes on at "
@@ -102,13 +133,20 @@ void RunPredict(const PredictFlags& flags) {
   std::cerr << "sluice predict: task " << task_id << " submitted to " << client.Describe()
             << "\n";
   const bool quiet = flags.progress == "none";
+  TaskPoller poller(client, std::chrono::milliseconds(
+                                static_cast<int64_t>(flags.reconnect_timeout_s * 1000)));
   const auto poll = std::chrono::milliseconds(static_cast<int64_t>(flags.poll_interval_s * 1000));
 
   // The remote job: a line whenever what it shows changes.
   PredictionView prediction;
   std::string last_line;
   for (;;) {
-    auto view = ParsePredictionView(GetTask(client, task_id));
+    std::string body = poller.Get(task_id);
+    if (body.empty()) {
+      if (WaitForSignal(signals, poll) != 0) StopFollowing(client, task_id);
+      continue;
+    }
+    auto view = ParsePredictionView(body);
     if (!view.ok()) Fail(kExitRejected, view.status().reason());
     prediction = std::move(view).value();
     std::string line = FormatPredictionLine(prediction);
@@ -141,7 +179,12 @@ void RunPredict(const PredictFlags& flags) {
   ProgressPrinter printer(stderr, tty, std::chrono::seconds(5));
   TaskView task;
   for (;;) {
-    auto view = ParseTaskView(GetTask(client, ingest_id));
+    std::string body = poller.Get(ingest_id);
+    if (body.empty()) {
+      if (WaitForSignal(signals, poll) != 0) StopFollowing(client, ingest_id);
+      continue;
+    }
+    auto view = ParseTaskView(body);
     if (!view.ok()) Fail(kExitRejected, view.status().reason());
     task = std::move(view).value();
     if (task.task_id.empty()) task.task_id = ingest_id;
@@ -170,8 +213,9 @@ void AddPredictCommand(CLI::App& app) {
 that has a batch_predict action (see docs/batch-ingestion.md).
 
 Exit code: 0 COMPLETED, 3 the ingestion COMPLETED_WITH_ERROR, 1 the job or the ingestion
-FAILED or was CANCELLED, 2 rejected or unreachable, 130 interrupted (Ctrl-C stops
-following; the tasks go on on the server).
+FAILED or was CANCELLED, 2 rejected or unreachable (for --reconnect-timeout while it
+follows: a server that restarts is waited for, its tasks resume), 130 interrupted (Ctrl-C
+stops following; the tasks go on on the server).
 --user takes its password from $SLUICE_PASSWORD or --password-file.
 
 Example (OpenAI embeddings of input.jsonl into the index docs):
@@ -209,6 +253,11 @@ Example (OpenAI embeddings of input.jsonl into the index docs):
       ->check(CLI::IsMember({"auto", "live", "log", "none"}))
       ->capture_default_str();
   cmd->add_option("--poll-interval", flags->poll_interval_s, "Seconds between task polls")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--reconnect-timeout", flags->reconnect_timeout_s,
+                  "Seconds to keep polling a server that does not answer (it restarts, and its "
+                  "tasks resume) before giving up")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->callback([flags]() { RunPredict(*flags); });

@@ -4,8 +4,9 @@
 // progress, then the ingestion's, and a summary. Exit code 0 when the job
 // (and its ingestion) COMPLETED, 3 when the ingestion COMPLETED_WITH_ERROR,
 // 1 when the job or the ingestion FAILED or was CANCELLED, 2 when the
-// request was rejected or the server could not be reached, 130 on Ctrl-C
-// (the tasks go on on the server).
+// request was rejected or the server could not be reached (while following,
+// for longer than --reconnect-timeout: a restarting server is waited for,
+// its tasks resume), 130 on Ctrl-C (the tasks go on on the server).
 #pragma once
 
 namespace CLI {

@@ -9,7 +9,8 @@
 //     its exit code for a failed job;
 //   - kill -9 while the remote job runs and again while the ingestion reads
 //     the output (held by a proxy until the kill): polling resumes, the
-//     output is ingested once;
+//     output is ingested once, and `sluice predict` follows across both
+//     restarts (through a front door that outlives the server processes);
 //   - the OpenAI key in no response, log line, CLI output or data-dir byte.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -126,6 +127,7 @@ function startCli(args) {
   const done = new Promise((resolve) => proc.once('exit', (status) => resolve({ status, stdout, stderr })));
   return {
     done,
+    stderr: () => stderr,
     waitFor: (re) => new Promise((resolve) => (re.test(stderr) ? resolve() : waiters.push({ re, resolve }))),
   };
 }
@@ -328,39 +330,67 @@ test('sluice predict: a failed job exits 1 with the provider\'s reason; a bad ar
   transcript.push(r.stdout, r.stderr, bad.stderr, unknown.stderr);
 });
 
-test('kill -9 while the job runs and again while the ingestion reads: polling resumes, ingested once', async () => {
+// A stable address for the CLI in front of whichever server process runs now;
+// while none does, connections are refused by being closed.
+async function startFrontDoor() {
+  const front = http.createServer((req, res) => {
+    if (!server || server.down) return req.socket.destroy();
+    const up = http.request(new URL(req.url, server.url), { method: req.method, headers: req.headers }, (r) => {
+      res.writeHead(r.statusCode, r.headers);
+      r.pipe(res);
+    });
+    up.on('error', () => req.socket.destroy());
+    req.pipe(up);
+  });
+  await new Promise((r) => front.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${front.address().port}`,
+    stop: () => new Promise((r) => { front.closeAllConnections(); front.close(() => r()); }),
+  };
+}
+
+test('kill -9 while the job runs and again while the ingestion reads: polling resumes, ingested once, sluice predict follows it all', async () => {
+  const front = await startFrontDoor();
   const seen = new Set(openai.batches.keys());
-  const res = await call('POST', `/_plugins/_ml/models/${modelId}/_batch_predict`,
-    { parameters: { input_file_id: 'file-in' }, ingest: { index_name: 'crash', field_map: FIELD_MAP } });
-  assert.equal(res.status, 200);
-  const taskId = res.body.task_id;
-  const id = await nextBatch(seen);
-  openai.advanceBatch(id, 'in_progress');
-  await waitTask(server.url, taskId, { until: (x) => x.remote_job?.status === 'in_progress' });
   const ingestsBefore = (await call('POST', '/_plugins/_ml/tasks/_search',
     { query: { term: { task_type: 'BATCH_INGEST' } } })).body.hits.total.value;
+  const cli = startCli(['predict', '--server', front.url, '--model-id', modelId, '--input', 'file-in',
+    '--ingest-into', 'crash', ...cliMap, '--poll-interval', '0.02', '--progress', 'log']);
+  await cli.waitFor(/task \S+ submitted/);
+  const id = await nextBatch(seen);
+  openai.advanceBatch(id, 'in_progress');
+  await cli.waitFor(new RegExp(`remote job ${id}: in_progress`));
+  server.down = true;
   await stop();
+  await cli.waitFor(/retrying for/); // the CLI noticed
   await start();
   const reached = proxy.hold(`file-out-${id}`);
   openai.advanceBatch(id, 'completed', { embed });
   await reached; // the ingestion is reading the output now
-  const mid = await waitTask(server.url, taskId);
+  await cli.waitFor(/ingesting into crash \(task /);
+  const prediction = /task (\S+) submitted/.exec(cli.stderr())[1];
+  const mid = await waitTask(server.url, prediction);
   assert.equal(mid.state, 'COMPLETED');
   const ingestId = mid.ingest_task_id;
-  assert.ok(ingestId);
   assert.equal((await waitTask(server.url, ingestId, { until: (x) => x.state === 'RUNNING' })).state, 'RUNNING');
+  server.down = true;
   await stop(); // mid-ingestion
   proxy.release();
   await start();
+  const r = await cli.done;
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  assert.match(r.stderr, /answers again/);
   const ing = await waitTask(server.url, ingestId);
   assert.equal(ing.state, 'COMPLETED', JSON.stringify(ing));
+  assert.equal(ing.ingest_status.documents_written, 5, JSON.stringify(ing));
   assert.equal(await count(server.url, 'crash'), 5);
   // One batch created, one ingestion of its output.
   assert.equal([...openai.batches.keys()].filter((k) => !seen.has(k)).length, 1);
   const ingests = await call('POST', '/_plugins/_ml/tasks/_search', { query: { term: { task_type: 'BATCH_INGEST' } } });
   assert.equal(ingests.body.hits.total.value, ingestsBefore + 1);
-  assert.equal((await waitTask(server.url, taskId)).ingest_task_id, ingestId);
-  assert.equal(ing.ingest_status.documents_written, 5, JSON.stringify(ing));
+  assert.equal((await waitTask(server.url, prediction)).ingest_task_id, ingestId);
+  transcript.push(r.stdout, r.stderr);
+  await front.stop();
 });
 
 test('the OpenAI key is in no response, no log line, no CLI output and no byte of the data directory', async () => {
