@@ -181,7 +181,7 @@ before(async () => {
   openai = await startFakeOpenAI({ key: KEY, files: { 'file-in': input } });
   proxy = await startHoldingProxy(openai.baseUrl.replace(/\/v1$/, ''));
   await start();
-  for (const name of ['inline', 'by-task', 'cli', 'crash']) await createIndex(name);
+  for (const name of ['inline', 'by-task', 'by-task-cli', 'cli', 'crash']) await createIndex(name);
 });
 
 after(async () => {
@@ -265,6 +265,12 @@ test('_batch_ingestion of a finished prediction by its task id', async () => {
   assert.equal(await count(server.url, 'by-task'), 5);
   const doc = await call('GET', '/by-task/_doc/doc-2');
   assert.equal(doc.body._source.text, 'yellow banana');
+  // The same from the shell.
+  const r = await runCliAsync(['ingest', '--server', server.url, '--index', 'by-task-cli',
+    '--field-map', JSON.stringify(FIELD_MAP), '--type', 'batch_predict_task', completedTask]);
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  assert.equal(await count(server.url, 'by-task-cli'), 5);
+  transcript.push(r.stdout, r.stderr);
 });
 
 test('_batch_ingestion of a prediction task: unknown, not a prediction, not completed, with a credential: 400', async () => {
@@ -395,7 +401,11 @@ test('kill -9 while the job runs and again while the ingestion reads: polling re
 
 test('the OpenAI key is in no response, no log line, no CLI output and no byte of the data directory', async () => {
   for (const line of transcript) assert.ok(!line.includes(KEY), line);
+  // The control: a string sluice does store is found by the same grep.
+  const canary = `canary-${process.pid}-stored-in-plain`;
+  assert.equal((await call('PUT', '/inline/_doc/canary', { text: canary }, { refresh: 'true' })).status, 201);
   await stop();
+  assert.notDeepEqual(filesContaining(dataDir, [canary]), []);
   for (const log of logs) assert.ok(!log.includes(KEY));
   assert.ok(logs.every((log) => log.length > 0), 'every server wrote its log');
   assert.deepEqual(filesContaining(dataDir, [KEY]), []);
