@@ -1,9 +1,9 @@
 #include "cli/predict_command.h"
 
-#include <CLI/CLI.hpp>
 #include <rapidjson/document.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -79,7 +79,8 @@ class TaskPoller {
     bool transient = !reply.ok() || reply->status >= 500;
     if (!transient) {
       if (reply->status != 200) Fail(kExitRejected, "task " + id + ": " + ReplyError(*reply));
-      if (failing_since_) std::cerr << "sluice predict: " << client_.Describe() << " answers again\n";
+      if (failing_since_)
+        std::cerr << "sluice predict: " << client_.Describe() << " answers again\n";
       failing_since_.reset();
       return reply->body;
     }
@@ -130,11 +131,10 @@ void RunPredict(const PredictFlags& flags) {
     Fail(kExitRejected, "unexpected answer: " + submitted->body);
   }
   const std::string task_id = d["task_id"].GetString();
-  std::cerr << "sluice predict: task " << task_id << " submitted to " << client.Describe()
-            << "\n";
+  std::cerr << "sluice predict: task " << task_id << " submitted to " << client.Describe() << "\n";
   const bool quiet = flags.progress == "none";
-  TaskPoller poller(client, std::chrono::milliseconds(
-                                static_cast<int64_t>(flags.reconnect_timeout_s * 1000)));
+  TaskPoller poller(
+      client, std::chrono::milliseconds(static_cast<int64_t>(flags.reconnect_timeout_s * 1000)));
   const auto poll = std::chrono::milliseconds(static_cast<int64_t>(flags.poll_interval_s * 1000));
 
   // The remote job: a line whenever what it shows changes.
@@ -173,8 +173,9 @@ void RunPredict(const PredictFlags& flags) {
 
   // The ingestion the job started.
   const std::string& ingest_id = prediction.ingest_task_id;
-  if (!quiet) std::cerr << "sluice predict: ingesting into " << flags.args.index << " (task "
-                        << ingest_id << ")\n";
+  if (!quiet)
+    std::cerr << "sluice predict: ingesting into " << flags.args.index << " (task " << ingest_id
+              << ")\n";
   const bool tty = flags.progress == "live" || (flags.progress == "auto" && isatty(2) != 0);
   ProgressPrinter printer(stderr, tty, std::chrono::seconds(5));
   TaskView task;
@@ -209,7 +210,8 @@ void AddPredictCommand(CLI::App& app) {
       "predict",
       "Run a remote batch prediction (OpenAI Batch, Bedrock, SageMaker) through a model's "
       "connector and ingest its output, following both to the end");
-  cmd->footer(R"(Talks to a running server (--server). The model is registered there with a connector
+  cmd->footer(
+      R"(Talks to a running server (--server). The model is registered there with a connector
 that has a batch_predict action (see docs/batch-ingestion.md).
 
 Exit code: 0 COMPLETED, 3 the ingestion COMPLETED_WITH_ERROR, 1 the job or the ingestion

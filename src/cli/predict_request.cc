@@ -24,9 +24,8 @@ util::Result<std::pair<std::string, std::string>> SplitPair(const std::string& a
 }
 
 bool IsRemote(const std::string& input) {
-  return input.starts_with("file-") || input.starts_with("s3://") ||
-         input.starts_with("http://") || input.starts_with("https://") ||
-         input.starts_with("file://");
+  return input.starts_with("file-") || input.starts_with("s3://") || input.starts_with("http://") ||
+         input.starts_with("https://") || input.starts_with("file://");
 }
 
 std::string Str(const Value& obj, const char* key) {
@@ -148,10 +147,11 @@ util::Result<PredictionView> ParsePredictionView(std::string_view task_json) {
 }
 
 std::string FormatPredictionLine(const PredictionView& v) {
-  if (v.remote_id.empty()) return "prediction " + (v.state.empty() ? "?" : v.state) +
-                                  ": waiting for the provider to accept the job";
-  std::string out = "remote job " + v.remote_id + ": " +
-                    (v.remote_status.empty() ? "?" : v.remote_status);
+  if (v.remote_id.empty())
+    return "prediction " + (v.state.empty() ? "?" : v.state) +
+           ": waiting for the provider to accept the job";
+  std::string out =
+      "remote job " + v.remote_id + ": " + (v.remote_status.empty() ? "?" : v.remote_status);
   if (v.total > 0) {
     out += ", " + std::to_string(v.completed < 0 ? 0 : v.completed) + "/" +
            std::to_string(v.total) + " requests done";

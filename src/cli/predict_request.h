@@ -34,10 +34,10 @@ util::Result<std::string> BuildPredictRequest(const PredictArgs& args);
 
 // A BATCH_PREDICTION task as GET /_plugins/_ml/tasks/<id> shows it.
 struct PredictionView {
-  std::string state;          // CREATED, RUNNING, COMPLETED, FAILED, CANCELLED
+  std::string state;  // CREATED, RUNNING, COMPLETED, FAILED, CANCELLED
   std::string error;
-  std::string remote_id;      // the provider's job id ("" until created)
-  std::string remote_status;  // the provider's own status word
+  std::string remote_id;                            // the provider's job id ("" until created)
+  std::string remote_status;                        // the provider's own status word
   int64_t total = -1, completed = -1, failed = -1;  // -1: not shown
   std::string ingest_task_id;
 

@@ -181,9 +181,8 @@ util::Result<std::unique_ptr<RestClient>> MakeHttpClient(std::string_view base_u
   if (host.empty() || port.empty() || port.find_first_not_of("0123456789") != std::string::npos) {
     return util::InvalidArgument("bad --server URL [" + std::string(base_url) + "]");
   }
-  return std::unique_ptr<RestClient>(
-      std::make_unique<HttpClient>(std::move(host), std::move(port), std::move(prefix), timeout,
-                                   std::move(authorization)));
+  return std::unique_ptr<RestClient>(std::make_unique<HttpClient>(
+      std::move(host), std::move(port), std::move(prefix), timeout, std::move(authorization)));
 }
 
 }  // namespace sluice::cli

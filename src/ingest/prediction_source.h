@@ -34,8 +34,7 @@ struct PredictionSource {
 
 // Resolves a task id; errors are the caller's 400 naming why (unknown task,
 // not a BATCH_PREDICTION, not completed).
-using PredictionSources =
-    std::function<util::Result<PredictionSource>(const std::string& task_id)>;
+using PredictionSources = std::function<util::Result<PredictionSource>(const std::string& task_id)>;
 
 // `body` unchanged unless its data_source.type is batch_predict_task; then the
 // body with data_source and connector_id replaced. Such a request may not

@@ -325,7 +325,7 @@ util::Result<std::vector<StoredConnector>> ConnectorStore::List() const {
   std::vector<std::pair<int64_t, StoredConnector>> found;
   for (const auto& id : ids) {
     auto r = Load(id);
-    if (!r.ok()) continue;  // deleted meanwhile, or damaged: not listed
+    if (!r.ok()) continue;               // deleted meanwhile, or damaged: not listed
     if (!r->model_id.empty()) continue;  // a model's inline connector
     int64_t created =
         r->connector.HasMember("created_time") && r->connector["created_time"].IsInt64()

@@ -73,9 +73,8 @@ util::Result<StoredModel> Decode(const std::string& id, std::string_view text) {
   out.version = d["version"].GetInt64();
   out.connector_id = connector->GetString();
   out.json = Text(model);
-  out.inline_connector =
-      d.HasMember("inline_connector") && d["inline_connector"].IsBool() &&
-      d["inline_connector"].GetBool();
+  out.inline_connector = d.HasMember("inline_connector") && d["inline_connector"].IsBool() &&
+                         d["inline_connector"].GetBool();
   if (auto st = model.FindMember("model_state"); st != model.MemberEnd() && st->value.IsString()) {
     out.state = st->value.GetString();
   }
@@ -129,8 +128,7 @@ util::Result<std::string> ModelStore::Register(std::string_view body, bool deplo
   std::string id = index::GenerateId(20);
   std::string connector_json;
   if (inline_connector != nullptr) {
-    SLUICE_ASSIGN_OR_RETURN(connector_id,
-                            connectors_->CreateForModel(id, Text(*inline_connector)));
+    SLUICE_ASSIGN_OR_RETURN(connector_id, connectors_->CreateForModel(id, Text(*inline_connector)));
     auto stored = connectors_->Get(connector_id);
     if (!stored.ok()) {
       (void)connectors_->Delete(connector_id);
@@ -141,9 +139,9 @@ util::Result<std::string> ModelStore::Register(std::string_view body, bool deplo
     SLUICE_ASSIGN_OR_RETURN(StoredConnector c, connectors_->Get(connector_id));
     // Another model's inline connector is not a connector_id a user can name.
     if (!c.model_id.empty()) {
-      return util::Status(util::Code::kNotFound, "status_exception",
-                          "Failed to find connector with the provided connector id: " +
-                              connector_id);
+      return util::Status(
+          util::Code::kNotFound, "status_exception",
+          "Failed to find connector with the provided connector id: " + connector_id);
     }
   }
   Document model;

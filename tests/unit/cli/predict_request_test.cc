@@ -60,7 +60,8 @@ TEST(PredictRequestTest, ParamsInputParamAndIngestFields) {
 }
 
 TEST(PredictRequestTest, LocalFileBecomesAbsoluteAndMustExist) {
-  auto dir = std::filesystem::temp_directory_path() / ("sluice-predict-" + std::to_string(getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("sluice-predict-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "in.jsonl") << "{}\n";
   auto cwd = std::filesystem::current_path();

@@ -53,22 +53,29 @@ TEST(PredictionSourceTest, RefusesWhatCannotBeMeant) {
     return out.ok() ? std::string() : out.status().reason();
   };
   EXPECT_NE(reason(kBody, nullptr).find("not available"), std::string::npos);
-  EXPECT_NE(reason(R"({"index_name":"x","data_source":{"type":"BATCH_PREDICT_TASK","source":["t9"]}})",
-                   Fake())
-                .find("[t9]"),
-            std::string::npos);
-  EXPECT_NE(reason(R"({"index_name":"x","data_source":{"type":"batch_predict_task","source":["t1","t2"]}})",
-                   Fake())
-                .find("one task id"),
-            std::string::npos);
-  EXPECT_NE(reason(R"({"index_name":"x","connector_id":"c","data_source":{"type":"batch_predict_task","source":["t1"]}})",
-                   Fake())
-                .find("[connector_id]"),
-            std::string::npos);
-  EXPECT_NE(reason(R"({"index_name":"x","credential":{"openAI_key":"k"},"data_source":{"type":"batch_predict_task","source":["t1"]}})",
-                   Fake())
-                .find("[credential]"),
-            std::string::npos);
+  EXPECT_NE(
+      reason(R"({"index_name":"x","data_source":{"type":"BATCH_PREDICT_TASK","source":["t9"]}})",
+             Fake())
+          .find("[t9]"),
+      std::string::npos);
+  EXPECT_NE(
+      reason(
+          R"({"index_name":"x","data_source":{"type":"batch_predict_task","source":["t1","t2"]}})",
+          Fake())
+          .find("one task id"),
+      std::string::npos);
+  EXPECT_NE(
+      reason(
+          R"({"index_name":"x","connector_id":"c","data_source":{"type":"batch_predict_task","source":["t1"]}})",
+          Fake())
+          .find("[connector_id]"),
+      std::string::npos);
+  EXPECT_NE(
+      reason(
+          R"({"index_name":"x","credential":{"openAI_key":"k"},"data_source":{"type":"batch_predict_task","source":["t1"]}})",
+          Fake())
+          .find("[credential]"),
+      std::string::npos);
 }
 
 }  // namespace

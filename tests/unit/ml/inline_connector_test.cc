@@ -54,8 +54,8 @@ class InlineConnectorTest : public ::testing::Test {
 };
 
 TEST_F(InlineConnectorTest, RegisterWithAnInlineConnector) {
-  auto id = models_->Register(R"({"name":"m","function_name":"remote","connector":)" +
-                              Connector() + "}");
+  auto id =
+      models_->Register(R"({"name":"m","function_name":"remote","connector":)" + Connector() + "}");
   ASSERT_TRUE(id.ok()) << id.status().ToString();
   auto m = models_->Get(*id);
   ASSERT_TRUE(m.ok());
@@ -72,10 +72,12 @@ TEST_F(InlineConnectorTest, RegisterWithAnInlineConnector) {
   EXPECT_EQ(connectors_->Credential(m->connector_id)->at("openAI_key").Reveal(), kSecret);
   EXPECT_TRUE(connectors_->List()->empty());
   bool plain = false;
-  ASSERT_TRUE(store_->Scan(storage::Column::kMeta, "", [&](std::string_view, std::string_view v) {
-                      plain = plain || v.find(kSecret) != std::string_view::npos;
-                      return true;
-                    })
+  ASSERT_TRUE(store_
+                  ->Scan(storage::Column::kMeta, "",
+                         [&](std::string_view, std::string_view v) {
+                           plain = plain || v.find(kSecret) != std::string_view::npos;
+                           return true;
+                         })
                   .ok());
   EXPECT_FALSE(plain) << "the credential is stored in plain form";
   // Nobody else may name it as a connector_id.
@@ -97,8 +99,8 @@ TEST_F(InlineConnectorTest, InlineConnectorIsValidatedLikeAStandaloneOne) {
   auto standalone = connectors_->Create(Connector());
   ASSERT_TRUE(standalone.ok());
   EXPECT_EQ(models_
-                ->Register(R"({"name":"m","connector_id":")" + *standalone +
-                           R"(","connector":)" + Connector() + "}")
+                ->Register(R"({"name":"m","connector_id":")" + *standalone + R"(","connector":)" +
+                           Connector() + "}")
                 .status()
                 .code(),
             util::Code::kInvalidArgument);
