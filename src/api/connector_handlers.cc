@@ -8,12 +8,12 @@
 //                                                 ".plugins-ml-connector" ("result":"updated")
 //   DELETE /_plugins/_ml/connectors/{id}          200 the delete-document response; 409
 //                                                 status_exception while models use it
-// A model's inline connector is none of these routes' business: 404.
 //   GET|POST /_plugins/_ml/connectors/_search     {"query":{"match_all":{}}} (or no body),
 //                                                 "size" (10), "from" (0); hits from
 //                                                 ".plugins-ml-connector", oldest first,
 //                                                 _source without the credential. Any other
 //                                                 query or key: 400 parsing_exception.
+// A model's inline connector (ModelStore) is not served by these routes: 404, not listed.
 #include <rapidjson/document.h>
 
 #include <string>
