@@ -6,12 +6,14 @@
 //                                                 connector with the provided connector id: <id>"
 //   PUT    /_plugins/_ml/connectors/{id}          200 the update-document response of
 //                                                 ".plugins-ml-connector" ("result":"updated")
-//   DELETE /_plugins/_ml/connectors/{id}          200 the delete-document response
+//   DELETE /_plugins/_ml/connectors/{id}          200 the delete-document response; 409
+//                                                 status_exception while models use it
 //   GET|POST /_plugins/_ml/connectors/_search     {"query":{"match_all":{}}} (or no body),
 //                                                 "size" (10), "from" (0); hits from
 //                                                 ".plugins-ml-connector", oldest first,
 //                                                 _source without the credential. Any other
 //                                                 query or key: 400 parsing_exception.
+// A model's inline connector (ModelStore) is not served by these routes: 404, not listed.
 #include <rapidjson/document.h>
 
 #include <string>
@@ -21,6 +23,7 @@
 #include "api/routes.h"
 #include "json/json_writer.h"
 #include "ml/connector_store.h"
+#include "ml/model_store.h"
 
 namespace sluice::api {
 namespace {
@@ -48,9 +51,19 @@ Response CreateConnector(const ApiContext& ctx, const Request& req) {
   return JsonResponse(req, 200, w.Take());
 }
 
+// A standalone connector (an inline one of a model is not found here).
+util::Result<ml::StoredConnector> Standalone(const ApiContext& ctx, const std::string& id) {
+  SLUICE_ASSIGN_OR_RETURN(ml::StoredConnector c, ctx.connectors->Get(id));
+  if (!c.model_id.empty()) {
+    return util::Status(util::Code::kNotFound, "status_exception",
+                        "Failed to find connector with the provided connector id: " + id);
+  }
+  return c;
+}
+
 Response GetConnector(const ApiContext& ctx, const Request& req) {
   if (ctx.connectors == nullptr) return ErrorResponse(req, NoConnectors());
-  auto c = ctx.connectors->Get(std::string(req.PathParam("connector_id")));
+  auto c = Standalone(ctx, std::string(req.PathParam("connector_id")));
   if (!c.ok()) return ErrorResponse(req, c.status());
   return JsonResponse(req, 200, c->json);
 }
@@ -58,6 +71,7 @@ Response GetConnector(const ApiContext& ctx, const Request& req) {
 Response UpdateConnector(const ApiContext& ctx, const Request& req) {
   if (ctx.connectors == nullptr) return ErrorResponse(req, NoConnectors());
   std::string id(req.PathParam("connector_id"));
+  if (auto c = Standalone(ctx, id); !c.ok()) return ErrorResponse(req, c.status());
   auto version = ctx.connectors->Update(id, req.body);
   if (!version.ok()) return ErrorResponse(req, version.status());
   json::JsonWriter w;
@@ -68,8 +82,27 @@ Response UpdateConnector(const ApiContext& ctx, const Request& req) {
 Response DeleteConnector(const ApiContext& ctx, const Request& req) {
   if (ctx.connectors == nullptr) return ErrorResponse(req, NoConnectors());
   std::string id(req.PathParam("connector_id"));
-  auto existing = ctx.connectors->Get(id);
+  auto existing = Standalone(ctx, id);
   if (!existing.ok()) return ErrorResponse(req, existing.status());
+  if (ctx.models != nullptr) {
+    auto models = ctx.models->List();
+    if (!models.ok()) return ErrorResponse(req, models.status());
+    std::string users;
+    size_t n = 0;
+    for (const auto& m : *models) {
+      if (m.connector_id != id) continue;
+      users += (n++ == 0 ? "" : ", ") + m.id;
+    }
+    if (n > 0) {
+      // ml-commons' message and status (TransportDeleteConnectorAction).
+      return ErrorResponse(
+          req, util::Status(util::Code::kConflict, "status_exception",
+                            std::to_string(n) +
+                                " models are still using this connector, please delete or "
+                                "update the models first: [" +
+                                users + "]"));
+    }
+  }
   if (util::Status s = ctx.connectors->Delete(id); !s.ok()) return ErrorResponse(req, s);
   json::JsonWriter w;
   WriteDocResult(w, id, existing->version + 1, "deleted");

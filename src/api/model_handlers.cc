@@ -2,11 +2,13 @@
 // ml::BatchPredictService):
 //
 //   POST   /_plugins/_ml/models/_register          200 {"task_id","status":"CREATED","model_id"}
-//                                                  (the REGISTER_MODEL task completes at once)
+//                                                  (the REGISTER_MODEL task completes at once);
+//                                                  a connector_id or an inline connector;
+//                                                  ?deploy=true: the model is DEPLOYED at once
 //   GET    /_plugins/_ml/models/{id}               200 the model; 404 status_exception
 //                                                  "Failed to find model"
 //   DELETE /_plugins/_ml/models/{id}               200 the delete-document response of
-//                                                  ".plugins-ml-model"
+//                                                  ".plugins-ml-model"; 400 while DEPLOYED
 //   GET|POST /_plugins/_ml/models/_search          match_all (or no body), size (10), from (0)
 //   POST   /_plugins/_ml/models/{id}/_deploy       200 {"task_id","task_type":"DEPLOY_MODEL",
 //                                                  "status":"COMPLETED"}
@@ -42,9 +44,21 @@ class DoneJob : public tasks::TaskJob {
   util::Status Run(tasks::TaskContext&) override { return util::Status::Ok(); }
 };
 
+// OpenSearch's paramAsBoolean: absent = false, present without a value = true.
+util::Result<bool> BoolParam(const Request& req, std::string_view name) {
+  auto v = req.Query(name);
+  if (!v) return false;
+  if (v->empty() || *v == "true") return true;
+  if (*v == "false") return false;
+  return util::InvalidArgument("Failed to parse value [" + std::string(*v) +
+                               "] as only [true] or [false] are allowed.");
+}
+
 Response RegisterModel(const ApiContext& ctx, const Request& req) {
   if (ctx.models == nullptr) return ErrorResponse(req, NoModels());
-  auto id = ctx.models->Register(req.body);
+  auto deploy = BoolParam(req, "deploy");
+  if (!deploy.ok()) return ErrorResponse(req, deploy.status());
+  auto id = ctx.models->Register(req.body, *deploy);
   if (!id.ok()) return ErrorResponse(req, id.status());
   auto task = ctx.tasks->Submit("REGISTER_MODEL", "{\"model_id\":\"" + *id + "\"}",
                                 std::make_unique<DoneJob>(), req.user);

@@ -19,6 +19,7 @@
 #include "ml/batch_predict.h"
 #include "ml/connector_store.h"
 #include "ml/model_store.h"
+#include "ml/prediction_output.h"
 #include "search/search_context_store.h"
 #include "search/search_pipeline.h"
 #include "secrets/sealer.h"
@@ -122,6 +123,9 @@ util::Status Engine::Start(EngineOptions options) {
                                                          sources_.get(), store_.get(), tasks_.get(),
                                                          options.ingest, options.identity_sinks);
   ingest_->SetCredentialOptions(CredentialOptions());
+  ingest_->SetPredictionSources([tasks = tasks_.get()](const std::string& task_id) {
+    return ml::PredictionOutput(*tasks, task_id);
+  });
   models_ = std::make_unique<ml::ModelStore>(store_.get(), connectors_.get());
   ml::BatchPredictOptions predict_options;
   predict_options.openai_base_url = options.sources.openai_base_url;

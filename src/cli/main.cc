@@ -6,6 +6,7 @@
 #include "cli/create_index_command.h"
 #include "cli/ingest_command.h"
 #include "cli/jsonpath_command.h"
+#include "cli/predict_command.h"
 #include "cli/search_command.h"
 #include "cli/serve_command.h"
 #include "cli/users_command.h"
@@ -31,6 +32,7 @@ examples/quickstart.sh walks through the REST API with curl.)");
   sluice::cli::AddCreateIndexCommand(app);
   sluice::cli::AddIngestCommand(app);
   sluice::cli::AddSearchCommand(app);
+  sluice::cli::AddPredictCommand(app);
   sluice::cli::AddJsonPathCommand(app);
   sluice::cli::AddUsersCommand(app);
   app.add_subcommand("version", "Print the version")->callback([]() {

@@ -7,6 +7,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cstdint>
 #include <exception>
 #include <utility>
 
@@ -45,11 +46,12 @@ class InProcessClient : public RestClient {
 class HttpClient : public RestClient {
  public:
   HttpClient(std::string host, std::string port, std::string prefix,
-             std::chrono::milliseconds timeout)
+             std::chrono::milliseconds timeout, std::string authorization)
       : host_(std::move(host)),
         port_(std::move(port)),
         prefix_(std::move(prefix)),
-        timeout_(timeout) {}
+        timeout_(timeout),
+        authorization_(std::move(authorization)) {}
 
   util::Result<RestReply> Call(std::string_view method, std::string_view target,
                                std::string_view body) override {
@@ -78,6 +80,7 @@ class HttpClient : public RestClient {
     req.set(bhttp::field::user_agent, "sluice-cli");
     req.set(bhttp::field::connection, "close");
     if (!body.empty()) req.set(bhttp::field::content_type, "application/json");
+    if (!authorization_.empty()) req.set(bhttp::field::authorization, authorization_);
     req.body() = std::string(body);
     req.prepare_payload();
     bhttp::write(stream, req);
@@ -97,6 +100,7 @@ class HttpClient : public RestClient {
 
   const std::string host_, port_, prefix_;
   const std::chrono::milliseconds timeout_;
+  const std::string authorization_;
 };
 
 }  // namespace
@@ -130,8 +134,26 @@ std::unique_ptr<RestClient> MakeInProcessClient(const http::Router& router,
   return std::make_unique<InProcessClient>(router, std::move(description));
 }
 
+std::string BasicAuthorization(std::string_view user, std::string_view password) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string in = std::string(user) + ":" + std::string(password);
+  std::string out = "Basic ";
+  for (size_t i = 0; i < in.size(); i += 3) {
+    uint32_t n = static_cast<uint8_t>(in[i]) << 16;
+    if (i + 1 < in.size()) n |= static_cast<uint8_t>(in[i + 1]) << 8;
+    if (i + 2 < in.size()) n |= static_cast<uint8_t>(in[i + 2]);
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += i + 1 < in.size() ? kAlphabet[(n >> 6) & 63] : '=';
+    out += i + 2 < in.size() ? kAlphabet[n & 63] : '=';
+  }
+  return out;
+}
+
 util::Result<std::unique_ptr<RestClient>> MakeHttpClient(std::string_view base_url,
-                                                         std::chrono::milliseconds timeout) {
+                                                         std::chrono::milliseconds timeout,
+                                                         std::string authorization) {
   constexpr std::string_view kScheme = "http://";
   if (!base_url.starts_with(kScheme)) {
     return util::InvalidArgument("--server must be an http:// URL, got [" + std::string(base_url) +
@@ -159,8 +181,8 @@ util::Result<std::unique_ptr<RestClient>> MakeHttpClient(std::string_view base_u
   if (host.empty() || port.empty() || port.find_first_not_of("0123456789") != std::string::npos) {
     return util::InvalidArgument("bad --server URL [" + std::string(base_url) + "]");
   }
-  return std::unique_ptr<RestClient>(
-      std::make_unique<HttpClient>(std::move(host), std::move(port), std::move(prefix), timeout));
+  return std::unique_ptr<RestClient>(std::make_unique<HttpClient>(
+      std::move(host), std::move(port), std::move(prefix), timeout, std::move(authorization)));
 }
 
 }  // namespace sluice::cli

@@ -51,7 +51,12 @@ std::unique_ptr<RestClient> MakeInProcessClient(const http::Router& router,
                                                 std::string description);
 
 // `base_url` is "http://host[:port][/prefix]"; an error Status if it is not.
+// A non-empty `authorization` is sent as the Authorization header of every call.
 util::Result<std::unique_ptr<RestClient>> MakeHttpClient(
-    std::string_view base_url, std::chrono::milliseconds timeout = std::chrono::seconds(60));
+    std::string_view base_url, std::chrono::milliseconds timeout = std::chrono::seconds(60),
+    std::string authorization = {});
+
+// "Basic base64(user:password)".
+std::string BasicAuthorization(std::string_view user, std::string_view password);
 
 }  // namespace sluice::cli

@@ -72,7 +72,8 @@ util::Result<std::string> BatchIngestService::Submit(std::string_view body,
       return identity_sinks_(index_name, auth);
     };
   }
-  SLUICE_ASSIGN_OR_RETURN(IngestRequest request, Validate(body, sinks));
+  SLUICE_ASSIGN_OR_RETURN(std::string expanded, ExpandPredictionSource(body, predictions_));
+  SLUICE_ASSIGN_OR_RETURN(IngestRequest request, Validate(expanded, sinks));
   std::string persisted = request.persisted_json;
   tasks::AttachmentFn attachment = CredentialAttachment(request, credentials_.sealer);
   auto sink = sinks(request.index_name);

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "ingest/batch_ingest_job.h"
+#include "ingest/prediction_source.h"
 #include "tasks/task_manager.h"
 #include "util/result.h"
 #include "util/secret.h"
@@ -68,6 +69,9 @@ class BatchIngestService {
 
   // Set once, before the first Submit or ResumeJob (cli/ wires it).
   void SetCredentialOptions(CredentialOptions options) { credentials_ = std::move(options); }
+  // Resolves data_source type batch_predict_task (prediction_source.h); set
+  // once, before the first Submit (cli/ wires it). Unset: the type is refused.
+  void SetPredictionSources(PredictionSources resolve) { predictions_ = std::move(resolve); }
 
   // Returns the new task's id, or the 4xx error that names what is wrong.
   // `authorization` (may be null or empty) is the client's Authorization header;
@@ -94,6 +98,7 @@ class BatchIngestService {
   tasks::TaskManager* tasks_;
   IngestOptions options_;
   CredentialOptions credentials_;
+  PredictionSources predictions_;
 };
 
 }  // namespace sluice::ingest

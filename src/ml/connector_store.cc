@@ -188,6 +188,7 @@ struct ConnectorStore::Record {
   int64_t version = 1;
   Document connector;  // fields in ml-commons' order
   std::string sealed_credential;
+  std::string model_id;  // "" = standalone
 };
 
 ConnectorStore::ConnectorStore(storage::Store* store, const secrets::Sealer* sealer)
@@ -211,6 +212,9 @@ util::Result<ConnectorStore::Record> ConnectorStore::Load(const std::string& id)
   if (auto s = d.FindMember("sealed_credential"); s != d.MemberEnd() && s->value.IsString()) {
     r.sealed_credential = s->value.GetString();
   }
+  if (auto m = d.FindMember("model_id"); m != d.MemberEnd() && m->value.IsString()) {
+    r.model_id = m->value.GetString();
+  }
   return r;
 }
 
@@ -229,12 +233,18 @@ util::Status ConnectorStore::Save(const Record& r) {
   if (!r.sealed_credential.empty()) {
     out.AddMember("sealed_credential", Value(r.sealed_credential.c_str(), alloc), alloc);
   }
+  if (!r.model_id.empty()) out.AddMember("model_id", Value(r.model_id.c_str(), alloc), alloc);
   storage::WriteBatch batch;
   batch.Put(storage::Column::kMeta, Key(r.id), Text(out));
   return store_->Write(batch);
 }
 
 util::Result<std::string> ConnectorStore::Create(std::string_view body) {
+  return CreateForModel("", body);
+}
+
+util::Result<std::string> ConnectorStore::CreateForModel(const std::string& model_id,
+                                                         std::string_view body) {
   SLUICE_ASSIGN_OR_RETURN(Input in, ParseInput(body, /*update=*/false));
   if (sealer_ == nullptr) {
     return InvalidArgument(
@@ -243,6 +253,7 @@ util::Result<std::string> ConnectorStore::Create(std::string_view body) {
   }
   Record r;
   r.id = index::GenerateId(20);
+  r.model_id = model_id;
   r.connector.CopyFrom(in.fields, r.connector.GetAllocator());
   auto& alloc = r.connector.GetAllocator();
   int64_t now = NowMs();
@@ -257,7 +268,7 @@ util::Result<std::string> ConnectorStore::Create(std::string_view body) {
 
 util::Result<StoredConnector> ConnectorStore::Get(const std::string& id) const {
   SLUICE_ASSIGN_OR_RETURN(Record r, Load(id));
-  return StoredConnector{r.id, r.version, Text(r.connector)};
+  return StoredConnector{r.id, r.version, Text(r.connector), r.model_id};
 }
 
 util::Result<int64_t> ConnectorStore::Update(const std::string& id, std::string_view body) {
@@ -314,12 +325,13 @@ util::Result<std::vector<StoredConnector>> ConnectorStore::List() const {
   std::vector<std::pair<int64_t, StoredConnector>> found;
   for (const auto& id : ids) {
     auto r = Load(id);
-    if (!r.ok()) continue;  // deleted meanwhile, or damaged: not listed
+    if (!r.ok()) continue;               // deleted meanwhile, or damaged: not listed
+    if (!r->model_id.empty()) continue;  // a model's inline connector
     int64_t created =
         r->connector.HasMember("created_time") && r->connector["created_time"].IsInt64()
             ? r->connector["created_time"].GetInt64()
             : 0;
-    found.emplace_back(created, StoredConnector{r->id, r->version, Text(r->connector)});
+    found.emplace_back(created, StoredConnector{r->id, r->version, Text(r->connector), ""});
   }
   std::stable_sort(found.begin(), found.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });

@@ -12,6 +12,9 @@
 //
 // Errors: a malformed body is a 400 (illegal_argument_exception or
 // parsing_exception naming the field, ml-commons' messages where it has one);
+// An inline connector of a model (CreateForModel) is stored the same way,
+// marked with its model's id.
+//
 // an unknown id is a 404 status_exception "Failed to find connector with the
 // provided connector id: <id>"; storage failures pass through.
 //
@@ -40,6 +43,9 @@ struct StoredConnector {
   std::string id;
   int64_t version = 1;  // the document version: 1 at creation, +1 per update
   std::string json;     // the connector as GET shows it (no credential)
+  // The model whose inline connector this is ("" = a standalone connector).
+  // Such a connector is not listed and not served by the connector routes.
+  std::string model_id = {};
 };
 
 class ConnectorStore {
@@ -51,13 +57,17 @@ class ConnectorStore {
 
   // Validates and stores a new connector; returns its id.
   util::Result<std::string> Create(std::string_view body);
+  // The inline `connector` of a model registered with one (ml-commons keeps
+  // it in the model): validated and sealed like a standalone connector, kept
+  // under its own id for the model's use only (List skips it). Returns the id.
+  util::Result<std::string> CreateForModel(const std::string& model_id, std::string_view body);
   util::Result<StoredConnector> Get(const std::string& id) const;
   // ml-commons' update: given fields replace the stored ones, "parameters"
   // are merged into the stored parameters, a given credential is sealed anew
   // (with the current key). Returns the new version.
   util::Result<int64_t> Update(const std::string& id, std::string_view body);
   util::Status Delete(const std::string& id);
-  // Every connector, oldest first.
+  // Every standalone connector, oldest first.
   util::Result<std::vector<StoredConnector>> List() const;
   // The connector's credential, unsealed, plus "region" from its parameters
   // when it has one (what batch ingestion needs from it).

@@ -49,41 +49,60 @@ util::Result<std::string> String(const Document& d, const char* name, bool requi
   return std::string(it->value.GetString(), it->value.GetStringLength());
 }
 
+// The stored record: {"version", "model" (as GET shows it), "connector_id"
+// (the connector called), "inline_connector"}. Records from before inline
+// connectors have only model.connector_id.
 util::Result<StoredModel> Decode(const std::string& id, std::string_view text) {
   Document d;
   d.Parse(text.data(), text.size());
   if (d.HasParseError() || !d.IsObject() || !d.HasMember("model") || !d["model"].IsObject() ||
-      !d.HasMember("version") || !d["version"].IsInt64() || !d["model"].HasMember("connector_id") ||
-      !d["model"]["connector_id"].IsString()) {
+      !d.HasMember("version") || !d["version"].IsInt64()) {
     return util::IoError("the stored model [" + id + "] is damaged");
   }
-  return StoredModel{id, d["version"].GetInt64(), d["model"]["connector_id"].GetString(),
-                     Text(d["model"])};
+  const Value& model = d["model"];
+  const Value* connector = nullptr;
+  if (auto c = d.FindMember("connector_id"); c != d.MemberEnd() && c->value.IsString()) {
+    connector = &c->value;
+  } else if (auto m = model.FindMember("connector_id");
+             m != model.MemberEnd() && m->value.IsString()) {
+    connector = &m->value;
+  }
+  if (connector == nullptr) return util::IoError("the stored model [" + id + "] is damaged");
+  StoredModel out;
+  out.id = id;
+  out.version = d["version"].GetInt64();
+  out.connector_id = connector->GetString();
+  out.json = Text(model);
+  out.inline_connector = d.HasMember("inline_connector") && d["inline_connector"].IsBool() &&
+                         d["inline_connector"].GetBool();
+  if (auto st = model.FindMember("model_state"); st != model.MemberEnd() && st->value.IsString()) {
+    out.state = st->value.GetString();
+  }
+  return out;
 }
 
-std::string Encode(int64_t version, const Value& model) {
+std::string Encode(int64_t version, const Value& model, const std::string& connector_id,
+                   bool inline_connector) {
   Document out;
   out.SetObject();
-  out.AddMember("version", version, out.GetAllocator());
-  out.AddMember("model", Value(model, out.GetAllocator()), out.GetAllocator());
+  auto& a = out.GetAllocator();
+  out.AddMember("version", version, a);
+  out.AddMember("model", Value(model, a), a);
+  out.AddMember("connector_id", Value(connector_id.c_str(), a), a);
+  out.AddMember("inline_connector", inline_connector, a);
   return Text(out);
 }
 
 }  // namespace
 
-ModelStore::ModelStore(storage::Store* store, const ConnectorStore* connectors)
+ModelStore::ModelStore(storage::Store* store, ConnectorStore* connectors)
     : store_(store), connectors_(connectors) {}
 
-util::Result<std::string> ModelStore::Register(std::string_view body) {
+util::Result<std::string> ModelStore::Register(std::string_view body, bool deploy) {
   Document d;
   d.Parse(body.data(), body.size());
   if (d.HasParseError() || !d.IsObject()) {
     return util::ParsingError("request body is required and must be a JSON object");
-  }
-  if (d.HasMember("connector")) {
-    return InvalidArgument(
-        "sluice does not register models with an inline [connector]: create it with POST "
-        "/_plugins/_ml/connectors/_create and register the model with its [connector_id]");
   }
   SLUICE_ASSIGN_OR_RETURN(std::string name, String(d, "name", true));
   SLUICE_ASSIGN_OR_RETURN(std::string function_name, String(d, "function_name", false));
@@ -94,10 +113,37 @@ util::Result<std::string> ModelStore::Register(std::string_view body) {
         "\"remote\", not [" +
         function_name + "]");
   }
-  SLUICE_ASSIGN_OR_RETURN(std::string connector_id, String(d, "connector_id", true));
+  const Value* inline_connector = nullptr;
+  if (auto c = d.FindMember("connector"); c != d.MemberEnd() && !c->value.IsNull()) {
+    if (!c->value.IsObject()) return InvalidArgument("[connector] must be an object");
+    inline_connector = &c->value;
+  }
+  SLUICE_ASSIGN_OR_RETURN(std::string connector_id,
+                          String(d, "connector_id", inline_connector == nullptr));
+  if (inline_connector != nullptr && !connector_id.empty()) {
+    return InvalidArgument("give either [connector_id] or an inline [connector], not both");
+  }
   SLUICE_ASSIGN_OR_RETURN(std::string description, String(d, "description", false));
   SLUICE_ASSIGN_OR_RETURN(std::string group, String(d, "model_group_id", false));
-  SLUICE_RETURN_IF_ERROR(connectors_->Get(connector_id).status());
+  std::string id = index::GenerateId(20);
+  std::string connector_json;
+  if (inline_connector != nullptr) {
+    SLUICE_ASSIGN_OR_RETURN(connector_id, connectors_->CreateForModel(id, Text(*inline_connector)));
+    auto stored = connectors_->Get(connector_id);
+    if (!stored.ok()) {
+      (void)connectors_->Delete(connector_id);
+      return stored.status();
+    }
+    connector_json = stored->json;
+  } else {
+    SLUICE_ASSIGN_OR_RETURN(StoredConnector c, connectors_->Get(connector_id));
+    // Another model's inline connector is not a connector_id a user can name.
+    if (!c.model_id.empty()) {
+      return util::Status(
+          util::Code::kNotFound, "status_exception",
+          "Failed to find connector with the provided connector id: " + connector_id);
+    }
+  }
   Document model;
   model.SetObject();
   auto& alloc = model.GetAllocator();
@@ -110,16 +156,26 @@ util::Result<std::string> ModelStore::Register(std::string_view body) {
   put("algorithm", "REMOTE");
   put("model_version", "1");
   if (!description.empty()) put("description", description);
-  put("model_state", "REGISTERED");
+  put("model_state", deploy ? "DEPLOYED" : "REGISTERED");
   model.AddMember("created_time", now, alloc);
   model.AddMember("last_updated_time", now, alloc);
   model.AddMember("last_registered_time", now, alloc);
-  put("connector_id", connector_id);
-  std::string id = index::GenerateId(20);
+  if (deploy) model.AddMember("last_deployed_time", now, alloc);
+  if (inline_connector != nullptr) {
+    Document shown;
+    shown.Parse(connector_json.data(), connector_json.size());
+    model.AddMember("connector", Value(shown, alloc), alloc);
+  } else {
+    put("connector_id", connector_id);
+  }
   storage::WriteBatch batch;
-  batch.Put(storage::Column::kMeta, Key(id), Encode(1, model));
+  batch.Put(storage::Column::kMeta, Key(id),
+            Encode(1, model, connector_id, inline_connector != nullptr));
   std::lock_guard lock(mu_);
-  SLUICE_RETURN_IF_ERROR(store_->Write(batch));
+  if (util::Status s = store_->Write(batch); !s.ok()) {
+    if (inline_connector != nullptr) (void)connectors_->Delete(connector_id);
+    return s;
+  }
   return id;
 }
 
@@ -133,9 +189,20 @@ util::Status ModelStore::Delete(const std::string& id) {
   std::lock_guard lock(mu_);
   SLUICE_ASSIGN_OR_RETURN(auto value, store_->Get(storage::Column::kMeta, Key(id)));
   if (!value) return NotFound();
+  SLUICE_ASSIGN_OR_RETURN(StoredModel m, Decode(id, *value));
+  if (m.state == "DEPLOYED") {
+    return util::Status(
+        util::Code::kInvalidArgument, "status_exception",
+        "Model cannot be deleted in deploying or deployed state. Try undeploy model first then "
+        "delete");
+  }
   storage::WriteBatch batch;
   batch.Delete(storage::Column::kMeta, Key(id));
-  return store_->Write(batch);
+  SLUICE_RETURN_IF_ERROR(store_->Write(batch));
+  // The model is gone first: a crash in between leaves an unlisted connector,
+  // never a model without its connector.
+  if (m.inline_connector) SLUICE_RETURN_IF_ERROR(connectors_->Delete(m.connector_id));
+  return util::Status::Ok();
 }
 
 util::Status ModelStore::SetState(const std::string& id, std::string_view state) {
@@ -154,7 +221,8 @@ util::Status ModelStore::SetState(const std::string& id, std::string_view state)
   model.AddMember(Value(stamp, alloc), Value(now), alloc);
   model["last_updated_time"].SetInt64(now);
   storage::WriteBatch batch;
-  batch.Put(storage::Column::kMeta, Key(id), Encode(m.version + 1, model));
+  batch.Put(storage::Column::kMeta, Key(id),
+            Encode(m.version + 1, model, m.connector_id, m.inline_connector));
   return store_->Write(batch);
 }
 

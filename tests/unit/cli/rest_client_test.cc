@@ -61,6 +61,33 @@ TEST(RestClientTest, HttpClientTalksToARealServer) {
   server.Stop();
 }
 
+TEST(RestClientTest, HttpClientSendsTheAuthorizationItWasGiven) {
+  EXPECT_EQ(BasicAuthorization("admin", "pw"), "Basic YWRtaW46cHc=");
+  EXPECT_EQ(BasicAuthorization("ab", "c"), "Basic YWI6Yw==");
+  EXPECT_EQ(BasicAuthorization("a", "bcd"), "Basic YTpiY2Q=");
+  http::Router router;
+  router.Add("GET", "/_auth", [](const http::Request& r) {
+    http::Response res;
+    res.content_type = "text/plain";
+    res.body = std::string(r.Header("Authorization"));
+    return res;
+  });
+  http::ServerOptions options;
+  options.port = 0;
+  options.threads = 1;
+  options.access_log = false;
+  http::Server server(options, router);
+  ASSERT_TRUE(server.Start().ok());
+  std::string url = "http://127.0.0.1:" + std::to_string(server.port());
+  auto with = MakeHttpClient(url, std::chrono::seconds(5), BasicAuthorization("admin", "pw"));
+  ASSERT_TRUE(with.ok());
+  EXPECT_EQ((*with)->Call("GET", "/_auth")->body, "Basic YWRtaW46cHc=");
+  auto without = MakeHttpClient(url);
+  ASSERT_TRUE(without.ok());
+  EXPECT_EQ((*without)->Call("GET", "/_auth")->body, "");
+  server.Stop();
+}
+
 TEST(RestClientTest, UnreachableServerIsAnUnavailableStatus) {
   auto client = MakeHttpClient("http://127.0.0.1:9", std::chrono::seconds(5));
   ASSERT_TRUE(client.ok());

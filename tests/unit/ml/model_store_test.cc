@@ -66,6 +66,8 @@ TEST_F(ModelStoreTest, RegisterGetStateListDelete) {
   ASSERT_TRUE(all.ok());
   ASSERT_EQ(all->size(), 1u);
   EXPECT_EQ((*all)[0].id, *id);
+  EXPECT_EQ(models_->Delete(*id).code(), util::Code::kInvalidArgument);  // deployed
+  ASSERT_TRUE(models_->SetState(*id, "UNDEPLOYED").ok());
   ASSERT_TRUE(models_->Delete(*id).ok());
   EXPECT_EQ(models_->Get(*id).status().code(), util::Code::kNotFound);
   EXPECT_EQ(models_->Delete(*id).code(), util::Code::kNotFound);
@@ -82,6 +84,7 @@ TEST_F(ModelStoreTest, RegisterRefusesWhatItCannotServe) {
                 .status()
                 .code(),
             util::Code::kInvalidArgument);
+  // An inline connector is validated as _create validates one.
   EXPECT_EQ(models_->Register(R"({"name":"m","connector":{}})").status().code(),
             util::Code::kInvalidArgument);
   EXPECT_EQ(models_->Register("[").status().code(), util::Code::kInvalidArgument);
