@@ -35,6 +35,20 @@ void WriteValue(FieldType type, const Value& v, json::JsonWriter& w) {
     w.String(index::FormatDateNanos(nanos));
   } else if (type == FieldType::kUnsignedLong) {
     w.Raw(index::IntegralText(v.number, type));
+  } else if (index::IsRange(type) && type != FieldType::kIpRange) {
+    // {"gte": lo, "lte": hi}, each bound rendered as the range's element type.
+    double lo = 0, hi = 0;
+    index::ParseRangeText(*v.text, &lo, &hi);
+    FieldType element = type == FieldType::kIntegerRange ? FieldType::kInteger
+                        : type == FieldType::kLongRange  ? FieldType::kLong
+                        : type == FieldType::kDateRange  ? FieldType::kDate
+                        : type == FieldType::kFloatRange ? FieldType::kFloat
+                                                         : FieldType::kDouble;
+    w.StartObject().Key("gte");
+    WriteValue(element, {lo, v.text}, w);
+    w.Key("lte");
+    WriteValue(element, {hi, v.text}, w);
+    w.EndObject();
   } else if (type == FieldType::kBoolean) {
     w.Bool(v.number != 0);
   } else if (type == FieldType::kDate) {
@@ -106,7 +120,8 @@ util::Result<std::optional<std::string>> HitFieldsJson(const index::Index& index
       if (values.empty()) continue;
       if (doc_values) {
         bool keyword = index::IsKeywordLike(f->type) || f->type == FieldType::kBinary ||
-                       f->type == FieldType::kGeoPoint || f->type == FieldType::kCompletion;
+                       f->type == FieldType::kGeoPoint || f->type == FieldType::kCompletion ||
+                       index::IsRange(f->type);
         std::sort(values.begin(), values.end(), [&](const Value& a, const Value& b) {
           return keyword ? *a.text < *b.text : a.number < b.number;
         });
