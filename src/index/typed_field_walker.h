@@ -53,10 +53,11 @@ util::Status UnsignedLongValue(const FieldMapping& field, const V& value, std::s
                                ParsedDocument* out) {
   std::string text = value.IsString() ? std::string(value.GetString()) : value.Text();
   if (!value.IsString() && !value.IsNumber()) {
-    return FieldError(field.path, field.type, id, Preview(value),
-                      util::InvalidArgument("Current token (" +
-                                            std::string(value.IsBool() ? "VALUE_TRUE" : "START_ARRAY") +
-                                            ") not numeric, can not use numeric value accessors"));
+    return FieldError(
+        field.path, field.type, id, Preview(value),
+        util::InvalidArgument("Current token (" +
+                              std::string(value.IsBool() ? "VALUE_TRUE" : "START_ARRAY") +
+                              ") not numeric, can not use numeric value accessors"));
   }
   auto parsed = ParseUnsignedLong(text, field.coerce);
   if (!parsed.ok()) return FieldError(field.path, field.type, id, text, parsed.status());
@@ -79,10 +80,10 @@ util::Status DateNanosValue(const FieldMapping& field, const V& value, std::stri
     if (!nanos) {
       // A date outside what nanosecond resolution can hold says so.
       if (auto millis = ParseDateMillis(value.GetString())) {
-        std::string reason = "date[" + std::string(value.GetString()) + "] is " +
-                             (*millis < 0 ? "before the epoch in 1970"
-                                          : "after 2262-04-11T23:47:16.854775807") +
-                             " and cannot be stored in nanosecond resolution";
+        std::string reason =
+            "date[" + std::string(value.GetString()) + "] is " +
+            (*millis < 0 ? "before the epoch in 1970" : "after 2262-04-11T23:47:16.854775807") +
+            " and cannot be stored in nanosecond resolution";
         return FieldError(field.path, field.type, id, Preview(value),
                           util::InvalidArgument(std::move(reason)));
       }
@@ -240,11 +241,11 @@ util::Status CompletionValue(const FieldMapping& field, const V& value, std::str
     return Status::Ok();
   }
   if (!value.IsObject()) {
-    return FieldError(field.path, field.type, id, Preview(value),
-                      Status(util::Code::kInvalidArgument, "parsing_exception",
-                             "failed to parse [" + field.path +
-                                 "]: expected text or object, but got " +
-                                 (value.IsNumber() ? "VALUE_NUMBER" : "VALUE_BOOLEAN")));
+    return FieldError(
+        field.path, field.type, id, Preview(value),
+        Status(util::Code::kInvalidArgument, "parsing_exception",
+               "failed to parse [" + field.path + "]: expected text or object, but got " +
+                   (value.IsNumber() ? "VALUE_NUMBER" : "VALUE_BOOLEAN")));
   }
   return value.Members([&](std::string_view name, const V& m) -> Status {
     if (name == "input") {
@@ -259,13 +260,14 @@ util::Status CompletionValue(const FieldMapping& field, const V& value, std::str
     }
     if (name == "weight") {
       bool ok = m.IsInt64() || (m.IsString() && !m.GetString().empty());
-      if (!ok) return util::InvalidArgument("weight must be an integer, but was [" + Preview(m) + "]");
+      if (!ok)
+        return util::InvalidArgument("weight must be an integer, but was [" + Preview(m) + "]");
       return Status::Ok();
     }
     if (name == "contexts") return Status::Ok();
-    return Status(util::Code::kInvalidArgument, "illegal_argument_exception",
-                  "unknown field name [" + std::string(name) +
-                      "], must be one of [input, weight, contexts]");
+    return Status(
+        util::Code::kInvalidArgument, "illegal_argument_exception",
+        "unknown field name [" + std::string(name) + "], must be one of [input, weight, contexts]");
   });
 }
 
@@ -336,8 +338,8 @@ util::Status RangeValue(const FieldMapping& field, const V& value, std::string_v
                         ParsedDocument* out) {
   using util::Status;
   const FieldType t = field.type;
-  const bool integral = t == FieldType::kIntegerRange || t == FieldType::kLongRange ||
-                        t == FieldType::kDateRange;
+  const bool integral =
+      t == FieldType::kIntegerRange || t == FieldType::kLongRange || t == FieldType::kDateRange;
   double lo = t == FieldType::kIntegerRange ? -2147483648.0 : -INFINITY;
   double hi = t == FieldType::kIntegerRange ? 2147483647.0 : INFINITY;
   if (t == FieldType::kLongRange || t == FieldType::kDateRange) {
@@ -352,10 +354,11 @@ util::Status RangeValue(const FieldMapping& field, const V& value, std::string_v
     return Status::Ok();
   }
   if (!value.IsObject()) {
-    return FieldError(field.path, t, id, Preview(value),
-                      Status(util::Code::kInvalidArgument, "mapper_parsing_exception",
-                             "error parsing field [" + field.path + "], expected an object but got " +
-                                 std::string(value.IsString() ? "VALUE_STRING" : "VALUE_NUMBER")));
+    return FieldError(
+        field.path, t, id, Preview(value),
+        Status(util::Code::kInvalidArgument, "mapper_parsing_exception",
+               "error parsing field [" + field.path + "], expected an object but got " +
+                   std::string(value.IsString() ? "VALUE_STRING" : "VALUE_NUMBER")));
   }
   if (t == FieldType::kIpRange) {
     std::string ip_lo = "::", ip_hi = "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff";
@@ -364,9 +367,13 @@ util::Status RangeValue(const FieldMapping& field, const V& value, std::string_v
         return util::InvalidArgument("'" + Preview(m) + "' is not an IP string literal.");
       }
       std::string ip = FormatIp(*ParseIp(m.GetString()));
-      if (name == "gte" || name == "gt") ip_lo = ip;
-      else if (name == "lte" || name == "lt") ip_hi = ip;
-      else return util::InvalidArgument("error parsing field [" + field.path + "], with unknown parameter [" + std::string(name) + "]");
+      if (name == "gte" || name == "gt")
+        ip_lo = ip;
+      else if (name == "lte" || name == "lt")
+        ip_hi = ip;
+      else
+        return util::InvalidArgument("error parsing field [" + field.path +
+                                     "], with unknown parameter [" + std::string(name) + "]");
       return Status::Ok();
     });
     if (!st.ok()) return FieldError(field.path, t, id, Preview(value), st);
@@ -382,10 +389,14 @@ util::Status RangeValue(const FieldMapping& field, const V& value, std::string_v
     }
     double d = *b;
     if (integral && name != "gte" && name != "lte") d = std::trunc(d);
-    if (name == "gte") lo = integral ? std::ceil(d) : d;
-    else if (name == "gt") lo = integral ? d + 1 : std::nextafter(d, INFINITY);
-    else if (name == "lte") hi = integral ? std::floor(d) : d;
-    else if (name == "lt") hi = integral ? d - 1 : std::nextafter(d, -INFINITY);
+    if (name == "gte")
+      lo = integral ? std::ceil(d) : d;
+    else if (name == "gt")
+      lo = integral ? d + 1 : std::nextafter(d, INFINITY);
+    else if (name == "lte")
+      hi = integral ? std::floor(d) : d;
+    else if (name == "lt")
+      hi = integral ? d - 1 : std::nextafter(d, -INFINITY);
     else {
       return Status(util::Code::kInvalidArgument, "mapper_parsing_exception",
                     "error parsing field [" + field.path + "], with unknown parameter [" +
@@ -399,10 +410,10 @@ util::Status RangeValue(const FieldMapping& field, const V& value, std::string_v
     hi = static_cast<float>(hi);
   }
   if (lo > hi) {
-    return FieldError(field.path, t, id, Preview(value),
-                      util::InvalidArgument("min value (" + std::to_string(lo) +
-                                            ") is greater than max value (" + std::to_string(hi) +
-                                            ")"));
+    return FieldError(
+        field.path, t, id, Preview(value),
+        util::InvalidArgument("min value (" + std::to_string(lo) + ") is greater than max value (" +
+                              std::to_string(hi) + ")"));
   }
   AddValue(out, field.path, IndexedValue::Kind::kString, RangeText(lo, hi), 0);
   return Status::Ok();

@@ -66,7 +66,8 @@ util::Result<uint64_t> ParseUnsignedLong(std::string_view text, bool coerce) {
       return InvalidArgument("Value [" + std::string(text) + "] has a decimal part");
     }
     if (*d < 0 ? std::trunc(*d) != 0 : *d >= 18446744073709551616.0) {
-      return InvalidArgument("Value [" + std::string(text) + "] is out of range for an unsigned long");
+      return InvalidArgument("Value [" + std::string(text) +
+                             "] is out of range for an unsigned long");
     }
     return ClampToUnsigned(std::trunc(*d));
   }
@@ -79,7 +80,8 @@ util::Result<uint64_t> ParseUnsignedLong(std::string_view text, bool coerce) {
   if ((whole.empty() && fraction.empty()) || !all_digits(whole) || !all_digits(fraction)) {
     return NumberFormat(text);
   }
-  bool has_fraction = std::any_of(fraction.begin(), fraction.end(), [](char c) { return c != '0'; });
+  bool has_fraction =
+      std::any_of(fraction.begin(), fraction.end(), [](char c) { return c != '0'; });
   if (has_fraction && !coerce) {
     return InvalidArgument("Value [" + std::string(text) + "] has a decimal part");
   }
@@ -87,12 +89,14 @@ util::Result<uint64_t> ParseUnsignedLong(std::string_view text, bool coerce) {
   if (!whole.empty()) {
     auto [end, ec] = std::from_chars(whole.data(), whole.data() + whole.size(), v);
     if (ec != std::errc()) {
-      return InvalidArgument("Value [" + std::string(text) + "] is out of range for an unsigned long");
+      return InvalidArgument("Value [" + std::string(text) +
+                             "] is out of range for an unsigned long");
     }
   }
   // -0.5 truncates to 0, which is in range; -1 is not.
   if (negative && v != 0) {
-    return InvalidArgument("Value [" + std::string(text) + "] is out of range for an unsigned long");
+    return InvalidArgument("Value [" + std::string(text) +
+                           "] is out of range for an unsigned long");
   }
   return v;
 }
@@ -280,9 +284,9 @@ double GeoArcDistanceMeters(const GeoPoint& a, const GeoPoint& b) {
   constexpr double kEarthMeanRadius = 6371008.7714;  // Lucene's GeoUtils.EARTH_MEAN_RADIUS_METERS
   constexpr double kRad = M_PI / 180.0;
   double dlat = (b.lat - a.lat) * kRad, dlon = (b.lon - a.lon) * kRad;
-  double h = std::sin(dlat / 2) * std::sin(dlat / 2) +
-             std::cos(a.lat * kRad) * std::cos(b.lat * kRad) * std::sin(dlon / 2) *
-                 std::sin(dlon / 2);
+  double h = std::sin(dlat / 2) * std::sin(dlat / 2) + std::cos(a.lat * kRad) *
+                                                           std::cos(b.lat * kRad) *
+                                                           std::sin(dlon / 2) * std::sin(dlon / 2);
   return 2 * kEarthMeanRadius * std::asin(std::min(1.0, std::sqrt(h)));
 }
 
@@ -300,12 +304,26 @@ std::optional<double> ParseDistanceMeters(std::string_view text) {
   auto value = ParseDouble(s.substr(0, i));
   if (!value) return std::nullopt;
   std::string unit(Trim(s.substr(i)));
-  static const std::pair<const char*, double> kUnits[] = {
-      {"", 1},          {"m", 1},          {"meters", 1},          {"km", 1000},
-      {"kilometers", 1000}, {"cm", 0.01},  {"centimeters", 0.01},  {"mm", 0.001},
-      {"millimeters", 0.001}, {"mi", 1609.344}, {"miles", 1609.344}, {"yd", 0.9144},
-      {"yards", 0.9144}, {"ft", 0.3048},   {"feet", 0.3048},       {"in", 0.0254},
-      {"inch", 0.0254},  {"NM", 1852},     {"nmi", 1852},          {"nauticalmiles", 1852}};
+  static const std::pair<const char*, double> kUnits[] = {{"", 1},
+                                                          {"m", 1},
+                                                          {"meters", 1},
+                                                          {"km", 1000},
+                                                          {"kilometers", 1000},
+                                                          {"cm", 0.01},
+                                                          {"centimeters", 0.01},
+                                                          {"mm", 0.001},
+                                                          {"millimeters", 0.001},
+                                                          {"mi", 1609.344},
+                                                          {"miles", 1609.344},
+                                                          {"yd", 0.9144},
+                                                          {"yards", 0.9144},
+                                                          {"ft", 0.3048},
+                                                          {"feet", 0.3048},
+                                                          {"in", 0.0254},
+                                                          {"inch", 0.0254},
+                                                          {"NM", 1852},
+                                                          {"nmi", 1852},
+                                                          {"nauticalmiles", 1852}};
   for (const auto& [name, factor] : kUnits) {
     if (unit == name) return *value * factor;
   }
@@ -325,8 +343,8 @@ std::optional<int64_t> ParseDateNanos(std::string_view text) {
     size_t dot = text.find_first_of(".,", t);
     if (dot != std::string_view::npos) {
       int scale = 100000;  // nanos of the fourth fraction digit
-      for (size_t i = dot + 4; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])) &&
-                               scale > 0;
+      for (size_t i = dot + 4;
+           i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])) && scale > 0;
            ++i, scale /= 10) {
         sub_millis += (text[i] - '0') * scale;
       }
@@ -357,7 +375,9 @@ std::string FormatDateNanos(int64_t nanos) {
 
 // ---- ranges ----
 
-std::string RangeText(double lo, double hi) { return ShortestDouble(lo) + "," + ShortestDouble(hi); }
+std::string RangeText(double lo, double hi) {
+  return ShortestDouble(lo) + "," + ShortestDouble(hi);
+}
 
 bool ParseRangeText(std::string_view text, double* lo, double* hi) {
   size_t comma = text.find(',');

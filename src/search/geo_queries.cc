@@ -31,8 +31,8 @@ Result<index::GeoPoint> ParsePoint(const rapidjson::Value& v, const std::string&
       return index::GeoPoint{lat->value.GetDouble(), lon->value.GetDouble()};
     }
   }
-  return ParsingError("[" + query + "] field must be either [lat], [lon] or [geohash]: " +
-                      json::ValueText(v));
+  return ParsingError("[" + query +
+                      "] field must be either [lat], [lon] or [geohash]: " + json::ValueText(v));
 }
 
 Result<float> Boost(const rapidjson::Value& v) {
@@ -115,8 +115,7 @@ Result<std::unique_ptr<Query>> ParseGeoDistance(const rapidjson::Value& body) {
   }
   if (!center) return ParsingError("geo_distance requires 'point' to be specified");
   if (!meters) return ParsingError("geo_distance requires 'distance' to be specified");
-  return std::unique_ptr<Query>(
-      std::make_unique<GeoDistanceQuery>(field, *center, *meters, boost));
+  return std::unique_ptr<Query>(std::make_unique<GeoDistanceQuery>(field, *center, *meters, boost));
 }
 
 Result<std::unique_ptr<Query>> ParseGeoBoundingBox(const rapidjson::Value& body) {
@@ -132,8 +131,7 @@ Result<std::unique_ptr<Query>> ParseGeoBoundingBox(const rapidjson::Value& body)
       SLUICE_ASSIGN_OR_RETURN(boost, Boost(v));
       continue;
     }
-    if (key == "validation_method" || key == "type" || key == "_name" ||
-        key == "ignore_unmapped") {
+    if (key == "validation_method" || key == "type" || key == "_name" || key == "ignore_unmapped") {
       continue;
     }
     if (!v.IsObject()) return ParsingError("[" + name + "] failed to parse bounding box");
@@ -143,7 +141,8 @@ Result<std::unique_ptr<Query>> ParseGeoBoundingBox(const rapidjson::Value& body)
     for (auto c = v.MemberBegin(); c != v.MemberEnd(); ++c) {
       std::string_view corner = c->name.GetString();
       if (corner == "top" || corner == "left" || corner == "bottom" || corner == "right") {
-        if (!c->value.IsNumber()) return ParsingError("[" + name + "] [" + std::string(corner) + "] must be a number");
+        if (!c->value.IsNumber())
+          return ParsingError("[" + name + "] [" + std::string(corner) + "] must be a number");
         double d = c->value.GetDouble();
         (corner == "top" ? top : corner == "left" ? left : corner == "bottom" ? bottom : right) = d;
         continue;
@@ -201,8 +200,8 @@ Result<std::unique_ptr<Query>> ParseGeoShape(const rapidjson::Value& body) {
       return ParsingError("[geo_shape] query supports only an inline [shape] in sluice");
     }
     const rapidjson::Value& shape = v["shape"];
-    std::string type = shape.HasMember("type") && shape["type"].IsString()
-                           ? shape["type"].GetString() : "";
+    std::string type =
+        shape.HasMember("type") && shape["type"].IsString() ? shape["type"].GetString() : "";
     for (auto& ch : type) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     const rapidjson::Value* coords =
         shape.HasMember("coordinates") ? &shape["coordinates"] : nullptr;
@@ -219,8 +218,10 @@ Result<std::unique_ptr<Query>> ParseGeoShape(const rapidjson::Value& body) {
       double lon = (*coords)[0].GetDouble(), lat = (*coords)[1].GetDouble();
       box = GeoBox{lat, lon, lat, lon};
     } else {
-      return ParsingError("[geo_shape] query on a geo_point supports envelope and point shapes "
-                          "in sluice, got [" + type + "]");
+      return ParsingError(
+          "[geo_shape] query on a geo_point supports envelope and point shapes "
+          "in sluice, got [" +
+          type + "]");
     }
     if (v.HasMember("relation") && v["relation"].IsString() &&
         std::string_view(v["relation"].GetString()) != "intersects" &&

@@ -196,7 +196,8 @@ util::Result<DocList> IpRangeQuery(const Index& index, const std::string& path,
                                    const std::optional<RangeQuery::Bound>& upper, float boost) {
   index::IpAddress lo{}, hi;
   hi.fill(0xff);
-  for (auto [bound, out, is_lower] : {std::tuple{&lower, &lo, true}, std::tuple{&upper, &hi, false}}) {
+  for (auto [bound, out, is_lower] :
+       {std::tuple{&lower, &lo, true}, std::tuple{&upper, &hi, false}}) {
     if (!*bound) continue;
     auto ip = index::ParseIp((*bound)->value.text);
     if (!ip) {
@@ -298,8 +299,10 @@ std::optional<util::Result<DocList>> TypedTerms(const Index& index,
       return util::Result<DocList>(ShardError(index, "Binary fields do not support searching"));
     case FieldType::kGeoPoint:
       return util::Result<DocList>(ShardError(
-          index, "Geometry fields do not support exact searching, use dedicated geometry queries "
-                 "instead: [" + path + "]"));
+          index,
+          "Geometry fields do not support exact searching, use dedicated geometry queries "
+          "instead: [" +
+              path + "]"));
     case FieldType::kConstantKeyword:
       for (const auto& q : values) {
         if (field.constant_value && q.text == *field.constant_value) return AllLive(index, boost);
@@ -313,16 +316,15 @@ std::optional<util::Result<DocList>> TypedTerms(const Index& index,
     for (const auto& q : values) {
       auto d = RangeDomainOf(q, field.type);
       if (!d) {
-        return util::Result<DocList>(ShardError(index, "failed to parse value [" + q.text +
-                                                           "] for field [" + path + "]"));
+        return util::Result<DocList>(
+            ShardError(index, "failed to parse value [" + q.text + "] for field [" + path + "]"));
       }
       auto part = RangeFieldQuery(index, field, path, *d, *d, "intersects", boost);
       if (!part.ok()) return part;
       out.insert(out.end(), part->begin(), part->end());
     }
     std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.doc < b.doc; });
-    out.erase(std::unique(out.begin(), out.end(),
-                          [](auto& a, auto& b) { return a.doc == b.doc; }),
+    out.erase(std::unique(out.begin(), out.end(), [](auto& a, auto& b) { return a.doc == b.doc; }),
               out.end());
     return util::Result<DocList>(std::move(out));
   }

@@ -59,8 +59,9 @@ TEST(TypedFieldWalkerTest, UnsignedLongKeepsExactDigits) {
 TEST(TypedFieldWalkerTest, UnsignedLongErrorsAreOpenSearchs) {
   util::Status s = Error(R"({"u":-1})");
   EXPECT_EQ(s.type(), "mapper_parsing_exception");
-  EXPECT_EQ(s.reason(), "failed to parse field [u] of type [unsigned_long] in document with id "
-                        "'1'. Preview of field's value: '-1'");
+  EXPECT_EQ(s.reason(),
+            "failed to parse field [u] of type [unsigned_long] in document with id "
+            "'1'. Preview of field's value: '-1'");
   ASSERT_NE(s.cause(), nullptr);
   EXPECT_EQ(s.cause()->reason(), "Value [-1] is out of range for an unsigned long");
   EXPECT_EQ(Error(R"({"ux":"1.5"})").cause()->reason(), "Value [1.5] has a decimal part");
@@ -83,8 +84,9 @@ TEST(TypedFieldWalkerTest, IpIsCanonicalisedAndValidated) {
   EXPECT_THAT(Texts(Ok(R"({"ip":["192.168.0.1","2001:DB8::0:1"]})"), "ip"),
               ElementsAre("192.168.0.1", "2001:db8::1"));
   util::Status s = Error(R"({"ip":"bogus"})");
-  EXPECT_EQ(s.reason(), "failed to parse field [ip] of type [ip] in document with id '1'. "
-                        "Preview of field's value: 'bogus'");
+  EXPECT_EQ(s.reason(),
+            "failed to parse field [ip] of type [ip] in document with id '1'. "
+            "Preview of field's value: 'bogus'");
   EXPECT_EQ(s.cause()->reason(), "'bogus' is not an IP string literal.");
   EXPECT_THAT(Texts(Ok(R"({"ipm":"bogus"})"), "ipm"), IsEmpty());
 }

@@ -24,7 +24,8 @@ TEST(TypedValuesTest, UnsignedLongRefusesOutOfRangeAndNonNumbers) {
   auto big = ParseUnsignedLong("18446744073709551616", true);
   ASSERT_FALSE(big.ok());
   EXPECT_EQ(big.status().type(), "illegal_argument_exception");
-  EXPECT_EQ(big.status().reason(), "Value [18446744073709551616] is out of range for an unsigned long");
+  EXPECT_EQ(big.status().reason(),
+            "Value [18446744073709551616] is out of range for an unsigned long");
   auto negative = ParseUnsignedLong("-1", true);
   ASSERT_FALSE(negative.ok());
   EXPECT_EQ(negative.status().reason(), "Value [-1] is out of range for an unsigned long");

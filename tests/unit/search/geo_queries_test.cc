@@ -72,8 +72,9 @@ TEST_F(GeoQueriesTest, BoundingBoxInAllCornerForms) {
   EXPECT_THAT(*Ids(R"({"geo_bounding_box":{"loc":{"top":53,"left":10,"bottom":52,"right":14}}})"),
               ElementsAre("berlin"));
   // left > right crosses the dateline.
-  EXPECT_THAT(*Ids(R"({"geo_bounding_box":{"loc":{"top_left":[179,0],"bottom_right":[-179,-20]}}})"),
-              ElementsAre("fiji"));
+  EXPECT_THAT(
+      *Ids(R"({"geo_bounding_box":{"loc":{"top_left":[179,0],"bottom_right":[-179,-20]}}})"),
+      ElementsAre("fiji"));
   EXPECT_FALSE(Ids(R"({"geo_bounding_box":{"loc":{"top_left":[179,0]}}})").ok());
 }
 

@@ -30,10 +30,11 @@ class TypedFieldQueriesTest : public ::testing::Test {
     auto i = index::Index::Create(store_.get(), "t", *settings, *mapping, testutil::OneThread());
     ASSERT_TRUE(i.ok()) << i.status().ToString();
     index_ = *i;
-    Write("a", R"({"u":18446744073709551615,"ns":"2018-10-29T12:12:12.123456789Z",)"
-               R"("ip":"192.168.0.1","ck":"c","ir":{"gte":1,"lte":5},)"
-               R"("dr":{"gte":"2024-01-01","lte":"2024-01-31"},"flat":{"color":"red","x":{"y":"z"}},)"
-               R"("mot":"quick brown fox"})");
+    Write("a",
+          R"({"u":18446744073709551615,"ns":"2018-10-29T12:12:12.123456789Z",)"
+          R"("ip":"192.168.0.1","ck":"c","ir":{"gte":1,"lte":5},)"
+          R"("dr":{"gte":"2024-01-01","lte":"2024-01-31"},"flat":{"color":"red","x":{"y":"z"}},)"
+          R"("mot":"quick brown fox"})");
     Write("b", R"({"u":18446744073709551614,"ns":"2018-10-29T12:12:12.123456790Z",)"
                R"("ip":"2001:db8::1","ir":{"gte":10,"lte":20},"flat":{"color":"blue"},)"
                R"("bin":"YWJj"})");
@@ -94,8 +95,7 @@ TEST_F(TypedFieldQueriesTest, AliasQueriesReadTheTarget) {
 
 TEST_F(TypedFieldQueriesTest, DateNanosComparesNanoseconds) {
   EXPECT_THAT(Ids(R"({"term":{"ns":"2018-10-29T12:12:12.123456789Z"}})"), ElementsAre("a"));
-  EXPECT_THAT(Ids(R"({"range":{"ns":{"gt":"2018-10-29T12:12:12.123456789Z"}}})"),
-              ElementsAre("b"));
+  EXPECT_THAT(Ids(R"({"range":{"ns":{"gt":"2018-10-29T12:12:12.123456789Z"}}})"), ElementsAre("b"));
   EXPECT_THAT(Ids(R"({"range":{"ns":{"gte":"2018-10-29T12:12:12.123Z","lte":"2018-10-29"}}})"),
               IsEmpty());
   EXPECT_THAT(Ids(R"({"range":{"ns":{"gte":"2018-10-29T12:12:12.123Z"}}})"), ElementsAre("a", "b"));
@@ -109,7 +109,8 @@ TEST_F(TypedFieldQueriesTest, IpTermsTakeAddressesAndCidrBlocks) {
   auto bad = Run(R"({"term":{"ip":"nope"}})");
   ASSERT_FALSE(bad.ok());
   ASSERT_NE(bad.status().cause(), nullptr);
-  EXPECT_EQ(bad.status().cause()->reason(), "failed to create query: 'nope' is not an IP string literal.");
+  EXPECT_EQ(bad.status().cause()->reason(),
+            "failed to create query: 'nope' is not an IP string literal.");
 }
 
 TEST_F(TypedFieldQueriesTest, IpRangesOrderAddressesNumerically) {
@@ -120,7 +121,8 @@ TEST_F(TypedFieldQueriesTest, IpRangesOrderAddressesNumerically) {
 TEST_F(TypedFieldQueriesTest, BinaryIsNotSearchableButExists) {
   auto r = Run(R"({"term":{"bin":"YWJj"}})");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().cause()->reason(), "failed to create query: Binary fields do not support searching");
+  EXPECT_EQ(r.status().cause()->reason(),
+            "failed to create query: Binary fields do not support searching");
   EXPECT_THAT(Ids(R"({"exists":{"field":"bin"}})"), ElementsAre("b"));
 }
 
