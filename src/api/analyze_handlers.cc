@@ -120,7 +120,7 @@ Response Analyze(const ApiContext& ctx, const Request& req) {
   } else if (!field.empty() && index) {
     index::Index::ReadGuard guard(*index);
     const index::FieldMapping* f = index->mapping().Find(field);
-    if (f != nullptr && f->type == index::FieldType::kText) {
+    if (f != nullptr && index::IsTextual(f->type)) {
       analyzer = &index->IndexAnalyzer(field);
       position_gap = kFieldPositionGap;
     } else {

@@ -42,6 +42,9 @@ struct ParsedDocument {
   // Values of indexed text fields, in document order (one entry per array
   // element), analyzed by the write path into the inverted index.
   std::vector<std::pair<std::string, std::string>> texts;
+  // Values of token_count fields (path, text): the write path counts their
+  // tokens with the field's analyzer and indexes the count as a number.
+  std::vector<std::pair<std::string, std::string>> token_counts;
 };
 
 // A document parsed against an index's mapping as it was at mapping_version

@@ -22,25 +22,9 @@
 
 #include "index/date_parse.h"
 #include "index/document_parser.h"
+#include "index/typed_field_walker.h"
 
 namespace sluice::index::internal {
-
-template <typename V>
-std::string Preview(const V& v) {
-  if (v.IsString()) return std::string(v.GetString());
-  if (v.IsNull()) return "null";
-  std::string s = v.Text();
-  return s.size() > 100 ? s.substr(0, 100) + "..." : s;
-}
-
-inline util::Status FieldError(const std::string& path, FieldType type, std::string_view id,
-                               const std::string& preview, util::Status cause) {
-  return util::MapperParsingError("failed to parse field [" + path + "] of type [" +
-                                  std::string(FieldTypeName(type)) + "] in document with id '" +
-                                  std::string(id) + "'. Preview of field's value: '" + preview +
-                                  "'")
-      .WithCause(std::move(cause));
-}
 
 template <typename V>
 class DocumentWalker {
@@ -67,7 +51,7 @@ class DocumentWalker {
 
  private:
   Status Field(const std::string& path, const V& value) {
-    const FieldMapping* field = mapping_.Find(path);
+    const FieldMapping* field = mapping_.FindDefined(path);
     std::optional<FieldMapping> dynamic_field;
     if (field == nullptr && (dynamic_field = FindDynamic(path))) field = &*dynamic_field;
     if (field == nullptr) {
@@ -85,6 +69,12 @@ class DocumentWalker {
       return Field(path, value);
     }
     if (field->type == FieldType::kKnnVector) return Vector(*field, value);
+    if (field->type == FieldType::kAlias) {
+      return util::MapperParsingError("Cannot write to a field alias [" + path + "].");
+    }
+    if (field->type == FieldType::kGeoPoint && IsCoordinateArray(value)) {
+      return Single(*field, value);
+    }
     if (value.IsArray()) {
       return value.Elements([&](const V& element) -> Status {
         return element.IsArray() ? Field(path, element) : Single(*field, element);
@@ -139,9 +129,59 @@ class DocumentWalker {
       }
       return Object(value, field.path + ".");
     }
-    if (value.IsObject()) {
+    if (value.IsObject() && !TakesObject(field.type)) {
       return FieldError(field.path, field.type, id_, Preview(value),
                         util::InvalidArgument("expected a value, found an object"));
+    }
+    Status typed = Typed(field, value);
+    // ignore_malformed: the value is left out, the document is indexed.
+    if (!typed.ok() && field.ignore_malformed && TakesIgnoreMalformed(field.type)) {
+      return Status::Ok();
+    }
+    return typed;
+  }
+
+  static bool TakesObject(FieldType t) {
+    return t == FieldType::kGeoPoint || t == FieldType::kCompletion ||
+           t == FieldType::kFlatObject || IsRange(t);
+  }
+  static bool TakesIgnoreMalformed(FieldType t) {
+    return IsNumeric(t) || IsDateLike(t) || t == FieldType::kIp || t == FieldType::kGeoPoint;
+  }
+
+  Status Typed(const FieldMapping& field, const V& value) {
+    switch (field.type) {
+      case FieldType::kUnsignedLong:
+        return UnsignedLongValue(field, value, id_, out_);
+      case FieldType::kDateNanos:
+        return DateNanosValue(field, value, id_, out_);
+      case FieldType::kIp:
+        return IpValue(field, value, id_, out_);
+      case FieldType::kBinary:
+        return BinaryValue(field, value, id_, out_);
+      case FieldType::kGeoPoint:
+        return GeoPointValue(field, value, id_, out_);
+      case FieldType::kCompletion:
+        return CompletionValue(field, value, id_, out_);
+      case FieldType::kConstantKeyword:
+        return ConstantKeywordValue(field, value);
+      case FieldType::kFlatObject:
+        return FlatObjectValue(field, value, id_, out_);
+      case FieldType::kMatchOnlyText:
+      case FieldType::kSearchAsYouType:
+        return Text(field, value);
+      case FieldType::kTokenCount:
+        out_->token_counts.emplace_back(field.path, ScalarText(value));
+        return Status::Ok();
+      case FieldType::kIntegerRange:
+      case FieldType::kLongRange:
+      case FieldType::kFloatRange:
+      case FieldType::kDoubleRange:
+      case FieldType::kDateRange:
+      case FieldType::kIpRange:
+        return RangeValue(field, value, id_, out_);
+      default:
+        break;
     }
     switch (field.type) {
       case FieldType::kKeyword:

@@ -6,7 +6,7 @@
 namespace sluice::index {
 namespace {
 
-constexpr std::array<std::pair<FieldType, std::string_view>, 15> kNames = {{
+constexpr std::array<std::pair<FieldType, std::string_view>, 33> kNames = {{
     {FieldType::kKeyword, "keyword"},
     {FieldType::kText, "text"},
     {FieldType::kLong, "long"},
@@ -22,6 +22,24 @@ constexpr std::array<std::pair<FieldType, std::string_view>, 15> kNames = {{
     {FieldType::kObject, "object"},
     {FieldType::kNested, "nested"},
     {FieldType::kKnnVector, "knn_vector"},
+    {FieldType::kUnsignedLong, "unsigned_long"},
+    {FieldType::kDateNanos, "date_nanos"},
+    {FieldType::kIp, "ip"},
+    {FieldType::kBinary, "binary"},
+    {FieldType::kGeoPoint, "geo_point"},
+    {FieldType::kCompletion, "completion"},
+    {FieldType::kMatchOnlyText, "match_only_text"},
+    {FieldType::kSearchAsYouType, "search_as_you_type"},
+    {FieldType::kTokenCount, "token_count"},
+    {FieldType::kConstantKeyword, "constant_keyword"},
+    {FieldType::kFlatObject, "flat_object"},
+    {FieldType::kAlias, "alias"},
+    {FieldType::kIntegerRange, "integer_range"},
+    {FieldType::kLongRange, "long_range"},
+    {FieldType::kFloatRange, "float_range"},
+    {FieldType::kDoubleRange, "double_range"},
+    {FieldType::kDateRange, "date_range"},
+    {FieldType::kIpRange, "ip_range"},
 }};
 
 }  // namespace

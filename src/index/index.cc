@@ -175,6 +175,13 @@ void Index::Apply(DocNo doc, const std::string& id, int64_t version, int64_t seq
     for (const auto& v : parsed->values) {
       entry.values.push_back({InternField(v.path), v.kind, v.text, v.number});
     }
+    // token_count: the number of positions the field's analyzer produces
+    // (removed stop words count, as with enable_position_increments).
+    for (const auto& [path, text] : parsed->token_counts) {
+      auto tokens = IndexAnalyzer(path).Analyze(text);
+      double count = tokens.empty() ? 0 : tokens.back().position + 1;
+      entry.values.push_back({InternField(path), IndexedValue::Kind::kNumber, "", count});
+    }
   }
   if (entry.live && !was_live) ++live_count_;
   if (!entry.live && was_live) --live_count_;
@@ -294,7 +301,8 @@ std::optional<DocNo> Index::Find(std::string_view id) const {
 }
 
 std::optional<uint32_t> Index::FieldId(std::string_view path) const {
-  auto it = field_ids_.find(std::string(path));
+  // An alias reads its target's values.
+  auto it = field_ids_.find(std::string(mapping_.ResolvePath(path)));
   if (it == field_ids_.end()) return std::nullopt;
   return it->second;
 }

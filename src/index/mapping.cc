@@ -29,6 +29,85 @@ const std::set<std::string>& CoreParameters() {
   return kParams;
 }
 
+// Parameters only some types take, beyond the core ones.
+bool TakesParameter(FieldType type, std::string_view param) {
+  switch (type) {
+    case FieldType::kCompletion:
+      return param == "preserve_separators" || param == "preserve_position_increments" ||
+             param == "max_input_length" || param == "contexts";
+    case FieldType::kGeoPoint:
+      return param == "ignore_z_value";
+    case FieldType::kConstantKeyword:
+      return param == "value";
+    case FieldType::kTokenCount:
+      return param == "enable_position_increments";
+    case FieldType::kSearchAsYouType:
+      return param == "max_shingle_size";
+    case FieldType::kFlatObject:
+      return param == "depth_limit";
+    default:
+      return false;
+  }
+}
+
+bool TakesAnalyzer(FieldType type) {
+  return IsTextual(type) || type == FieldType::kCompletion || type == FieldType::kTokenCount;
+}
+
+// Typed parameters sluice acts on (the rest are echoed back as given).
+Status ParseTypedParameters(const rapidjson::Value& def, const std::string& name,
+                            FieldMapping* field) {
+  auto flag = [&](const char* key, bool* out) -> Status {
+    auto it = def.FindMember(key);
+    if (it == def.MemberEnd()) return Status::Ok();
+    if (it->value.IsBool()) {
+      *out = it->value.GetBool();
+    } else if (it->value.IsString() && (std::string_view(it->value.GetString()) == "true" ||
+                                        std::string_view(it->value.GetString()) == "false")) {
+      *out = std::string_view(it->value.GetString()) == "true";
+    } else {
+      return MapperParsingError("Failed to parse value [" + json::ValueText(it->value) +
+                                "] as only [true] or [false] are allowed.");
+    }
+    return Status::Ok();
+  };
+  field->doc_values = field->type != FieldType::kBinary;
+  SLUICE_RETURN_IF_ERROR(flag("coerce", &field->coerce));
+  SLUICE_RETURN_IF_ERROR(flag("ignore_malformed", &field->ignore_malformed));
+  SLUICE_RETURN_IF_ERROR(flag("doc_values", &field->doc_values));
+  if (field->type == FieldType::kConstantKeyword) {
+    auto v = def.FindMember("value");
+    if (v == def.MemberEnd()) {
+      return Status(util::Code::kInvalidArgument, "parse_exception",
+                    "Field [" + name + "] is missing required parameter [value]");
+    }
+    if (!v->value.IsString()) {
+      return Status(util::Code::kInvalidArgument, "parse_exception",
+                    "Field [" + name + "] is expected to be a string value");
+    }
+    field->constant_value = v->value.GetString();
+  }
+  return Status::Ok();
+}
+
+// An alias: only "type" and "path", and the path must name a field defined
+// in this mapping (checked once the whole mapping is known: CheckAliases).
+Status ParseAlias(const rapidjson::Value& def, const std::string& name, FieldMapping* field) {
+  for (auto p = def.MemberBegin(); p != def.MemberEnd(); ++p) {
+    std::string_view key = p->name.GetString();
+    if (key != "type" && key != "path") {
+      return MapperParsingError("unknown parameter [" + std::string(key) + "] on mapper [" + name +
+                                "] of type [alias]");
+    }
+  }
+  auto path = def.FindMember("path");
+  if (path == def.MemberEnd() || !path->value.IsString()) {
+    return MapperParsingError("The [path] property must be specified for field [" + name + "].");
+  }
+  field->alias_path = path->value.GetString();
+  return Status::Ok();
+}
+
 const std::set<std::string>& TopLevelKeys() {
   static const std::set<std::string> kKeys = {
       "properties", "dynamic", "_source", "_meta", "_routing", "date_detection",
@@ -46,7 +125,7 @@ Status ParseAnalyzers(const rapidjson::Value& def, const std::string& name, Fiel
       return MapperParsingError(std::string("[") + key + "] on mapper [" + name +
                                 "] must be a string");
     }
-    if (field->type != FieldType::kText) {
+    if (!TakesAnalyzer(field->type)) {
       return MapperParsingError(std::string("unknown parameter [") + key + "] on mapper [" + name +
                                 "] of type [" + std::string(FieldTypeName(field->type)) + "]");
     }
@@ -97,9 +176,28 @@ Mapping& Mapping::operator=(Mapping&&) noexcept = default;
 
 bool Mapping::empty() const { return fields_.empty() && root_->params_json == "{}"; }
 
-const FieldMapping* Mapping::Find(std::string_view path) const {
+const FieldMapping* Mapping::FindDefined(std::string_view path) const {
   auto it = fields_.find(path);
   return it == fields_.end() ? nullptr : &it->second;
+}
+
+const FieldMapping* Mapping::Find(std::string_view path) const {
+  const FieldMapping* field = FindDefined(path);
+  if (field != nullptr && field->type == FieldType::kAlias) return FindDefined(field->alias_path);
+  if (field != nullptr) return field;
+  // A leaf below a flat_object: the nearest defined ancestor decides.
+  for (size_t dot = path.rfind('.'); dot != std::string_view::npos && dot > 0;
+       dot = path.rfind('.', dot - 1)) {
+    const FieldMapping* parent = FindDefined(path.substr(0, dot));
+    if (parent != nullptr) return parent->type == FieldType::kFlatObject ? parent : nullptr;
+  }
+  return nullptr;
+}
+
+std::string_view Mapping::ResolvePath(std::string_view path) const {
+  const FieldMapping* field = FindDefined(path);
+  if (field != nullptr && field->type == FieldType::kAlias) return field->alias_path;
+  return path;
 }
 
 util::Result<Mapping> Mapping::Parse(std::string_view mappings_json, bool knn_enabled) {
@@ -153,6 +251,7 @@ Status Mapping::Merge(std::string_view mappings_json, bool knn_enabled) {
     }
     SLUICE_RETURN_IF_ERROR(next.MergeObject(&p->value, "", next.root_.get(), knn_enabled));
   }
+  SLUICE_RETURN_IF_ERROR(next.CheckAliases());
   *this = std::move(next);
   return Status::Ok();
 }
@@ -188,9 +287,12 @@ Status Mapping::MergeObject(const void* properties_ptr, const std::string& prefi
       auto knn = ParseKnnFieldMapping(name, json::ValueText(def), knn_enabled);
       if (!knn.ok()) return knn.status();
       field.knn = *knn;
+    } else if (type == FieldType::kAlias) {
+      SLUICE_RETURN_IF_ERROR(ParseAlias(def, name, &field));
     } else {
       for (auto p = def.MemberBegin(); p != def.MemberEnd(); ++p) {
-        if (!CoreParameters().count(p->name.GetString())) {
+        if (!CoreParameters().count(p->name.GetString()) &&
+            !TakesParameter(type, p->name.GetString())) {
           return MapperParsingError(std::string("unknown parameter [") + p->name.GetString() +
                                     "] on mapper [" + name + "] of type [" +
                                     std::string(FieldTypeName(type)) + "]");
@@ -203,8 +305,9 @@ Status Mapping::MergeObject(const void* properties_ptr, const std::string& prefi
         field.index = ix->value.GetBool();
       }
       SLUICE_RETURN_IF_ERROR(ParseAnalyzers(def, name, &field));
+      SLUICE_RETURN_IF_ERROR(ParseTypedParameters(def, name, &field));
     }
-    if (const FieldMapping* existing = Find(path); existing && existing->type != type) {
+    if (const FieldMapping* existing = FindDefined(path); existing && existing->type != type) {
       return InvalidArgument("mapper [" + path + "] cannot be changed from type [" +
                              std::string(FieldTypeName(existing->type)) + "] to [" +
                              std::string(FieldTypeName(type)) + "]");
@@ -263,7 +366,8 @@ Status Mapping::MergeObject(const void* properties_ptr, const std::string& prefi
         if (s->value.IsObject()) {
           if (auto t = s->value.FindMember("type"); t != s->value.MemberEnd() && t->value.IsString()) {
             auto parsed = ParseFieldType(t->value.GetString());
-            if (!parsed || IsContainer(*parsed) || *parsed == FieldType::kKnnVector) {
+            if (!parsed || IsContainer(*parsed) || *parsed == FieldType::kKnnVector ||
+                *parsed == FieldType::kAlias) {
               return MapperParsingError(std::string("No handler for type [") +
                                         t->value.GetString() + "] declared on field [" +
                                         s->name.GetString() + "]");
@@ -275,6 +379,7 @@ Status Mapping::MergeObject(const void* properties_ptr, const std::string& prefi
             multi.ignore_above = ia->value.GetInt();
           }
           SLUICE_RETURN_IF_ERROR(ParseAnalyzers(s->value, s->name.GetString(), &multi));
+          SLUICE_RETURN_IF_ERROR(ParseTypedParameters(s->value, s->name.GetString(), &multi));
         }
         fields_[multi.path] = multi;
       }
@@ -293,8 +398,35 @@ Status Mapping::MergeObject(const void* properties_ptr, const std::string& prefi
   return Status::Ok();
 }
 
+// As FieldAliasMapper.validate: the target exists, is a concrete field, and
+// is not an object or another alias.
+Status Mapping::CheckAliases() const {
+  for (const auto& [path, field] : fields_) {
+    if (field.type != FieldType::kAlias) continue;
+    const std::string& target = field.alias_path;
+    if (target == path) {
+      return MapperParsingError("Invalid [path] value [" + target + "] for field alias [" + path +
+                                "]: an alias cannot refer to itself.");
+    }
+    const FieldMapping* t = FindDefined(target);
+    if (t == nullptr) {
+      return MapperParsingError("Invalid [path] value [" + target + "] for field alias [" + path +
+                                "]: an alias must refer to an existing field in the mappings.");
+    }
+    if (t->type == FieldType::kAlias) {
+      return MapperParsingError("Invalid [path] value [" + target + "] for field alias [" + path +
+                                "]: an alias cannot refer to another alias.");
+    }
+    if (IsContainer(t->type)) {
+      return MapperParsingError("Invalid [path] value [" + target + "] for field alias [" + path +
+                                "]: an alias must refer to an existing field in the mappings.");
+    }
+  }
+  return Status::Ok();
+}
+
 void Mapping::AddDynamic(std::string_view path, FieldType type) {
-  if (Find(path)) return;
+  if (FindDefined(path)) return;
   // Create intermediate objects for a dotted path.
   Node* node = root_.get();
   std::string prefix;
@@ -327,7 +459,7 @@ void Mapping::AddDynamic(std::string_view path, FieldType type) {
       fields_[full] = field;
       return;
     }
-    if (!Find(full)) {
+    if (!FindDefined(full)) {
       FieldMapping object;
       object.path = full;
       object.type = FieldType::kObject;

@@ -33,6 +33,11 @@ struct FieldMapping {
   std::string analyzer;         // text: "analyzer" ("" = the index's default)
   std::string search_analyzer;  // text: "search_analyzer" ("" = analyzer)
   std::optional<vector::KnnMethod> knn;  // knn_vector fields: resolved method
+  bool coerce = true;             // numbers: "coerce" (unsigned_long truncates decimals)
+  bool ignore_malformed = false;  // "ignore_malformed": bad values are skipped, not refused
+  bool doc_values = true;         // "doc_values" (binary defaults to false)
+  std::string alias_path;         // alias: the "path" it points to
+  std::optional<std::string> constant_value;  // constant_keyword: its "value"
 };
 
 enum class DynamicMode { kTrue, kFalse, kStrict };
@@ -59,7 +64,15 @@ class Mapping {
   // with a keyword subfield, as OpenSearch does by default.
   void AddDynamic(std::string_view path, FieldType type);
 
+  // The field at a path as searches see it: an alias resolves to its
+  // target, and a dotted path below a flat_object ("attrs.color") to the
+  // flat_object field itself (its leaves are indexed under their own paths).
   const FieldMapping* Find(std::string_view path) const;
+  // The field defined at exactly this path (aliases not resolved): for the
+  // write path and for mapping rendering.
+  const FieldMapping* FindDefined(std::string_view path) const;
+  // The path whose values a search on `path` reads: an alias's target, else path.
+  std::string_view ResolvePath(std::string_view path) const;
   DynamicMode dynamic() const { return dynamic_; }
   bool empty() const;
   // All fields by path (containers included), in path order.
@@ -72,6 +85,7 @@ class Mapping {
   struct Node;
   util::Status MergeObject(const void* properties, const std::string& prefix, Node* parent,
                            bool knn_enabled);
+  util::Status CheckAliases() const;
   std::unique_ptr<Node> root_;
   std::map<std::string, FieldMapping, std::less<>> fields_;
   DynamicMode dynamic_ = DynamicMode::kTrue;

@@ -226,7 +226,7 @@ util::Result<std::optional<std::string>> HighlightJson(const index::Index& index
     }
     for (const auto& name : names) {
       const index::FieldMapping* mapping = index.mapping().Find(name);
-      if (mapping == nullptr || mapping->type != index::FieldType::kText) continue;
+      if (mapping == nullptr || !index::IsTextual(mapping->type)) continue;
       if (!done.insert(name).second) continue;
       HighlightTerms::Field wanted;
       for (const auto& [field, t] : terms.fields) {

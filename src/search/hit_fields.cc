@@ -1,8 +1,10 @@
 #include "search/hit_fields.h"
 
 #include <algorithm>
+#include <charconv>
 #include <map>
 
+#include "index/typed_values.h"
 #include "json/json_writer.h"
 #include "search/search_errors.h"
 #include "util/wildcard.h"
@@ -18,8 +20,35 @@ struct Value {
 };
 
 void WriteValue(FieldType type, const Value& v, json::JsonWriter& w) {
-  if (type == FieldType::kKeyword) {
+  if (index::IsKeywordLike(type) || type == FieldType::kBinary ||
+      type == FieldType::kCompletion) {
     w.String(*v.text);
+  } else if (type == FieldType::kGeoPoint) {
+    // The fields API renders points as GeoJSON.
+    auto p = index::ParseGeoPointString(*v.text);
+    double lat = p.ok() ? p->lat : 0, lon = p.ok() ? p->lon : 0;
+    w.StartObject().Key("coordinates").StartArray().Double(lon).Double(lat).EndArray();
+    w.Key("type").String("Point").EndObject();
+  } else if (type == FieldType::kDateNanos) {
+    int64_t nanos = 0;
+    std::from_chars(v.text->data(), v.text->data() + v.text->size(), nanos);
+    w.String(index::FormatDateNanos(nanos));
+  } else if (type == FieldType::kUnsignedLong) {
+    w.Raw(index::IntegralText(v.number, type));
+  } else if (index::IsRange(type) && type != FieldType::kIpRange) {
+    // {"gte": lo, "lte": hi}, each bound rendered as the range's element type.
+    double lo = 0, hi = 0;
+    index::ParseRangeText(*v.text, &lo, &hi);
+    FieldType element = type == FieldType::kIntegerRange ? FieldType::kInteger
+                        : type == FieldType::kLongRange  ? FieldType::kLong
+                        : type == FieldType::kDateRange  ? FieldType::kDate
+                        : type == FieldType::kFloatRange ? FieldType::kFloat
+                                                         : FieldType::kDouble;
+    w.StartObject().Key("gte");
+    WriteValue(element, {lo, v.text}, w);
+    w.Key("lte");
+    WriteValue(element, {hi, v.text}, w);
+    w.EndObject();
   } else if (type == FieldType::kBoolean) {
     w.Bool(v.number != 0);
   } else if (type == FieldType::kDate) {
@@ -68,7 +97,7 @@ util::Result<std::optional<std::string>> HitFieldsJson(const index::Index& index
   std::map<std::string, std::pair<FieldType, std::vector<Value>>> out;
   auto collect = [&](const std::string& pattern, bool doc_values) -> util::Status {
     for (const index::FieldMapping* f : Resolve(index, pattern)) {
-      if (f->type == FieldType::kText || f->type == FieldType::kKnnVector) {
+      if (index::IsTextual(f->type) || f->type == FieldType::kKnnVector) {
         if (doc_values && pattern.find('*') == std::string::npos) {
           return ShardIllegalArgument(
               index,
@@ -90,7 +119,9 @@ util::Result<std::optional<std::string>> HitFieldsJson(const index::Index& index
       }
       if (values.empty()) continue;
       if (doc_values) {
-        bool keyword = f->type == FieldType::kKeyword;
+        bool keyword = index::IsKeywordLike(f->type) || f->type == FieldType::kBinary ||
+                       f->type == FieldType::kGeoPoint || f->type == FieldType::kCompletion ||
+                       index::IsRange(f->type);
         std::sort(values.begin(), values.end(), [&](const Value& a, const Value& b) {
           return keyword ? *a.text < *b.text : a.number < b.number;
         });

@@ -7,6 +7,7 @@
 #include "index/document_parser.h"
 #include "search/search_errors.h"
 #include "search/text_queries.h"
+#include "search/typed_field_queries.h"
 #include "vector/vector_index.h"
 
 namespace sluice::search {
@@ -51,7 +52,7 @@ std::optional<double> AsNumber(const QueryValue& value, FieldType type) {
   if (value.kind == QueryValue::Kind::kNumber || value.kind == QueryValue::Kind::kBool) {
     return value.number;
   }
-  if (type == FieldType::kDate) {
+  if (index::IsDateLike(type)) {
     if (auto ms = index::ParseDateMillis(value.text)) return static_cast<double>(*ms);
     return std::nullopt;
   }
@@ -87,7 +88,7 @@ util::Result<DocList> ScanSources(const Index& index, const std::string& field, 
 }
 
 bool IsNumberLike(FieldType type) {
-  return index::IsNumeric(type) || type == FieldType::kDate || type == FieldType::kBoolean;
+  return index::IsNumeric(type) || index::IsDateLike(type) || type == FieldType::kBoolean;
 }
 
 }  // namespace
@@ -165,7 +166,7 @@ void BoolQuery::CollectHighlightTerms(const Index& index, HighlightTerms& out) c
 
 util::Result<DocList> TermsQuery::Execute(const Index& index) const {
   const index::FieldMapping* field = index.mapping().Find(field_);
-  if (field != nullptr && field->type == FieldType::kText) {
+  if (field != nullptr && index::IsTextual(field->type)) {
     // A term matches a text field's analyzed tokens, the term itself
     // unanalyzed: BM25-scored for one term (TermQuery), constant for several
     // (TermInSetQuery), as in Lucene.
@@ -180,6 +181,9 @@ util::Result<DocList> TermsQuery::Execute(const Index& index) const {
     DocList out;
     for (auto d : docs) out.push_back({d, boost_});
     return out;
+  }
+  if (field != nullptr) {
+    if (auto typed = TypedTerms(index, *field, field_, values_, boost_)) return std::move(*typed);
   }
   auto id = index.FieldId(field_);
   if (field == nullptr || !id) return DocList();
@@ -207,6 +211,11 @@ util::Result<DocList> TermsQuery::Execute(const Index& index) const {
 
 util::Result<DocList> RangeQuery::Execute(const Index& index) const {
   const index::FieldMapping* field = index.mapping().Find(field_);
+  if (field != nullptr) {
+    if (auto typed = TypedRange(index, *field, field_, lower_, upper_, relation_, boost_)) {
+      return std::move(*typed);
+    }
+  }
   auto id = index.FieldId(field_);
   if (field == nullptr || !id) return DocList();
   if (IsNumberLike(field->type)) {
@@ -241,7 +250,10 @@ util::Result<DocList> RangeQuery::Execute(const Index& index) const {
 util::Result<DocList> ExistsQuery::Execute(const Index& index) const {
   DocList out;
   const auto* mapped = index.mapping().Find(field_);
-  if (mapped != nullptr && (mapped->type == FieldType::kText || index::IsContainer(mapped->type))) {
+  if (mapped != nullptr) {
+    if (auto typed = TypedExists(index, *mapped, boost_)) return std::move(*typed);
+  }
+  if (mapped != nullptr && (index::IsTextual(mapped->type) || index::IsContainer(mapped->type))) {
     return ScanSources(index, field_, boost_,
                        [](const std::vector<std::string>& values) { return !values.empty(); });
   }
@@ -268,7 +280,7 @@ util::Result<DocList> ExistsQuery::Execute(const Index& index) const {
 }
 
 util::Result<DocList> PrefixQuery::Execute(const Index& index) const {
-  if (const auto* field = index.mapping().Find(field_); field && field->type == FieldType::kText) {
+  if (const auto* field = index.mapping().Find(field_); field && index::IsTextual(field->type)) {
     return TextPrefix(index, field_, prefix_, boost_);
   }
   auto id = index.FieldId(field_);

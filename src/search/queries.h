@@ -68,11 +68,14 @@ class RangeQuery : public Query {
       : field_(std::move(field)), lower_(std::move(lower)), upper_(std::move(upper)),
         boost_(boost) {}
   util::Result<DocList> Execute(const index::Index& index) const override;
+  // "relation" of a range query on a range field (intersects, within, contains).
+  void set_relation(std::string relation) { relation_ = std::move(relation); }
 
  private:
   std::string field_;
   std::optional<Bound> lower_, upper_;
   float boost_;
+  std::string relation_ = "intersects";
 };
 
 class ExistsQuery : public Query {

@@ -1,9 +1,11 @@
 #include "search/query_parser.h"
 
 
+#include <cctype>
 #include <cmath>
 #include <set>
 
+#include "search/geo_queries.h"
 #include "search/named_query.h"
 #include "search/queries.h"
 #include "search/text_query_parser.h"
@@ -170,13 +172,23 @@ Result<QueryPtr> ParseRange(const rapidjson::Value& q) {
   if (!fb.body->IsObject()) return ParsingError("[range] query malformed, no start_object after field");
   std::optional<RangeQuery::Bound> lower, upper;
   float boost = 1.0f;
+  std::string relation = "intersects";
   for (auto it = fb.body->MemberBegin(); it != fb.body->MemberEnd(); ++it) {
     std::string key = it->name.GetString();
     if (key == "boost") {
       SLUICE_ASSIGN_OR_RETURN(boost, ParseBoost(it->value));
       continue;
     }
-    if (key == "format" || key == "time_zone" || key == "relation" || key == "_name") continue;
+    if (key == "relation") {
+      if (!it->value.IsString()) return ParsingError("[range] query does not support [relation]");
+      relation = it->value.GetString();
+      for (auto& c : relation) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (relation != "intersects" && relation != "within" && relation != "contains") {
+        return ParsingError("[range] query does not support relation [" + relation + "]");
+      }
+      continue;
+    }
+    if (key == "format" || key == "time_zone" || key == "_name") continue;
     bool is_lower = key == "gt" || key == "gte" || key == "from";
     bool is_upper = key == "lt" || key == "lte" || key == "to";
     if (!is_lower && !is_upper) return ParsingError("[range] query does not support [" + key + "]");
@@ -185,7 +197,9 @@ Result<QueryPtr> ParseRange(const rapidjson::Value& q) {
     bool inclusive = key == "gte" || key == "lte" || key == "from" || key == "to";
     (is_lower ? lower : upper) = RangeQuery::Bound{std::move(v), inclusive};
   }
-  return QueryPtr(std::make_unique<RangeQuery>(fb.field, std::move(lower), std::move(upper), boost));
+  auto range = std::make_unique<RangeQuery>(fb.field, std::move(lower), std::move(upper), boost);
+  range->set_relation(std::move(relation));
+  return QueryPtr(std::move(range));
 }
 
 Result<QueryPtr> ParseKnn(const rapidjson::Value& q) {
@@ -327,6 +341,9 @@ Result<QueryPtr> ParseQueryBody(const rapidjson::Value& query) {
   if (name == "term") return ParseTerm(body);
   if (name == "terms") return ParseTerms(body);
   if (name == "range") return ParseRange(body);
+  if (name == "geo_distance") return ParseGeoDistance(body);
+  if (name == "geo_bounding_box") return ParseGeoBoundingBox(body);
+  if (name == "geo_shape") return ParseGeoShape(body);
   if (IsTextQuery(name)) return ParseTextQuery(name, body);
   if (name == "knn") return ParseKnn(body);
   if (name == "hybrid") return ParseHybridQuery(body);

@@ -341,7 +341,7 @@ util::Result<DocList> QueryStringQuery::Execute(const index::Index& index) const
   if (o.fields.empty()) {
     // index.query.default_field "*": every text field of the mapping.
     for (const auto& [path, field] : index.mapping().fields()) {
-      if (field.type == index::FieldType::kText && field.index) o.fields.emplace_back(path, 1.0f);
+      if (index::IsTextual(field.type) && field.index) o.fields.emplace_back(path, 1.0f);
     }
     if (o.fields.empty()) return DocList();
   }
@@ -353,7 +353,7 @@ void QueryStringQuery::CollectHighlightTerms(const index::Index& index, Highligh
   QueryStringOptions o = options;
   if (o.fields.empty()) {
     for (const auto& [path, field] : index.mapping().fields()) {
-      if (field.type == index::FieldType::kText && field.index) o.fields.emplace_back(path, 1.0f);
+      if (index::IsTextual(field.type) && field.index) o.fields.emplace_back(path, 1.0f);
     }
   }
   auto q = ParseQueryString(text, o);

@@ -1,10 +1,12 @@
 #include "search/sort.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <limits>
 
 #include "index/date_parse.h"
+#include "index/typed_values.h"
 #include "json/json_writer.h"
 #include "search/search_errors.h"
 
@@ -17,7 +19,18 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 // Integral sort values are Java longs in OpenSearch: dates, booleans and the
 // integer types; averages and medians are rounded as Math.round does.
 bool RendersAsLong(FieldType t) {
-  return index::IsIntegral(t) || t == FieldType::kDate || t == FieldType::kBoolean;
+  return index::IsIntegral(t) || index::IsDateLike(t) || t == FieldType::kBoolean;
+}
+
+// A stored value as its sort key: date_nanos sort on epoch nanos (as
+// OpenSearch's sort values show them), the others on the stored number.
+double SortNumber(const index::Index::Value& v, FieldType type) {
+  if (type == FieldType::kDateNanos) {
+    int64_t nanos = 0;
+    std::from_chars(v.text.data(), v.text.data() + v.text.size(), nanos);
+    return static_cast<double>(nanos);
+  }
+  return v.number;
 }
 
 std::optional<double> ParamNumber(const SortParam& p, FieldType type) {
@@ -30,6 +43,12 @@ std::optional<double> ParamNumber(const SortParam& p, FieldType type) {
       if (type == FieldType::kDate) {
         if (auto ms = index::ParseDateMillis(p.text)) return static_cast<double>(*ms);
         return std::nullopt;
+      }
+      if (type == FieldType::kDateNanos) {
+        // search_after gives the sort value (nanos); missing may be a date.
+        if (auto nanos = index::ParseDateNanos(p.text); nanos && p.text.find('-') != std::string::npos) {
+          return static_cast<double>(*nanos);
+        }
       }
       if (type == FieldType::kBoolean) {
         if (p.text == "true") return 1.0;
@@ -127,7 +146,7 @@ util::Result<SortSpec::Bound> SortSpec::Bind(const index::Index& index) const {
           r.type = mapping->type;
           r.field_id = index.FieldId(f.field);
         }
-        if (r.type == FieldType::kText) {
+        if (index::IsTextual(r.type)) {
           return ShardIllegalArgument(
               index,
               "Text fields are not optimised for operations that require per-document field data "
@@ -194,7 +213,7 @@ std::vector<SortKey> SortSpec::Bound::Keys(const index::Index& index, index::Doc
       numbers.clear();
       if (r.field_id) {
         for (const auto& v : index.values(doc)) {
-          if (v.field == *r.field_id) numbers.push_back(v.number);
+          if (v.field == *r.field_id) numbers.push_back(SortNumber(v, r.type));
         }
       }
       if (!numbers.empty()) {
@@ -289,6 +308,8 @@ void SortSpec::Bound::Render(const std::vector<SortKey>& keys, json::JsonWriter&
             w.Null();
           else
             w.String(k.text);
+        } else if (r.type == FieldType::kUnsignedLong && !std::isinf(k.number)) {
+          w.Raw(index::IntegralText(k.number, r.type));
         } else if (RendersAsLong(r.type)) {
           RenderLong(k.number, w);
         } else if (std::isinf(k.number)) {

@@ -100,7 +100,7 @@ class SortSpec::Bound {
     std::optional<uint32_t> field_id;  // nullopt: unmapped (all docs missing)
     index::FieldType type = index::FieldType::kKeyword;
     bool is_id = false;
-    bool is_string() const { return is_id || type == index::FieldType::kKeyword; }
+    bool is_string() const { return is_id || index::IsKeywordLike(type); }
   };
   std::vector<Resolved> keys_;
 };

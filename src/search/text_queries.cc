@@ -42,7 +42,7 @@ std::string JavaFloatText(float v) {
 
 bool IsText(const Index& index, const std::string& field) {
   const index::FieldMapping* f = index.mapping().Find(field);
-  return f != nullptr && f->type == index::FieldType::kText;
+  return f != nullptr && index::IsTextual(f->type);
 }
 
 // Sums per-document scores of clauses (each sorted by doc) in double, as

@@ -62,7 +62,7 @@ struct FieldRef {
   std::optional<uint32_t> id;
   index::FieldType type = index::FieldType::kKeyword;
   bool mapped = false;
-  bool is_string() const { return type == index::FieldType::kKeyword; }
+  bool is_string() const { return index::IsKeywordLike(type); }
 };
 util::Result<FieldRef> ResolveField(const index::Index& index, const std::string& field);
 

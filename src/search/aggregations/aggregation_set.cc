@@ -57,7 +57,7 @@ util::Result<FieldRef> ResolveField(const index::Index& index, const std::string
   FieldRef ref;
   const index::FieldMapping* mapping = index.mapping().Find(field);
   if (mapping == nullptr || index::IsContainer(mapping->type)) return ref;
-  if (mapping->type == index::FieldType::kText) {
+  if (index::IsTextual(mapping->type)) {
     return ShardIllegalArgument(
         index,
         "Text fields are not optimised for operations that require per-document field data like "

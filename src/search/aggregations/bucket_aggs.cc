@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "index/date_parse.h"
+#include "index/typed_values.h"
 #include "json/json_writer.h"
 #include "search/aggregations/bucket_support.h"
 
@@ -223,14 +224,14 @@ class TermsAggregation : public Aggregation {
   }
   static std::string KeyText(double v, const FieldRef& ref) {
     if (ref.type == FieldType::kBoolean) return v != 0 ? "true" : "false";
-    if (IntegralKey(ref)) return std::to_string(static_cast<int64_t>(v));
+    if (IntegralKey(ref)) return index::IntegralText(v, ref.type);
     json::JsonWriter w;
     w.Double(v);
     return w.Take();
   }
   static void WriteNumericKey(double v, const FieldRef& ref, json::JsonWriter& w) {
     if (IntegralKey(ref)) {
-      w.Int(static_cast<int64_t>(v));
+      w.Raw(index::IntegralText(v, ref.type));
       if (ref.type == FieldType::kDate) {
         w.Key("key_as_string").String(FormatDate(static_cast<int64_t>(v)));
       } else if (ref.type == FieldType::kBoolean) {

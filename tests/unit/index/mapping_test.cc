@@ -194,5 +194,74 @@ TEST(MappingTest, CopiesAreIndependent) {
   EXPECT_EQ(a.ToJson(), R"({"properties":{"n":{"type":"long"}}})");
 }
 
+TEST(MappingTest, TypedFieldTypesRoundTripWithTheirParameters) {
+  const char* json =
+      R"({"properties":{"u":{"type":"unsigned_long","coerce":false},"ip":{"type":"ip",)"
+      R"("ignore_malformed":true},"b":{"type":"binary","doc_values":true,"store":true},)"
+      R"("g":{"type":"geo_point","ignore_z_value":true},"s":{"type":"completion",)"
+      R"("analyzer":"simple","max_input_length":50},"m":{"type":"match_only_text"},)"
+      R"("ns":{"type":"date_nanos"},"f":{"type":"flat_object"},"c":{"type":"constant_keyword",)"
+      R"("value":"x"},"r":{"type":"date_range","format":"yyyy-MM-dd"},)"
+      R"("t":{"type":"token_count","analyzer":"standard"},"a":{"type":"alias","path":"u"}}})";
+  Mapping m = ParseOk(json);
+  EXPECT_EQ(m.ToJson(), json);
+  EXPECT_FALSE(m.Find("u")->coerce);
+  EXPECT_TRUE(m.Find("ip")->ignore_malformed);
+  EXPECT_TRUE(m.Find("b")->doc_values);
+  EXPECT_EQ(m.Find("c")->constant_value, "x");
+  EXPECT_EQ(m.Find("r")->type, FieldType::kDateRange);
+}
+
+TEST(MappingTest, BinaryHasNoDocValuesByDefault) {
+  EXPECT_FALSE(ParseOk(R"({"properties":{"b":{"type":"binary"}}})").Find("b")->doc_values);
+}
+
+TEST(MappingTest, TypeSpecificParametersAreRefusedElsewhere) {
+  auto m = Mapping::Parse(R"({"properties":{"k":{"type":"keyword","value":"x"}}})", false);
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().reason(), "unknown parameter [value] on mapper [k] of type [keyword]");
+}
+
+TEST(MappingTest, ConstantKeywordRequiresAStringValue) {
+  auto missing = Mapping::Parse(R"({"properties":{"c":{"type":"constant_keyword"}}})", false);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().reason(), "Field [c] is missing required parameter [value]");
+  auto number = Mapping::Parse(R"({"properties":{"c":{"type":"constant_keyword","value":1}}})", false);
+  ASSERT_FALSE(number.ok());
+  EXPECT_EQ(number.status().reason(), "Field [c] is expected to be a string value");
+}
+
+TEST(MappingTest, AliasResolvesToItsTargetForSearch) {
+  Mapping m = ParseOk(R"({"properties":{"a":{"type":"alias","path":"o.n"},)"
+                      R"("o":{"properties":{"n":{"type":"long"}}}}})");
+  EXPECT_EQ(m.Find("a")->path, "o.n");
+  EXPECT_EQ(m.FindDefined("a")->type, FieldType::kAlias);
+  EXPECT_EQ(m.ResolvePath("a"), "o.n");
+  EXPECT_EQ(m.ResolvePath("o.n"), "o.n");
+}
+
+TEST(MappingTest, AliasMustPointAtAConcreteField) {
+  auto missing = Mapping::Parse(R"({"properties":{"a":{"type":"alias","path":"nope"}}})", false);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().reason(),
+            "Invalid [path] value [nope] for field alias [a]: an alias must refer to an existing "
+            "field in the mappings.");
+  auto no_path = Mapping::Parse(R"({"properties":{"a":{"type":"alias"}}})", false);
+  ASSERT_FALSE(no_path.ok());
+  EXPECT_EQ(no_path.status().reason(), "The [path] property must be specified for field [a].");
+  auto other = Mapping::Parse(
+      R"({"properties":{"n":{"type":"long"},"a":{"type":"alias","path":"n","index":false}}})", false);
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.status().reason(), "unknown parameter [index] on mapper [a] of type [alias]");
+}
+
+TEST(MappingTest, FlatObjectLeavesFindTheFlatObject) {
+  Mapping m = ParseOk(R"({"properties":{"f":{"type":"flat_object"},"k":{"type":"keyword"}}})");
+  ASSERT_NE(m.Find("f.a.b"), nullptr);
+  EXPECT_EQ(m.Find("f.a.b")->path, "f");
+  EXPECT_EQ(m.Find("k.x"), nullptr);
+  EXPECT_EQ(m.Find("zz.y"), nullptr);
+}
+
 }  // namespace
 }  // namespace sluice::index

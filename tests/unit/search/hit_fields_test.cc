@@ -73,5 +73,29 @@ TEST_F(HitFieldsTest, StoredFieldsNoneDropsTheSource) {
   EXPECT_FALSE(r->hits[0].source.has_value());
 }
 
+TEST_F(HitFieldsTest, TypedFieldValuesRenderAsOpenSearchShowsThem) {
+  auto mapping = index::Mapping::Parse(
+      R"({"properties":{"r":{"type":"integer_range"},"u":{"type":"unsigned_long"},)"
+      R"("ns":{"type":"date_nanos"},"g":{"type":"geo_point"},"ip":{"type":"ip"}}})",
+      false);
+  ASSERT_TRUE(mapping.ok());
+  auto i = index::Index::Create(store_.get(), "typed", *index::IndexSettings::Parse(""), *mapping,
+                                {});
+  ASSERT_TRUE(i.ok());
+  std::vector<index::WriteOp> ops(1);
+  ops[0].id = "1";
+  ops[0].source = R"({"r":{"gte":0,"lte":42},"u":18446744073709551615,)"
+                  R"("ns":"2018-10-29T12:12:12.123456789Z","g":"1.5,2.5","ip":"::ffff:1.2.3.4"})";
+  for (const auto& r : (*i)->Write(std::move(ops))) ASSERT_TRUE(r.status.ok());
+  auto request = ParseSearchRequest(R"({"fields":["*"]})");
+  ASSERT_TRUE(request.ok());
+  auto r = ExecuteSearch(*request, {*i});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->hits[0].fields.value_or(""),
+            R"({"g":[{"coordinates":[2.5,1.5],"type":"Point"}],"ip":["1.2.3.4"],)"
+            R"("ns":["2018-10-29T12:12:12.123456789Z"],"r":[{"gte":0,"lte":42}],)"
+            R"("u":[18446744073709551615]})");
+}
+
 }  // namespace
 }  // namespace sluice::search
