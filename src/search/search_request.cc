@@ -18,6 +18,7 @@
 #include "search/named_query.h"
 #include "search/query_parser.h"
 #include "search/queries.h"
+#include "search/search_context_store.h"
 #include "search/sort_parser.h"
 
 namespace sluice::search {
@@ -67,6 +68,27 @@ util::Result<int> NonNegativeInt(const rapidjson::Value& v, const char* name) {
                                  (v.IsInt() ? std::to_string(v.GetInt()) : "?") + "]");
   }
   return v.GetInt();
+}
+
+// {"id": "...", "keep_alive": "1m"} (OpenSearch's PointInTimeBuilder).
+util::Result<SearchRequest::PitRef> ParsePit(const rapidjson::Value& v) {
+  if (!v.IsObject()) return ParsingError("[pit] must be an object");
+  SearchRequest::PitRef pit;
+  bool has_id = false;
+  for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
+    std::string_view key = it->name.GetString();
+    if (key == "id" && it->value.IsString()) {
+      pit.id = it->value.GetString();
+      has_id = true;
+    } else if (key == "keep_alive" && it->value.IsString()) {
+      SLUICE_ASSIGN_OR_RETURN(pit.keep_alive_ms,
+                              ParseKeepAlive(it->value.GetString(), "keep_alive"));
+    } else {
+      return ParsingError("[point_in_time] unknown field [" + std::string(key) + "]");
+    }
+  }
+  if (!has_id || pit.id.empty()) return ParsingError("[point_in_time] requires [id]");
+  return pit;
 }
 
 }  // namespace
@@ -182,8 +204,7 @@ util::Result<SearchRequest> ParseSearchRequest(std::string_view body, bool count
       } else if (key == "timeout" || key == "profile") {
         continue;  // accepted, no effect on a single-node in-memory search
       } else if (key == "pit") {
-        return util::InvalidArgument("point in time ([pit]) is not supported by sluice yet; use a "
-                                     "scroll (?scroll=) for a consistent view");
+        SLUICE_ASSIGN_OR_RETURN(request.pit, ParsePit(v));
       } else if (key == "highlight") {
         SLUICE_ASSIGN_OR_RETURN(HighlightSpec spec, ParseHighlight(v));
         request.highlight = std::make_shared<HighlightSpec>(std::move(spec));

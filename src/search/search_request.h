@@ -57,6 +57,14 @@ struct SearchRequest {
   std::shared_ptr<const HighlightSpec> highlight;  // null when the body has none
   bool explain = false;                            // each hit's "_explanation"
   bool include_named_queries_score = false;  // matched_queries as {name: score}
+  // "pit": {"id": ..., "keep_alive": ...}: search that point in time (the
+  // caller resolves it to the PIT's frozen index views).
+  struct PitRef {
+    std::string id;
+    std::optional<int64_t> keep_alive_ms;  // renews the PIT's keep-alive
+  };
+  std::optional<PitRef> pit;
+
   // index name -> the filter of the aliases it was searched through (only the
   // documents it matches are seen: hits, totals, aggregations).
   std::map<std::string, std::shared_ptr<const Query>, std::less<>> alias_filters;
