@@ -189,6 +189,10 @@ util::Result<ScrollPage> SearchContextStore::Open(
   if (request.search_after) {
     return util::InvalidArgument("`search_after` cannot be used in a scroll context.");
   }
+  if (request.collapse_field) {
+    return util::Status(util::Code::kInvalidArgument, "action_request_validation_exception",
+                        "Validation Failed: 1: cannot use `collapse` in a scroll context;");
+  }
   if (request.size == 0) {
     return util::Status(util::Code::kInvalidArgument, "action_request_validation_exception",
                         "Validation Failed: 1: [size] cannot be [0] in a scroll context;");

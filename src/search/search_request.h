@@ -64,6 +64,11 @@ struct SearchRequest {
     std::optional<int64_t> keep_alive_ms;  // renews the PIT's keep-alive
   };
   std::optional<PitRef> pit;
+  // "collapse": {"field": ...}: one hit per value of a keyword or numeric
+  // field (the best of its group, in the request's order; documents without
+  // a value form one group); hits show the value in "fields". The total
+  // counts every match, as OpenSearch's.
+  std::optional<std::string> collapse_field;
 
   // index name -> the filter of the aliases it was searched through (only the
   // documents it matches are seen: hits, totals, aggregations).
