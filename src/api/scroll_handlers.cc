@@ -1,5 +1,7 @@
-// POST|GET /_search/scroll[/<id>] (the next page of a scroll) and
-// DELETE /_search/scroll[/<ids>|/_all] (free contexts).
+// POST|GET /_search/scroll[/<id>] (the next page of a scroll),
+// DELETE /_search/scroll[/<ids>|/_all] (free contexts), and the point in time
+// API: POST /<index>/_search/point_in_time, DELETE /_search/point_in_time
+// [/_all], GET /_search/point_in_time/_all.
 #include <rapidjson/document.h>
 
 #include <algorithm>
@@ -8,6 +10,7 @@
 #include "api/rest_response.h"
 #include "api/routes.h"
 #include "api/search_render.h"
+#include "index/catalog.h"
 #include "json/json_writer.h"
 #include "search/search_context_store.h"
 #include "util/split.h"
@@ -116,9 +119,102 @@ Response Clear(const ApiContext& ctx, const Request& req) {
   return JsonResponse(req, freed == 0 && !all ? 404 : 200, w.Take());
 }
 
-Response PointInTime(const ApiContext&, const Request& req) {
-  return ErrorResponse(req, util::InvalidArgument("point in time is not supported by sluice yet; "
-                                                  "use a scroll (?scroll=) for a consistent view"));
+// POST /<index>/_search/point_in_time?keep_alive=<time>.
+Response CreatePit(const ApiContext& ctx, const Request& req) {
+  if (ctx.search_contexts == nullptr) {
+    return ErrorResponse(req, util::InvalidArgument("point in time is not available on this node"));
+  }
+  auto keep_alive_text = req.Query("keep_alive");
+  if (!keep_alive_text) {
+    return ErrorResponse(
+        req, util::Status(util::Code::kInvalidArgument, "action_request_validation_exception",
+                          "Validation Failed: 1: keep alive not specified;"));
+  }
+  auto keep_alive = search::ParseKeepAlive(*keep_alive_text, "keep_alive");
+  if (!keep_alive.ok()) return ErrorResponse(req, keep_alive.status());
+  auto targets = ctx.catalog->Resolve(req.PathParam("index"));
+  if (!targets.ok()) return ErrorResponse(req, targets.status());
+  auto pit = ctx.search_contexts->CreatePit(*targets, *keep_alive);
+  if (!pit.ok()) return ErrorResponse(req, pit.status());
+  const int shards = static_cast<int>(targets->size());
+  json::JsonWriter w;
+  w.StartObject().Key("pit_id").String(pit->pit_id);
+  w.Key("_shards").StartObject().Key("total").Int(shards).Key("successful").Int(shards);
+  w.Key("skipped").Int(0).Key("failed").Int(0).EndObject();
+  w.Key("creation_time").Int(pit->creation_time).EndObject();
+  return JsonResponse(req, 200, w.Take());
+}
+
+void WriteDeleted(const std::vector<std::pair<std::string, bool>>& pits, json::JsonWriter& w) {
+  w.StartObject().Key("pits").StartArray();
+  for (const auto& [id, ok] : pits) {
+    w.StartObject().Key("successful").Bool(ok).Key("pit_id").String(id).EndObject();
+  }
+  w.EndArray().EndObject();
+}
+
+// DELETE /_search/point_in_time {"pit_id": ["..."]}.
+Response DeletePits(const ApiContext& ctx, const Request& req) {
+  if (ctx.search_contexts == nullptr) {
+    return ErrorResponse(req, util::InvalidArgument("point in time is not available on this node"));
+  }
+  std::vector<std::string> ids;
+  rapidjson::Document doc;
+  doc.Parse(req.body.data(), req.body.size());
+  if (!req.body.empty() && (doc.HasParseError() || !doc.IsObject())) {
+    return ErrorResponse(req, util::ParseError("Failed to parse request body"));
+  }
+  if (doc.IsObject()) {
+    for (auto it = doc.MemberBegin(); it != doc.MemberEnd(); ++it) {
+      std::string_view key = it->name.GetString();
+      if (key != "pit_id") {
+        return ErrorResponse(req, util::InvalidArgument("Unknown parameter [" + std::string(key) +
+                                                        "] in request body"));
+      }
+      if (it->value.IsString()) ids.push_back(it->value.GetString());
+      if (it->value.IsArray()) {
+        for (const auto& v : it->value.GetArray()) {
+          if (v.IsString()) ids.push_back(v.GetString());
+        }
+      }
+    }
+  }
+  if (ids.empty()) {
+    return ErrorResponse(
+        req, util::Status(util::Code::kInvalidArgument, "action_request_validation_exception",
+                          "Validation Failed: 1: No pit ids specified;"));
+  }
+  json::JsonWriter w;
+  WriteDeleted(ctx.search_contexts->DeletePits(ids), w);
+  return JsonResponse(req, 200, w.Take());
+}
+
+// DELETE /_search/point_in_time/_all.
+Response DeleteAllPits(const ApiContext& ctx, const Request& req) {
+  if (ctx.search_contexts == nullptr) {
+    return ErrorResponse(req, util::InvalidArgument("point in time is not available on this node"));
+  }
+  std::vector<std::pair<std::string, bool>> deleted;
+  for (auto& id : ctx.search_contexts->DeleteAllPits()) deleted.emplace_back(std::move(id), true);
+  json::JsonWriter w;
+  WriteDeleted(deleted, w);
+  return JsonResponse(req, 200, w.Take());
+}
+
+// GET /_search/point_in_time/_all.
+Response ListPits(const ApiContext& ctx, const Request& req) {
+  if (ctx.search_contexts == nullptr) {
+    return ErrorResponse(req, util::InvalidArgument("point in time is not available on this node"));
+  }
+  json::JsonWriter w;
+  w.StartObject().Key("pits").StartArray();
+  for (const auto& pit : ctx.search_contexts->ListPits()) {
+    w.StartObject().Key("pit_id").String(pit.pit_id);
+    w.Key("creation_time").Int(pit.creation_time);
+    w.Key("keep_alive").Int(pit.keep_alive_ms).EndObject();
+  }
+  w.EndArray().EndObject();
+  return JsonResponse(req, 200, w.Take());
 }
 
 }  // namespace
@@ -131,10 +227,10 @@ void RegisterScrollRoutes(http::Router& router, const ApiContext& ctx) {
   }
   router.Add("DELETE", "/_search/scroll", BindHandler(ctx, Clear));
   router.Add("DELETE", "/_search/scroll/{scroll_id}", BindHandler(ctx, Clear));
-  router.Add("POST", "/{index}/_search/point_in_time", BindHandler(ctx, PointInTime));
-  router.Add("DELETE", "/_search/point_in_time", BindHandler(ctx, PointInTime));
-  router.Add("DELETE", "/_search/point_in_time/_all", BindHandler(ctx, PointInTime));
-  router.Add("GET", "/_search/point_in_time/_all", BindHandler(ctx, PointInTime));
+  router.Add("POST", "/{index}/_search/point_in_time", BindHandler(ctx, CreatePit));
+  router.Add("DELETE", "/_search/point_in_time", BindHandler(ctx, DeletePits));
+  router.Add("DELETE", "/_search/point_in_time/_all", BindHandler(ctx, DeleteAllPits));
+  router.Add("GET", "/_search/point_in_time/_all", BindHandler(ctx, ListPits));
 }
 
 }  // namespace sluice::api

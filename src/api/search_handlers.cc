@@ -26,6 +26,26 @@ util::Result<std::vector<std::shared_ptr<index::Index>>> Targets(const ApiContex
   return resolved;
 }
 
+// A search with "pit" runs on the point in time's frozen views; it names no
+// index (the PIT does) and cannot open a scroll, as in OpenSearch.
+util::Result<std::vector<std::shared_ptr<index::Index>>> PitTargets(
+    const ApiContext& ctx, const Request& req, const search::SearchRequest::PitRef& pit) {
+  auto invalid = [](const std::string& reason) {
+    return util::Status(util::Code::kInvalidArgument, "action_request_validation_exception",
+                        "Validation Failed: 1: " + reason + ";");
+  };
+  if (!req.PathParam("index").empty()) {
+    return invalid(
+        "[indices] cannot be used with point in time. Do not specify any index with point in "
+        "time.");
+  }
+  if (req.HasQuery("scroll")) return invalid("using [point in time] is not allowed in a scroll context");
+  if (ctx.search_contexts == nullptr) {
+    return util::InvalidArgument("point in time is not available on this node");
+  }
+  return ctx.search_contexts->PitIndices(pit.id, pit.keep_alive_ms);
+}
+
 // URL parameters override the body, as in OpenSearch.
 // ?q= (with df, default_operator) replaces the body's query, as in OpenSearch.
 util::Status ApplyUriQuery(const Request& req, std::unique_ptr<search::Query>* query) {
@@ -121,7 +141,7 @@ Response Search(const ApiContext& ctx, const Request& req) {
   auto request = search::ParseSearchRequest(req.body);
   if (!request.ok()) return ErrorResponse(req, request.status());
   if (util::Status s = ApplyParams(req, &*request); !s.ok()) return ErrorResponse(req, s);
-  auto targets = Targets(ctx, req);
+  auto targets = request->pit ? PitTargets(ctx, req, *request->pit) : Targets(ctx, req);
   if (!targets.ok()) return ErrorResponse(req, targets.status());
   if (util::Status s = ApplyAliasFilters(*ctx.catalog, req.PathParam("index"), &*request);
       !s.ok()) {
@@ -138,6 +158,7 @@ Response Search(const ApiContext& ctx, const Request& req) {
                         .count();
   options.shards = static_cast<int>(targets->size());
   options.total_as_int = FlagParam(req, "rest_total_hits_as_int");
+  if (request->pit) options.pit_id = request->pit->id;
   json::JsonWriter w;
   WriteSearchResponse(*request, *result, options, w);
   return JsonResponse(req, 200, w.Take());

@@ -10,6 +10,7 @@ void WriteSearchResponse(const search::SearchRequest& request,
                          json::JsonWriter& w) {
   w.StartObject();
   if (options.scroll_id) w.Key("_scroll_id").String(*options.scroll_id);
+  if (options.pit_id) w.Key("pit_id").String(*options.pit_id);
   w.Key("took").Int(options.took_ms);
   w.Key("timed_out").Bool(false);
   if (response.terminated_early) w.Key("terminated_early").Bool(*response.terminated_early);

@@ -24,6 +24,7 @@ struct SearchRenderOptions {
   int shards = 1;
   bool total_as_int = false;  // ?rest_total_hits_as_int: "total": N
   std::optional<std::string> scroll_id;  // "_scroll_id", first, for scroll pages
+  std::optional<std::string> pit_id;     // "pit_id", for searches of a point in time
 };
 
 // Writes the whole response object.

@@ -188,10 +188,12 @@ void Index::Apply(DocNo doc, const std::string& id, int64_t version, int64_t seq
 }
 
 std::shared_ptr<const storage::Snapshot> Index::StoreSnapshot() const {
+  if (view_snapshot_) return view_snapshot_;
   return store_->GetSnapshot();
 }
 
 util::Result<std::optional<StoredDocument>> Index::Get(std::string_view id) const {
+  if (view_snapshot_) return Get(id, *view_snapshot_);
   SLUICE_ASSIGN_OR_RETURN(auto stored, store_->Get(storage::Column::kDocs, DocKey(id)));
   return DecodeStored(id, stored);
 }
@@ -223,6 +225,32 @@ std::optional<StoredDocument> Index::LoadMeta(DocNo doc) const {
   const DocEntry& e = docs_[doc];
   if (!e.live) return std::nullopt;
   return StoredDocument{e.id, e.version, e.seq_no, {}};
+}
+
+std::shared_ptr<Index> Index::PointInTimeView(const std::shared_ptr<Index>& source) {
+  // Holding the write lock: no batch is between its Store write and its
+  // publication, so the snapshot and the copied tables show the same writes.
+  util::MutexLock write_lock(&source->write_mu_);
+  util::ReaderMutexLock state_lock(&source->state_mu_);
+  IndexOptions options;  // no breaker, no checkpoints: the view owns no graph
+  std::shared_ptr<Index> view(new Index(source->store_, source->name_, source->uuid_,
+                                        source->creation_date_, source->settings(),
+                                        source->mapping_, options));
+  util::MutexLock view_write(&view->write_mu_);  // not shared yet: uncontended
+  util::WriterMutexLock view_state(&view->state_mu_);
+  view->docs_ = source->docs_;
+  view->doc_numbers_ = source->doc_numbers_;
+  view->field_ids_ = source->field_ids_;
+  view->live_count_ = source->live_count_;
+  view->analyzers_ = source->analyzers_;
+  view->view_snapshot_ = source->store_->GetSnapshot();
+  view->text_ =
+      std::make_unique<text::InvertedIndex>(source->store_, source->uuid_, view->view_snapshot_);
+  for (const auto& [field, graph] : source->vector_indexes_) {
+    view->view_vectors_.emplace(field, graph.get());
+  }
+  view->view_source_ = source;
+  return view;
 }
 
 Status Index::MergeMapping(std::string_view mappings_json) {
@@ -308,6 +336,10 @@ std::optional<uint32_t> Index::FieldId(std::string_view path) const {
 }
 
 const vector::VectorIndex* Index::vectors(std::string_view field) const {
+  if (view_source_) {
+    auto v = view_vectors_.find(field);
+    return v == view_vectors_.end() ? nullptr : v->second;
+  }
   auto it = vector_indexes_.find(field);
   return it == vector_indexes_.end() ? nullptr : it->second.get();
 }

@@ -142,6 +142,15 @@ class Index {
   std::shared_ptr<const storage::Snapshot> StoreSnapshot() const;
   util::Result<std::optional<StoredDocument>> Get(std::string_view id,
                                                   const storage::Snapshot& snapshot) const;
+  // A read-only view of `source` as it is now, for a point in time: its doc
+  // table copied and every read of the Store (documents, postings, text
+  // statistics) made through one snapshot, taken while no write is in flight
+  // so that tables and snapshot agree. The view shares the vector graphs of
+  // `source` (graphs cannot be snapshotted): knn on a view sees vectors as
+  // they are now, of the documents live in the view. Costs memory like the
+  // doc table (ids and doc values); never written to, never in the catalog.
+  static std::shared_ptr<Index> PointInTimeView(const std::shared_ptr<Index>& source)
+      EXCLUDES(source->write_mu_, source->state_mu_);
   // PUT _mapping.
   util::Status MergeMapping(std::string_view mappings_json);
   // Deletes every stored record of this index (documents, metadata,
@@ -288,6 +297,11 @@ class Index {
   // the map stable; the graphs synchronise themselves. Not annotated: the
   // analysis cannot say "write_mu_ or state_mu_".
   std::map<std::string, std::unique_ptr<vector::VectorIndex>, std::less<>> vector_indexes_;
+  // Point-in-time views only (PointInTimeView): the snapshot every read goes
+  // through, the graphs borrowed from the source and the source keeping them alive.
+  std::shared_ptr<const storage::Snapshot> view_snapshot_;
+  std::map<std::string, const vector::VectorIndex*, std::less<>> view_vectors_;
+  std::shared_ptr<const Index> view_source_;
   std::shared_ptr<const text::AnalyzerRegistry> analyzers_;  // set at Create/Open, then const
   std::unique_ptr<text::InvertedIndex> text_;
   std::atomic<int64_t> reported_graph_bytes_{0};  // last told to options_.knn_breaker

@@ -347,6 +347,7 @@ Result<QueryPtr> ParseQueryBody(const rapidjson::Value& query) {
   if (IsTextQuery(name)) return ParseTextQuery(name, body);
   if (name == "knn") return ParseKnn(body);
   if (name == "hybrid") return ParseHybridQuery(body);
+  if (name == "intervals") return ParseIntervalsQuery(body);
   if (name == "ids") {
     if (!body.IsObject() || !body.HasMember("values") || !body["values"].IsArray()) {
       return ParsingError("[ids] query malformed, [values] must be an array");

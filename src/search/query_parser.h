@@ -16,5 +16,7 @@ namespace sluice::search {
 util::Result<std::unique_ptr<Query>> ParseQuery(const rapidjson::Value& query);
 // The body of a `hybrid` query (hybrid_query.cc).
 util::Result<std::unique_ptr<Query>> ParseHybridQuery(const rapidjson::Value& body);
+// The body of an `intervals` query (intervals_parser.cc).
+util::Result<std::unique_ptr<Query>> ParseIntervalsQuery(const rapidjson::Value& body);
 
 }  // namespace sluice::search

@@ -84,25 +84,114 @@ void SearchContextStore::DropExpired(Clock::time_point now) {
     else
       ++it;
   }
+  for (auto it = pits_.begin(); it != pits_.end();) {
+    if (it->second.expires_at <= now)
+      it = pits_.erase(it);
+    else
+      ++it;
+  }
+}
+
+Status SearchContextStore::CheckKeepAlive(int64_t keep_alive_ms) const {
+  if (keep_alive_ms <= options_.max_keep_alive_ms) return Status::Ok();
+  return util::InvalidArgument(
+      "Keep alive for request (" + std::to_string(keep_alive_ms / 60000) +
+      "m) is too large. It must be less than (" +
+      std::to_string(options_.max_keep_alive_ms / 60000) +
+      "m). This limit can be set by changing the [search.max_keep_alive] cluster level "
+      "setting.");
+}
+
+util::Result<PitInfo> SearchContextStore::CreatePit(
+    const std::vector<std::shared_ptr<index::Index>>& indices, int64_t keep_alive_ms) {
+  SLUICE_RETURN_IF_ERROR(CheckKeepAlive(keep_alive_ms));
+  auto too_many = [&] {
+    return util::Status(util::Code::kTooManyRequests, "rejected_execution_exception",
+                        "Trying to create too many Point In Time contexts. Must be less than or "
+                        "equal to: [" +
+                            std::to_string(options_.max_open_pit_context) +
+                            "]. This limit can be set by changing the "
+                            "[search.max_open_pit_context] setting.");
+  };
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    DropExpired(Clock::now());
+    if (pits_.size() >= options_.max_open_pit_context) return too_many();
+  }
+  // Views are made outside mu_: each waits for a write in flight on its index.
+  Pit pit;
+  for (const auto& index : indices) pit.views.push_back(index::Index::PointInTimeView(index));
+  pit.info.pit_id = "sluice_pit_" + index::GenerateId(32);
+  pit.info.creation_time = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+  pit.info.keep_alive_ms = keep_alive_ms;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (pits_.size() >= options_.max_open_pit_context) return too_many();
+  pit.expires_at = Clock::now() + std::chrono::milliseconds(keep_alive_ms);
+  PitInfo info = pit.info;
+  pits_.emplace(info.pit_id, std::move(pit));
+  return info;
+}
+
+util::Result<std::vector<std::shared_ptr<index::Index>>> SearchContextStore::PitIndices(
+    std::string_view pit_id, std::optional<int64_t> keep_alive_ms) {
+  if (keep_alive_ms) SLUICE_RETURN_IF_ERROR(CheckKeepAlive(*keep_alive_ms));
+  std::lock_guard<std::mutex> lock(mu_);
+  auto now = Clock::now();
+  DropExpired(now);
+  auto it = pits_.find(pit_id);
+  if (it == pits_.end()) return Missing(pit_id);
+  // As OpenSearch's ReaderContext#tryUpdateKeepAlive: a search never shortens a PIT's life.
+  if (keep_alive_ms) {
+    it->second.info.keep_alive_ms = std::max(it->second.info.keep_alive_ms, *keep_alive_ms);
+  }
+  it->second.expires_at = now + std::chrono::milliseconds(it->second.info.keep_alive_ms);
+  return it->second.views;
+}
+
+std::vector<std::pair<std::string, bool>> SearchContextStore::DeletePits(
+    const std::vector<std::string>& pit_ids) {
+  std::lock_guard<std::mutex> lock(mu_);
+  DropExpired(Clock::now());
+  std::vector<std::pair<std::string, bool>> out;
+  for (const auto& id : pit_ids) out.emplace_back(id, pits_.erase(id) > 0);
+  return out;
+}
+
+std::vector<std::string> SearchContextStore::DeleteAllPits() {
+  std::lock_guard<std::mutex> lock(mu_);
+  DropExpired(Clock::now());
+  std::vector<std::string> out;
+  for (const auto& [id, pit] : pits_) out.push_back(id);
+  pits_.clear();
+  return out;
+}
+
+std::vector<PitInfo> SearchContextStore::ListPits() {
+  std::lock_guard<std::mutex> lock(mu_);
+  DropExpired(Clock::now());
+  std::vector<PitInfo> out;
+  for (const auto& [id, pit] : pits_) out.push_back(pit.info);
+  std::sort(out.begin(), out.end(),
+            [](const PitInfo& a, const PitInfo& b) { return a.creation_time < b.creation_time; });
+  return out;
 }
 
 util::Result<ScrollPage> SearchContextStore::Open(
     const SearchRequest& request, std::vector<std::shared_ptr<index::Index>> indices,
     int64_t keep_alive_ms) {
-  if (keep_alive_ms > options_.max_keep_alive_ms) {
-    return util::InvalidArgument(
-        "Keep alive for request (" + std::to_string(keep_alive_ms / 60000) +
-        "m) is too large. It must be less than (" +
-        std::to_string(options_.max_keep_alive_ms / 60000) +
-        "m). This limit can be set by changing the [search.max_keep_alive] cluster level "
-        "setting.");
-  }
+  SLUICE_RETURN_IF_ERROR(CheckKeepAlive(keep_alive_ms));
   if (request.from > 0) {
     return util::Status(util::Code::kInvalidArgument, "action_request_validation_exception",
                         "Validation Failed: 1: using [from] is not allowed in a scroll context;");
   }
   if (request.search_after) {
     return util::InvalidArgument("`search_after` cannot be used in a scroll context.");
+  }
+  if (request.collapse_field) {
+    return util::Status(util::Code::kInvalidArgument, "action_request_validation_exception",
+                        "Validation Failed: 1: cannot use `collapse` in a scroll context;");
   }
   if (request.size == 0) {
     return util::Status(util::Code::kInvalidArgument, "action_request_validation_exception",
@@ -167,14 +256,7 @@ util::Result<ScrollPage> SearchContextStore::Open(
 
 util::Result<ScrollPage> SearchContextStore::Next(std::string_view scroll_id,
                                                   std::optional<int64_t> keep_alive_ms) {
-  if (keep_alive_ms && *keep_alive_ms > options_.max_keep_alive_ms) {
-    return util::InvalidArgument(
-        "Keep alive for request (" + std::to_string(*keep_alive_ms / 60000) +
-        "m) is too large. It must be less than (" +
-        std::to_string(options_.max_keep_alive_ms / 60000) +
-        "m). This limit can be set by changing the [search.max_keep_alive] cluster level "
-        "setting.");
-  }
+  if (keep_alive_ms) SLUICE_RETURN_IF_ERROR(CheckKeepAlive(*keep_alive_ms));
   std::shared_ptr<Context> ctx;
   {
     std::lock_guard<std::mutex> lock(mu_);

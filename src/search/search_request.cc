@@ -8,7 +8,9 @@
 #include <algorithm>
 #include <functional>
 #include <limits>
+#include <cstdio>
 #include <map>
+#include <set>
 
 #include "json/json_writer.h"
 #include "search/aggregations/aggregation_set.h"
@@ -18,6 +20,8 @@
 #include "search/named_query.h"
 #include "search/query_parser.h"
 #include "search/queries.h"
+#include "search/search_context_store.h"
+#include "search/search_errors.h"
 #include "search/sort_parser.h"
 
 namespace sluice::search {
@@ -69,6 +73,51 @@ util::Result<int> NonNegativeInt(const rapidjson::Value& v, const char* name) {
   return v.GetInt();
 }
 
+// {"field": "...", "max_concurrent_group_searches": n} (CollapseBuilder);
+// inner_hits are refused.
+util::Result<std::string> ParseCollapse(const rapidjson::Value& v) {
+  if (!v.IsObject()) return ParsingError("[collapse] must be an object");
+  std::optional<std::string> field;
+  for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
+    std::string_view key = it->name.GetString();
+    if (key == "field" && it->value.IsString()) {
+      field = it->value.GetString();
+    } else if (key == "max_concurrent_group_searches" && it->value.IsInt()) {
+      if (it->value.GetInt() < 1) {
+        return util::InvalidArgument("maxConcurrentGroupRequests must be positive, got " +
+                                     std::to_string(it->value.GetInt()));
+      }
+    } else if (key == "inner_hits") {
+      return util::InvalidArgument("[collapse] with [inner_hits] is not supported by sluice yet");
+    } else {
+      return ParsingError("[collapse] unknown field [" + std::string(key) + "]");
+    }
+  }
+  if (!field || field->empty()) return ParsingError("[collapse] requires [field]");
+  return *field;
+}
+
+// {"id": "...", "keep_alive": "1m"} (OpenSearch's PointInTimeBuilder).
+util::Result<SearchRequest::PitRef> ParsePit(const rapidjson::Value& v) {
+  if (!v.IsObject()) return ParsingError("[pit] must be an object");
+  SearchRequest::PitRef pit;
+  bool has_id = false;
+  for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
+    std::string_view key = it->name.GetString();
+    if (key == "id" && it->value.IsString()) {
+      pit.id = it->value.GetString();
+      has_id = true;
+    } else if (key == "keep_alive" && it->value.IsString()) {
+      SLUICE_ASSIGN_OR_RETURN(pit.keep_alive_ms,
+                              ParseKeepAlive(it->value.GetString(), "keep_alive"));
+    } else {
+      return ParsingError("[point_in_time] unknown field [" + std::string(key) + "]");
+    }
+  }
+  if (!has_id || pit.id.empty()) return ParsingError("[point_in_time] requires [id]");
+  return pit;
+}
+
 }  // namespace
 
 SourceFilter ParseSourceParam(std::string_view value) {
@@ -92,6 +141,7 @@ SourceFilter ParseSourceParam(std::string_view value) {
 util::Result<SearchRequest> ParseSearchRequest(std::string_view body, bool count_only) {
   SearchRequest request;
   rapidjson::Document doc;
+  bool has_rescore = false;  // refused after the loop (with collapse, in OpenSearch's words)
   if (!body.empty()) {
     doc.Parse(body.data(), body.size());
     if (doc.HasParseError()) {
@@ -182,13 +232,20 @@ util::Result<SearchRequest> ParseSearchRequest(std::string_view body, bool count
       } else if (key == "timeout" || key == "profile") {
         continue;  // accepted, no effect on a single-node in-memory search
       } else if (key == "pit") {
-        return util::InvalidArgument("point in time ([pit]) is not supported by sluice yet; use a "
-                                     "scroll (?scroll=) for a consistent view");
+        SLUICE_ASSIGN_OR_RETURN(request.pit, ParsePit(v));
       } else if (key == "highlight") {
         SLUICE_ASSIGN_OR_RETURN(HighlightSpec spec, ParseHighlight(v));
         request.highlight = std::make_shared<HighlightSpec>(std::move(spec));
-      } else if (key == "suggest" || key == "collapse" ||
-                 key == "rescore" || key == "script_fields") {
+      } else if (key == "collapse") {
+        SLUICE_ASSIGN_OR_RETURN(request.collapse_field, ParseCollapse(v));
+        // The group's value is shown in the hit's fields, read like a docvalue field.
+        auto& dv = request.hit_fields.docvalue_fields;
+        if (std::find(dv.begin(), dv.end(), *request.collapse_field) == dv.end()) {
+          dv.push_back(*request.collapse_field);
+        }
+      } else if (key == "rescore") {
+        has_rescore = true;
+      } else if (key == "suggest" || key == "script_fields") {
         return util::InvalidArgument("[" + key + "] is not supported by sluice yet");
       } else {
         // The name of the JSON token that follows the key, as OpenSearch prints it.
@@ -201,6 +258,12 @@ util::Result<SearchRequest> ParseSearchRequest(std::string_view body, bool count
         return ParsingError(std::string("Unknown key for a ") + token + " in [" + key + "].");
       }
     }
+  }
+  if (has_rescore) {
+    if (request.collapse_field) {
+      return util::InvalidArgument("cannot use `collapse` in conjunction with `rescore`");
+    }
+    return util::InvalidArgument("[rescore] is not supported by sluice yet");
   }
   if (!request.query) request.query = std::make_unique<MatchAllQuery>(1.0f);
   if (request.search_after && request.sort.empty()) {
@@ -293,6 +356,53 @@ util::Result<std::vector<Collected>> CollectAll(
 
 namespace {
 
+// The best candidate (the first, `ranked` being in order) of each value of
+// the collapse field, at most `keep` of them; documents without a value are
+// one group. Errors as OpenSearch's CollapseBuilder raises them.
+util::Result<std::vector<Candidate>> CollapseGroups(
+    std::vector<Candidate> ranked, const std::string& field,
+    const std::vector<std::shared_ptr<index::Index>>& indices, size_t keep) {
+  std::vector<std::optional<uint32_t>> field_ids;
+  for (const auto& index : indices) {
+    const index::FieldMapping* f = index->mapping().Find(field);
+    if (f == nullptr) {
+      return QueryShardError(*index, "no mapping found for `" + field + "` in order to collapse on");
+    }
+    const bool usable = f->type == index::FieldType::kKeyword || index::IsNumeric(f->type);
+    if (!usable) {
+      return ShardIllegalArgument(*index, "unknown type for collapse field `" + field +
+                                              "`, only keywords and numbers are accepted");
+    }
+    field_ids.push_back(index->FieldId(field));
+  }
+  std::set<std::pair<bool, std::string>> seen;  // (missing, value)
+  std::vector<Candidate> out;
+  for (auto& c : ranked) {
+    if (out.size() >= keep) break;
+    const index::Index& index = *indices[c.index_pos];
+    std::optional<std::string> value;
+    if (field_ids[c.index_pos]) {
+      for (const auto& v : index.values(c.doc.doc)) {
+        if (v.field != *field_ids[c.index_pos]) continue;
+        if (value) {
+          return ShardIllegalArgument(index, "failed to collapse " + index.id(c.doc.doc) +
+                                                 ", the collapse field `" + field +
+                                                 "` must be single valued");
+        }
+        if (v.kind == index::IndexedValue::Kind::kString) {
+          value = v.text;
+        } else {
+          char buf[32];
+          std::snprintf(buf, sizeof(buf), "%.17g", v.number);
+          value = buf;
+        }
+      }
+    }
+    if (seen.insert({!value.has_value(), value.value_or("")}).second) out.push_back(std::move(c));
+  }
+  return out;
+}
+
 // Visits the first `keep` hits in order, under the indices' read locks; fills
 // the response's totals, max_score and aggregations. With snapshots, also
 // takes a store snapshot of each index while its lock is held.
@@ -372,7 +482,16 @@ Status Rank(const SearchRequest& request, const std::vector<std::shared_ptr<inde
     return tie(a, b);
   };
   size_t end = std::min(all.size(), keep);
-  if (by_field) {
+  if (request.collapse_field) {
+    if (by_field) {
+      std::sort(all.begin(), all.end(), by_keys);
+    } else {
+      std::sort(all.begin(), all.end(), by_score);
+    }
+    SLUICE_ASSIGN_OR_RETURN(all, CollapseGroups(std::move(all), *request.collapse_field, indices,
+                                                keep));
+    end = all.size();
+  } else if (by_field) {
     std::partial_sort(all.begin(), all.begin() + end, all.end(), by_keys);
   } else {
     std::partial_sort(all.begin(), all.begin() + end, all.end(), by_score);

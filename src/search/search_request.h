@@ -58,6 +58,19 @@ struct SearchRequest {
   std::shared_ptr<const HighlightSpec> highlight;  // null when the body has none
   bool explain = false;                            // each hit's "_explanation"
   bool include_named_queries_score = false;  // matched_queries as {name: score}
+  // "pit": {"id": ..., "keep_alive": ...}: search that point in time (the
+  // caller resolves it to the PIT's frozen index views).
+  struct PitRef {
+    std::string id;
+    std::optional<int64_t> keep_alive_ms;  // renews the PIT's keep-alive
+  };
+  std::optional<PitRef> pit;
+  // "collapse": {"field": ...}: one hit per value of a keyword or numeric
+  // field (the best of its group, in the request's order; documents without
+  // a value form one group); hits show the value in "fields". The total
+  // counts every match, as OpenSearch's.
+  std::optional<std::string> collapse_field;
+
   // index name -> the filter of the aliases it was searched through (only the
   // documents it matches are seen: hits, totals, aggregations).
   std::map<std::string, std::shared_ptr<const Query>, std::less<>> alias_filters;

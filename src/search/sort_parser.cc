@@ -60,7 +60,9 @@ SortField NamedField(const std::string& name) {
   if (name == "_score") {
     f.target = SortField::Target::kScore;
     f.descending = true;
-  } else if (name == "_doc") {
+  } else if (name == "_doc" || name == "_shard_doc") {
+    // _shard_doc (the tie-breaker of PIT paging) is (shard index << 32) | doc
+    // in OpenSearch; with one shard per index that is the doc number.
     f.target = SortField::Target::kDoc;
   } else {
     f.field = name;

@@ -61,9 +61,17 @@ class RocksCursor : public Store::Cursor {
     ro.snapshot = snapshot_;
     it_.reset(db->NewIterator(ro, h));
   }
+  // Reads as of a snapshot someone else owns (kept alive by `keep`).
+  RocksCursor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* h, const rocksdb::Snapshot* snapshot,
+              std::shared_ptr<const Snapshot> keep)
+      : db_(db), keep_(std::move(keep)) {
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snapshot;
+    it_.reset(db->NewIterator(ro, h));
+  }
   ~RocksCursor() override {
     it_.reset();
-    db_->ReleaseSnapshot(snapshot_);
+    if (snapshot_ != nullptr) db_->ReleaseSnapshot(snapshot_);
   }
   void Seek(std::string_view key) override { it_->Seek(rocksdb::Slice(key.data(), key.size())); }
   void Next() override { it_->Next(); }
@@ -76,7 +84,8 @@ class RocksCursor : public Store::Cursor {
 
  private:
   rocksdb::DB* db_;
-  const rocksdb::Snapshot* snapshot_;
+  const rocksdb::Snapshot* snapshot_ = nullptr;  // owned; null when reading keep_'s
+  std::shared_ptr<const Snapshot> keep_;
   std::unique_ptr<rocksdb::Iterator> it_;
 };
 
@@ -469,6 +478,19 @@ util::Result<int64_t> Store::GetCounter(Column column, std::string_view key) con
 
 std::unique_ptr<Store::Cursor> Store::NewCursor(Column column) const {
   return std::make_unique<RocksCursor>(impl_->db.get(), impl_->Handle(column));
+}
+
+std::unique_ptr<Store::Cursor> Store::NewCursor(Column column,
+                                                std::shared_ptr<const Snapshot> snapshot) const {
+  const rocksdb::Snapshot* s = static_cast<const RocksSnapshot&>(*snapshot).get();
+  return std::make_unique<RocksCursor>(impl_->db.get(), impl_->Handle(column), s,
+                                       std::move(snapshot));
+}
+
+util::Result<int64_t> Store::GetCounter(Column column, std::string_view key,
+                                        const Snapshot& snapshot) const {
+  SLUICE_ASSIGN_OR_RETURN(auto v, Get(column, key, snapshot));
+  return v ? DecodeCounter(rocksdb::Slice(*v)) : int64_t{0};
 }
 
 util::Status Store::Flush() {

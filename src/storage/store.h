@@ -122,6 +122,9 @@ class Store {
       const;
   // A counter written by WriteBatch::AddCounter (0 when missing).
   util::Result<int64_t> GetCounter(Column column, std::string_view key) const;
+  // The same as of a snapshot (point-in-time searches).
+  util::Result<int64_t> GetCounter(Column column, std::string_view key,
+                                   const Snapshot& snapshot) const;
 
   // A forward cursor over one column, on a consistent snapshot taken at
   // creation. Not thread-safe; one per reader.
@@ -136,6 +139,8 @@ class Store {
     virtual util::Status status() const = 0;
   };
   std::unique_ptr<Cursor> NewCursor(Column column) const;
+  // A cursor reading as of the given snapshot (which it keeps alive).
+  std::unique_ptr<Cursor> NewCursor(Column column, std::shared_ptr<const Snapshot> snapshot) const;
 
   // Flushes memtables to SST files (used at shutdown and before checkpoints).
   util::Status Flush();

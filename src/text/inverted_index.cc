@@ -143,8 +143,14 @@ void AddTokens(const std::vector<Token>& tokens, FieldTerms& into, int32_t* next
   *next_position = tokens.empty() ? base : last + 1;
 }
 
-InvertedIndex::InvertedIndex(storage::Store* store, std::string uuid)
-    : store_(store), uuid_(std::move(uuid)) {}
+InvertedIndex::InvertedIndex(storage::Store* store, std::string uuid,
+                             std::shared_ptr<const storage::Snapshot> snapshot)
+    : store_(store), uuid_(std::move(uuid)), snapshot_(std::move(snapshot)) {}
+
+util::Result<int64_t> InvertedIndex::Counter(const std::string& key) const {
+  if (snapshot_) return store_->GetCounter(Column::kTextStats, key, *snapshot_);
+  return store_->GetCounter(Column::kTextStats, key);
+}
 
 std::string InvertedIndex::Key(char kind, std::string_view rest) const {
   std::string key = uuid_;
@@ -260,9 +266,9 @@ void InvertedIndex::Drop(storage::WriteBatch& batch) const {
 
 util::Result<FieldStats> InvertedIndex::Stats(std::string_view field) const {
   FieldStats stats;
-  SLUICE_ASSIGN_OR_RETURN(stats.doc_count, store_->GetCounter(Column::kTextStats, Key('c', field)));
+  SLUICE_ASSIGN_OR_RETURN(stats.doc_count, Counter(Key('c', field)));
   SLUICE_ASSIGN_OR_RETURN(stats.sum_total_term_freq,
-                          store_->GetCounter(Column::kTextStats, Key('s', field)));
+                          Counter(Key('s', field)));
   return stats;
 }
 
@@ -270,7 +276,7 @@ util::Result<int64_t> InvertedIndex::DocFreq(std::string_view field, std::string
   std::string term_key(field);
   term_key.push_back('\0');
   term_key.append(term);
-  return store_->GetCounter(Column::kTextStats, Key('t', term_key));
+  return Counter(Key('t', term_key));
 }
 
 util::Result<std::vector<std::string>> InvertedIndex::TermsWithPrefix(std::string_view field,
@@ -282,7 +288,8 @@ util::Result<std::vector<std::string>> InvertedIndex::TermsWithPrefix(std::strin
   size_t term_at = start.size();
   start.append(prefix);
   std::vector<std::string> out;
-  auto cursor = store_->NewCursor(Column::kTextStats);
+  auto cursor = snapshot_ ? store_->NewCursor(Column::kTextStats, snapshot_)
+                         : store_->NewCursor(Column::kTextStats);
   for (cursor->Seek(start); cursor->Valid() && cursor->key().starts_with(start) && out.size() < max;
        cursor->Next()) {
     int64_t df = 0;
@@ -296,7 +303,9 @@ util::Result<std::vector<std::string>> InvertedIndex::TermsWithPrefix(std::strin
 std::unique_ptr<PostingsCursor> InvertedIndex::Postings(std::string_view field,
                                                         std::string_view term,
                                                         bool positions) const {
-  return std::make_unique<RocksPostingsCursor>(store_->NewCursor(Column::kPostings),
+  return std::make_unique<RocksPostingsCursor>(
+      snapshot_ ? store_->NewCursor(Column::kPostings, snapshot_)
+                : store_->NewCursor(Column::kPostings),
                                                PostingPrefix(field, term), positions);
 }
 

@@ -27,6 +27,7 @@
 #include "util/result.h"
 
 namespace sluice::storage {
+class Snapshot;
 class Store;
 class WriteBatch;
 }  // namespace sluice::storage
@@ -67,7 +68,10 @@ class PostingsCursor {
 
 class InvertedIndex {
  public:
-  InvertedIndex(storage::Store* store, std::string uuid);
+  // With a snapshot, every read is as of it (point-in-time searches); such an
+  // index is only read, never written.
+  InvertedIndex(storage::Store* store, std::string uuid,
+                std::shared_ptr<const storage::Snapshot> snapshot = nullptr);
 
   // Statistic changes of several documents, summed per counter so that a
   // batch of documents writes each counter once (a reader's cost grows with
@@ -98,8 +102,11 @@ class InvertedIndex {
   std::string PostingPrefix(std::string_view field, std::string_view term) const;
   std::string Key(char kind, std::string_view rest) const;
 
+  util::Result<int64_t> Counter(const std::string& key) const;
+
   storage::Store* store_;
   std::string uuid_;
+  std::shared_ptr<const storage::Snapshot> snapshot_;  // null: read the current state
 };
 
 }  // namespace sluice::text

@@ -1,7 +1,7 @@
 // Export with the client helpers (helpers.scrollDocuments, helpers.scrollSearch)
-// while writes go on: every document present when the scroll opened comes out
-// exactly once, in the version it had then; documents written afterwards do
-// not. SLUICE_SCROLL_DOCS sets the index size (default 5000; the issue's
+// and with search_after over a point in time while writes go on: every
+// document present when the scroll (or PIT) opened comes out exactly once, in
+// the version it had then; documents written afterwards do not. SLUICE_SCROLL_DOCS sets the index size (default 5000; the issue's
 // 100k is run by hand).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -49,23 +49,32 @@ after(async () => {
 
 // Writes new documents and rewrites old ones until stopped; resolves with the
 // number of bulk requests it made.
+let writers = 0;
 function startWriter() {
+  const tag = writers++;  // new documents of each writer have ids of their own
   let stop = false;
   let batches = 0;
+  let waiters = [];
   const done = (async () => {
     while (!stop) {
       const lines = [];
       for (let j = 0; j < 200; j++) {
-        lines.push({ index: { _index: 'export', _id: `new${batches}-${j}` } }, { n: -1, gen: 1 });
+        lines.push({ index: { _index: 'export', _id: `new${tag}-${batches}-${j}` } }, { n: -1, gen: 1 });
         const old = (batches * 200 + j) % N;
         lines.push({ index: { _index: 'export', _id: `d${old}` } }, { n: old, gen: 1 });
       }
       await bulk(lines);
       batches++;
+      for (const w of waiters) w();
+      waiters = [];
     }
     return batches;
   })();
-  return { stop: () => { stop = true; return done; } };
+  return {
+    stop: () => { stop = true; return done; },
+    // Resolves when the next bulk request has been answered.
+    nextBatch: () => new Promise((resolve) => waiters.push(resolve)),
+  };
 }
 
 describe('scroll export while ingesting', () => {
@@ -130,5 +139,77 @@ describe('scroll export while ingesting', () => {
       (err) => err.meta.statusCode === 404 &&
         err.meta.body.error.root_cause[0].type === 'search_context_missing_exception',
     );
+  });
+});
+
+describe('point in time paging while ingesting', () => {
+  test('search_after over a PIT sees every document of its creation exactly once', async () => {
+    const total = (await client.count({ index: 'export' })).body.count;
+    const created = await client.createPit({ index: 'export', keep_alive: '1m' });
+    const pitId = created.body.pit_id;
+    assert.ok(pitId);
+    assert.equal(created.body._shards.failed, 0);
+    assert.equal(typeof created.body.creation_time, 'number');
+    const listed = await client.getAllPits();
+    assert.ok(listed.body.pits.some((p) => p.pit_id === pitId && p.keep_alive === 60000));
+
+    const writer = startWriter();
+    const ids = new Set();
+    let pages = 0;
+    try {
+      let after;
+      for (;;) {
+        const body = {
+          size: 1000,
+          pit: { id: pitId, keep_alive: '1m' },
+          sort: [{ n: 'asc' }, { _shard_doc: 'asc' }],
+          track_total_hits: true,
+        };
+        if (after) body.search_after = after;
+        const page = await client.search({ body });
+        assert.equal(page.body.pit_id, pitId);
+        assert.equal(page.body.hits.total.value, total, 'the total of the PIT, not of the index');
+        const hits = page.body.hits.hits;
+        if (hits.length === 0) break;
+        for (const h of hits) {
+          assert.ok(!ids.has(h._id), `document ${h._id} twice`);
+          ids.add(h._id);
+        }
+        after = hits[hits.length - 1].sort;
+        pages++;
+        if (pages === 1) await writer.nextBatch();  // writes land between the pages
+      }
+    } finally {
+      await writer.stop();
+    }
+    assert.equal(ids.size, total);
+    assert.ok(pages > 1);
+    // Documents written after the PIT are searchable in the index, not in the PIT.
+    const now = (await client.count({ index: 'export' })).body.count;
+    assert.ok(now > total);
+
+    const deleted = await client.deletePit({ body: { pit_id: [pitId] } });
+    assert.deepEqual(deleted.body, { pits: [{ successful: true, pit_id: pitId }] });
+    await assert.rejects(
+      client.search({ body: { pit: { id: pitId } } }),
+      (err) => err.meta.statusCode === 404 &&
+        err.meta.body.error.root_cause[0].type === 'search_context_missing_exception',
+    );
+  });
+
+  test('a PIT search names no index; DELETE _all frees every PIT', async () => {
+    const a = (await client.createPit({ index: 'export', keep_alive: '30s' })).body.pit_id;
+    await assert.rejects(
+      client.search({ index: 'export', body: { pit: { id: a } } }),
+      (err) => err.meta.statusCode === 400 &&
+        err.meta.body.error.type === 'action_request_validation_exception',
+    );
+    // The client checks keep_alive itself; the server answers as OpenSearch does.
+    const noKeepAlive = await request(server.url, { method: 'POST', path: '/export/_search/point_in_time' });
+    assert.equal(noKeepAlive.status, 400);
+    assert.match(noKeepAlive.body.error.reason, /keep alive not specified/);
+    const all = await client.deleteAllPits();
+    assert.deepEqual(all.body, { pits: [{ successful: true, pit_id: a }] });
+    assert.deepEqual((await client.getAllPits()).body, { pits: [] });
   });
 });

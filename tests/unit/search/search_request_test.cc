@@ -287,3 +287,37 @@ TEST_F(SearchRequestTest, SizeZeroCountsWithoutMaxScore) {
 
 }  // namespace
 }  // namespace sluice::search
+
+namespace sluice::search {
+namespace {
+
+// Docs a0..a4: n = 0..4, tag t0 (even n) or t1 (odd n); tag is text (dynamic
+// mapping) with a tag.keyword sub-field.
+TEST_F(SearchRequestTest, CollapseKeepsTheBestHitOfEachValue) {
+  SearchResponse r = Search(R"({"collapse":{"field":"tag.keyword"},"sort":[{"n":"desc"}]})");
+  EXPECT_EQ(r.total, 5u);  // every match counts
+  EXPECT_THAT(Ids(r), ElementsAre("a4", "a3"));
+  ASSERT_TRUE(r.hits[0].fields.has_value());
+  EXPECT_EQ(*r.hits[0].fields, R"({"tag.keyword":["t0"]})");
+  EXPECT_THAT(Ids(Search(R"({"from":1,"collapse":{"field":"tag.keyword"},"sort":[{"n":"desc"}]})")),
+              ElementsAre("a3"));
+  EXPECT_THAT(Ids(Search(R"({"collapse":{"field":"n","max_concurrent_group_searches":4},
+                            "sort":["n"],"size":3})")),
+              ElementsAre("a0", "a1", "a2"));
+}
+
+TEST_F(SearchRequestTest, CollapseRefusals) {
+  auto status = [](std::string_view body) { return ParseSearchRequest(body).status().reason(); };
+  EXPECT_EQ(status(R"({"collapse":{"field":"tag.keyword"},"rescore":{"window_size":2}})"),
+            "cannot use `collapse` in conjunction with `rescore`");
+  EXPECT_FALSE(ParseSearchRequest(R"({"collapse":{"field":"tag","inner_hits":{}}})").ok());
+  EXPECT_FALSE(ParseSearchRequest(R"({"collapse":{}})").ok());
+  SearchRequest unmapped = ParseOk(R"({"collapse":{"field":"nope"}})");
+  EXPECT_FALSE(ExecuteSearch(unmapped, {a_}).ok());
+  SearchRequest text = ParseOk(R"({"collapse":{"field":"tag"}})");
+  EXPECT_EQ(ExecuteSearch(text, {a_}).status().cause()->reason(),
+            "unknown type for collapse field `tag`, only keywords and numbers are accepted");
+}
+
+}  // namespace
+}  // namespace sluice::search
