@@ -65,16 +65,19 @@ util::Result<std::unique_ptr<Catalog>> Catalog::Open(storage::Store* store, Inde
     util::WriterMutexLock lock(&catalog->mu_);  // not shared yet: uncontended
     catalog->indices_.emplace(name, std::move(index));
   }
-  SLUICE_RETURN_IF_ERROR(catalog->LoadAliases());
-  SLUICE_ASSIGN_OR_RETURN(catalog->templates_, TemplateStore::Open(store));
   {
     util::WriterMutexLock lock(&catalog->mu_);
-    SLUICE_RETURN_IF_ERROR(
-        store->Scan(storage::Column::kMeta, "closed/", [&](std::string_view key, std::string_view) {
-          catalog->closed_.emplace(key.substr(7));
-          return true;
-        }));
+    SLUICE_RETURN_IF_ERROR(catalog->LoadAliases());
   }
+  SLUICE_ASSIGN_OR_RETURN(catalog->templates_, TemplateStore::Open(store));
+  std::vector<std::string> closed;
+  SLUICE_RETURN_IF_ERROR(
+      store->Scan(storage::Column::kMeta, "closed/", [&](std::string_view key, std::string_view) {
+        closed.emplace_back(key.substr(7));
+        return true;
+      }));
+  util::WriterMutexLock lock(&catalog->mu_);
+  catalog->closed_.insert(closed.begin(), closed.end());
   return catalog;
 }
 
@@ -249,7 +252,7 @@ util::Result<std::vector<std::shared_ptr<Index>>> Catalog::ResolveLocked(
   std::vector<std::shared_ptr<Index>> out;
   // Wildcards skip closed indices unless asked for them; concrete names of
   // closed indices are refused.
-  auto add_matched = [&](const std::shared_ptr<Index>& index) {
+  auto add_matched = [&](const std::shared_ptr<Index>& index) REQUIRES_SHARED(mu_) {
     if (!include_closed && closed_.count(index->name()) > 0) return;
     for (const auto& existing : out) {
       if (existing == index) return;
@@ -257,7 +260,7 @@ util::Result<std::vector<std::shared_ptr<Index>>> Catalog::ResolveLocked(
     out.push_back(index);
   };
   Status closed_error;
-  auto add = [&](const std::shared_ptr<Index>& index) {
+  auto add = [&](const std::shared_ptr<Index>& index) REQUIRES_SHARED(mu_) {
     if (!include_closed && closed_.count(index->name()) > 0) {
       if (closed_error.ok()) closed_error = IndexClosed(*index);
       return;

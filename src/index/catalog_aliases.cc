@@ -101,7 +101,8 @@ Status Catalog::UpdateAliases(const std::vector<AliasAction>& actions) {
   std::set<std::string> removed_indices;
   std::set<std::string> touched;
   // The concrete indices an action's index expression names.
-  auto indices_of = [&](std::string_view expr) -> util::Result<std::vector<std::string>> {
+  auto indices_of = [&](std::string_view expr)
+                        REQUIRES(mu_) -> util::Result<std::vector<std::string>> {
     std::vector<std::string> out;
     for (const std::string& part : util::SplitNonEmpty(expr)) {
       if (IsPattern(part)) {

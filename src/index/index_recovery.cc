@@ -46,7 +46,11 @@ std::string Index::VectorKey(std::string_view field, DocNo doc) const {
 }
 
 Status Index::LoadStoredVectors(const std::map<std::string, int64_t>& graph_seq, size_t* added) {
-  for (auto& [field, graph] : vector_indexes_) {
+  for (auto& entry : vector_indexes_) {
+    // Named references, not a structured binding: the lambdas below use both, and
+    // clang before 16 cannot capture structured bindings (the fuzz/ASan build is clang).
+    const std::string& field = entry.first;
+    auto& graph = entry.second;
     auto seq = graph_seq.find(field);
     const size_t dimension = static_cast<size_t>(graph->method().dimension);
     const std::string prefix = VectorPrefix(field);

@@ -79,6 +79,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   if (!parser.is_done()) {
+    // A connection closed before any byte of a request is end_of_stream to Beast's
+    // read (the server closes quietly); put_eof requires got_some().
+    if (!parser.got_some()) return 0;
     parser.put_eof(ec);
     if (ec || !parser.is_done()) return 0;
   }
