@@ -5,10 +5,13 @@
 // merges, refresh, flush, ...) are reported in OpenSearch's shape with zero
 // counts: sluice keeps no per-index operation counters yet (the Prometheus
 // metrics at /metrics count requests per route). docs/compatibility.md says so.
+#include <algorithm>
 #include <array>
 
+#include "api/index_stats.h"
 #include "api/rest_response.h"
 #include "api/routes.h"
+#include "api/unrecognized.h"
 #include "index/catalog.h"
 #include "json/json_writer.h"
 #include "util/split.h"
@@ -24,32 +27,15 @@ constexpr std::array<std::string_view, 17> kMetrics = {
     "refresh",  "flush",    "warmer",        "query_cache", "fielddata", "completion",
     "segments", "translog", "request_cache", "recovery",    "_all"};
 
-struct Totals {
-  uint64_t docs = 0;
-  uint64_t bytes = 0;
-};
-
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t prev = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t cur = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      prev = cur;
-    }
-  }
-  return row[b.size()];
-}
-
 void Zeros(json::JsonWriter& w, std::initializer_list<const char*> keys) {
   for (const char* k : keys) w.Key(k).Int(0);
 }
 
-// One stats object ("primaries", "total", a shard's) with the metrics asked for.
-void WriteStats(json::JsonWriter& w, const Totals& t, const std::vector<std::string>& metrics) {
+}  // namespace
+
+void WriteIndexStats(json::JsonWriter& w, const IndexTotals& t,
+                     const std::vector<std::string>& metrics,
+                     const std::function<void(json::JsonWriter&)>& extra) {
   auto want = [&](std::string_view m) {
     if (metrics.empty()) return true;
     for (const auto& x : metrics) {
@@ -149,26 +135,22 @@ void WriteStats(json::JsonWriter& w, const Totals& t, const std::vector<std::str
     Zeros(w, {"current_as_source", "current_as_target", "throttle_time_in_millis"});
     w.EndObject();
   }
+  if (extra) extra(w);
   w.EndObject();
 }
 
+namespace {
+
 Response Stats(const ApiContext& ctx, const Request& req) {
   std::vector<std::string> metrics = util::SplitNonEmpty(req.PathParam("metric"));
+  std::vector<std::string> unknown;
   for (const auto& m : metrics) {
-    bool known = false;
-    std::string_view best;
-    size_t best_distance = 3;
-    for (auto k : kMetrics) {
-      if (k == m) known = true;
-      size_t d = EditDistance(k, m);
-      if (d < best_distance) best_distance = d, best = k;
-    }
-    if (!known) {
-      std::string reason =
-          "request [" + std::string(req.path) + "] contains unrecognized metric: [" + m + "]";
-      if (!best.empty()) reason += " -> did you mean [" + std::string(best) + "]?";
-      return ErrorResponse(req, util::InvalidArgument(reason));
-    }
+    if (std::find(kMetrics.begin(), kMetrics.end(), m) == kMetrics.end()) unknown.push_back(m);
+  }
+  if (!unknown.empty()) {
+    std::sort(unknown.begin(), unknown.end());
+    return ErrorResponse(req, util::InvalidArgument(UnrecognizedReason(
+                                  req.path, unknown, {kMetrics.begin(), kMetrics.end()}, "metric")));
   }
   std::string_view level = req.Query("level").value_or("indices");
   if (level != "indices" && level != "cluster" && level != "shards") {
@@ -178,11 +160,11 @@ Response Stats(const ApiContext& ctx, const Request& req) {
   }
   auto targets = ctx.catalog->Resolve(req.PathParam("index"));
   if (!targets.ok()) return ErrorResponse(req, targets.status());
-  Totals all;
+  IndexTotals all;
   int total_shards = 0, successful = 0;
-  std::vector<std::pair<const index::Index*, Totals>> per_index;
+  std::vector<std::pair<const index::Index*, IndexTotals>> per_index;
   for (const auto& index : *targets) {
-    Totals t{index->doc_count(), index->stored_bytes()};
+    IndexTotals t{index->doc_count(), index->stored_bytes()};
     all.docs += t.docs;
     all.bytes += t.bytes;
     total_shards +=
@@ -195,18 +177,18 @@ Response Stats(const ApiContext& ctx, const Request& req) {
   w.Key("total").Int(total_shards).Key("successful").Int(successful).Key("failed").Int(0);
   w.EndObject();
   w.Key("_all").StartObject().Key("primaries");
-  WriteStats(w, all, metrics);
+  WriteIndexStats(w, all, metrics);
   w.Key("total");
-  WriteStats(w, all, metrics);
+  WriteIndexStats(w, all, metrics);
   w.EndObject();
   if (level != "cluster") {
     w.Key("indices").StartObject();
     for (const auto& [index, t] : per_index) {
       w.Key(index->name()).StartObject().Key("uuid").String(index->uuid());
       w.Key("primaries");
-      WriteStats(w, t, metrics);
+      WriteIndexStats(w, t, metrics);
       w.Key("total");
-      WriteStats(w, t, metrics);
+      WriteIndexStats(w, t, metrics);
       if (level == "shards") {
         w.Key("shards").StartObject().Key("0").StartArray().StartObject();
         w.Key("routing").StartObject().Key("state").String("STARTED");
