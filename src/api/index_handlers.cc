@@ -169,8 +169,9 @@ Response PutMapping(const ApiContext& ctx, const Request& req) {
 }
 
 // Writes are searchable when they return, so refresh and flush only confirm
-// the indices exist and report the shard counts OpenSearch would.
-Response Refresh(const ApiContext& ctx, const Request& req) {
+// the indices exist, count the call (GET /_stats) and report the shard counts
+// OpenSearch would.
+Response RefreshOrFlush(const ApiContext& ctx, const Request& req, bool flush) {
   if (FlagParam(req, "force") && req.Query("wait_if_ongoing") == "false") {
     return ErrorResponse(
         req, util::Status(util::Code::kInvalidArgument, "action_request_validation_exception",
@@ -182,6 +183,11 @@ Response Refresh(const ApiContext& ctx, const Request& req) {
   for (const auto& index : *resolved) {
     total += index->settings().number_of_shards() * (1 + index->settings().number_of_replicas());
     successful += index->settings().number_of_shards();
+    if (flush) {
+      index->counters().CountFlush();
+    } else {
+      index->counters().CountRefresh();
+    }
   }
   json::JsonWriter w;
   w.StartObject().Key("_shards").StartObject();
@@ -189,6 +195,11 @@ Response Refresh(const ApiContext& ctx, const Request& req) {
   w.EndObject().EndObject();
   return JsonResponse(req, 200, w.Take());
 }
+
+Response Refresh(const ApiContext& ctx, const Request& req) {
+  return RefreshOrFlush(ctx, req, false);
+}
+Response Flush(const ApiContext& ctx, const Request& req) { return RefreshOrFlush(ctx, req, true); }
 
 }  // namespace
 
@@ -205,8 +216,8 @@ void RegisterIndexRoutes(http::Router& router, const ApiContext& ctx) {
   for (const char* method : {"POST", "GET"}) {
     router.Add(method, "/{index}/_refresh", bind(Refresh), {.pool = http::Pool::kWrite});
     router.Add(method, "/_refresh", bind(Refresh), {.pool = http::Pool::kWrite});
-    router.Add(method, "/{index}/_flush", bind(Refresh), {.pool = http::Pool::kWrite});
-    router.Add(method, "/_flush", bind(Refresh), {.pool = http::Pool::kWrite});
+    router.Add(method, "/{index}/_flush", bind(Flush), {.pool = http::Pool::kWrite});
+    router.Add(method, "/_flush", bind(Flush), {.pool = http::Pool::kWrite});
   }
 }
 

@@ -1,10 +1,10 @@
 // GET [/<index>]/_stats[/<metric>]: OpenSearch's indices stats for a single
 // node — one primary shard (and its unassigned replicas) per index.
 //
-// docs and store are measured; the operation counters (indexing, get, search,
-// merges, refresh, flush, ...) are reported in OpenSearch's shape with zero
-// counts: sluice keeps no per-index operation counters yet (the Prometheus
-// metrics at /metrics count requests per route). docs/compatibility.md says so.
+// docs, store and the operation counters of index::OperationCounters
+// (indexing, get, search with its stats groups, refresh, flush) are measured;
+// times are not, and what sluice has no counterpart for (merges, warmers,
+// caches, translog, ...) is reported in OpenSearch's shape with zero counts.
 #include <algorithm>
 #include <array>
 
@@ -15,6 +15,7 @@
 #include "index/catalog.h"
 #include "json/json_writer.h"
 #include "util/split.h"
+#include "util/wildcard.h"
 
 namespace sluice::api {
 namespace {
@@ -33,9 +34,45 @@ void Zeros(json::JsonWriter& w, std::initializer_list<const char*> keys) {
 
 }  // namespace
 
+IndexTotals IndexTotals::Of(const index::Index& index) {
+  return IndexTotals{index.doc_count(), index.stored_bytes(), index.counters().Read()};
+}
+
+void IndexTotals::Add(const IndexTotals& o) {
+  docs += o.docs;
+  bytes += o.bytes;
+  ops.index_total += o.ops.index_total;
+  ops.index_failed += o.ops.index_failed;
+  ops.delete_total += o.ops.delete_total;
+  ops.noop_update_total += o.ops.noop_update_total;
+  ops.get_total += o.ops.get_total;
+  ops.get_exists += o.ops.get_exists;
+  ops.get_missing += o.ops.get_missing;
+  ops.query_total += o.ops.query_total;
+  ops.fetch_total += o.ops.fetch_total;
+  ops.refresh_total += o.ops.refresh_total;
+  ops.flush_total += o.ops.flush_total;
+  for (const auto& [g, n] : o.ops.group_query_total) ops.group_query_total[g] += n;
+}
+
+namespace {
+
+void WriteSearchCounters(json::JsonWriter& w, uint64_t query_total, uint64_t fetch_total) {
+  w.Key("open_contexts").Int(0).Key("query_total").Uint(query_total);
+  Zeros(w, {"query_time_in_millis", "query_current"});
+  w.Key("fetch_total").Uint(fetch_total);
+  Zeros(w, {"fetch_time_in_millis", "fetch_current"});
+  Zeros(w, {"scroll_total", "scroll_time_in_millis", "scroll_current", "point_in_time_total",
+            "point_in_time_time_in_millis", "point_in_time_current", "suggest_total",
+            "suggest_time_in_millis", "suggest_current"});
+}
+
+}  // namespace
+
 void WriteIndexStats(json::JsonWriter& w, const IndexTotals& t,
                      const std::vector<std::string>& metrics,
-                     const std::function<void(json::JsonWriter&)>& extra) {
+                     const std::function<void(json::JsonWriter&)>& extra,
+                     const std::vector<std::string>& groups) {
   auto want = [&](std::string_view m) {
     if (metrics.empty()) return true;
     for (const auto& x : metrics) {
@@ -43,6 +80,7 @@ void WriteIndexStats(json::JsonWriter& w, const IndexTotals& t,
     }
     return false;
   };
+  const auto& ops = t.ops;
   w.StartObject();
   if (want("docs")) {
     w.Key("docs").StartObject().Key("count").Uint(t.docs).Key("deleted").Int(0).EndObject();
@@ -53,23 +91,35 @@ void WriteIndexStats(json::JsonWriter& w, const IndexTotals& t,
   }
   if (want("indexing")) {
     w.Key("indexing").StartObject();
-    Zeros(w, {"index_total", "index_time_in_millis", "index_current", "index_failed",
-              "delete_total", "delete_time_in_millis", "delete_current", "noop_update_total"});
+    w.Key("index_total").Uint(ops.index_total);
+    Zeros(w, {"index_time_in_millis", "index_current"});
+    w.Key("index_failed").Uint(ops.index_failed).Key("delete_total").Uint(ops.delete_total);
+    Zeros(w, {"delete_time_in_millis", "delete_current"});
+    w.Key("noop_update_total").Uint(ops.noop_update_total);
     w.Key("is_throttled").Bool(false).Key("throttle_time_in_millis").Int(0).EndObject();
   }
   if (want("get")) {
-    w.Key("get").StartObject();
-    Zeros(w, {"total", "time_in_millis", "exists_total", "exists_time_in_millis", "missing_total",
-              "missing_time_in_millis", "current"});
+    w.Key("get").StartObject().Key("total").Uint(ops.get_total);
+    w.Key("time_in_millis").Int(0).Key("exists_total").Uint(ops.get_exists);
+    w.Key("exists_time_in_millis").Int(0).Key("missing_total").Uint(ops.get_missing);
+    Zeros(w, {"missing_time_in_millis", "current"});
     w.EndObject();
   }
   if (want("search")) {
     w.Key("search").StartObject();
-    Zeros(w,
-          {"open_contexts", "query_total", "query_time_in_millis", "query_current", "fetch_total",
-           "fetch_time_in_millis", "fetch_current", "scroll_total", "scroll_time_in_millis",
-           "scroll_current", "point_in_time_total", "point_in_time_time_in_millis",
-           "point_in_time_current", "suggest_total", "suggest_time_in_millis", "suggest_current"});
+    WriteSearchCounters(w, ops.query_total, ops.fetch_total);
+    bool any_group = false;
+    for (const auto& [group, n] : ops.group_query_total) {
+      bool shown = false;
+      for (const auto& pattern : groups) shown = shown || util::WildcardMatch(pattern, group);
+      if (!shown) continue;
+      if (!any_group) w.Key("groups").StartObject();
+      any_group = true;
+      w.Key(group).StartObject();
+      WriteSearchCounters(w, n, n);
+      w.EndObject();
+    }
+    if (any_group) w.EndObject();
     w.EndObject();
   }
   if (want("merge")) {
@@ -80,14 +130,14 @@ void WriteIndexStats(json::JsonWriter& w, const IndexTotals& t,
     w.Key("total_auto_throttle_in_bytes").Int(20971520).EndObject();
   }
   if (want("refresh")) {
-    w.Key("refresh").StartObject();
-    Zeros(w, {"total", "total_time_in_millis", "external_total", "external_total_time_in_millis",
-              "listeners"});
+    w.Key("refresh").StartObject().Key("total").Uint(ops.refresh_total);
+    w.Key("total_time_in_millis").Int(0).Key("external_total").Uint(ops.refresh_total);
+    Zeros(w, {"external_total_time_in_millis", "listeners"});
     w.EndObject();
   }
   if (want("flush")) {
-    w.Key("flush").StartObject();
-    Zeros(w, {"total", "periodic", "total_time_in_millis"});
+    w.Key("flush").StartObject().Key("total").Uint(ops.flush_total);
+    Zeros(w, {"periodic", "total_time_in_millis"});
     w.EndObject();
   }
   if (want("warmer")) {
@@ -152,6 +202,7 @@ Response Stats(const ApiContext& ctx, const Request& req) {
     return ErrorResponse(req, util::InvalidArgument(UnrecognizedReason(
                                   req.path, unknown, {kMetrics.begin(), kMetrics.end()}, "metric")));
   }
+  std::vector<std::string> groups = util::SplitNonEmpty(req.Query("groups").value_or(""));
   std::string_view level = req.Query("level").value_or("indices");
   if (level != "indices" && level != "cluster" && level != "shards") {
     return ErrorResponse(req, util::InvalidArgument("level parameter must be one of [cluster] or "
@@ -164,9 +215,8 @@ Response Stats(const ApiContext& ctx, const Request& req) {
   int total_shards = 0, successful = 0;
   std::vector<std::pair<const index::Index*, IndexTotals>> per_index;
   for (const auto& index : *targets) {
-    IndexTotals t{index->doc_count(), index->stored_bytes()};
-    all.docs += t.docs;
-    all.bytes += t.bytes;
+    IndexTotals t = IndexTotals::Of(*index);
+    all.Add(t);
     total_shards +=
         index->settings().number_of_shards() * (1 + index->settings().number_of_replicas());
     successful += index->settings().number_of_shards();
@@ -177,18 +227,18 @@ Response Stats(const ApiContext& ctx, const Request& req) {
   w.Key("total").Int(total_shards).Key("successful").Int(successful).Key("failed").Int(0);
   w.EndObject();
   w.Key("_all").StartObject().Key("primaries");
-  WriteIndexStats(w, all, metrics);
+  WriteIndexStats(w, all, metrics, {}, groups);
   w.Key("total");
-  WriteIndexStats(w, all, metrics);
+  WriteIndexStats(w, all, metrics, {}, groups);
   w.EndObject();
   if (level != "cluster") {
     w.Key("indices").StartObject();
     for (const auto& [index, t] : per_index) {
       w.Key(index->name()).StartObject().Key("uuid").String(index->uuid());
       w.Key("primaries");
-      WriteIndexStats(w, t, metrics);
+      WriteIndexStats(w, t, metrics, {}, groups);
       w.Key("total");
-      WriteIndexStats(w, t, metrics);
+      WriteIndexStats(w, t, metrics, {}, groups);
       if (level == "shards") {
         w.Key("shards").StartObject().Key("0").StartArray().StartObject();
         w.Key("routing").StartObject().Key("state").String("STARTED");

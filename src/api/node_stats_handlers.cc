@@ -153,9 +153,8 @@ struct CatalogTotals {
 CatalogTotals Totals(const index::Catalog& catalog) {
   CatalogTotals t;
   for (const auto& index : catalog.List()) {
-    IndexTotals one{index->doc_count(), index->stored_bytes()};
-    t.all.docs += one.docs;
-    t.all.bytes += one.bytes;
+    IndexTotals one = IndexTotals::Of(*index);
+    t.all.Add(one);
     t.per_index.emplace_back(index->name(), one);
     ++t.indices;
     t.primaries += index->settings().number_of_shards();

@@ -158,5 +158,39 @@ TEST_F(NodeApisTest, TasksListShowsItselfWithItsOpaqueId) {
                "there is no record of the task");
 }
 
+TEST_F(NodeApisTest, StatsCountWritesGetsSearchesRefreshesAndFlushes) {
+  Call("PUT", "/idx", R"({"settings":{"number_of_replicas":0}})");
+  Call("PUT", "/idx/_doc/1", R"({"a":1})");
+  Call("PUT", "/idx/_doc/1", R"({"a":2})");
+  Call("POST", "/idx/_create/1", R"({"a":3})");  // a conflict: failed
+  Call("DELETE", "/idx/_doc/1");
+  Call("GET", "/idx/_doc/1");                       // missing
+  Call("PUT", "/idx/_doc/2", R"({"a":1})");
+  Call("GET", "/idx/_doc/2");                       // found
+  Call("POST", "/idx/_search", R"({"stats":["bar","baz"]})");
+  Call("POST", "/idx/_search", R"({"size":0})");
+  Call("POST", "/idx/_refresh");
+  Call("POST", "/idx/_flush");
+  rapidjson::Document d = Json(Call("GET", "/idx/_stats?groups=b*r"));
+  const auto& p = d["indices"]["idx"]["primaries"];
+  EXPECT_EQ(p["indexing"]["index_total"].GetInt(), 3);
+  EXPECT_EQ(p["indexing"]["index_failed"].GetInt(), 1);
+  EXPECT_EQ(p["indexing"]["delete_total"].GetInt(), 1);
+  EXPECT_EQ(p["get"]["total"].GetInt(), 2);
+  EXPECT_EQ(p["get"]["exists_total"].GetInt(), 1);
+  EXPECT_EQ(p["get"]["missing_total"].GetInt(), 1);
+  EXPECT_EQ(p["search"]["query_total"].GetInt(), 2);
+  EXPECT_EQ(p["search"]["fetch_total"].GetInt(), 1);
+  ASSERT_TRUE(p["search"].HasMember("groups"));
+  EXPECT_EQ(p["search"]["groups"]["bar"]["query_total"].GetInt(), 1);
+  EXPECT_FALSE(p["search"]["groups"].HasMember("baz"));
+  EXPECT_EQ(p["refresh"]["total"].GetInt(), 1);
+  EXPECT_EQ(p["flush"]["total"].GetInt(), 1);
+  EXPECT_FALSE(Json(Call("GET", "/idx/_stats"))["_all"]["total"]["search"].HasMember("groups"));
+  // _nodes/stats sums the same counters.
+  rapidjson::Document n = Json(Call("GET", "/_nodes/stats/indices/indexing"));
+  EXPECT_EQ(n["nodes"].MemberBegin()->value["indices"]["indexing"]["index_total"].GetInt(), 3);
+}
+
 }  // namespace
 }  // namespace sluice::api
