@@ -2,6 +2,7 @@
 // Register*Routes function. Handlers hold no state of their own.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace sluice::index {
@@ -22,6 +23,9 @@ class SearchPipelineStore;
 namespace sluice::security {
 class Security;
 }
+namespace sluice::util {
+class CpuLoadSampler;
+}
 namespace sluice::ml {
 class ConnectorStore;
 class ModelStore;
@@ -36,6 +40,11 @@ struct NodeInfo {
   std::string cluster_name = "sluice";
   std::string cluster_uuid;  // stable across restarts (persisted by cli/)
   std::string version = "2.19.0";  // the OpenSearch version whose behaviour sluice follows
+  std::string ip = "127.0.0.1";  // the node's published address (a literal IP)
+  // --memory-budget: what _cat/nodes shows as heap.max (sluice has no JVM heap;
+  // heap.current is the process's resident memory).
+  uint64_t memory_budget_bytes = 0;
+  std::string data_dir;  // absolute; _nodes/stats fs and _cat/allocation report its filesystem
 };
 
 struct ApiContext {
@@ -54,6 +63,8 @@ struct ApiContext {
   index::ClusterSettings* cluster_settings = nullptr;
   // The k-NN memory circuit breaker _plugins/_knn/stats reports; null = none.
   index::KnnMemoryBreaker* knn_breaker = nullptr;
+  // Recent CPU use for _nodes/stats, _cluster/stats and _cat/nodes; null = reported as -1.
+  util::CpuLoadSampler* cpu_sampler = nullptr;
   NodeInfo node;
 };
 

@@ -6,6 +6,7 @@
 
 #include "api/by_query.h"
 #include "api/handler_support.h"
+#include "api/node_identity.h"
 #include "api/rest_response.h"
 #include "api/routes.h"
 #include "index/catalog.h"
@@ -81,7 +82,15 @@ Response GetTask(const ApiContext& ctx, const Request& req) {
   if (colon == std::string_view::npos) {
     return ErrorResponse(req, util::InvalidArgument("malformed task id " + std::string(full)));
   }
+  std::string_view node = full.substr(0, colon);
   std::string_view id = full.substr(colon + 1);
+  if (node != ctx.node.node_name && node != NodeId(ctx.node)) {
+    return ErrorResponse(req, util::NotFound("resource_not_found_exception",
+                                             "task [" + std::string(full) +
+                                                 "] belongs to the node [" + std::string(node) +
+                                                 "] which isn't part of the cluster and there is "
+                                                 "no record of the task"));
+  }
   auto record = ctx.tasks == nullptr ? util::Result<tasks::TaskRecord>(util::NotFound(
                                            "resource_not_found_exception", "task not found"))
                                      : ctx.tasks->Get(id);

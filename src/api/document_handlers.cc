@@ -111,6 +111,7 @@ Response GetDoc(const ApiContext& ctx, const Request& req, bool source_only) {
   std::string_view id = req.PathParam("id");
   auto doc = (*index)->Get(id);
   if (!doc.ok()) return ErrorResponse(req, doc.status());
+  (*index)->counters().CountGet(doc->has_value());
   json::JsonWriter w;
   if (!doc->has_value()) {
     if (source_only) {
@@ -139,6 +140,7 @@ Response DocExists(const ApiContext& ctx, const Request& req) {
   auto index = ctx.catalog->Get(req.PathParam("index"));
   auto doc = index.ok() ? (*index)->Get(req.PathParam("id"))
                         : util::Result<std::optional<index::StoredDocument>>(index.status());
+  if (doc.ok()) (*index)->counters().CountGet(doc->has_value());
   r.status = doc.ok() && doc->has_value() ? 200 : 404;
   return r;
 }

@@ -54,6 +54,12 @@ util::Result<std::vector<std::shared_ptr<index::Index>>> GetTargets(const ApiCon
 }
 
 Response Get(const ApiContext& ctx, const Request& req) {
+  // A name no index can have ("_foo") is a 400, as OpenSearch's resolver answers it.
+  for (const auto& part : util::SplitNonEmpty(req.PathParam("index"))) {
+    if (part.front() == '_' && part != "_all") {
+      if (util::Status s = index::ValidateIndexName(part); !s.ok()) return ErrorResponse(req, s);
+    }
+  }
   auto resolved = GetTargets(ctx, req);
   if (!resolved.ok()) return ErrorResponse(req, resolved.status());
   bool flat = FlagParam(req, "flat_settings");
@@ -81,9 +87,13 @@ Response Exists(const ApiContext& ctx, const Request& req) {
 
 // DELETE /<index> takes concrete indices only, as OpenSearch: an alias name is
 // refused and wildcards match index names, never aliases (deleting through an
-// alias would drop the indices behind it).
+// alias would drop the indices behind it). ignore_unavailable=true skips alias
+// names and missing indices instead; allow_no_indices=false makes a wildcard
+// that matches no index a 404.
 util::Result<std::vector<std::shared_ptr<index::Index>>> DeleteTargets(const ApiContext& ctx,
-                                                                       std::string_view expr) {
+                                                                       std::string_view expr,
+                                                                       bool ignore_unavailable,
+                                                                       bool allow_no_indices) {
   auto aliases = ctx.catalog->Aliases();
   std::vector<std::shared_ptr<index::Index>> out;
   size_t start = 0;
@@ -95,16 +105,26 @@ util::Result<std::vector<std::shared_ptr<index::Index>>> DeleteTargets(const Api
       bool is_alias = false;
       for (const auto& [name, of_index] : aliases) is_alias = is_alias || of_index.count(part) > 0;
       if (!pattern && aliases.count(part) == 0 && is_alias) {
+        if (ignore_unavailable) {
+          if (comma == expr.npos) break;
+          start = comma + 1;
+          continue;
+        }
         return util::InvalidArgument("The provided expression [" + part +
                                      "] matches an alias, specify the corresponding concrete "
                                      "indices instead.");
       }
+      bool matched = false;
       for (const auto& index : ctx.catalog->List()) {
         const std::string& n = index->name();
         bool match = pattern ? (part == "_all" || util::WildcardMatch(part, n)) : n == part;
+        matched = matched || match;
         if (match && std::find(out.begin(), out.end(), index) == out.end()) out.push_back(index);
       }
-      if (!pattern && aliases.count(part) == 0) return index::IndexNotFound(part);
+      if (!pattern && aliases.count(part) == 0 && !ignore_unavailable) {
+        return index::IndexNotFound(part);
+      }
+      if (pattern && !matched && !allow_no_indices) return index::IndexNotFound(part);
     }
     if (comma == expr.npos) break;
     start = comma + 1;
@@ -114,7 +134,9 @@ util::Result<std::vector<std::shared_ptr<index::Index>>> DeleteTargets(const Api
 
 Response Delete(const ApiContext& ctx, const Request& req) {
   std::string_view expr = req.PathParam("index");
-  auto resolved = expr.empty() ? ctx.catalog->Resolve(expr) : DeleteTargets(ctx, expr);
+  auto resolved = expr.empty() ? ctx.catalog->Resolve(expr)
+                                : DeleteTargets(ctx, expr, FlagParam(req, "ignore_unavailable"),
+                                                req.Query("allow_no_indices") != "false");
   if (!resolved.ok()) return ErrorResponse(req, resolved.status());
   for (const auto& index : *resolved) {
     if (util::Status s = ctx.catalog->Delete(index->name()); !s.ok()) {
@@ -147,8 +169,9 @@ Response PutMapping(const ApiContext& ctx, const Request& req) {
 }
 
 // Writes are searchable when they return, so refresh and flush only confirm
-// the indices exist and report the shard counts OpenSearch would.
-Response Refresh(const ApiContext& ctx, const Request& req) {
+// the indices exist, count the call (GET /_stats) and report the shard counts
+// OpenSearch would.
+Response RefreshOrFlush(const ApiContext& ctx, const Request& req, bool flush) {
   if (FlagParam(req, "force") && req.Query("wait_if_ongoing") == "false") {
     return ErrorResponse(
         req, util::Status(util::Code::kInvalidArgument, "action_request_validation_exception",
@@ -160,6 +183,11 @@ Response Refresh(const ApiContext& ctx, const Request& req) {
   for (const auto& index : *resolved) {
     total += index->settings().number_of_shards() * (1 + index->settings().number_of_replicas());
     successful += index->settings().number_of_shards();
+    if (flush) {
+      index->counters().CountFlush();
+    } else {
+      index->counters().CountRefresh();
+    }
   }
   json::JsonWriter w;
   w.StartObject().Key("_shards").StartObject();
@@ -167,6 +195,11 @@ Response Refresh(const ApiContext& ctx, const Request& req) {
   w.EndObject().EndObject();
   return JsonResponse(req, 200, w.Take());
 }
+
+Response Refresh(const ApiContext& ctx, const Request& req) {
+  return RefreshOrFlush(ctx, req, false);
+}
+Response Flush(const ApiContext& ctx, const Request& req) { return RefreshOrFlush(ctx, req, true); }
 
 }  // namespace
 
@@ -183,8 +216,8 @@ void RegisterIndexRoutes(http::Router& router, const ApiContext& ctx) {
   for (const char* method : {"POST", "GET"}) {
     router.Add(method, "/{index}/_refresh", bind(Refresh), {.pool = http::Pool::kWrite});
     router.Add(method, "/_refresh", bind(Refresh), {.pool = http::Pool::kWrite});
-    router.Add(method, "/{index}/_flush", bind(Refresh), {.pool = http::Pool::kWrite});
-    router.Add(method, "/_flush", bind(Refresh), {.pool = http::Pool::kWrite});
+    router.Add(method, "/{index}/_flush", bind(Flush), {.pool = http::Pool::kWrite});
+    router.Add(method, "/_flush", bind(Flush), {.pool = http::Pool::kWrite});
   }
 }
 

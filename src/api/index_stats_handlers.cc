@@ -1,17 +1,21 @@
 // GET [/<index>]/_stats[/<metric>]: OpenSearch's indices stats for a single
 // node — one primary shard (and its unassigned replicas) per index.
 //
-// docs and store are measured; the operation counters (indexing, get, search,
-// merges, refresh, flush, ...) are reported in OpenSearch's shape with zero
-// counts: sluice keeps no per-index operation counters yet (the Prometheus
-// metrics at /metrics count requests per route). docs/compatibility.md says so.
+// docs, store and the operation counters of index::OperationCounters
+// (indexing, get, search with its stats groups, refresh, flush) are measured;
+// times are not, and what sluice has no counterpart for (merges, warmers,
+// caches, translog, ...) is reported in OpenSearch's shape with zero counts.
+#include <algorithm>
 #include <array>
 
+#include "api/index_stats.h"
 #include "api/rest_response.h"
 #include "api/routes.h"
+#include "api/unrecognized.h"
 #include "index/catalog.h"
 #include "json/json_writer.h"
 #include "util/split.h"
+#include "util/wildcard.h"
 
 namespace sluice::api {
 namespace {
@@ -24,32 +28,51 @@ constexpr std::array<std::string_view, 17> kMetrics = {
     "refresh",  "flush",    "warmer",        "query_cache", "fielddata", "completion",
     "segments", "translog", "request_cache", "recovery",    "_all"};
 
-struct Totals {
-  uint64_t docs = 0;
-  uint64_t bytes = 0;
-};
-
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t prev = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t cur = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      prev = cur;
-    }
-  }
-  return row[b.size()];
-}
-
 void Zeros(json::JsonWriter& w, std::initializer_list<const char*> keys) {
   for (const char* k : keys) w.Key(k).Int(0);
 }
 
-// One stats object ("primaries", "total", a shard's) with the metrics asked for.
-void WriteStats(json::JsonWriter& w, const Totals& t, const std::vector<std::string>& metrics) {
+}  // namespace
+
+IndexTotals IndexTotals::Of(const index::Index& index) {
+  return IndexTotals{index.doc_count(), index.stored_bytes(), index.counters().Read()};
+}
+
+void IndexTotals::Add(const IndexTotals& o) {
+  docs += o.docs;
+  bytes += o.bytes;
+  ops.index_total += o.ops.index_total;
+  ops.index_failed += o.ops.index_failed;
+  ops.delete_total += o.ops.delete_total;
+  ops.noop_update_total += o.ops.noop_update_total;
+  ops.get_total += o.ops.get_total;
+  ops.get_exists += o.ops.get_exists;
+  ops.get_missing += o.ops.get_missing;
+  ops.query_total += o.ops.query_total;
+  ops.fetch_total += o.ops.fetch_total;
+  ops.refresh_total += o.ops.refresh_total;
+  ops.flush_total += o.ops.flush_total;
+  for (const auto& [g, n] : o.ops.group_query_total) ops.group_query_total[g] += n;
+}
+
+namespace {
+
+void WriteSearchCounters(json::JsonWriter& w, uint64_t query_total, uint64_t fetch_total) {
+  w.Key("open_contexts").Int(0).Key("query_total").Uint(query_total);
+  Zeros(w, {"query_time_in_millis", "query_current"});
+  w.Key("fetch_total").Uint(fetch_total);
+  Zeros(w, {"fetch_time_in_millis", "fetch_current"});
+  Zeros(w, {"scroll_total", "scroll_time_in_millis", "scroll_current", "point_in_time_total",
+            "point_in_time_time_in_millis", "point_in_time_current", "suggest_total",
+            "suggest_time_in_millis", "suggest_current"});
+}
+
+}  // namespace
+
+void WriteIndexStats(json::JsonWriter& w, const IndexTotals& t,
+                     const std::vector<std::string>& metrics,
+                     const std::function<void(json::JsonWriter&)>& extra,
+                     const std::vector<std::string>& groups) {
   auto want = [&](std::string_view m) {
     if (metrics.empty()) return true;
     for (const auto& x : metrics) {
@@ -57,6 +80,7 @@ void WriteStats(json::JsonWriter& w, const Totals& t, const std::vector<std::str
     }
     return false;
   };
+  const auto& ops = t.ops;
   w.StartObject();
   if (want("docs")) {
     w.Key("docs").StartObject().Key("count").Uint(t.docs).Key("deleted").Int(0).EndObject();
@@ -67,23 +91,35 @@ void WriteStats(json::JsonWriter& w, const Totals& t, const std::vector<std::str
   }
   if (want("indexing")) {
     w.Key("indexing").StartObject();
-    Zeros(w, {"index_total", "index_time_in_millis", "index_current", "index_failed",
-              "delete_total", "delete_time_in_millis", "delete_current", "noop_update_total"});
+    w.Key("index_total").Uint(ops.index_total);
+    Zeros(w, {"index_time_in_millis", "index_current"});
+    w.Key("index_failed").Uint(ops.index_failed).Key("delete_total").Uint(ops.delete_total);
+    Zeros(w, {"delete_time_in_millis", "delete_current"});
+    w.Key("noop_update_total").Uint(ops.noop_update_total);
     w.Key("is_throttled").Bool(false).Key("throttle_time_in_millis").Int(0).EndObject();
   }
   if (want("get")) {
-    w.Key("get").StartObject();
-    Zeros(w, {"total", "time_in_millis", "exists_total", "exists_time_in_millis", "missing_total",
-              "missing_time_in_millis", "current"});
+    w.Key("get").StartObject().Key("total").Uint(ops.get_total);
+    w.Key("time_in_millis").Int(0).Key("exists_total").Uint(ops.get_exists);
+    w.Key("exists_time_in_millis").Int(0).Key("missing_total").Uint(ops.get_missing);
+    Zeros(w, {"missing_time_in_millis", "current"});
     w.EndObject();
   }
   if (want("search")) {
     w.Key("search").StartObject();
-    Zeros(w,
-          {"open_contexts", "query_total", "query_time_in_millis", "query_current", "fetch_total",
-           "fetch_time_in_millis", "fetch_current", "scroll_total", "scroll_time_in_millis",
-           "scroll_current", "point_in_time_total", "point_in_time_time_in_millis",
-           "point_in_time_current", "suggest_total", "suggest_time_in_millis", "suggest_current"});
+    WriteSearchCounters(w, ops.query_total, ops.fetch_total);
+    bool any_group = false;
+    for (const auto& [group, n] : ops.group_query_total) {
+      bool shown = false;
+      for (const auto& pattern : groups) shown = shown || util::WildcardMatch(pattern, group);
+      if (!shown) continue;
+      if (!any_group) w.Key("groups").StartObject();
+      any_group = true;
+      w.Key(group).StartObject();
+      WriteSearchCounters(w, n, n);
+      w.EndObject();
+    }
+    if (any_group) w.EndObject();
     w.EndObject();
   }
   if (want("merge")) {
@@ -94,14 +130,14 @@ void WriteStats(json::JsonWriter& w, const Totals& t, const std::vector<std::str
     w.Key("total_auto_throttle_in_bytes").Int(20971520).EndObject();
   }
   if (want("refresh")) {
-    w.Key("refresh").StartObject();
-    Zeros(w, {"total", "total_time_in_millis", "external_total", "external_total_time_in_millis",
-              "listeners"});
+    w.Key("refresh").StartObject().Key("total").Uint(ops.refresh_total);
+    w.Key("total_time_in_millis").Int(0).Key("external_total").Uint(ops.refresh_total);
+    Zeros(w, {"external_total_time_in_millis", "listeners"});
     w.EndObject();
   }
   if (want("flush")) {
-    w.Key("flush").StartObject();
-    Zeros(w, {"total", "periodic", "total_time_in_millis"});
+    w.Key("flush").StartObject().Key("total").Uint(ops.flush_total);
+    Zeros(w, {"periodic", "total_time_in_millis"});
     w.EndObject();
   }
   if (want("warmer")) {
@@ -149,27 +185,24 @@ void WriteStats(json::JsonWriter& w, const Totals& t, const std::vector<std::str
     Zeros(w, {"current_as_source", "current_as_target", "throttle_time_in_millis"});
     w.EndObject();
   }
+  if (extra) extra(w);
   w.EndObject();
 }
 
+namespace {
+
 Response Stats(const ApiContext& ctx, const Request& req) {
   std::vector<std::string> metrics = util::SplitNonEmpty(req.PathParam("metric"));
+  std::vector<std::string> unknown;
   for (const auto& m : metrics) {
-    bool known = false;
-    std::string_view best;
-    size_t best_distance = 3;
-    for (auto k : kMetrics) {
-      if (k == m) known = true;
-      size_t d = EditDistance(k, m);
-      if (d < best_distance) best_distance = d, best = k;
-    }
-    if (!known) {
-      std::string reason =
-          "request [" + std::string(req.path) + "] contains unrecognized metric: [" + m + "]";
-      if (!best.empty()) reason += " -> did you mean [" + std::string(best) + "]?";
-      return ErrorResponse(req, util::InvalidArgument(reason));
-    }
+    if (std::find(kMetrics.begin(), kMetrics.end(), m) == kMetrics.end()) unknown.push_back(m);
   }
+  if (!unknown.empty()) {
+    std::sort(unknown.begin(), unknown.end());
+    return ErrorResponse(req, util::InvalidArgument(UnrecognizedReason(
+                                  req.path, unknown, {kMetrics.begin(), kMetrics.end()}, "metric")));
+  }
+  std::vector<std::string> groups = util::SplitNonEmpty(req.Query("groups").value_or(""));
   std::string_view level = req.Query("level").value_or("indices");
   if (level != "indices" && level != "cluster" && level != "shards") {
     return ErrorResponse(req, util::InvalidArgument("level parameter must be one of [cluster] or "
@@ -178,13 +211,12 @@ Response Stats(const ApiContext& ctx, const Request& req) {
   }
   auto targets = ctx.catalog->Resolve(req.PathParam("index"));
   if (!targets.ok()) return ErrorResponse(req, targets.status());
-  Totals all;
+  IndexTotals all;
   int total_shards = 0, successful = 0;
-  std::vector<std::pair<const index::Index*, Totals>> per_index;
+  std::vector<std::pair<const index::Index*, IndexTotals>> per_index;
   for (const auto& index : *targets) {
-    Totals t{index->doc_count(), index->stored_bytes()};
-    all.docs += t.docs;
-    all.bytes += t.bytes;
+    IndexTotals t = IndexTotals::Of(*index);
+    all.Add(t);
     total_shards +=
         index->settings().number_of_shards() * (1 + index->settings().number_of_replicas());
     successful += index->settings().number_of_shards();
@@ -195,18 +227,18 @@ Response Stats(const ApiContext& ctx, const Request& req) {
   w.Key("total").Int(total_shards).Key("successful").Int(successful).Key("failed").Int(0);
   w.EndObject();
   w.Key("_all").StartObject().Key("primaries");
-  WriteStats(w, all, metrics);
+  WriteIndexStats(w, all, metrics, {}, groups);
   w.Key("total");
-  WriteStats(w, all, metrics);
+  WriteIndexStats(w, all, metrics, {}, groups);
   w.EndObject();
   if (level != "cluster") {
     w.Key("indices").StartObject();
     for (const auto& [index, t] : per_index) {
       w.Key(index->name()).StartObject().Key("uuid").String(index->uuid());
       w.Key("primaries");
-      WriteStats(w, t, metrics);
+      WriteIndexStats(w, t, metrics, {}, groups);
       w.Key("total");
-      WriteStats(w, t, metrics);
+      WriteIndexStats(w, t, metrics, {}, groups);
       if (level == "shards") {
         w.Key("shards").StartObject().Key("0").StartArray().StartObject();
         w.Key("routing").StartObject().Key("state").String("STARTED");

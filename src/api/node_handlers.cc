@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "api/node_identity.h"
 #include "api/rest_response.h"
 #include "api/routes.h"
 #include "index/catalog.h"
@@ -34,21 +35,6 @@ bool AllMetrics(const std::vector<std::string>& parts) {
     if (!known) return false;
   }
   return true;
-}
-
-// A stable 22-character node id derived from the cluster uuid (FNV-1a, base64url).
-std::string NodeId(const NodeInfo& node) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string seed = node.cluster_uuid + "/" + node.node_name;
-  std::string id;
-  uint64_t h = 1469598103934665603ULL;
-  for (int round = 0; id.size() < 22; ++round) {
-    for (char c : seed) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
-    h = (h ^ static_cast<uint64_t>(round)) * 1099511628211ULL;
-    for (int i = 0; i < 10 && id.size() < 22; ++i) id.push_back(kAlphabet[(h >> (6 * i)) & 63]);
-  }
-  return id;
 }
 
 bool NodeSelected(const std::vector<std::string>& selectors, const NodeInfo& node,
@@ -87,9 +73,8 @@ Response NodesInfo(const ApiContext& ctx, const Request& req) {
   const std::string id = NodeId(ctx.node);
   bool selected = NodeSelected(nodes, ctx.node, id);
   // The address the client reached this node at.
-  std::string address(req.Header("Host"));
-  if (address.empty()) address = "127.0.0.1:9200";
-  std::string host = address.substr(0, address.rfind(':'));
+  std::string address = RequestAddress(req);
+  std::string host = RequestHost(req);
 
   json::JsonWriter w;
   w.StartObject();

@@ -41,7 +41,14 @@ std::string_view DefaultRouteAction(std::string_view method, std::string_view p)
   if (p == "/_cluster/settings") {
     return read ? "cluster:monitor/state" : "cluster:admin/settings/update";
   }
+  if (p.starts_with("/_nodes") && Has(p, "/stats")) return "cluster:monitor/nodes/stats";
   if (p.starts_with("/_nodes")) return "cluster:monitor/nodes/info";
+  if (p.starts_with("/_cluster/stats")) return "cluster:monitor/stats";
+  if (p.starts_with("/_cat/nodes")) return "cluster:monitor/nodes/stats";
+  if (p.starts_with("/_cat/plugins")) return "cluster:monitor/nodes/info";
+  if (p.starts_with("/_cat/allocation")) return "cluster:monitor/state";
+  if (p.starts_with("/_cat/shards")) return "indices:monitor/stats";
+  if (p == "/_tasks") return "cluster:monitor/tasks/lists";
   if (p.starts_with("/_cat/indices")) return "indices:monitor/stats";
   if (p.starts_with("/_cat/count")) return "indices:data/read/search";
   if (p.starts_with("/_cat/aliases") || Has(p, "/_alias")) {
@@ -68,6 +75,7 @@ std::string_view DefaultRouteAction(std::string_view method, std::string_view p)
   if (p.ends_with("/_analyze")) return "indices:admin/analyze";
   if (p.ends_with("/_refresh")) return "indices:admin/refresh";
   if (p.ends_with("/_flush")) return "indices:admin/flush";
+  if (Has(p, "/_mapping/field/")) return "indices:admin/mappings/fields/get";
   if (p.ends_with("/_mapping"))
     return read ? "indices:admin/mappings/get" : "indices:admin/mapping/put";
   if (Has(p, "/_settings")) {

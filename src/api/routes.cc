@@ -22,12 +22,16 @@ void RegisterAllRoutes(http::Router& router, const ApiContext& ctx) {
   RegisterClusterRoutes(router, ctx);
   RegisterClusterSettingsRoutes(router, ctx);
   RegisterCatRoutes(router, ctx);
+  RegisterCatNodeRoutes(router, ctx);
   RegisterNodeRoutes(router, ctx);
+  RegisterNodeStatsRoutes(router, ctx);
   RegisterAliasRoutes(router, ctx);
   RegisterIndexRoutes(router, ctx);
+  RegisterFieldMappingRoutes(router, ctx);
   RegisterIndexLifecycleRoutes(router, ctx);
   RegisterTemplateRoutes(router, ctx);
   RegisterByQueryRoutes(router, ctx);
+  RegisterTasksListRoutes(router, ctx);
   RegisterDocumentRoutes(router, ctx);
   RegisterBulkRoutes(router, ctx);
   RegisterSearchRoutes(router, ctx);

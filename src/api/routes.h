@@ -15,6 +15,10 @@ void RegisterClusterSettingsRoutes(http::Router& router, const ApiContext& ctx);
 void RegisterCatRoutes(http::Router& router, const ApiContext& ctx);
 // GET /_nodes[/{node_id}][/{metric}]
 void RegisterNodeRoutes(http::Router& router, const ApiContext& ctx);
+void RegisterNodeStatsRoutes(http::Router& router, const ApiContext& ctx);
+void RegisterCatNodeRoutes(http::Router& router, const ApiContext& ctx);
+void RegisterTasksListRoutes(http::Router& router, const ApiContext& ctx);
+void RegisterFieldMappingRoutes(http::Router& router, const ApiContext& ctx);
 void RegisterIndexRoutes(http::Router& router, const ApiContext& ctx);
 // _alias, _aliases, _cat/aliases
 void RegisterAliasRoutes(http::Router& router, const ApiContext& ctx);

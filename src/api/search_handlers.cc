@@ -152,6 +152,9 @@ Response Search(const ApiContext& ctx, const Request& req) {
   if (auto scroll = req.Query("scroll")) return OpenScroll(ctx, req, *request, *targets, *scroll);
   auto result = search::ExecuteSearch(*request, *targets);
   if (!result.ok()) return ErrorResponse(req, result.status());
+  for (const auto& index : *targets) {
+    index->counters().CountSearch(request->size > 0, request->stats_groups);
+  }
   SearchRenderOptions options;
   options.took_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::steady_clock::now() - start)

@@ -1,5 +1,6 @@
 #include "cli/engine.h"
 
+#include <arpa/inet.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -26,6 +27,7 @@
 #include "sources/source_catalog.h"
 #include "storage/store.h"
 #include "tasks/task_manager.h"
+#include "util/process_stats.h"
 #include "vector/vector_index.h"
 
 namespace sluice::cli {
@@ -63,10 +65,22 @@ util::Status DataDirError(const util::Status& s, const std::filesystem::path& da
                        hint);
 }
 
+// The listen address as a literal IP the node APIs can publish: itself when it
+// is one (and not a wildcard), else the loopback address.
+std::string PublishedIp(const std::string& host) {
+  in_addr v4{};
+  in6_addr v6{};
+  if (host == "0.0.0.0" || host == "::" || host.empty()) return "127.0.0.1";
+  if (::inet_pton(AF_INET, host.c_str(), &v4) == 1) return host;
+  if (::inet_pton(AF_INET6, host.c_str(), &v6) == 1) return host;
+  return "127.0.0.1";
+}
+
 }  // namespace
 
 struct Engine::Routes {
   search::SearchContextStore search_contexts;  // before ctx: handlers point into it
+  util::CpuLoadSampler cpu_sampler;
   std::unique_ptr<search::SearchPipelineStore> search_pipelines;
   api::ApiContext ctx;
   http::Router router;
@@ -103,6 +117,7 @@ util::Status Engine::Start(EngineOptions options) {
     budget = pages > 0 && page > 0 ? static_cast<size_t>(pages) * static_cast<size_t>(page)
                                    : size_t{4} << 30;
   }
+  memory_budget_ = budget;
   knn_breaker_ = std::make_shared<index::KnnMemoryBreaker>(budget);
   index_options.knn_breaker = knn_breaker_;
   // The persistent cluster settings (the breaker's limit) apply before the
@@ -159,6 +174,10 @@ util::Status Engine::Start(EngineOptions options) {
   routes_->ctx.cluster_settings = cluster_settings_.get();
   routes_->ctx.knn_breaker = knn_breaker_.get();
   routes_->ctx.node.cluster_uuid = cluster_uuid_;
+  routes_->ctx.node.data_dir = data_dir_.string();
+  routes_->ctx.node.ip = PublishedIp(options.listen_host);
+  routes_->ctx.node.memory_budget_bytes = memory_budget_;
+  routes_->ctx.cpu_sampler = &routes_->cpu_sampler;
   routes_->ctx.security = options.security;
   router_ = &routes_->router;
   if (options.gateway_routes_only) {

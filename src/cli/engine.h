@@ -65,6 +65,9 @@ namespace sluice::cli {
 
 struct EngineOptions {
   std::string data_dir = "./data";
+  // The address the server listens on (--host): the node APIs publish it as
+  // the node's ip (127.0.0.1 for a wildcard or a name that is not an address).
+  std::string listen_host = "127.0.0.1";
   // Empty file_roots and allow_any_file false: <data-dir>/import is the root.
   sources::SourcesOptions sources;
   tasks::TaskManagerOptions tasks;
@@ -140,6 +143,7 @@ class Engine {
 
   std::filesystem::path data_dir_;
   std::string cluster_uuid_;
+  size_t memory_budget_ = 0;  // --memory-budget, or the machine's memory
   std::unique_ptr<metrics::Registry> metrics_;
   std::unique_ptr<secrets::Sealer> sealer_;  // null without a secrets key
   std::unique_ptr<storage::Store> store_;

@@ -342,6 +342,7 @@ int Serve(const ServeFlags& flags) {
   EngineOptions options;
   options.security = security.get();
   options.data_dir = flags.data_dir;
+  options.listen_host = flags.host;
   options.sources.file_roots = flags.file_roots;
   options.sources.s3_endpoint = flags.s3_endpoint;
   options.sources.openai_base_url = flags.openai_base_url;

@@ -28,6 +28,7 @@
 #include "index/document_parser.h"
 #include "index/index_settings.h"
 #include "index/mapping.h"
+#include "index/operation_counters.h"
 #include "util/mutex.h"
 #include "util/result.h"
 #include "util/thread_annotations.h"
@@ -127,6 +128,7 @@ class Index {
   // Applies ops in order as one durable batch; one result per op. Documents
   // are parsed before the write lock is taken (ParseSources), in parallel
   // when there are many; under the lock only the ordering work is left.
+  // Counted in counters() once the batch is done.
   std::vector<WriteResult> Write(std::vector<WriteOp> ops) EXCLUDES(write_mu_, state_mu_);
   // Parses, against the current mapping, the document of every op that
   // creates one and has no `parsed` yet; several threads share large batches.
@@ -167,6 +169,10 @@ class Index {
   // Approximate bytes of stored documents; lock-free (read by the metrics
   // collector while writes run).
   uint64_t stored_bytes() const;
+  // What has been done to this index since it was opened (GET /_stats). The
+  // write path counts writes; the REST handlers count gets, searches,
+  // refreshes and flushes.
+  OperationCounters& counters() const { return counters_; }
 
   // ---- Read access for search. Hold a ReadGuard while using these. ----
   class SCOPED_CAPABILITY ReadGuard {
@@ -212,6 +218,8 @@ class Index {
   std::optional<StoredDocument> LoadMeta(DocNo doc) const REQUIRES_SHARED(state_mu_);
 
  private:
+  std::vector<WriteResult> WriteUncounted(std::vector<WriteOp> ops)
+      EXCLUDES(write_mu_, state_mu_);
   struct DocEntry {
     std::string id;
     int64_t version = 0;
@@ -282,6 +290,7 @@ class Index {
   // Added to by writers (under write_mu_), read by anyone: the metrics
   // collector must not wait behind a long write.
   std::atomic<uint64_t> stored_bytes_{0};
+  mutable OperationCounters counters_;
   // Changed only with state_mu_ held exclusively, together with mapping_.
   std::atomic<uint64_t> mapping_version_{1};
 

@@ -402,6 +402,12 @@ void Index::ParseSources(std::vector<WriteOp>& ops) const {
 }
 
 std::vector<WriteResult> Index::Write(std::vector<WriteOp> ops) {
+  std::vector<WriteResult> results = WriteUncounted(std::move(ops));
+  counters_.CountWrites(results);
+  return results;
+}
+
+std::vector<WriteResult> Index::WriteUncounted(std::vector<WriteOp> ops) {
   ParseSources(ops);
   std::vector<WriteResult> results;
   results.reserve(ops.size());

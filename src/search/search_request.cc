@@ -229,6 +229,12 @@ util::Result<SearchRequest> ParseSearchRequest(std::string_view body, bool count
       } else if (key == "explain") {
         if (!v.IsBool()) return ParsingError("[explain] must be a boolean");
         request.explain = v.GetBool();
+      } else if (key == "stats") {
+        if (!v.IsArray()) return ParsingError("[stats] must be an array of group names");
+        for (const auto& g : v.GetArray()) {
+          if (!g.IsString()) return ParsingError("[stats] must be an array of group names");
+          request.stats_groups.emplace_back(g.GetString(), g.GetStringLength());
+        }
       } else if (key == "timeout" || key == "profile") {
         continue;  // accepted, no effect on a single-node in-memory search
       } else if (key == "pit") {

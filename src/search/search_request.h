@@ -44,6 +44,8 @@ struct SearchRequest {
   SortSpec sort;
   std::optional<std::vector<SortParam>> search_after;
   bool track_scores = false;
+  // "stats": the search stats groups this search counts in (GET /_stats?groups=).
+  std::vector<std::string> stats_groups;
   // Collect at most this many documents per index (hits, totals and aggregations).
   std::optional<int64_t> terminate_after;
   HitFieldsSpec hit_fields;  // docvalue_fields and fields

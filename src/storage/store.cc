@@ -10,7 +10,6 @@
 #include <rocksdb/write_batch.h>
 #include <rocksdb/write_buffer_manager.h>
 #include <spdlog/spdlog.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -25,6 +24,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "util/process_stats.h"
 
 namespace sluice::storage {
 namespace {
@@ -149,26 +150,13 @@ class ManualRecoveryListener : public rocksdb::EventListener {
   }
 };
 
-// Free bytes for unprivileged writers on the filesystem holding `path`, and
-// its size; nullopt when statvfs fails.
-struct SpaceInfo {
-  uint64_t free = 0;
-  uint64_t size = 0;
-};
-std::optional<SpaceInfo> Space(const std::string& path) {
-  struct statvfs st {};
-  if (::statvfs(path.c_str(), &st) != 0) return std::nullopt;
-  return SpaceInfo{static_cast<uint64_t>(st.f_bavail) * st.f_frsize,
-                   static_cast<uint64_t>(st.f_blocks) * st.f_frsize};
-}
-
 // The flood stage in free bytes for `path` (0: none).
 uint64_t FloodStageBytes(const StorageOptions& options, const std::string& path) {
   if (options.flood_stage_free_bytes >= 0)
     return static_cast<uint64_t>(options.flood_stage_free_bytes);
-  auto space = Space(path);
+  auto space = util::ReadFileSystemSpace(path);
   if (!space) return 0;
-  return std::min<uint64_t>(space->size / 20, uint64_t{1} << 30);
+  return std::min<uint64_t>(space->total_bytes / 20, uint64_t{1} << 30);
 }
 
 }  // namespace
@@ -231,14 +219,14 @@ struct Store::Impl {
   // True while the free space is under the flood stage (logged on change).
   bool BelowFloodStage() {
     if (flood_stage == 0) return false;
-    auto space = Space(options.path);
-    bool below = space && space->free < flood_stage;
+    auto space = util::ReadFileSystemSpace(options.path);
+    bool below = space && space->available_bytes < flood_stage;
     if (below != below_flood_stage.exchange(below)) {
       if (below) {
         spdlog::warn(
             "event=storage_flood_stage path={} free_bytes={} flood_stage_bytes={} "
             "action=\"writes are refused with 429 until space is freed\"",
-            options.path, space->free, flood_stage);
+            options.path, space->available_bytes, flood_stage);
       } else {
         spdlog::info("event=storage_writable path={} flood_stage_bytes={}", options.path,
                      flood_stage);
@@ -327,11 +315,11 @@ util::Result<std::unique_ptr<Store>> Store::Open(const StorageOptions& options) 
   rocksdb::DB* raw = nullptr;
   const uint64_t flood_stage =
       FloodStageBytes(options, std::filesystem::path(options.path).parent_path());
-  auto space = Space(std::filesystem::path(options.path).parent_path());
+  auto space = util::ReadFileSystemSpace(std::filesystem::path(options.path).parent_path());
   // Opening for writing writes (a new WAL and MANIFEST, the replayed WAL as
   // tables): on a full disk, go read-only without trying.
   const bool full_at_start =
-      options.read_only_when_disk_full && flood_stage > 0 && space && space->free < flood_stage &&
+      options.read_only_when_disk_full && flood_stage > 0 && space && space->available_bytes < flood_stage &&
       std::filesystem::exists(std::filesystem::path(options.path) / "CURRENT");
   rocksdb::Status s = full_at_start
                           ? rocksdb::Status::NoSpace("free space below the flood stage")

@@ -175,5 +175,27 @@ TEST_F(IndexHandlersTest, RefreshReportsShards) {
   EXPECT_EQ(Call("POST", "/nope/_refresh").status, 404);
 }
 
+TEST_F(IndexHandlersTest, DeleteThroughAnAliasOnlyWhenUnavailableNamesAreIgnored) {
+  Call("PUT", "/index");
+  Call("PUT", "/index2");
+  ASSERT_EQ(Call("PUT", "/index/_alias/alias").status, 200);
+  EXPECT_EQ(Call("DELETE", "/alias").status, 400);  // would drop the index behind it
+  EXPECT_EQ(Call("DELETE", "/alias?ignore_unavailable=true").status, 200);
+  EXPECT_EQ(Call("HEAD", "/index").status, 200);
+  // A wildcard that matches no index: fine, unless allow_no_indices=false — then
+  // nothing of the request is deleted.
+  EXPECT_EQ(Call("DELETE", "/index2,alia*?allow_no_indices=false").status, 404);
+  EXPECT_EQ(Call("HEAD", "/index2").status, 200);
+  EXPECT_EQ(Call("DELETE", "/alias,index2?ignore_unavailable=true").status, 200);
+  EXPECT_EQ(Call("HEAD", "/index2").status, 404);
+  EXPECT_EQ(Call("HEAD", "/index").status, 200);
+}
+
+TEST_F(IndexHandlersTest, GetOfANameNoIndexCanHaveIsABadRequest) {
+  http::Response r = Call("GET", "/_foo");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_STREQ(Json(r)["error"]["type"].GetString(), "invalid_index_name_exception");
+}
+
 }  // namespace
 }  // namespace sluice::api
