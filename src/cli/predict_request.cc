@@ -25,7 +25,7 @@ util::Result<std::pair<std::string, std::string>> SplitPair(const std::string& a
 
 bool IsRemote(const std::string& input) {
   return input.starts_with("file-") || input.starts_with("s3://") || input.starts_with("http://") ||
-         input.starts_with("https://") || input.starts_with("file://");
+         input.starts_with("https://");
 }
 
 std::string Str(const Value& obj, const char* key) {
@@ -46,6 +46,7 @@ int64_t Count(const Value& counts, const char* key) {
 util::Result<std::string> BuildPredictRequest(const PredictArgs& args) {
   if (args.model_id.empty()) return util::InvalidArgument("--model-id is required");
   std::map<std::string, std::string> params;
+  std::string upload_type, upload_source;  // the request's "input", when set
   for (const auto& p : args.params) {
     SLUICE_ASSIGN_OR_RETURN(auto kv, SplitPair(p, "--param"));
     if (!params.emplace(kv.first, kv.second).second) {
@@ -58,6 +59,7 @@ util::Result<std::string> BuildPredictRequest(const PredictArgs& args) {
       return util::InvalidArgument("--input and --param both give [" + args.input_param + "]");
     }
     std::string input = args.input;
+    if (input.starts_with("file://")) input = input.substr(7);
     if (!IsRemote(input)) {
       std::error_code ec;
       if (!std::filesystem::is_regular_file(input, ec)) {
@@ -68,7 +70,12 @@ util::Result<std::string> BuildPredictRequest(const PredictArgs& args) {
       }
       input = std::filesystem::absolute(input).lexically_normal().string();
     }
-    params[args.input_param] = input;
+    if (args.input_param != kDefaultInputParam || input.starts_with("file-")) {
+      params[args.input_param] = input;
+    } else {
+      upload_type = input.starts_with("s3://") ? "s3" : IsRemote(input) ? "http" : "file";
+      upload_source = input;
+    }
   }
   if (args.index.empty() && (!args.field_map.empty() || !args.ingest_fields.empty())) {
     return util::InvalidArgument("--field-map and --ingest-field need --ingest-into INDEX");
@@ -94,6 +101,10 @@ util::Result<std::string> BuildPredictRequest(const PredictArgs& args) {
   w.StartObject().Key("parameters").StartObject();
   for (const auto& [k, v] : params) w.Key(k).String(v);
   w.EndObject();
+  if (!upload_type.empty()) {
+    w.Key("input").StartObject().Key("type").String(upload_type);
+    w.Key("source").String(upload_source).EndObject();
+  }
   if (!args.index.empty()) {
     w.Key("ingest").StartObject().Key("index_name").String(args.index);
     w.Key("field_map").StartObject();

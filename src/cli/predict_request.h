@@ -15,14 +15,20 @@
 
 namespace sluice::cli {
 
+inline constexpr std::string_view kDefaultInputParam = "input_file_id";
+
 struct PredictArgs {
   std::string model_id;
   // An OpenAI file id ("file-…"), an s3:// or http(s):// URL, or a local file
   // (made absolute: the server reads it under its --file-root).
   std::string input;
   // The connector parameter the input goes into (ml-commons' OpenAI
-  // blueprints: input_file_id).
-  std::string input_param = "input_file_id";
+  // blueprints: input_file_id). With this default, only a file id goes into
+  // the parameter; a local file or URL is sent as the request's "input"
+  // ({type: file|s3|http, source}), which the server uploads to OpenAI first.
+  // Any other name takes the input as given (e.g. a Bedrock connector's
+  // S3 URI parameter).
+  std::string input_param = std::string(kDefaultInputParam);
   std::vector<std::string> params;         // "name=value", more connector parameters
   std::string index;                       // --ingest-into; "" = no ingestion
   std::vector<std::string> field_map;      // "field=JSONPath"; a repeated field is an array

@@ -71,8 +71,14 @@ TEST(PredictRequestTest, LocalFileBecomesAbsoluteAndMustExist) {
   auto body = BuildPredictRequest(a);
   std::filesystem::current_path(cwd);
   ASSERT_TRUE(body.ok()) << body.status().ToString();
-  EXPECT_EQ(Parse(*body)["parameters"]["input_file_id"].GetString(),
+  // Sent as the request's input, which the server uploads to OpenAI first.
+  rapidjson::Document d = Parse(*body);
+  EXPECT_FALSE(d["parameters"].HasMember("input_file_id"));
+  EXPECT_STREQ(d["input"]["type"].GetString(), "file");
+  EXPECT_EQ(d["input"]["source"].GetString(),
             (std::filesystem::canonical(dir) / "in.jsonl").string());
+  a.input = "https://example.com/in.jsonl";
+  EXPECT_STREQ(Parse(*BuildPredictRequest(a))["input"]["type"].GetString(), "http");
   a.input = (dir / "missing.jsonl").string();
   auto missing = BuildPredictRequest(a);
   EXPECT_EQ(missing.status().code(), util::Code::kInvalidArgument);
