@@ -7,6 +7,7 @@
 #include <map>
 
 #include "json/json_writer.h"
+#include "json/value_text.h"
 
 namespace sluice::cli {
 namespace {
@@ -26,12 +27,6 @@ util::Result<std::pair<std::string, std::string>> SplitPair(const std::string& a
 bool IsRemote(const std::string& input) {
   return input.starts_with("file-") || input.starts_with("s3://") || input.starts_with("http://") ||
          input.starts_with("https://");
-}
-
-std::string Str(const Value& obj, const char* key) {
-  if (!obj.IsObject()) return {};
-  auto it = obj.FindMember(key);
-  return it != obj.MemberEnd() && it->value.IsString() ? it->value.GetString() : std::string();
 }
 
 // OpenAI's request_counts; Bedrock and SageMaker show no counts.
@@ -137,17 +132,17 @@ util::Result<PredictionView> ParsePredictionView(std::string_view task_json) {
     return util::InvalidArgument("the task is not a JSON object: " + std::string(task_json));
   }
   PredictionView v;
-  v.state = Str(d, "state");
-  v.error = Str(d, "error");
-  v.ingest_task_id = Str(d, "ingest_task_id");
+  v.state = json::StringMember(d, "state");
+  v.error = json::StringMember(d, "error");
+  v.ingest_task_id = json::StringMember(d, "ingest_task_id");
   if (auto job = d.FindMember("remote_job"); job != d.MemberEnd() && job->value.IsObject()) {
     const Value& j = job->value;
     // OpenAI: id/status; Bedrock: jobArn/status; SageMaker: TransformJobName/TransformJobStatus.
-    v.remote_id = Str(j, "id");
-    if (v.remote_id.empty()) v.remote_id = Str(j, "jobArn");
-    if (v.remote_id.empty()) v.remote_id = Str(j, "TransformJobName");
-    v.remote_status = Str(j, "status");
-    if (v.remote_status.empty()) v.remote_status = Str(j, "TransformJobStatus");
+    v.remote_id = json::StringMember(j, "id");
+    if (v.remote_id.empty()) v.remote_id = json::StringMember(j, "jobArn");
+    if (v.remote_id.empty()) v.remote_id = json::StringMember(j, "TransformJobName");
+    v.remote_status = json::StringMember(j, "status");
+    if (v.remote_status.empty()) v.remote_status = json::StringMember(j, "TransformJobStatus");
     if (auto c = j.FindMember("request_counts"); c != j.MemberEnd()) {
       v.total = Count(c->value, "total");
       v.completed = Count(c->value, "completed");

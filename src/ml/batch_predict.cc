@@ -14,6 +14,7 @@
 #include "ml/model_store.h"
 #include "sources/http_client.h"
 #include "util/cancel_signal.h"
+#include "json/value_text.h"
 
 namespace sluice::ml {
 namespace {
@@ -22,23 +23,9 @@ using rapidjson::Document;
 using rapidjson::Value;
 using util::InvalidArgument;
 
-std::string Text(const Value& v) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  v.Accept(writer);
-  return std::string(buffer.GetString(), buffer.GetSize());
-}
-
-std::string Str(const Value& obj, const char* key) {
-  if (!obj.IsObject()) return {};
-  auto it = obj.FindMember(key);
-  if (it == obj.MemberEnd() || !it->value.IsString()) return {};
-  return it->value.GetString();
-}
-
 std::string Quoted(const std::string& s) {
   Value v(s.c_str(), static_cast<rapidjson::SizeType>(s.size()));
-  return Text(v);
+  return json::ValueText(v);
 }
 
 }  // namespace
@@ -66,20 +53,20 @@ util::Result<PredictRequest> DecodeRequest(std::string_view json) {
   d.Parse(json.data(), json.size());
   if (d.HasParseError() || !d.IsObject()) return util::IoError("the stored request is damaged");
   PredictRequest r;
-  r.model_id = Str(d, "model_id");
-  r.job.connector_id = Str(d, "connector_id");
+  r.model_id = json::StringMember(d, "model_id");
+  r.job.connector_id = json::StringMember(d, "connector_id");
   // Tasks stored before providers were told apart are OpenAI's.
-  r.provider = d.HasMember("provider") ? Str(d, "provider") : "openai";
+  r.provider = d.HasMember("provider") ? json::StringMember(d, "provider") : "openai";
   if (auto p = d.FindMember("parameters"); p != d.MemberEnd() && p->value.IsObject()) {
     for (auto& m : p->value.GetObject()) {
       if (m.value.IsString()) r.job.parameters[m.name.GetString()] = m.value.GetString();
     }
   }
   if (auto i = d.FindMember("ingest"); i != d.MemberEnd() && i->value.IsObject()) {
-    r.ingest_json = Text(i->value);
+    r.ingest_json = json::ValueText(i->value);
   }
   if (auto i = d.FindMember("input"); i != d.MemberEnd() && i->value.IsObject()) {
-    r.job.input = JobInput{Str(i->value, "type"), Str(i->value, "source")};
+    r.job.input = JobInput{json::StringMember(i->value, "type"), json::StringMember(i->value, "source")};
   }
   return r;
 }
@@ -128,15 +115,15 @@ struct Checkpoint {
     d.AddMember("job_id", Value(job_id.c_str(), a), a);
     d.AddMember("ingest_submitting", ingest_submitting, a);
     d.AddMember("ingest_task_id", Value(ingest_task_id.c_str(), a), a);
-    return Text(d);
+    return json::ValueText(d);
   }
   static Checkpoint Decode(const std::string& text) {
     Checkpoint c;
     Document d;
     d.Parse(text.data(), text.size());
     if (d.HasParseError() || !d.IsObject()) return c;
-    c.job_id = d.HasMember("job_id") ? Str(d, "job_id") : Str(d, "batch_id");
-    c.ingest_task_id = Str(d, "ingest_task_id");
+    c.job_id = d.HasMember("job_id") ? json::StringMember(d, "job_id") : json::StringMember(d, "batch_id");
+    c.ingest_task_id = json::StringMember(d, "ingest_task_id");
     c.ingest_submitting = d.HasMember("ingest_submitting") && d["ingest_submitting"].IsBool() &&
                           d["ingest_submitting"].GetBool();
     return c;
@@ -241,7 +228,7 @@ class BatchPredictJob : public tasks::TaskJob {
       data_source.AddMember("source", source, a);
       body.AddMember("data_source", data_source, a);
       SLUICE_ASSIGN_OR_RETURN(cp.ingest_task_id,
-                              shared_->ingest->Submit(Text(body), nullptr, owner_));
+                              shared_->ingest->Submit(json::ValueText(body), nullptr, owner_));
       spdlog::info("event=batch_predict_ingest task={} ingest_task={}", ctx.task_id(),
                    cp.ingest_task_id);
     }
@@ -287,7 +274,7 @@ util::Result<std::string> BatchPredictService::Submit(const std::string& model_i
       if (!m.value.IsObject()) return InvalidArgument("[parameters] must be an object");
       for (auto& p : m.value.GetObject()) {
         r.job.parameters[p.name.GetString()] =
-            p.value.IsString() ? p.value.GetString() : Text(p.value);
+            p.value.IsString() ? p.value.GetString() : json::ValueText(p.value);
       }
     } else if (key == "ingest") {
       if (!m.value.IsObject()) return InvalidArgument("[ingest] must be an object");
@@ -299,7 +286,7 @@ util::Result<std::string> BatchPredictService::Submit(const std::string& model_i
         }
       }
       if (shared_->ingest == nullptr) return InvalidArgument("batch ingestion is not enabled");
-      r.ingest_json = Text(m.value);
+      r.ingest_json = json::ValueText(m.value);
     } else if (key == "input") {
       SLUICE_ASSIGN_OR_RETURN(r.job.input, ParseInput(m.value));
     } else {
@@ -345,7 +332,7 @@ util::Result<std::string> BatchPredictService::Submit(const std::string& model_i
     stored.AddMember("ingest", Value(ingest, a), a);
   }
   auto job = std::make_unique<BatchPredictJob>(shared_, r, provider, owner);
-  return shared_->tasks->Submit(std::string(kBatchPredictionTask), Text(stored), std::move(job),
+  return shared_->tasks->Submit(std::string(kBatchPredictionTask), json::ValueText(stored), std::move(job),
                                 owner);
 }
 
@@ -375,7 +362,7 @@ util::Result<BatchPredictService::JobOutput> BatchPredictService::FinishedOutput
     return InvalidArgument("Task [" + record.task_id + "] shows no remote job");
   }
   SLUICE_ASSIGN_OR_RETURN(
-      RemoteJob job, provider->FromShown(Str(status, "remote_job_id"), Text(status["remote_job"])));
+      RemoteJob job, provider->FromShown(json::StringMember(status, "remote_job_id"), json::ValueText(status["remote_job"])));
   if (job.state != RemoteState::kCompleted || job.outputs.empty()) {
     return InvalidArgument("Task [" + record.task_id + "]'s remote job names no output" +
                            (job.reason.empty() ? "" : ": " + job.reason));
@@ -393,9 +380,9 @@ util::Status BatchPredictService::CancelBatch(const tasks::TaskRecord& record) {
   Document status;
   status.Parse(record.ingest_status_json.data(), record.ingest_status_json.size());
   if (!status.HasParseError() && status.IsObject()) {
-    job_id = Str(status, "remote_job_id");
+    job_id = json::StringMember(status, "remote_job_id");
     // Tasks shown before remote_job_id existed: OpenAI's batch id.
-    if (job_id.empty() && status.HasMember("remote_job")) job_id = Str(status["remote_job"], "id");
+    if (job_id.empty() && status.HasMember("remote_job")) job_id = json::StringMember(status["remote_job"], "id");
   }
   if (job_id.empty()) {
     return InvalidArgument("Task [" + record.task_id + "] has no remote job yet");

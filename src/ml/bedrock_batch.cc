@@ -21,6 +21,7 @@
 #include <rapidjson/writer.h>
 
 #include "ml/batch_provider.h"
+#include "json/value_text.h"
 
 namespace sluice::ml {
 namespace {
@@ -29,20 +30,6 @@ using rapidjson::Document;
 using rapidjson::Value;
 
 constexpr const char* kService = "bedrock";
-
-std::string Text(const Value& v) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  v.Accept(writer);
-  return std::string(buffer.GetString(), buffer.GetSize());
-}
-
-std::string Str(const Value& obj, const char* key) {
-  if (!obj.IsObject()) return {};
-  auto it = obj.FindMember(key);
-  if (it == obj.MemberEnd() || !it->value.IsString()) return {};
-  return it->value.GetString();
-}
 
 const Value* Member(const Value& obj, const char* key) {
   if (!obj.IsObject()) return nullptr;
@@ -54,7 +41,7 @@ const Value* Member(const Value& obj, const char* key) {
 std::string S3Uri(const Document& job, const char* config, const char* config_key) {
   const Value* c = Member(job, config);
   const Value* s3 = c ? Member(*c, config_key) : nullptr;
-  return s3 ? Str(*s3, "s3Uri") : "";
+  return s3 ? json::StringMember(*s3, "s3Uri") : "";
 }
 
 util::Result<Document> ParseObject(const std::string& body, const char* what) {
@@ -80,10 +67,10 @@ util::Result<RemoteJob> BedrockJobFromResponse(const std::string& id, std::strin
   SLUICE_ASSIGN_OR_RETURN(Document job, ParseObject(std::string(body), "GetModelInvocationJob"));
   RemoteJob out;
   out.id = id;
-  out.status = Str(job, "status");
-  out.json = Text(job);
+  out.status = json::StringMember(job, "status");
+  out.json = json::ValueText(job);
   const std::string& s = out.status;
-  std::string message = Str(job, "message");
+  std::string message = json::StringMember(job, "message");
   if (s == "Completed" || s == "PartiallyCompleted") {
     out.state = RemoteState::kCompleted;
     out.fraction = 1.0f;
@@ -128,14 +115,14 @@ class BedrockBatch final : public BatchProvider {
                                                        request.parameters, {}, kService));
     SLUICE_ASSIGN_OR_RETURN(std::string body, caller.Send(create, false, cancel));
     SLUICE_ASSIGN_OR_RETURN(Document created, ParseObject(body, "CreateModelInvocationJob"));
-    std::string arn = Str(created, "jobArn");
+    std::string arn = json::StringMember(created, "jobArn");
     RemoteJob job;
     job.id = arn.substr(arn.rfind('/') + 1);
     if (arn.empty() || job.id.empty()) {
       return util::Unavailable("Bedrock's CreateModelInvocationJob answer has no [jobArn]");
     }
     job.status = "Submitted";
-    job.json = Text(created);
+    job.json = json::ValueText(created);
     return job;
   }
 

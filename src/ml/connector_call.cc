@@ -9,6 +9,7 @@
 
 #include "ml/connector_store.h"
 #include "sources/http_client.h"
+#include "json/value_text.h"
 
 namespace sluice::ml {
 namespace {
@@ -18,13 +19,6 @@ using rapidjson::Value;
 using util::InvalidArgument;
 
 constexpr size_t kMaxResponse = 1 << 20;
-
-std::string Str(const Value& obj, const char* key) {
-  if (!obj.IsObject()) return {};
-  auto it = obj.FindMember(key);
-  if (it == obj.MemberEnd() || !it->value.IsString()) return {};
-  return it->value.GetString();
-}
 
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), ::tolower);
@@ -71,7 +65,7 @@ util::Result<LoadedConnector> Load(const ConnectorStore& connectors, const std::
 const Value* FindAction(const Document& d, const std::string& type) {
   if (auto a = d.FindMember("actions"); a != d.MemberEnd() && a->value.IsArray()) {
     for (auto& x : a->value.GetArray()) {
-      if (Lower(Str(x, "action_type")) == Lower(type)) return &x;
+      if (Lower(json::StringMember(x, "action_type")) == Lower(type)) return &x;
     }
   }
   return nullptr;
@@ -159,7 +153,7 @@ util::Result<std::string> ConnectorCaller::PredictUrl(const std::string& connect
     return InvalidArgument("the connector [" + connector_id +
                            "] has no action of type [BATCH_PREDICT]");
   }
-  return SubstituteTemplate(Str(*action, "url"), c.params, nullptr);
+  return SubstituteTemplate(json::StringMember(*action, "url"), c.params, nullptr);
 }
 
 util::Result<Call> ConnectorCaller::Render(const std::string& connector_id, const std::string& type,
@@ -178,14 +172,14 @@ util::Result<Call> ConnectorCaller::Render(const std::string& connector_id, cons
   }
   SLUICE_ASSIGN_OR_RETURN(secrets::SecretMap credential, connectors_->Credential(connector_id));
   Call call;
-  call.method = use_fallback ? fallback.method : Str(*action, "method");
+  call.method = use_fallback ? fallback.method : json::StringMember(*action, "method");
   std::transform(call.method.begin(), call.method.end(), call.method.begin(), ::toupper);
   if (call.method != "GET" && call.method != "POST") {
     return InvalidArgument("the connector's [" + type + "] action has method [" + call.method +
                            "]: only GET and POST are supported");
   }
   SLUICE_ASSIGN_OR_RETURN(std::string url,
-                          SubstituteTemplate(Str(*action, "url"), c.params, &credential));
+                          SubstituteTemplate(json::StringMember(*action, "url"), c.params, &credential));
   if (use_fallback) url = FallbackUrl(url, fallback);
   SLUICE_ASSIGN_OR_RETURN(call.url, Redirect(url));
   if (auto h = action->FindMember("headers"); h != action->MemberEnd() && h->value.IsObject()) {
@@ -196,7 +190,7 @@ util::Result<Call> ConnectorCaller::Render(const std::string& connector_id, cons
       call.headers.emplace_back(m.name.GetString(), std::move(value));
     }
   }
-  std::string body_template = use_fallback ? fallback.body : Str(*action, "request_body");
+  std::string body_template = use_fallback ? fallback.body : json::StringMember(*action, "request_body");
   if (call.method == "POST" && !body_template.empty()) {
     SLUICE_ASSIGN_OR_RETURN(call.body, SubstituteTemplate(body_template, c.params, &credential));
     Document check;
@@ -209,7 +203,7 @@ util::Result<Call> ConnectorCaller::Render(const std::string& connector_id, cons
       call.headers.emplace_back("Content-Type", "application/json");
     }
   }
-  if (Str(c.doc, "protocol") == "aws_sigv4") {
+  if (json::StringMember(c.doc, "protocol") == "aws_sigv4") {
     Call::Signing signing;
     auto get = [&](const char* key) -> const util::Secret* {
       auto it = credential.find(key);
@@ -276,9 +270,9 @@ util::Result<std::string> ConnectorCaller::Send(const Call& call, bool retry_sta
     d.Parse(res.body.data(), res.body.size());
     std::string message;
     if (!d.HasParseError() && d.IsObject()) {
-      if (d.HasMember("error")) message = Str(d["error"], "message");
-      if (message.empty()) message = Str(d, "message");
-      if (message.empty()) message = Str(d, "Message");
+      if (d.HasMember("error")) message = json::StringMember(d["error"], "message");
+      if (message.empty()) message = json::StringMember(d, "message");
+      if (message.empty()) message = json::StringMember(d, "Message");
     }
     util::Code code = res.status == 401 || res.status == 403   ? util::Code::kUnauthorized
                       : res.status == 404                      ? util::Code::kNotFound

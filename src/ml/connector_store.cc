@@ -11,6 +11,7 @@
 
 #include "index/id_generator.h"
 #include "storage/store.h"
+#include "json/value_text.h"
 
 namespace sluice::ml {
 namespace {
@@ -35,13 +36,6 @@ int64_t NowMs() {
       .count();
 }
 
-std::string Text(const Value& v) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  v.Accept(writer);
-  return std::string(buffer.GetString(), buffer.GetSize());
-}
-
 util::Status NotFound(const std::string& id) {
   return util::Status(util::Code::kNotFound, "status_exception",
                       "Failed to find connector with the provided connector id: " + id);
@@ -51,7 +45,7 @@ util::Status NotFound(const std::string& id) {
 // numbers and booleans become their text.
 util::Result<std::string> Scalar(const Value& v, const std::string& field) {
   if (v.IsString()) return std::string(v.GetString(), v.GetStringLength());
-  if (v.IsNumber() || v.IsBool()) return Text(v);
+  if (v.IsNumber() || v.IsBool()) return json::ValueText(v);
   return InvalidArgument("[" + field + "] must be a string");
 }
 
@@ -137,7 +131,7 @@ util::Result<Input> ParseInput(std::string_view body, bool update) {
       // ml-commons keeps parameters as strings (non-strings as their JSON text).
       copy.SetObject();
       for (auto& p : v.GetObject()) {
-        std::string text = p.value.IsString() ? p.value.GetString() : Text(p.value);
+        std::string text = p.value.IsString() ? p.value.GetString() : json::ValueText(p.value);
         copy.AddMember(Value(p.name.GetString(), alloc),
                        Value(text.c_str(), static_cast<rapidjson::SizeType>(text.size()), alloc),
                        alloc);
@@ -235,7 +229,7 @@ util::Status ConnectorStore::Save(const Record& r) {
   }
   if (!r.model_id.empty()) out.AddMember("model_id", Value(r.model_id.c_str(), alloc), alloc);
   storage::WriteBatch batch;
-  batch.Put(storage::Column::kMeta, Key(r.id), Text(out));
+  batch.Put(storage::Column::kMeta, Key(r.id), json::ValueText(out));
   return store_->Write(batch);
 }
 
@@ -268,7 +262,7 @@ util::Result<std::string> ConnectorStore::CreateForModel(const std::string& mode
 
 util::Result<StoredConnector> ConnectorStore::Get(const std::string& id) const {
   SLUICE_ASSIGN_OR_RETURN(Record r, Load(id));
-  return StoredConnector{r.id, r.version, Text(r.connector), r.model_id};
+  return StoredConnector{r.id, r.version, json::ValueText(r.connector), r.model_id};
 }
 
 util::Result<int64_t> ConnectorStore::Update(const std::string& id, std::string_view body) {
@@ -331,7 +325,7 @@ util::Result<std::vector<StoredConnector>> ConnectorStore::List() const {
         r->connector.HasMember("created_time") && r->connector["created_time"].IsInt64()
             ? r->connector["created_time"].GetInt64()
             : 0;
-    found.emplace_back(created, StoredConnector{r->id, r->version, Text(r->connector), ""});
+    found.emplace_back(created, StoredConnector{r->id, r->version, json::ValueText(r->connector), ""});
   }
   std::stable_sort(found.begin(), found.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });

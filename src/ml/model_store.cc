@@ -10,6 +10,7 @@
 #include "index/id_generator.h"
 #include "ml/connector_store.h"
 #include "storage/store.h"
+#include "json/value_text.h"
 
 namespace sluice::ml {
 namespace {
@@ -26,13 +27,6 @@ int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-std::string Text(const Value& v) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  v.Accept(writer);
-  return std::string(buffer.GetString(), buffer.GetSize());
 }
 
 util::Status NotFound() {
@@ -72,7 +66,7 @@ util::Result<StoredModel> Decode(const std::string& id, std::string_view text) {
   out.id = id;
   out.version = d["version"].GetInt64();
   out.connector_id = connector->GetString();
-  out.json = Text(model);
+  out.json = json::ValueText(model);
   out.inline_connector = d.HasMember("inline_connector") && d["inline_connector"].IsBool() &&
                          d["inline_connector"].GetBool();
   if (auto st = model.FindMember("model_state"); st != model.MemberEnd() && st->value.IsString()) {
@@ -90,7 +84,7 @@ std::string Encode(int64_t version, const Value& model, const std::string& conne
   out.AddMember("model", Value(model, a), a);
   out.AddMember("connector_id", Value(connector_id.c_str(), a), a);
   out.AddMember("inline_connector", inline_connector, a);
-  return Text(out);
+  return json::ValueText(out);
 }
 
 }  // namespace
@@ -128,7 +122,7 @@ util::Result<std::string> ModelStore::Register(std::string_view body, bool deplo
   std::string id = index::GenerateId(20);
   std::string connector_json;
   if (inline_connector != nullptr) {
-    SLUICE_ASSIGN_OR_RETURN(connector_id, connectors_->CreateForModel(id, Text(*inline_connector)));
+    SLUICE_ASSIGN_OR_RETURN(connector_id, connectors_->CreateForModel(id, json::ValueText(*inline_connector)));
     auto stored = connectors_->Get(connector_id);
     if (!stored.ok()) {
       (void)connectors_->Delete(connector_id);

@@ -21,26 +21,13 @@
 
 #include "ml/batch_provider.h"
 #include "sources/source_catalog.h"
+#include "json/value_text.h"
 
 namespace sluice::ml {
 namespace {
 
 using rapidjson::Document;
 using rapidjson::Value;
-
-std::string Text(const Value& v) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  v.Accept(writer);
-  return std::string(buffer.GetString(), buffer.GetSize());
-}
-
-std::string Str(const Value& obj, const char* key) {
-  if (!obj.IsObject()) return {};
-  auto it = obj.FindMember(key);
-  if (it == obj.MemberEnd() || !it->value.IsString()) return {};
-  return it->value.GetString();
-}
 
 util::Result<Document> ParseObject(const std::string& body, const std::string& what) {
   Document d;
@@ -54,13 +41,13 @@ util::Result<Document> ParseObject(const std::string& body, const std::string& w
 
 // "the remote batch job <id> failed: <code>: <message>" from errors.data[0].
 std::string Reason(const Document& batch) {
-  std::string out = "the remote batch job " + Str(batch, "id") + " " + Str(batch, "status");
+  std::string out = "the remote batch job " + json::StringMember(batch, "id") + " " + json::StringMember(batch, "status");
   if (auto e = batch.FindMember("errors"); e != batch.MemberEnd() && e->value.IsObject()) {
     if (auto data = e->value.FindMember("data");
         data != e->value.MemberEnd() && data->value.IsArray() && !data->value.Empty()) {
       const Value& first = data->value[0];
-      std::string code = Str(first, "code");
-      out += ": " + (code.empty() ? "" : code + ": ") + Str(first, "message");
+      std::string code = json::StringMember(first, "code");
+      out += ": " + (code.empty() ? "" : code + ": ") + json::StringMember(first, "message");
     }
   }
   return out;
@@ -81,21 +68,21 @@ std::optional<float> Fraction(const Document& batch) {
 
 RemoteJob FromBatch(const Document& batch) {
   RemoteJob job;
-  job.id = Str(batch, "id");
-  job.status = Str(batch, "status");
-  job.json = Text(batch);
+  job.id = json::StringMember(batch, "id");
+  job.status = json::StringMember(batch, "status");
+  job.json = json::ValueText(batch);
   job.fraction = Fraction(batch);
   if (job.status == "completed") {
     job.state = RemoteState::kCompleted;
     job.output_type = "openAI";
-    std::string output = Str(batch, "output_file_id");
+    std::string output = json::StringMember(batch, "output_file_id");
     if (output.empty()) {
       job.state = RemoteState::kFailed;
       job.reason = "the remote batch job " + job.id + " completed without an output_file_id (" +
                    Reason(batch) + ")";
     } else {
       job.outputs.push_back(output);
-      if (std::string input = Str(batch, "input_file_id"); !input.empty()) {
+      if (std::string input = json::StringMember(batch, "input_file_id"); !input.empty()) {
         job.outputs.push_back(input);
       }
     }
@@ -179,7 +166,7 @@ util::Result<std::string> Upload(const ConnectorCaller& caller, const JobRequest
   call.headers.emplace_back("Content-Type", "multipart/form-data; boundary=" + boundary);
   SLUICE_ASSIGN_OR_RETURN(std::string body, caller.Send(call, false, cancel));
   SLUICE_ASSIGN_OR_RETURN(Document file, ParseObject(body, "the file upload"));
-  std::string id = Str(file, "id");
+  std::string id = json::StringMember(file, "id");
   if (id.empty()) return util::Unavailable("OpenAI's file upload answer has no [id]");
   return id;
 }

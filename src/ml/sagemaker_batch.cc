@@ -24,6 +24,7 @@
 
 #include "ml/batch_provider.h"
 #include "sources/http_client.h"
+#include "json/value_text.h"
 
 namespace sluice::ml {
 namespace {
@@ -32,20 +33,6 @@ using rapidjson::Document;
 using rapidjson::Value;
 
 constexpr const char* kService = "sagemaker";
-
-std::string Text(const Value& v) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  v.Accept(writer);
-  return std::string(buffer.GetString(), buffer.GetSize());
-}
-
-std::string Str(const Value& obj, const char* key) {
-  if (!obj.IsObject()) return {};
-  auto it = obj.FindMember(key);
-  if (it == obj.MemberEnd() || !it->value.IsString()) return {};
-  return it->value.GetString();
-}
 
 const Value* Path(const Value& obj, std::initializer_list<const char*> keys) {
   const Value* v = &obj;
@@ -116,9 +103,9 @@ util::Status ToSageMakerJson11(Call* call, const std::string& operation) {
 util::Result<RemoteJob> SageMakerJobFromResponse(std::string_view body) {
   SLUICE_ASSIGN_OR_RETURN(Document job, ParseObject(body, "DescribeTransformJob"));
   RemoteJob out;
-  out.id = Str(job, "TransformJobName");
-  out.status = Str(job, "TransformJobStatus");
-  out.json = Text(job);
+  out.id = json::StringMember(job, "TransformJobName");
+  out.status = json::StringMember(job, "TransformJobStatus");
+  out.json = json::ValueText(job);
   const std::string& s = out.status;
   if (s == "Completed") {
     out.state = RemoteState::kCompleted;
@@ -143,7 +130,7 @@ util::Result<RemoteJob> SageMakerJobFromResponse(std::string_view body) {
     out.outputs.push_back(in);
   } else if (s == "Failed") {
     out.state = RemoteState::kFailed;
-    std::string reason = Str(job, "FailureReason");
+    std::string reason = json::StringMember(job, "FailureReason");
     out.reason = "the transform job " + out.id + " Failed" + (reason.empty() ? "" : ": " + reason);
   } else if (s == "Stopped") {
     out.state = RemoteState::kCancelled;
@@ -167,14 +154,14 @@ class SageMakerBatch final : public BatchProvider {
     SLUICE_ASSIGN_OR_RETURN(Call create, RenderCreate(caller, request));
     SLUICE_ASSIGN_OR_RETURN(std::string body, caller.Send(create, false, cancel));
     SLUICE_ASSIGN_OR_RETURN(Document created, ParseObject(body, "CreateTransformJob"));
-    if (Str(created, "TransformJobArn").empty()) {
+    if (json::StringMember(created, "TransformJobArn").empty()) {
       return util::Unavailable("SageMaker's CreateTransformJob answer has no [TransformJobArn]");
     }
     // The name as sent: the ARN has it lower-cased, and Describe wants it as created.
     RemoteJob job;
     job.id = JobName(create);
     job.status = "InProgress";
-    job.json = Text(created);
+    job.json = json::ValueText(created);
     return job;
   }
 
@@ -218,7 +205,7 @@ class SageMakerBatch final : public BatchProvider {
   static std::string JobName(const Call& create) {
     Document sent;
     sent.Parse(create.body.data(), create.body.size());
-    return sent.HasParseError() ? "" : Str(sent, "TransformJobName");
+    return sent.HasParseError() ? "" : json::StringMember(sent, "TransformJobName");
   }
 };
 
