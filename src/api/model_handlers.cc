@@ -12,7 +12,7 @@
 //   GET|POST /_plugins/_ml/models/_search          match_all (or no body), size (10), from (0)
 //   POST   /_plugins/_ml/models/{id}/_deploy       200 {"task_id","task_type":"DEPLOY_MODEL",
 //                                                  "status":"COMPLETED"}
-//   POST   /_plugins/_ml/models/{id}/_undeploy     200 {"sluice":{"stats":{"<id>":"UNDEPLOYED"}}}
+//   POST   /_plugins/_ml/models/{id}/_undeploy     200 {"<node id>":{"stats":{"<id>":"UNDEPLOYED"}}}
 //   POST   /_plugins/_ml/models/{id}/_batch_predict 200 {"task_id","status":"CREATED"}
 //   POST   /_plugins/_ml/tasks/{id}/_cancel_batch  200 {"status":"OK"} once the provider
 //                                                  accepted the cancellation
@@ -20,6 +20,7 @@
 
 #include <string>
 
+#include "api/node_identity.h"
 #include "api/record_search.h"
 #include "api/rest_response.h"
 #include "api/routes.h"
@@ -111,7 +112,7 @@ Response UndeployModel(const ApiContext& ctx, const Request& req) {
     return ErrorResponse(req, s);
   }
   json::JsonWriter w;
-  w.StartObject().Key(ctx.node.node_name).StartObject().Key("stats").StartObject();
+  w.StartObject().Key(NodeId(ctx.node)).StartObject().Key("stats").StartObject();
   w.Key(id).String("UNDEPLOYED").EndObject().EndObject().EndObject();
   return JsonResponse(req, 200, w.Take());
 }

@@ -130,6 +130,10 @@ test('models: register with a connector_id, get, search, deploy, undeploy', asyn
   const other = await call({ method: 'POST', path: '/_plugins/_ml/models/_register', json: { name: 'tmp', connector_id: c.body.connector_id } });
   const un = await call({ method: 'POST', path: `/_plugins/_ml/models/${other.body.model_id}/_undeploy` });
   assert.equal(un.status, 200, un.text);
+  // Keyed by the node id, as ml-commons and GET /_nodes give it.
+  const nodes = await call({ method: 'GET', path: '/_nodes' });
+  const nodeId = Object.keys(nodes.body.nodes)[0];
+  assert.deepEqual(un.body, { [nodeId]: { stats: { [other.body.model_id]: 'UNDEPLOYED' } } });
   const del = await call({ method: 'DELETE', path: `/_plugins/_ml/models/${other.body.model_id}` });
   assert.equal(del.status, 200, del.text);
   assert.equal(del.body.result, 'deleted');
