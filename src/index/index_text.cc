@@ -82,7 +82,8 @@ Status Index::BuildTextIndex() {
   size_t in_batch = 0, indexed = 0;
   Status error;
   Status scan = store_->Scan(
-      storage::Column::kDocs, prefix, [&](std::string_view key, std::string_view value) {
+      storage::Column::kDocs, prefix,
+      [&](std::string_view key, std::string_view value) REQUIRES_SHARED(state_mu_) {
         auto record = DocumentRecord::Decode(value);
         if (!record) return true;  // Recover already refused corrupt records
         auto parsed = ParseDocument(record->source, key.substr(prefix.size()), mapping_);
