@@ -98,7 +98,7 @@ SAN_NOT_BUILT = -E '_NOT_BUILT$$|^jsonpath_fuzz$$'
 
 test-sanitize: test-asan test-fuzz test-tsan
 
-test-asan: deps
+test-asan: deps test-deps
 	cmake -S . -B $(ASAN_DIR) $(ASAN_CMAKE) >/dev/null
 	cmake --build $(ASAN_DIR) -j $(JOBS) --target sluice $(ASAN_UNIT_TARGETS)
 	cd $(ASAN_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 900 -LE 'e2e|stress|fuzz' \

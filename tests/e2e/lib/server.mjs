@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { scaled } from './time_scale.mjs';
 
 const DEFAULT_BIN = fileURLToPath(new URL('../../../build/sluice', import.meta.url));
 const LISTENING = /listening.*url=(https?):\/\/127\.0\.0\.1:(\d+)/;
@@ -38,12 +39,13 @@ export function makeTempDir(prefix = 'sluice-e2e-') {
  * @param {string[]} [options.args] extra arguments after `serve --host --port --data-dir`
  * @param {Record<string,string>} [options.env] extra environment variables
  * @param {string} [options.dataDir] data directory (default: a new temp dir)
- * @param {number} [options.startTimeoutMs] how long to wait for the listening line
+ * @param {number} [options.startTimeoutMs] how long to wait for the listening line (default
+ *   30 s, times SLUICE_E2E_TIME_SCALE: a sanitizer build recovers its indexes slowly)
  * @returns {Promise<{url: string, port: number, dataDir: string, proc: import('node:child_process').ChildProcess,
  *   logs: () => string, stop: () => Promise<{code: number|null, signal: string|null}>,
  *   kill: () => Promise<{code: number|null, signal: string|null}>}>}
  */
-export async function startServer({ args = [], env = {}, dataDir, startTimeoutMs = 30000 } = {}) {
+export async function startServer({ args = [], env = {}, dataDir, startTimeoutMs = scaled(30000) } = {}) {
   dataDir ??= makeTempDir();
   const bin = sluiceBin();
   const argv = ['serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, ...args];
