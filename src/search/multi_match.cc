@@ -108,9 +108,8 @@ class BlendedGroupQuery : public Query {
     std::vector<DocList> per_field;
     for (size_t i = 0; i < n; ++i) {
       if (df[i] == 0) continue;
-      SLUICE_ASSIGN_OR_RETURN(DocList docs,
-                              ScoreTextTerm(index, fields[i].first, term, fields[i].second,
-                                            blended[i]));
+      SLUICE_ASSIGN_OR_RETURN(
+          DocList docs, ScoreTextTerm(index, fields[i].first, term, fields[i].second, blended[i]));
       per_field.push_back(std::move(docs));
     }
     return CombineDisMax(per_field, tie_breaker, 1.0f);
@@ -119,7 +118,8 @@ class BlendedGroupQuery : public Query {
 
 }  // namespace
 
-std::vector<std::pair<std::string, float>> MultiMatchQuery::ResolveFields(const Index& index) const {
+std::vector<std::pair<std::string, float>> MultiMatchQuery::ResolveFields(
+    const Index& index) const {
   std::vector<std::pair<std::string, float>> requested = spec_.fields;
   if (requested.empty()) {
     const auto& flat = index.settings().flat();
@@ -170,7 +170,8 @@ util::Result<QueryPtr> MultiMatchQuery::Build(const Index& index) const {
   std::vector<QueryPtr> clauses;
   if (type == "cross_fields") {
     // Groups by analyzer, in the order their first field comes.
-    std::vector<std::pair<const text::Analyzer*, std::vector<std::pair<std::string, float>>>> groups;
+    std::vector<std::pair<const text::Analyzer*, std::vector<std::pair<std::string, float>>>>
+        groups;
     for (const auto& [field, boost] : fields) {
       const index::FieldMapping* f = index.mapping().Find(field);
       const text::Analyzer* a = nullptr;  // non-text fields: a group each
@@ -178,7 +179,8 @@ util::Result<QueryPtr> MultiMatchQuery::Build(const Index& index) const {
         a = &index.SearchAnalyzer(field);
         if (spec_.analyzer) {
           a = index.analyzers().Find(*spec_.analyzer);
-          if (a == nullptr) return ShardError(index, "analyzer [" + *spec_.analyzer + "] not found");
+          if (a == nullptr)
+            return ShardError(index, "analyzer [" + *spec_.analyzer + "] not found");
         }
       }
       auto g = std::find_if(groups.begin(), groups.end(),
@@ -254,7 +256,7 @@ void MultiMatchQuery::CollectHighlightTerms(const Index& index, HighlightTerms& 
 }
 
 util::Result<std::optional<Explanation>> MultiMatchQuery::Explain(const Index& index,
-                                                                 index::DocNo doc) const {
+                                                                  index::DocNo doc) const {
   SLUICE_ASSIGN_OR_RETURN(QueryPtr q, Build(index));
   return q->Explain(index, doc);
 }

@@ -35,8 +35,8 @@ struct MultiMatchSpec {
   std::optional<std::string> minimum_should_match;
   std::optional<std::string> analyzer;
   bool zero_terms_all = false;
-  int slop = 0;               // phrase, phrase_prefix
-  int max_expansions = 50;    // phrase_prefix
+  int slop = 0;             // phrase, phrase_prefix
+  int max_expansions = 50;  // phrase_prefix
   std::optional<float> tie_breaker;
   float boost = 1.0f;
 };

@@ -54,9 +54,9 @@ util::Result<DocList> MatchPhrasePrefixQuery::Execute(const Index& index) const 
   const index::FieldMapping* mapped = index.mapping().Find(field);
   if (mapped == nullptr) return DocList();
   if (!index::IsTextual(mapped->type)) {
-    return ShardError(index, "Can only use phrase prefix queries on text fields - not on [" + field +
-                                 "] which is of type [" + std::string(index::FieldTypeName(mapped->type)) +
-                                 "]");
+    return ShardError(index, "Can only use phrase prefix queries on text fields - not on [" +
+                                 field + "] which is of type [" +
+                                 std::string(index::FieldTypeName(mapped->type)) + "]");
   }
   SLUICE_ASSIGN_OR_RETURN(std::vector<text::Token> tokens,
                           AnalyzeQuery(index, field, analyzer, text));
@@ -134,7 +134,8 @@ void MatchPhrasePrefixQuery::CollectHighlightTerms(const Index& index, Highlight
   auto tokens = AnalyzeQuery(index, field, analyzer, text);
   if (!tokens.ok() || tokens->empty()) return;
   // The leading terms are marked; the prefix's expansions are not (as match_bool_prefix).
-  for (size_t i = 0; i + 1 < tokens->size(); ++i) out.fields[field].terms.push_back((*tokens)[i].term);
+  for (size_t i = 0; i + 1 < tokens->size(); ++i)
+    out.fields[field].terms.push_back((*tokens)[i].term);
 }
 
 }  // namespace sluice::search

@@ -10,6 +10,7 @@
 #include "search/named_query.h"
 #include "search/queries.h"
 #include "search/regexp_query.h"
+#include "search/span_queries.h"
 #include "search/text_query_parser.h"
 #include "json/value_text.h"
 
@@ -390,6 +391,7 @@ Result<QueryPtr> ParseQueryBody(const rapidjson::Value& query) {
   if (name == "terms") return ParseTerms(body);
   if (name == "range") return ParseRange(body);
   if (name == "regexp") return ParseRegexp(body);
+  if (IsSpanQuery(name)) return ParseSpanQuery(name, body);
   if (name == "geo_distance") return ParseGeoDistance(body);
   if (name == "geo_bounding_box") return ParseGeoBoundingBox(body);
   if (name == "geo_shape") return ParseGeoShape(body);

@@ -63,7 +63,8 @@ util::Result<DocList> RegexpQuery::Execute(const Index& index) const {
     return ShardError(index, "Determinizing automaton would result in more than " +
                                  std::to_string(max_determinized_states) + " states.");
   }
-  if (!re.ok()) return ShardError(index, "invalid regular expression [" + pattern + "]: " + re.error());
+  if (!re.ok())
+    return ShardError(index, "invalid regular expression [" + pattern + "]: " + re.error());
   if (text) {
     const text::InvertedIndex& ti = index.text_index();
     SLUICE_ASSIGN_OR_RETURN(auto terms, ti.TermsWithPrefix(field, "", SIZE_MAX));

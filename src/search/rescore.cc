@@ -30,12 +30,18 @@ util::Status ParseQueryRescorer(const rapidjson::Value& v, Rescorer& r) {
       SLUICE_ASSIGN_OR_RETURN(r.rescore_query_weight, Weight(f, "rescore_query_weight"));
     } else if (key == "score_mode") {
       std::string m = f.IsString() ? f.GetString() : "";
-      if (m == "total") r.mode = Rescorer::Mode::kTotal;
-      else if (m == "multiply") r.mode = Rescorer::Mode::kMultiply;
-      else if (m == "avg") r.mode = Rescorer::Mode::kAvg;
-      else if (m == "max") r.mode = Rescorer::Mode::kMax;
-      else if (m == "min") r.mode = Rescorer::Mode::kMin;
-      else return util::InvalidArgument("illegal score_mode [" + m + "]");
+      if (m == "total")
+        r.mode = Rescorer::Mode::kTotal;
+      else if (m == "multiply")
+        r.mode = Rescorer::Mode::kMultiply;
+      else if (m == "avg")
+        r.mode = Rescorer::Mode::kAvg;
+      else if (m == "max")
+        r.mode = Rescorer::Mode::kMax;
+      else if (m == "min")
+        r.mode = Rescorer::Mode::kMin;
+      else
+        return util::InvalidArgument("illegal score_mode [" + m + "]");
     } else {
       return ParsingError("[query] unknown field [" + key + "]");
     }

@@ -1,4 +1,4 @@
-// match_phrase_prefix, the multi_match types, regexp and rescore on a small
+// match_phrase_prefix, the multi_match types, regexp, span queries and rescore on a small
 // index: which documents match and with what score.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -133,15 +133,13 @@ TEST_F(QueryDslTest, MultiMatchTypesCombineFieldQueries) {
 TEST_F(QueryDslTest, CrossFieldsBlendsDocumentFrequencies) {
   // red: df 2 in a, 1 in b. Blended: a keeps 2, b (less frequent) gets 3,
   // each capped by its field's doc count (3); then max plus 0.5 times the other.
-  EXPECT_THAT(
-      Run(R"({"multi_match":{"query":"red","fields":["a","b"],"type":"cross_fields",
+  EXPECT_THAT(Run(R"({"multi_match":{"query":"red","fields":["a","b"],"type":"cross_fields",
               "tie_breaker":0.5}})"),
-      ElementsAre(Pair("d1", FloatEq(0.4700036f)), Pair("d2", FloatEq(0.55691755f))));
+              ElementsAre(Pair("d1", FloatEq(0.4700036f)), Pair("d2", FloatEq(0.55691755f))));
   // operator and: every term in some field.
-  EXPECT_THAT(
-      Run(R"({"multi_match":{"query":"red quick","fields":["a","b"],"type":"cross_fields",
+  EXPECT_THAT(Run(R"({"multi_match":{"query":"red quick","fields":["a","b"],"type":"cross_fields",
               "operator":"and"}})"),
-      ElementsAre(Pair("d1", ::testing::_)));
+              ElementsAre(Pair("d1", ::testing::_)));
 }
 
 TEST_F(QueryDslTest, MultiMatchChecksOptionsPerType) {
@@ -182,6 +180,49 @@ TEST_F(QueryDslTest, RegexpErrorsAsOpenSearch) {
               HasSubstr("Unknown regexp flag [BOGUS]"));
   EXPECT_THAT(ErrorOf(R"({"regexp":{"a":{"value":"x","nope":1}}})"),
               HasSubstr("[regexp] query does not support [nope]"));
+}
+
+TEST_F(QueryDslTest, SpanNearScoresItsSpansWidthsWithTheIdfOfItsTerms) {
+  // Ordered, slop 0: a phrase (idf(red) + idf(fox), freq 1).
+  EXPECT_THAT(Run(R"({"span_near":{"clauses":[{"span_term":{"a":"red"}},{"span_term":{"a":"fox"}}],
+                       "slop":0}})"),
+              ElementsAre(Pair("d1", FloatEq(1.4508328f))));
+  EXPECT_TRUE(
+      Run(R"({"span_near":{"clauses":[{"span_term":{"a":"fox"}},{"span_term":{"a":"red"}}]}})")
+          .empty());
+  EXPECT_THAT(Run(R"({"span_near":{"clauses":[{"span_term":{"a":"fox"}},{"span_term":{"a":"red"}}],
+                       "in_order":false}})"),
+              ElementsAre(Pair("d1", FloatEq(1.4508328f))));
+  // "red red" holds one ordered red-red span; the idf counts red once.
+  EXPECT_THAT(
+      Run(R"({"span_near":{"clauses":[{"span_term":{"b":"red"}},{"span_term":{"b":"red"}}]}})"),
+      ElementsAre(Pair("d2", FloatEq(0.90664887f))));
+  // span_multi expands a prefix; span_or, span_first and span_not filter spans.
+  EXPECT_THAT(Run(R"({"span_near":{"clauses":[{"span_term":{"a":"red"}},
+                       {"span_multi":{"match":{"prefix":{"a":"fi"}}}}]}})"),
+              ElementsAre(Pair("d2", ::testing::_)));
+  EXPECT_THAT(
+      Run(R"({"span_or":{"clauses":[{"span_term":{"a":"fox"}},{"span_term":{"a":"whale"}}]}})"),
+      ElementsAre(Pair("d1", ::testing::_), Pair("d3", ::testing::_)));
+  EXPECT_THAT(Run(R"({"span_first":{"match":{"span_term":{"a":"fox"}},"end":1}})").size(), 0u);
+  EXPECT_THAT(Run(R"({"span_first":{"match":{"span_term":{"a":"red"}},"end":1}})").size(), 2u);
+  EXPECT_THAT(Run(R"({"span_not":{"include":{"span_term":{"a":"red"}},
+                       "exclude":{"span_term":{"a":"fox"}},"post":1}})"),
+              ElementsAre(Pair("d2", ::testing::_)));
+}
+
+TEST_F(QueryDslTest, SpanErrorsAsOpenSearch) {
+  EXPECT_THAT(ErrorOf(R"({"span_near":{"clauses":[{"term":{"a":"x"}}]}})"),
+              HasSubstr("span_near [clauses] must be of type span query"));
+  EXPECT_THAT(
+      ErrorOf(R"({"span_or":{"clauses":[{"span_term":{"a":"x"}},{"span_term":{"b":"x"}}]}})"),
+      HasSubstr("Clauses must have same field."));
+  EXPECT_THAT(ErrorOf(R"({"span_first":{"match":{"span_term":{"a":"x"}}}})"),
+              HasSubstr("span_first must have [end] set for it"));
+  EXPECT_THAT(ErrorOf(R"({"span_multi":{"match":{"term":{"a":"x"}}}})"),
+              HasSubstr("[span_multi] [match] must be of type multi term query"));
+  EXPECT_THAT(ErrorOf(R"({"span_near":{"clauses":[{"span_term":{"a":"x"}}],"bogus":1}})"),
+              HasSubstr("[span_near] query does not support [bogus]"));
 }
 
 // Rescoring, through the search request that carries it.
@@ -227,8 +268,9 @@ TEST_F(RescoreTest, RefusesWhatOpenSearchRefuses) {
     for (const util::Status* c = &run.status(); c != nullptr; c = c->cause()) out += c->reason();
     return out;
   };
-  EXPECT_THAT(error(R"({"rescore":{"window_size":10001,"query":{"rescore_query":{"match_all":{}}}}})"),
-              HasSubstr("Rescore window [10001] is too large. It must be less than [10000]."));
+  EXPECT_THAT(
+      error(R"({"rescore":{"window_size":10001,"query":{"rescore_query":{"match_all":{}}}}})"),
+      HasSubstr("Rescore window [10001] is too large. It must be less than [10000]."));
   EXPECT_THAT(error(R"({"sort":["n"],"rescore":{"query":{"rescore_query":{"match_all":{}}}}})"),
               HasSubstr("Cannot use [sort] option in conjunction with [rescore]."));
   EXPECT_THAT(error(R"({"rescore":{"query":{"query_weight":1}}})"),
