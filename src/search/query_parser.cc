@@ -6,8 +6,11 @@
 #include <set>
 
 #include "search/geo_queries.h"
+#include "search/lucene_regexp.h"
 #include "search/named_query.h"
 #include "search/queries.h"
+#include "search/regexp_query.h"
+#include "search/span_queries.h"
 #include "search/text_query_parser.h"
 #include "json/value_text.h"
 
@@ -165,6 +168,52 @@ Result<QueryPtr> ParseTerms(const rapidjson::Value& q) {
   }
   if (field.empty()) return ParsingError("[terms] query requires a field");
   return QueryPtr(std::make_unique<TermsQuery>(field, std::move(values), boost));
+}
+
+// RegexpQueryBuilder.fromXContent: {"FIELD": "pattern"} or {"FIELD": {"value": ..., options}}.
+Result<QueryPtr> ParseRegexp(const rapidjson::Value& q) {
+  SLUICE_ASSIGN_OR_RETURN(auto fb, SingleField(q, "regexp"));
+  auto out = std::make_unique<RegexpQuery>();
+  out->field = fb.field;
+  if (q.HasMember("boost")) {
+    SLUICE_ASSIGN_OR_RETURN(out->boost, ParseBoost(q["boost"]));
+  }
+  const rapidjson::Value* value = fb.body;
+  if (fb.body->IsObject()) {
+    value = nullptr;
+    for (auto it = fb.body->MemberBegin(); it != fb.body->MemberEnd(); ++it) {
+      std::string key = it->name.GetString();
+      const auto& v = it->value;
+      if (key == "value") {
+        value = &v;
+      } else if (key == "boost") {
+        SLUICE_ASSIGN_OR_RETURN(out->boost, ParseBoost(v));
+      } else if (key == "flags") {
+        if (!v.IsString()) return ParsingError("[regexp] flags must be a string");
+        SLUICE_ASSIGN_OR_RETURN(out->flags, ParseRegexpFlags(v.GetString()));
+      } else if (key == "flags_value") {
+        if (!v.IsInt()) return ParsingError("[regexp] flags_value must be an integer");
+        out->flags = v.GetInt();
+      } else if (key == "case_insensitive") {
+        if (!v.IsBool()) return ParsingError("[regexp] case_insensitive must be a boolean");
+        out->case_insensitive = v.GetBool();
+      } else if (key == "max_determinized_states") {
+        if (!v.IsInt()) return ParsingError("[regexp] max_determinized_states must be an integer");
+        out->max_determinized_states = v.GetInt();
+      } else if (key == "rewrite" || key == "_name") {
+        continue;  // every rewrite scores the constant boost on one shard's terms
+      } else {
+        return ParsingError("[regexp] query does not support [" + key + "]");
+      }
+    }
+  }
+  if (value == nullptr || value->IsNull()) return InvalidArgument("value cannot be null");
+  if (!value->IsString()) {
+    return ParsingError("[regexp] query does not support values of this type: " +
+                        json::ValueText(*value));
+  }
+  out->pattern = value->GetString();
+  return QueryPtr(std::move(out));
 }
 
 Result<QueryPtr> ParseRange(const rapidjson::Value& q) {
@@ -341,6 +390,8 @@ Result<QueryPtr> ParseQueryBody(const rapidjson::Value& query) {
   if (name == "term") return ParseTerm(body);
   if (name == "terms") return ParseTerms(body);
   if (name == "range") return ParseRange(body);
+  if (name == "regexp") return ParseRegexp(body);
+  if (IsSpanQuery(name)) return ParseSpanQuery(name, body);
   if (name == "geo_distance") return ParseGeoDistance(body);
   if (name == "geo_bounding_box") return ParseGeoBoundingBox(body);
   if (name == "geo_shape") return ParseGeoShape(body);

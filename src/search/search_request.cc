@@ -20,6 +20,7 @@
 #include "search/named_query.h"
 #include "search/query_parser.h"
 #include "search/queries.h"
+#include "search/rescore.h"
 #include "search/search_context_store.h"
 #include "search/search_errors.h"
 #include "search/sort_parser.h"
@@ -141,7 +142,8 @@ SourceFilter ParseSourceParam(std::string_view value) {
 util::Result<SearchRequest> ParseSearchRequest(std::string_view body, bool count_only) {
   SearchRequest request;
   rapidjson::Document doc;
-  bool has_rescore = false;  // refused after the loop (with collapse, in OpenSearch's words)
+  std::vector<Rescorer> rescorers;  // applied after the loop, around the query
+  bool has_rescore = false;
   if (!body.empty()) {
     doc.Parse(body.data(), body.size());
     if (doc.HasParseError()) {
@@ -251,6 +253,7 @@ util::Result<SearchRequest> ParseSearchRequest(std::string_view body, bool count
         }
       } else if (key == "rescore") {
         has_rescore = true;
+        SLUICE_ASSIGN_OR_RETURN(rescorers, ParseRescore(v));
       } else if (key == "suggest" || key == "script_fields") {
         return util::InvalidArgument("[" + key + "] is not supported by sluice yet");
       } else {
@@ -269,9 +272,14 @@ util::Result<SearchRequest> ParseSearchRequest(std::string_view body, bool count
     if (request.collapse_field) {
       return util::InvalidArgument("cannot use `collapse` in conjunction with `rescore`");
     }
-    return util::InvalidArgument("[rescore] is not supported by sluice yet");
+    if (!request.sort.empty()) {
+      return util::InvalidArgument("Cannot use [sort] option in conjunction with [rescore].");
+    }
   }
   if (!request.query) request.query = std::make_unique<MatchAllQuery>(1.0f);
+  if (!rescorers.empty()) {
+    request.query = std::make_unique<RescoreQuery>(std::move(request.query), std::move(rescorers));
+  }
   if (request.search_after && request.sort.empty()) {
     // Relevance order pages on the score, as an explicit [_score] sort.
     SortField score;

@@ -45,10 +45,17 @@ bool IsText(const Index& index, const std::string& field) {
   return f != nullptr && index::IsTextual(f->type);
 }
 
-// Sums per-document scores of clauses (each sorted by doc) in double, as
-// Lucene's disjunction and conjunction scorers do; keeps documents matched by
-// at least min_match clauses.
-DocList SumClauses(const std::vector<DocList>& clauses, size_t min_match, float boost) {
+DocList AllLive(const Index& index) {
+  DocList out;
+  for (index::DocNo d = 0; d < index.max_doc(); ++d) {
+    if (index.live(d)) out.push_back({d, 1.0f});
+  }
+  return out;
+}
+
+}  // namespace
+
+DocList SumDocLists(const std::vector<DocList>& clauses, size_t min_match, float boost) {
   std::vector<std::pair<index::DocNo, float>> all;
   for (const auto& c : clauses) {
     for (const auto& d : c) all.emplace_back(d.doc, d.score);
@@ -65,15 +72,30 @@ DocList SumClauses(const std::vector<DocList>& clauses, size_t min_match, float 
   return out;
 }
 
-DocList AllLive(const Index& index) {
+DocList CombineDisMax(const std::vector<DocList>& clauses, float tie_breaker, float boost) {
+  std::vector<std::pair<index::DocNo, float>> all;
+  for (const auto& c : clauses) {
+    for (const auto& d : c) all.emplace_back(d.doc, d.score);
+  }
+  std::stable_sort(all.begin(), all.end(), [](auto& a, auto& b) { return a.first < b.first; });
   DocList out;
-  for (index::DocNo d = 0; d < index.max_doc(); ++d) {
-    if (index.live(d)) out.push_back({d, 1.0f});
+  for (size_t i = 0; i < all.size();) {
+    float max = 0;
+    double others = 0;
+    size_t j = i;
+    for (; j < all.size() && all[j].first == all[i].first; ++j) {
+      if (all[j].second >= max) {
+        others += max;
+        max = all[j].second;
+      } else {
+        others += all[j].second;
+      }
+    }
+    out.push_back({all[i].first, static_cast<float>(max + others * tie_breaker) * boost});
+    i = j;
   }
   return out;
 }
-
-}  // namespace
 
 util::Result<DocList> TextPrefix(const Index& index, const std::string& field,
                                  const std::string& prefix, float boost) {
@@ -318,10 +340,16 @@ util::Result<std::optional<Explanation>> DisMaxQuery::Explain(const Index& index
 }
 
 util::Result<DocList> ScoreTextTerm(const Index& index, const std::string& field,
-                                    const std::string& term, float boost) {
+                                    const std::string& term, float boost,
+                                    std::optional<int64_t> doc_freq) {
   const text::InvertedIndex& ti = index.text_index();
   SLUICE_ASSIGN_OR_RETURN(text::FieldStats stats, ti.Stats(field));
-  SLUICE_ASSIGN_OR_RETURN(int64_t df, ti.DocFreq(field, term));
+  int64_t df = 0;
+  if (doc_freq) {
+    df = *doc_freq;
+  } else {
+    SLUICE_ASSIGN_OR_RETURN(df, ti.DocFreq(field, term));
+  }
   DocList out;
   if (df <= 0 || stats.doc_count <= 0) return out;
   text::Bm25Weight weight(text::Bm25Idf(df, stats.doc_count), boost, stats);
@@ -368,7 +396,12 @@ void MatchPhraseQuery::CollectHighlightTerms(const Index& index, HighlightTerms&
 
 util::Result<DocList> MatchQuery::Execute(const Index& index) const {
   if (!IsText(index, field)) {
-    if (index.mapping().Find(field) == nullptr) return DocList();
+    const index::FieldMapping* f = index.mapping().Find(field);
+    if (f == nullptr) return DocList();
+    // A keyword's one token (the whole text) is the prefix of match_bool_prefix.
+    if (prefix_last && f->type == index::FieldType::kKeyword) {
+      return PrefixQuery(field, text, boost).Execute(index);
+    }
     QueryValue value{QueryValue::Kind::kString, text, 0};
     return TermsQuery(field, {value}, boost).Execute(index);
   }
@@ -397,7 +430,7 @@ util::Result<DocList> MatchQuery::Execute(const Index& index) const {
     min_match = std::max(*m, 1);
   }
   if (n == 1) return std::move(clauses[0]);  // match_bool_prefix of one term
-  return SumClauses(clauses, static_cast<size_t>(min_match), 1.0f);
+  return SumDocLists(clauses, static_cast<size_t>(min_match), 1.0f);
 }
 
 float PhraseFreq(const std::vector<const std::vector<int32_t>*>& positions,
@@ -459,29 +492,12 @@ util::Result<DocList> MatchPhraseQuery::Execute(const Index& index) const {
 }
 
 util::Result<DocList> DisMaxQuery::Execute(const Index& index) const {
-  std::vector<std::pair<index::DocNo, float>> all;
+  std::vector<DocList> clauses;
   for (const auto& q : queries) {
     SLUICE_ASSIGN_OR_RETURN(DocList docs, q->Execute(index));
-    for (const auto& d : docs) all.emplace_back(d.doc, d.score);
+    clauses.push_back(std::move(docs));
   }
-  std::stable_sort(all.begin(), all.end(), [](auto& a, auto& b) { return a.first < b.first; });
-  DocList out;
-  for (size_t i = 0; i < all.size();) {
-    float max = 0;
-    double others = 0;
-    size_t j = i;
-    for (; j < all.size() && all[j].first == all[i].first; ++j) {
-      if (all[j].second >= max) {
-        others += max;
-        max = all[j].second;
-      } else {
-        others += all[j].second;
-      }
-    }
-    out.push_back({all[i].first, static_cast<float>(max + others * tie_breaker) * boost});
-    i = j;
-  }
-  return out;
+  return CombineDisMax(clauses, tie_breaker, boost);
 }
 
 }  // namespace sluice::search

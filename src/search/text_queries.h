@@ -26,9 +26,21 @@ util::Result<std::optional<Explanation>> ExplainTextTerm(const index::Index& ind
                                                          const std::string& term, float boost,
                                                          index::DocNo doc);
 
-// One term of a text field, BM25-scored (Lucene's TermQuery).
+// One term of a text field, BM25-scored (Lucene's TermQuery). doc_freq
+// overrides the term's document frequency in the idf (cross_fields' blended
+// statistics, BlendedTermQuery).
 util::Result<DocList> ScoreTextTerm(const index::Index& index, const std::string& field,
-                                    const std::string& term, float boost);
+                                    const std::string& term, float boost,
+                                    std::optional<int64_t> doc_freq = std::nullopt);
+
+// Per-document sums of clause scores (each sorted by doc) in double, rounded
+// to float once and times boost, as Lucene's disjunction and conjunction
+// scorers do; keeps documents matched by at least min_match clauses.
+DocList SumDocLists(const std::vector<DocList>& clauses, size_t min_match, float boost);
+
+// Lucene's DisjunctionMaxScorer over clauses (each sorted by doc): the best
+// score plus tie_breaker times the others', times boost.
+DocList CombineDisMax(const std::vector<DocList>& clauses, float tie_breaker, float boost);
 
 // Documents with a term of the field starting with prefix, constant score
 // (Lucene's MultiTermQuery constant-score rewrite), at most 1024 terms expanded.

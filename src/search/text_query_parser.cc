@@ -4,6 +4,8 @@
 
 #include "json/value_text.h"
 #include "search/function_score.h"
+#include "search/multi_match.h"
+#include "search/phrase_prefix_query.h"
 #include "search/queries.h"
 #include "search/query_parser.h"
 #include "search/query_string.h"
@@ -52,7 +54,12 @@ struct MatchOptions {
   std::optional<std::string> msm, analyzer;
   bool zero_terms_all = false;
   int slop = 0;
+  int max_expansions = 50;  // match_phrase_prefix
 };
+
+bool IsPhrase(std::string_view query) {
+  return query == "match_phrase" || query == "match_phrase_prefix";
+}
 
 util::Status ParseMatchOption(std::string_view query, const std::string& key,
                               const rapidjson::Value& v, MatchOptions& o) {
@@ -65,14 +72,14 @@ util::Status ParseMatchOption(std::string_view query, const std::string& key,
     if (!v.IsString())
       return ParsingError("[" + std::string(query) + "] analyzer must be a string");
     o.analyzer = v.GetString();
-  } else if (key == "operator" && query != "match_phrase") {
+  } else if (key == "operator" && !IsPhrase(query)) {
     std::string op = v.IsString() ? v.GetString() : "";
     for (auto& c : op) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (op != "and" && op != "or") {
       return ParsingError("[" + std::string(query) + "] unknown operator [" + op + "]");
     }
     o.require_all = op == "and";
-  } else if (key == "minimum_should_match" && query != "match_phrase") {
+  } else if (key == "minimum_should_match" && !IsPhrase(query)) {
     SLUICE_ASSIGN_OR_RETURN(std::string m, MsmText(v));
     o.msm = m;
   } else if (key == "zero_terms_query") {
@@ -82,15 +89,19 @@ util::Status ParseMatchOption(std::string_view query, const std::string& key,
       return ParsingError("Unsupported zero_terms_query value [" + z + "]");
     }
     o.zero_terms_all = z == "all";
-  } else if (key == "slop" && query == "match_phrase") {
+  } else if (key == "slop" && IsPhrase(query)) {
     if (!v.IsInt() || v.GetInt() < 0)
-      return ParsingError("[match_phrase] slop must be a non-negative integer");
+      return ParsingError("[" + std::string(query) + "] slop must be a non-negative integer");
     o.slop = v.GetInt();
+  } else if (key == "max_expansions" && query == "match_phrase_prefix") {
+    if (!v.IsInt() || v.GetInt() < 0)
+      return ParsingError("[match_phrase_prefix] max_expansions must be a non-negative integer");
+    o.max_expansions = v.GetInt();
   } else if (key == "_name" || key == "lenient" || key == "auto_generate_synonyms_phrase_query" ||
              (query == "match" && (key == "prefix_length" || key == "max_expansions" ||
                                    key == "fuzzy_transpositions"))) {
     // Accepted and without effect in sluice (no synonyms, no fuzziness).
-  } else if (key == "fuzziness" || key == "fuzzy_rewrite") {
+  } else if ((key == "fuzziness" || key == "fuzzy_rewrite") && !IsPhrase(query)) {
     return util::InvalidArgument("[" + std::string(query) +
                                  "] fuzziness is not supported by sluice");
   } else {
@@ -131,6 +142,17 @@ Result<std::pair<std::string, MatchOptions>> ParseFieldQuery(std::string_view na
 }
 
 QueryPtr Build(std::string_view name, const std::string& field, const MatchOptions& o) {
+  if (name == "match_phrase_prefix") {
+    auto q = std::make_unique<MatchPhrasePrefixQuery>();
+    q->field = field;
+    q->text = o.text;
+    q->slop = o.slop;
+    q->max_expansions = o.max_expansions;
+    q->analyzer = o.analyzer;
+    q->zero_terms_all = o.zero_terms_all;
+    q->boost = o.boost;
+    return q;
+  }
   if (name == "match_phrase") {
     auto q = std::make_unique<MatchPhraseQuery>();
     q->field = field;
@@ -153,94 +175,101 @@ QueryPtr Build(std::string_view name, const std::string& field, const MatchOptio
   return q;
 }
 
+Result<std::vector<std::pair<std::string, float>>> MultiMatchFields(const rapidjson::Value& v) {
+  std::vector<const rapidjson::Value*> list;
+  if (v.IsArray()) {
+    for (const auto& f : v.GetArray()) list.push_back(&f);
+  } else if (v.IsString()) {
+    list.push_back(&v);
+  } else {
+    return ParsingError("[multi_match] query does not support [fields]");
+  }
+  std::vector<std::pair<std::string, float>> fields;
+  for (const auto* f : list) {
+    if (!f->IsString()) return ParsingError("[multi_match] fields must be strings");
+    std::string spec = f->GetString();
+    float field_boost = 1.0f;
+    if (size_t caret = spec.find('^'); caret != std::string::npos) {
+      try {
+        field_boost = std::stof(spec.substr(caret + 1));
+      } catch (...) {
+        return ParsingError("[multi_match] malformed field boost [" + spec + "]");
+      }
+      spec.resize(caret);
+    }
+    fields.emplace_back(spec, field_boost);
+  }
+  return fields;
+}
+
+// MultiMatchQueryBuilder.fromXContent: the options, then the checks that
+// depend on the type.
 Result<QueryPtr> ParseMultiMatch(const rapidjson::Value& q) {
   if (!q.IsObject())
     return ParsingError("[multi_match] query malformed, no start_object after query name");
+  MultiMatchSpec spec;
   MatchOptions o;
-  std::vector<std::pair<std::string, float>> fields;
-  std::string type = "best_fields";
-  std::optional<float> tie_breaker;
+  bool has_fuzziness = false, has_cutoff = false;
   for (auto it = q.MemberBegin(); it != q.MemberEnd(); ++it) {
     std::string key = it->name.GetString();
+    const auto& v = it->value;
     if (key == "fields") {
-      std::vector<const rapidjson::Value*> list;
-      if (it->value.IsArray()) {
-        for (const auto& f : it->value.GetArray()) list.push_back(&f);
-      } else {
-        list.push_back(&it->value);
-      }
-      for (const auto* f : list) {
-        if (!f->IsString()) return ParsingError("[multi_match] fields must be strings");
-        std::string spec = f->GetString();
-        float field_boost = 1.0f;
-        if (size_t caret = spec.find('^'); caret != std::string::npos) {
-          try {
-            field_boost = std::stof(spec.substr(caret + 1));
-          } catch (...) {
-            return ParsingError("[multi_match] malformed field boost [" + spec + "]");
-          }
-          spec.resize(caret);
-        }
-        if (spec.find('*') != std::string::npos) {
-          return util::InvalidArgument("[multi_match] field wildcards are not supported by sluice");
-        }
-        fields.emplace_back(spec, field_boost);
-      }
+      SLUICE_ASSIGN_OR_RETURN(spec.fields, MultiMatchFields(v));
     } else if (key == "type") {
-      type = it->value.IsString() ? it->value.GetString() : "";
+      spec.type = v.IsString() ? v.GetString() : "";
+      static const char* kTypes[] = {"best_fields",   "most_fields", "cross_fields", "phrase",
+                                     "phrase_prefix", "bool_prefix"};
+      if (std::find(std::begin(kTypes), std::end(kTypes), spec.type) == std::end(kTypes)) {
+        return ParsingError("failed to parse [multi_match] query type [" + spec.type +
+                            "]. unknown type.");
+      }
     } else if (key == "tie_breaker") {
-      SLUICE_ASSIGN_OR_RETURN(float t, Float(it->value, "tie_breaker"));
-      tie_breaker = t;
+      SLUICE_ASSIGN_OR_RETURN(float t, Float(v, "tie_breaker"));
+      spec.tie_breaker = t;
     } else if (key == "slop") {
-      if (!it->value.IsInt()) return ParsingError("[multi_match] slop must be an integer");
-      o.slop = it->value.GetInt();
+      if (!v.IsInt()) return ParsingError("[multi_match] slop must be an integer");
+      spec.slop = v.GetInt();
+    } else if (key == "max_expansions") {
+      if (!v.IsInt()) return ParsingError("[multi_match] max_expansions must be an integer");
+      spec.max_expansions = v.GetInt();
+    } else if (key == "fuzziness") {
+      has_fuzziness = true;
+    } else if (key == "cutoff_frequency") {
+      has_cutoff = true;
+    } else if (key == "prefix_length" || key == "fuzzy_rewrite" || key == "fuzzy_transpositions") {
+      // Fuzziness options: without fuzziness they change nothing.
+    } else if (key == "query" || key == "boost" || key == "analyzer" || key == "operator" ||
+               key == "minimum_should_match" || key == "zero_terms_query" || key == "_name" ||
+               key == "lenient" || key == "auto_generate_synonyms_phrase_query") {
+      SLUICE_RETURN_IF_ERROR(ParseMatchOption("multi_match", key, v, o));
     } else {
-      SLUICE_RETURN_IF_ERROR(ParseMatchOption("match", key, it->value, o));
+      return ParsingError("[multi_match] query does not support [" + key + "]");
     }
   }
   if (!o.has_text) return ParsingError("No text specified for multi_match query");
-  if (fields.empty()) {
-    return util::InvalidArgument(
-        "[multi_match] without [fields] (index.query.default_field) is not "
-        "supported by sluice");
+  const std::string& type = spec.type;
+  if (has_fuzziness && (type == "cross_fields" || type == "phrase" || type == "phrase_prefix")) {
+    return ParsingError("Fuzziness not allowed for type [" + type + "]");
   }
-  std::string_view leaf;
-  if (type == "best_fields" || type == "most_fields")
-    leaf = "match";
-  else if (type == "phrase")
-    leaf = "match_phrase";
-  else if (type == "phrase_prefix" || type == "bool_prefix")
-    leaf = "match_bool_prefix";
-  else if (type == "cross_fields") {
-    return util::InvalidArgument("[multi_match] type [cross_fields] is not supported by sluice");
-  } else {
-    return ParsingError("failed to parse [multi_match] query type [" + type + "]. unknown type.");
+  if (spec.slop != 0 && type == "bool_prefix") {
+    return ParsingError("[slop] not allowed for type [bool_prefix]");
   }
-  if (type == "phrase_prefix") {
-    return util::InvalidArgument("[multi_match] type [phrase_prefix] is not supported by sluice");
+  if (has_cutoff && type == "bool_prefix") {
+    return ParsingError("[cutoff_frequency] not allowed for type [bool_prefix]");
   }
-  std::vector<QueryPtr> per_field;
-  for (const auto& [field, field_boost] : fields) {
-    MatchOptions fo = o;
-    fo.boost = field_boost;
-    per_field.push_back(Build(leaf, field, fo));
+  if (has_fuzziness) {
+    return util::InvalidArgument("[multi_match] fuzziness is not supported by sluice");
   }
-  if (per_field.size() == 1) {
-    MatchOptions fo = o;
-    fo.boost = o.boost * fields[0].second;
-    return Build(leaf, fields[0].first, fo);
+  if (has_cutoff) {
+    return util::InvalidArgument("[multi_match] cutoff_frequency is not supported by sluice");
   }
-  if (type == "most_fields") {
-    auto b = std::make_unique<BoolQuery>();
-    b->should = std::move(per_field);
-    b->boost = o.boost;
-    return QueryPtr(std::move(b));
-  }
-  auto d = std::make_unique<DisMaxQuery>();
-  d->queries = std::move(per_field);
-  d->tie_breaker = tie_breaker.value_or(0.0f);
-  d->boost = o.boost;
-  return QueryPtr(std::move(d));
+  spec.text = o.text;
+  spec.require_all = o.require_all;
+  spec.minimum_should_match = o.msm;
+  spec.analyzer = o.analyzer;
+  spec.zero_terms_all = o.zero_terms_all;
+  spec.boost = o.boost;
+  return QueryPtr(std::make_unique<MultiMatchQuery>(std::move(spec)));
 }
 
 Result<QueryPtr> ParseDisMax(const rapidjson::Value& q) {
@@ -460,6 +489,7 @@ Result<QueryPtr> ParseFunctionScore(const rapidjson::Value& q) {
 
 bool IsTextQuery(std::string_view name) {
   return name == "match" || name == "match_phrase" || name == "match_bool_prefix" ||
+         name == "match_phrase_prefix" ||
          name == "multi_match" || name == "dis_max" || name == "query_string" ||
          name == "simple_query_string" || name == "function_score";
 }

@@ -1,5 +1,6 @@
 // Full-text search through the official JS client: BM25 scores of match,
-// multi_match and match_phrase equal OpenSearch 2.19's formula (computed here
+// multi_match (best_fields, most_fields, cross_fields, phrase_prefix),
+// match_phrase, match_phrase_prefix, regexp and rescore equal OpenSearch 2.19's formula (computed here
 // independently with float32 rounding at every step, as Lucene's Java code
 // rounds), their ordering, _analyze's token shape, and the same answers after
 // a restart.
@@ -144,10 +145,63 @@ describe('BM25 scores as OpenSearch 2.19', () => {
     assertClose(sloppy[1][1], bm25({ freq: 0.5, dl: bodyLen.a, N, sumTtf: bodySum, idfSum }), 'sloppy');
   });
 
-  test('errors: cross_fields and unknown analyzers are 400s', async () => {
+  test('match_phrase_prefix: idf over the leading term and every expansion', async () => {
+    // "brown b": brown, then a term starting with "b" right after. "b" expands
+    // to bears and brown, and MultiPhraseQuery's weight sums the idf of every
+    // term of every position: brown twice.
+    const got = await hits({ query: { match_phrase_prefix: { body: 'brown b' } } });
+    assert.deepEqual(got.map(([id]) => id), ['e']);
+    const brown = idfOf(dfOf('body', 'brown'), N);
+    const idfSum = f(brown + idfOf(dfOf('body', 'bears'), N) + brown);
+    assertClose(got[0][1], bm25({ freq: 1, dl: bodyLen.e, N, sumTtf: bodySum, idfSum }), 'phrase prefix');
+    const typed = await hits({ query: { multi_match: { query: 'brown b', fields: ['body', 'title'], type: 'phrase_prefix' } } });
+    assert.deepEqual(typed.map(([id]) => id), ['e']);
     await assert.rejects(
-      client.search({ index: 'texts', body: { query: { multi_match: { query: 'x', fields: ['title', 'body'], type: 'cross_fields' } } } }),
-      (e) => e.meta.statusCode === 400);
+      client.search({ index: 'texts', body: { query: { match_phrase_prefix: { body: { query: 'x', fuzziness: 1 } } } } }),
+      (e) => e.meta.statusCode === 400 && e.meta.body.error.type === 'parsing_exception'
+        && /\[match_phrase_prefix\] query does not support \[fuzziness\]/.test(e.meta.body.error.reason));
+  });
+
+  test('multi_match most_fields sums, cross_fields blends, bool_prefix refuses slop', async () => {
+    const titleLen = Object.fromEntries(DOCS.map((d) => [d._id, tokens(d.title).length]));
+    const titleSum = Object.values(titleLen).reduce((a, b) => a + b, 0);
+    const body = expectedMatch('body', ['fox'], bodyLen, bodySum);
+    const title = expectedMatch('title', ['fox'], titleLen, titleSum);
+    const most = await hits({ query: { multi_match: { query: 'fox', fields: ['title', 'body'], type: 'most_fields' } } });
+    for (const [id, score] of most) assertClose(score, f((title[id] ?? 0) + (body[id] ?? 0)), `most_fields ${id}`);
+    // fox: df 3 in body, 2 in title; blended, title (the rarer) gets 3 + 1, capped by N.
+    const cross = await hits({ query: { multi_match: { query: 'fox', fields: ['title', 'body'], type: 'cross_fields' } } });
+    const maxDoc = Math.min(N, titleSum, bodySum);
+    const blended = { body: Math.min(3, N, maxDoc), title: Math.min(4, N, maxDoc) };
+    for (const [id, score] of cross) {
+      const b = tf(id, 'body', 'fox') ? bm25({ freq: tf(id, 'body', 'fox'), dl: bodyLen[id], df: blended.body, N, sumTtf: bodySum }) : 0;
+      const t = tf(id, 'title', 'fox') ? bm25({ freq: tf(id, 'title', 'fox'), dl: titleLen[id], df: blended.title, N, sumTtf: titleSum }) : 0;
+      assertClose(score, Math.max(b, t), `cross_fields ${id}`);
+    }
+    await assert.rejects(
+      client.search({ index: 'texts', body: { query: { multi_match: { query: 'x', fields: ['title'], type: 'bool_prefix', slop: 1 } } } }),
+      (e) => e.meta.statusCode === 400 && /\[slop\] not allowed for type \[bool_prefix\]/.test(e.meta.body.error.reason));
+  });
+
+  test('regexp matches whole terms; rescore re-weights the window', async () => {
+    const re = await hits({ query: { regexp: { body: { value: 'fi.h|bear.', boost: 3 } } } });
+    assert.deepEqual(re, [['e', 3]]);
+    const res = await client.search({
+      index: 'texts',
+      body: {
+        query: { match: { body: 'fox' } },
+        rescore: { window_size: 1, query: { rescore_query: { match_all: {} }, query_weight: 0.5, rescore_query_weight: 10 } },
+      },
+    });
+    const body = expectedMatch('body', ['fox'], bodyLen, bodySum);
+    const [best, ...rest] = Object.entries(body).sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1));
+    const got = res.body.hits.hits;
+    assert.equal(got[0]._id, best[0]);
+    assertClose(got[0]._score, f(f(best[1] * 0.5) + 10), 'rescored');
+    for (const [id, score] of rest) assertClose(got.find((h) => h._id === id)._score, f(score * 0.5), `outside ${id}`);
+  });
+
+  test('errors: unknown analyzers are 400s', async () => {
     await assert.rejects(
       client.indices.create({ index: 'bad', body: { mappings: { properties: { t: { type: 'text', analyzer: 'nope' } } } } }),
       (e) => e.meta.statusCode === 400 && /analyzer \[nope\] has not been configured/.test(JSON.stringify(e.meta.body)));

@@ -308,7 +308,8 @@ TEST_F(SearchRequestTest, CollapseKeepsTheBestHitOfEachValue) {
 
 TEST_F(SearchRequestTest, CollapseRefusals) {
   auto status = [](std::string_view body) { return ParseSearchRequest(body).status().reason(); };
-  EXPECT_EQ(status(R"({"collapse":{"field":"tag.keyword"},"rescore":{"window_size":2}})"),
+  EXPECT_EQ(status(R"({"collapse":{"field":"tag.keyword"},
+                       "rescore":{"window_size":2,"query":{"rescore_query":{"match_all":{}}}}})"),
             "cannot use `collapse` in conjunction with `rescore`");
   EXPECT_FALSE(ParseSearchRequest(R"({"collapse":{"field":"tag","inner_hits":{}}})").ok());
   EXPECT_FALSE(ParseSearchRequest(R"({"collapse":{}})").ok());
