@@ -204,7 +204,8 @@ class BatchPredictJob : public tasks::TaskJob {
     if (job.outputs.empty()) {
       return util::Unavailable("the remote job " + cp.job_id + " completed without an output");
     }
-    const std::string marker = Quoted(job.outputs[0]);
+    // The ingestion's request names this task (batch_predict_task_id).
+    const std::string marker = "\"batch_predict_task_id\":" + Quoted(ctx.task_id());
     if (cp.ingest_submitting) {
       for (const auto& r : shared_->tasks->List()) {
         if (r.task_type == "BATCH_INGEST" && r.request_json.find(marker) != std::string::npos) {
@@ -228,7 +229,8 @@ class BatchPredictJob : public tasks::TaskJob {
       data_source.AddMember("source", source, a);
       body.AddMember("data_source", data_source, a);
       SLUICE_ASSIGN_OR_RETURN(cp.ingest_task_id,
-                              shared_->ingest->Submit(json::ValueText(body), nullptr, owner_));
+                              shared_->ingest->Submit(json::ValueText(body), nullptr, owner_,
+                                                      std::string(ctx.task_id())));
       spdlog::info("event=batch_predict_ingest task={} ingest_task={}", ctx.task_id(),
                    cp.ingest_task_id);
     }

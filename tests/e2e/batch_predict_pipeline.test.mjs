@@ -245,6 +245,9 @@ test('_batch_predict with an inline-connector model and ingest: completed, inges
   assert.equal(t.state, 'COMPLETED', JSON.stringify(t));
   const ing = await waitTask(server.url, t.ingest_task_id);
   assert.equal(ing.state, 'COMPLETED', JSON.stringify(ing));
+  // The ingestion links back to its prediction task, in its request too.
+  assert.equal(ing.batch_predict_task_id, res.body.task_id, JSON.stringify(ing));
+  assert.equal(ing.request.batch_predict_task_id, res.body.task_id);
   assert.equal(await count(server.url, 'inline'), 5);
   for (const [i, text] of TEXTS.entries()) {
     const s = await call('POST', '/inline/_search', { size: 1, query: { knn: { embedding: { vector: embed(text), k: 1 } } } });
@@ -291,6 +294,10 @@ test('_batch_ingestion of a prediction task: unknown, not a prediction, not comp
   assert.match(notDone.body.error.reason, /only a COMPLETED batch prediction has an output to ingest/);
   const withKey = await call('POST', '/_plugins/_ml/_batch_ingestion', body([completedTask], { credential: { openAI_key: 'x' } }));
   assert.equal(withKey.status, 400);
+  // Only a pipeline names the prediction task an ingestion belongs to.
+  const linked = await call('POST', '/_plugins/_ml/_batch_ingestion', body([completedTask], { batch_predict_task_id: completedTask }));
+  assert.equal(linked.status, 400);
+  assert.match(linked.body.error.reason, /\[batch_predict_task_id\] is set by a _batch_predict pipeline/);
   openai.advanceBatch(id, 'failed', { failure: { code: 'x', message: 'stopped by the test' } });
   assert.equal((await waitTask(server.url, running.body.task_id)).state, 'FAILED');
 });
@@ -395,6 +402,8 @@ test('kill -9 while the job runs and again while the ingestion reads: polling re
   const ingests = await call('POST', '/_plugins/_ml/tasks/_search', { query: { term: { task_type: 'BATCH_INGEST' } } });
   assert.equal(ingests.body.hits.total.value, ingestsBefore + 1);
   assert.equal((await waitTask(server.url, prediction)).ingest_task_id, ingestId);
+  // The link back survives both restarts.
+  assert.equal(ing.batch_predict_task_id, prediction, JSON.stringify(ing));
   transcript.push(r.stdout, r.stderr);
   await front.stop();
 });
