@@ -58,6 +58,10 @@ struct RemoteJob {
   // ("openAI", "s3") and source[0] = the output, source[1] = the input when known.
   std::string output_type;
   std::vector<std::string> outputs;
+  // kCompleted with per-record errors in a file apart (OpenAI's error_file_id,
+  // lines shaped as outputs[0]'s): the pipeline ingests it after `outputs`,
+  // joined by outputs[0]'s _id path, so the failed records are reported.
+  std::string error_output;
   // The output may still be written when the job reports completion (Bedrock
   // writes manifest.json.out last): the ingestion waits for it.
   bool output_may_lag = false;

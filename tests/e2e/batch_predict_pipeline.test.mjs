@@ -181,7 +181,7 @@ before(async () => {
   openai = await startFakeOpenAI({ key: KEY, files: { 'file-in': input } });
   proxy = await startHoldingProxy(openai.baseUrl.replace(/\/v1$/, ''));
   await start();
-  for (const name of ['inline', 'by-task', 'by-task-cli', 'cli', 'crash']) await createIndex(name);
+  for (const name of ['inline', 'partial', 'by-task', 'by-task-cli', 'cli', 'crash']) await createIndex(name);
 });
 
 after(async () => {
@@ -254,6 +254,46 @@ test('_batch_predict with an inline-connector model and ingest: completed, inges
     assert.equal(s.body.hits.hits[0]._id, `doc-${i}`);
   }
   completedTask = res.body.task_id;
+});
+
+test('a batch with an error file: its successful records are ingested, the failed ones are per-record errors with their ids and OpenAI\'s messages', async () => {
+  const seen = new Set(openai.batches.keys());
+  const res = await call('POST', `/_plugins/_ml/models/${modelId}/_batch_predict`,
+    { parameters: { input_file_id: 'file-in' }, ingest: { index_name: 'partial', field_map: FIELD_MAP } });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  const id = await nextBatch(seen);
+  openai.advanceBatch(id, 'in_progress');
+  openai.advanceBatch(id, 'completed', { embed, failCustomIds: new Set(['doc-1', 'doc-3']) });
+  const t = await waitTask(server.url, res.body.task_id);
+  assert.equal(t.state, 'COMPLETED', JSON.stringify(t));
+  assert.equal(t.remote_job.error_file_id, `file-err-${id}`);
+  const ing = await waitTask(server.url, t.ingest_task_id);
+  // As any ingestion with failed records: COMPLETED_WITH_ERROR, the failures counted and listed.
+  assert.equal(ing.state, 'COMPLETED_WITH_ERROR', JSON.stringify(ing));
+  assert.deepEqual(ing.request.data_source.source, [`file-out-${id}`, 'file-in', `file-err-${id}`]);
+  assert.deepEqual(ing.request.field_map._id, [...FIELD_MAP._id, 'source[2].$.custom_id']);
+  const st = ing.ingest_status;
+  assert.equal(st.documents_written, 3, JSON.stringify(st));
+  assert.equal(st.records_failed, 2);
+  assert.equal(st.provider_failed, 2);
+  assert.equal(st.incomplete_joins, 0, JSON.stringify(st));
+  assert.equal(st.sources[2].provider_failed, 2);
+  const failures = st.failures.map((f) => ({ id: f.id, location: f.location, reason: f.reason }))
+    .sort((a, b) => a.id.localeCompare(b.id));
+  assert.deepEqual(failures, ['doc-1', 'doc-3'].map((doc) => ({
+    id: doc, location: `openai://file-err-${id}`,
+    reason: `openai: status 400: Invalid input for ${doc}: too many tokens`,
+  })));
+  assert.match(ing.error, /^2 of 10 records failed \(2 by the provider\)/);
+  assert.equal(await count(server.url, 'partial'), 3);
+  for (const [i, text] of TEXTS.entries()) {
+    const doc = await call('GET', `/partial/_doc/doc-${i}`);
+    if (i === 1 || i === 3) {
+      assert.equal(doc.status, 404, `the failed doc-${i} is not ingested`);
+    } else {
+      assert.equal(doc.body._source.text, text);
+    }
+  }
 });
 
 test('_batch_ingestion of a finished prediction by its task id', async () => {
