@@ -185,7 +185,9 @@ class BatchPredictJob : public tasks::TaskJob {
     const util::CancelSignal* cancel = ctx.cancel_signal();
     const ConnectorCaller& caller = shared_->caller;
     if (cp.job_id.empty()) {
-      SLUICE_ASSIGN_OR_RETURN(RemoteJob job, provider_->Create(caller, request_.job, cancel));
+      JobRequest create = request_.job;
+      create.task_id = ctx.task_id();
+      SLUICE_ASSIGN_OR_RETURN(RemoteJob job, provider_->Create(caller, create, cancel));
       cp.job_id = job.id;
       SLUICE_RETURN_IF_ERROR(ctx.SaveCheckpoint(cp.Encode()));
       Show(ctx, job, cp);

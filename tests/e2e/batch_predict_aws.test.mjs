@@ -344,6 +344,70 @@ test('SageMaker: cancel mid-job stops it; a failed job fails with its FailureRea
   assert.match(t.error, /answered HTTP 400: Job name must be unique within an AWS account and region/);
 });
 
+// What TaskToken derives from a task id: the Bedrock token and the SageMaker job name.
+const taskToken = (taskId) => `sluice-${Buffer.from(taskId).toString('hex')}`;
+const smCreates = (name) => sagemaker.requests.filter((r) => r.target === 'SageMaker.CreateTransformJob' && r.name === name);
+
+test('Bedrock: a create whose answer is lost is sent again with the same clientRequestToken and gets the same job', async () => {
+  await createIndex('bedrock-lost');
+  const jobsBefore = bedrock.jobs.size;
+  bedrock.loseCreateAnswers(1);
+  const { taskId, jobId } = await predict(models.bedrock, { parameters: { job_name: 'fruit-lost' }, ingest: bedrockIngest('bedrock-lost') });
+  const creates = bedrock.requests.filter((r) => r.method === 'POST' && r.path === '/model-invocation-job' && r.clientRequestToken === taskToken(taskId));
+  assert.deepEqual(creates.map((r) => r.status), ['lost', 200], JSON.stringify(bedrock.requests.slice(-4)));
+  assert.equal(bedrock.jobs.size, jobsBefore + 1, 'one job for the two creates');
+  await bedrock.finish(jobId, { embed });
+  const t = await task(taskId);
+  assert.equal(t.state, 'COMPLETED', JSON.stringify(t));
+  assert.equal((await task(t.ingest_task_id)).state, 'COMPLETED');
+  await assertFound('bedrock-lost', TEXTS.map((_, i) => `CALL${String(i + 1).padStart(7, '0')}`));
+});
+
+// The blueprint connector without a default TransformJobName: the task names the job.
+async function unnamedSageMakerModel() {
+  if (!models.sagemakerUnnamed) {
+    const { TransformJobName, ...parameters } = sagemakerConnector.parameters;
+    models.sagemakerUnnamed = await register({ ...sagemakerConnector, name: 'SageMaker, job named by the task', parameters });
+  }
+  return models.sagemakerUnnamed;
+}
+
+test('SageMaker: the job is named after the task; a create whose answer is lost is answered ResourceInUse and the job is adopted', async () => {
+  await createIndex('sm-lost');
+  const model = await unnamedSageMakerModel();
+  sagemaker.loseCreateAnswers(1);
+  const { taskId, jobId } = await predict(model, { ingest: sagemakerIngest('sm-lost') });
+  assert.equal(jobId, taskToken(taskId));
+  assert.deepEqual(smCreates(jobId).map((r) => r.status), ['lost', 400], JSON.stringify(sagemaker.requests.slice(-4)));
+  await sagemaker.finish(jobId, { embed });
+  const t = await task(taskId);
+  assert.equal(t.state, 'COMPLETED', JSON.stringify(t));
+  const ing = await task(t.ingest_task_id);
+  assert.equal(ing.state, 'COMPLETED', JSON.stringify(ing));
+  await assertFound('sm-lost', TEXTS.map((_, i) => `${i + 1}`));
+});
+
+test('SageMaker: kill -9 while the job runs; after the restart one CreateTransformJob, one ingestion, each document once', async () => {
+  await createIndex('sm-resume');
+  const { taskId, jobId } = await predict(models.sagemaker, { parameters: { TransformJobName: 'SM-fruit-resume' }, ingest: sagemakerIngest('sm-resume') });
+  await task(taskId, (x) => x.remote_job?.TransformJobStatus === 'InProgress');
+  await server.kill();
+  await sagemaker.finish(jobId, { embed });
+  await start();
+  const t = await task(taskId);
+  assert.equal(t.state, 'COMPLETED', JSON.stringify(t));
+  const ing = await task(t.ingest_task_id);
+  assert.equal(ing.state, 'COMPLETED', JSON.stringify(ing));
+  assert.equal(ing.batch_predict_task_id, taskId);
+  assert.equal(ing.ingest_status.documents_written, 5);
+  assert.equal(smCreates(jobId).length, 1, JSON.stringify(smCreates(jobId)));
+  const ingests = await call('POST', '/_plugins/_ml/tasks/_search', { query: { term: { task_type: 'BATCH_INGEST' } }, size: 100 });
+  assert.equal(ingests.body.hits.hits.filter((h) => h._source.batch_predict_task_id === taskId).length, 1);
+  await client.indices.refresh({ index: 'sm-resume' });
+  assert.equal((await client.count({ index: 'sm-resume' })).body.count, 5);
+  await assertFound('sm-resume', TEXTS.map((_, i) => `${i + 1}`));
+});
+
 test('the AWS secret and session token are in no response, no log line and no data-directory file', async () => {
   for (const line of transcript) {
     assert.ok(!line.includes(SECRET) && !line.includes(TOKEN), line);
