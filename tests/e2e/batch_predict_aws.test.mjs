@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { createClient } from './lib/client.mjs';
 import { startFakeBedrock } from './lib/fake_bedrock.mjs';
 import { startFakeSageMaker } from './lib/fake_sagemaker.mjs';
+import { startHoldingProxy } from './lib/holding_proxy.mjs';
 import { filesContaining, waitTask } from './lib/ingest.mjs';
 import { startS3, S3RVER_ACCESS_KEY } from './lib/s3.mjs';
 import { makeTempDir, startServer } from './lib/server.mjs';
@@ -38,6 +39,7 @@ function embed(text) {
 }
 
 let s3;
+let s3proxy; // sluice reads S3 through it (the SageMaker kill test holds the output)
 let bedrock;
 let sagemaker;
 let server;
@@ -47,7 +49,7 @@ const transcript = [];
 async function start() {
   server = await startServer({
     dataDir,
-    args: ['--log-level', 'trace', '--secrets-key-file', keyFile, '--s3-endpoint', s3.endpoint,
+    args: ['--log-level', 'trace', '--secrets-key-file', keyFile, '--s3-endpoint', s3proxy.url,
       '--bedrock-endpoint', bedrock.endpoint, '--sagemaker-endpoint', sagemaker.endpoint,
       '--batch-predict-poll-ms', '20'],
   });
@@ -173,6 +175,7 @@ before(async () => {
     recordId: `CALL${String(i + 1).padStart(7, '0')}`, modelInput: { inputText: t, dimensions: 4, normalize: true },
   })).join('\n') + '\n');
   await s3.put('offlinebatch', 'sm-in/sagemaker_batch.json', TEXTS.map((t, i) => JSON.stringify({ content: [t, `title ${i}`], id: i + 1 })).join('\n') + '\n');
+  s3proxy = await startHoldingProxy(s3.endpoint);
   bedrock = await startFakeBedrock({ s3, credentials, region: REGION });
   sagemaker = await startFakeSageMaker({ s3, credentials, region: REGION });
   await start();
@@ -184,6 +187,7 @@ after(async () => {
   await server?.kill();
   await bedrock?.stop();
   await sagemaker?.stop();
+  await s3proxy?.stop();
   await s3?.stop();
 });
 
@@ -387,15 +391,22 @@ test('SageMaker: the job is named after the task; a create whose answer is lost 
   await assertFound('sm-lost', TEXTS.map((_, i) => `${i + 1}`));
 });
 
-test('SageMaker: kill -9 while the job runs; after the restart one CreateTransformJob, one ingestion, each document once', async () => {
+test('SageMaker: kill -9 while the job runs and again while the ingestion reads; one CreateTransformJob, one ingestion, each document once', async () => {
   await createIndex('sm-resume');
   const { taskId, jobId } = await predict(models.sagemaker, { parameters: { TransformJobName: 'SM-fruit-resume' }, ingest: sagemakerIngest('sm-resume') });
   await task(taskId, (x) => x.remote_job?.TransformJobStatus === 'InProgress');
-  await server.kill();
+  await server.kill(); // mid-job
+  // The output object is held on its way to sluice: the ingestion is provably reading at the second kill.
+  const reached = s3proxy.hold('/offlinebatch/sm-out/sagemaker_batch.json.out');
   await sagemaker.finish(jobId, { embed });
   await start();
+  await reached;
   const t = await task(taskId);
   assert.equal(t.state, 'COMPLETED', JSON.stringify(t));
+  assert.equal((await task(t.ingest_task_id, (x) => x.state === 'RUNNING')).state, 'RUNNING');
+  await server.kill(); // mid-ingestion
+  s3proxy.release();
+  await start();
   const ing = await task(t.ingest_task_id);
   assert.equal(ing.state, 'COMPLETED', JSON.stringify(ing));
   assert.equal(ing.batch_predict_task_id, taskId);

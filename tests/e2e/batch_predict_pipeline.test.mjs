@@ -22,6 +22,7 @@ import { spawn } from 'node:child_process';
 import { runCliAsync } from './lib/cli.mjs';
 import { createClient } from './lib/client.mjs';
 import { startFakeOpenAI } from './lib/fake_openai.mjs';
+import { startHoldingProxy } from './lib/holding_proxy.mjs';
 import { count, filesContaining, waitTask } from './lib/ingest.mjs';
 import { makeTempDir, sluiceBin, startServer } from './lib/server.mjs';
 
@@ -64,44 +65,6 @@ const connector = {
   }],
 };
 
-// In front of the stand-in: holds GET .../files/<held>/content until release()
-// (the ingestion is then provably reading when the test kills the server).
-async function startHoldingProxy(target) {
-  const state = { held: null, waiting: [], reached: null, onReach: null };
-  const server = http.createServer((req, res) => {
-    const forward = () => {
-      const up = http.request(new URL(req.url, target), { method: req.method, headers: req.headers }, (r) => {
-        res.writeHead(r.statusCode, r.headers);
-        r.pipe(res);
-      });
-      up.on('error', () => res.destroy());
-      req.pipe(up);
-    };
-    if (state.held && req.method === 'GET' && req.url === `/v1/files/${state.held}/content`) {
-      state.waiting.push({ req, forward });
-      state.onReach?.();
-      return;
-    }
-    forward();
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    baseUrl: `http://127.0.0.1:${server.address().port}/v1`,
-    /** Holds the next content requests of `fileId`; resolves when one arrives. */
-    hold(fileId) {
-      state.held = fileId;
-      return new Promise((resolve) => { state.onReach = resolve; });
-    },
-    /** Lets held requests through; those whose client is gone (killed) are dropped. */
-    release() {
-      state.held = null;
-      state.onReach = null;
-      for (const w of state.waiting.splice(0)) if (!w.req.socket.destroyed) w.forward();
-    },
-    stop: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
-  };
-}
-
 let openai;
 let proxy;
 let server;
@@ -140,7 +103,7 @@ async function stop() {
 async function start() {
   server = await startServer({
     dataDir,
-    args: ['--log-level', 'trace', '--secrets-key-file', keyFile, '--openai-base-url', proxy.baseUrl,
+    args: ['--log-level', 'trace', '--secrets-key-file', keyFile, '--openai-base-url', `${proxy.url}/v1`,
       '--batch-predict-poll-ms', '20'],
   });
   client = createClient(server.url);
@@ -417,7 +380,7 @@ test('kill -9 while the job runs and again while the ingestion reads: polling re
   await stop();
   await cli.waitFor(/retrying for/); // the CLI noticed
   await start();
-  const reached = proxy.hold(`file-out-${id}`);
+  const reached = proxy.hold(`/v1/files/file-out-${id}/content`);
   openai.advanceBatch(id, 'completed', { embed });
   await reached; // the ingestion is reading the output now
   await cli.waitFor(/ingesting into crash \(task /);
