@@ -8,8 +8,10 @@
 // its own text's embedding. Also: Bedrock's manifest written after the job
 // reports Completed (the ingestion waits for it), cancel mid-job, failed and
 // expired jobs with the provider's reason, kill -9 while the job runs and
-// while its ingestion waits (ingested once), and the AWS secret and session token in no response, log
-// line or data-directory file.
+// while its ingestion waits or reads (ingested once, for both providers), a
+// create whose answer is lost (Bedrock's clientRequestToken, SageMaker's
+// task-named job adopted on ResourceInUse: one job), and the AWS secret and
+// session token in no response, log line or data-directory file.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
