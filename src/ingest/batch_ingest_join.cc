@@ -86,10 +86,6 @@ Status BatchIngestJob::RunJoin(tasks::TaskContext& ctx, Plan& plan, IngestCheckp
             } else if (inspector.ProviderFailed(*record, origin)) {
               provider_failed = true;  // counted by the inspector
               outcome = util::InvalidArgument("the provider failed this record");
-              // Its input (another source) must not become a document alone.
-              if (auto id = mapper.Id(*record); id.ok() && *id) {
-                SLUICE_RETURN_IF_ERROR(staging.AddFragment(**id, kProviderFailedSource, {}));
-              }
             } else if (auto m = mapper.Map(*record); !m.ok()) {
               outcome = m.status();
             } else {
@@ -154,9 +150,6 @@ Status BatchIngestJob::RunJoin(tasks::TaskContext& ctx, Plan& plan, IngestCheckp
       cp.after_id, [&](const std::string& id, const std::vector<std::pair<size_t, Fields>>& parts)
                        -> Status {
         if (ctx.cancelled()) return util::Cancelled("the task was cancelled");
-        for (const auto& part : parts) {
-          if (part.first == kProviderFailedSource) return Status::Ok();  // counted as failed
-        }
         Fields fields;
         std::vector<bool> present(n, false);
         for (const auto& [source, part] : parts) {

@@ -30,11 +30,6 @@ namespace sluice::ingest {
 
 using Fields = std::vector<std::pair<std::string, std::string>>;  // name → JSON text
 
-// The source number of the fragment that marks a document whose record a
-// provider failed (an OpenAI error-file line, a Bedrock error record): the
-// merge writes no document of that id, whatever the other sources hold.
-inline constexpr size_t kProviderFailedSource = 0xFFFF;
-
 class JoinStaging {
  public:
   JoinStaging(storage::Store* store, std::string_view task_id, size_t flush_rows = 1000);
