@@ -7,7 +7,8 @@
 //     "ingest_status" (the detailed status object) and "request" are sluice
 //     extensions (raw JSON, absent when empty). A BATCH_PREDICTION task shows
 //     "model_id", "function_name", "input_type", "remote_job" (the provider's batch
-//     object) and "ingest_task_id" at the top level instead of "ingest_status".
+//     object) and "ingest_task_id" at the top level instead of "ingest_status";
+//     a BATCH_INGEST task a pipeline started shows "batch_predict_task_id".
 //     404 status_exception "Failed to find task".
 //   GET|POST /_plugins/_ml/tasks/_search
 //     body (optional): {"query":{"match_all":{}}} | {"query":{"term":{"state"|"task_type":
@@ -79,8 +80,19 @@ void WriteTask(json::JsonWriter& w, const tasks::TaskRecord& r) {
         w.Key(m.name.GetString()).Raw(std::string_view(buffer.GetString(), buffer.GetSize()));
       }
     }
-  } else if (!r.ingest_status_json.empty()) {
-    w.Key("ingest_status").Raw(r.ingest_status_json);
+  } else {
+    if (r.task_type == "BATCH_INGEST") {
+      // The prediction task whose pipeline started it, next to ingest_status.
+      rapidjson::Document request;
+      request.Parse(r.request_json.data(), r.request_json.size());
+      if (!request.HasParseError() && request.IsObject()) {
+        auto link = request.FindMember("batch_predict_task_id");
+        if (link != request.MemberEnd() && link->value.IsString()) {
+          w.Key("batch_predict_task_id").String(link->value.GetString());
+        }
+      }
+    }
+    if (!r.ingest_status_json.empty()) w.Key("ingest_status").Raw(r.ingest_status_json);
   }
   if (!r.request_json.empty()) w.Key("request").Raw(r.request_json);
   w.EndObject();

@@ -185,7 +185,7 @@ Status BatchIngestJob::RunSingle(tasks::TaskContext& ctx, Plan& plan, IngestChec
       0, objects, cp.object, cp.offset, cp.line,
       [&](size_t object, const Line& line, const simdjson::dom::element* record,
           const std::string& error) -> Status {
-        RecordOrigin origin{0, RedactLocation(objects[object].location), line.number};
+        RecordOrigin origin{0, RedactLocation(objects[object].location), line.number, {}};
         last_line = line;
         last_object = object;
         if (++since_progress >= kProgressEvery) {

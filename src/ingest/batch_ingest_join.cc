@@ -69,7 +69,7 @@ Status BatchIngestJob::RunJoin(tasks::TaskContext& ctx, Plan& plan, IngestCheckp
           s, objects, resuming ? cp.object : 0, resuming ? cp.offset : 0, resuming ? cp.line : 0,
           [&](size_t object, const Line& line, const simdjson::dom::element* record,
               const std::string& error) -> Status {
-            RecordOrigin origin{s, RedactLocation(objects[object].location), line.number};
+            RecordOrigin origin{s, RedactLocation(objects[object].location), line.number, {}};
             uint64_t my_position = position++;
             if (is_anchor[s] && record != nullptr) {
               // An anchor's record keeps its place in a position join even if
@@ -133,6 +133,10 @@ Status BatchIngestJob::RunJoin(tasks::TaskContext& ctx, Plan& plan, IngestCheckp
                        return CommitCheckpoint(ctx, progress, checkpoint);
                      },
                      [&ctx] { return ctx.cancelled(); }, options_.write_chunk_documents);
+  // A source of provider failures only (an error file) has no record of a
+  // document that is written: its absence leaves the join complete.
+  std::vector<bool> needed(n, true);
+  for (size_t s = 0; s < n; ++s) needed[s] = !progress.OnlyProviderFailures(s);
   DocumentBatch batch;
   std::string last_id;
   auto flush = [&]() -> Status {
@@ -158,7 +162,8 @@ Status BatchIngestJob::RunJoin(tasks::TaskContext& ctx, Plan& plan, IngestCheckp
             else fields.emplace_back(field.first, field.second);
           }
         }
-        const bool complete = std::find(present.begin(), present.end(), false) == present.end();
+        bool complete = true;
+        for (size_t s = 0; s < n; ++s) complete = complete && (present[s] || !needed[s]);
         if (!complete) progress.AddIncompleteJoin(id);
         for (size_t s = 0; s < n; ++s) {
           if (present[s]) progress.AddJoinOutcome(s, complete);
@@ -166,7 +171,7 @@ Status BatchIngestJob::RunJoin(tasks::TaskContext& ctx, Plan& plan, IngestCheckp
         SinkDocument doc = UpsertDocument(id, fields, plan.null_fields);
         batch.bytes += doc.source_json.size() + doc.upsert_json->size();
         batch.documents.push_back(std::move(doc));
-        batch.origins.push_back({0, "_id [" + id + "]", 0});
+        batch.origins.push_back({0, "_id [" + id + "]", 0, {}});
         last_id = id;
         if (batch.documents.size() >= options_.batch_documents ||
             batch.bytes >= options_.batch_bytes) {

@@ -1,5 +1,7 @@
 #include "ingest/batch_ingest_service.h"
 
+#include <rapidjson/document.h>
+
 #include <set>
 
 #include "index/catalog.h"
@@ -9,6 +11,7 @@
 #include "sources/http_host_allowlist.h"
 #include "sources/source_catalog.h"
 #include "storage/store.h"
+#include "json/value_text.h"
 
 namespace sluice::ingest {
 
@@ -65,7 +68,8 @@ util::Result<IngestRequest> BatchIngestService::Validate(std::string_view body,
 
 util::Result<std::string> BatchIngestService::Submit(std::string_view body,
                                                      const util::Secret* authorization,
-                                                     std::string owner) {
+                                                     std::string owner,
+                                                     const std::string& batch_predict_task_id) {
   SinkFactory sinks = sinks_;
   if (identity_sinks_ && authorization != nullptr && !authorization->Reveal().empty()) {
     sinks = [this, auth = *authorization](const std::string& index_name) {
@@ -73,6 +77,21 @@ util::Result<std::string> BatchIngestService::Submit(std::string_view body,
     };
   }
   SLUICE_ASSIGN_OR_RETURN(std::string expanded, ExpandPredictionSource(body, predictions_));
+  {
+    rapidjson::Document d;
+    d.Parse(expanded.data(), expanded.size());
+    if (!d.HasParseError() && d.IsObject()) {
+      if (d.HasMember("batch_predict_task_id")) {
+        return util::InvalidArgument(
+            "[batch_predict_task_id] is set by a _batch_predict pipeline, not by a request");
+      }
+      if (!batch_predict_task_id.empty()) {
+        auto& a = d.GetAllocator();
+        d.AddMember("batch_predict_task_id", rapidjson::Value(batch_predict_task_id.c_str(), a), a);
+        expanded = json::ValueText(d);
+      }
+    }
+  }
   SLUICE_ASSIGN_OR_RETURN(IngestRequest request, Validate(expanded, sinks));
   std::string persisted = request.persisted_json;
   tasks::AttachmentFn attachment = CredentialAttachment(request, credentials_.sealer);

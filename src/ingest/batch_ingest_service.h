@@ -76,9 +76,13 @@ class BatchIngestService {
   // Returns the new task's id, or the 4xx error that names what is wrong.
   // `authorization` (may be null or empty) is the client's Authorization header;
   // `owner` is the submitting user (tasks::TaskRecord::owner).
+  // `batch_predict_task_id`: the BATCH_PREDICTION task whose pipeline submits
+  // this ingestion (ml/batch_predict.h), stored in the task's request and shown
+  // by GET; "" for a client's request, whose body may not name one.
   util::Result<std::string> Submit(std::string_view body,
                                    const util::Secret* authorization = nullptr,
-                                   std::string owner = {});
+                                   std::string owner = {},
+                                   const std::string& batch_predict_task_id = {});
 
   // The job of an unfinished task after a restart (tasks::JobFactory).
   util::Result<std::unique_ptr<tasks::TaskJob>> ResumeJob(const tasks::TaskRecord& record);

@@ -313,6 +313,7 @@ std::string IngestProgress::ToJson() const {
   for (const auto& f : failures_) {
     w.StartObject().Key("source").Uint(f.origin.source).Key("location").String(f.origin.location);
     if (f.origin.line > 0) w.Key("line").Uint(f.origin.line);
+    if (!f.origin.id.empty()) w.Key("id").String(f.origin.id);
     w.Key("reason").String(f.reason).EndObject();
   }
   w.EndArray();
@@ -324,7 +325,9 @@ void IngestProgress::WriteFailures(json::JsonWriter& w) const {
   w.Key("failures").StartArray();
   for (const auto& f : failures_) {
     w.StartObject().Key("source").Uint(f.origin.source).Key("location").String(f.origin.location);
-    w.Key("line").Uint(f.origin.line).Key("reason").String(f.reason).EndObject();
+    w.Key("line").Uint(f.origin.line);
+    if (!f.origin.id.empty()) w.Key("id").String(f.origin.id);
+    w.Key("reason").String(f.reason).EndObject();
   }
   w.EndArray();
 }
@@ -388,6 +391,9 @@ void IngestProgress::ReadFailures(const rapidjson::Value& d) {
     failure.origin.source = UintMember(f, "source");
     failure.origin.location = f["location"].GetString();
     failure.origin.line = UintMember(f, "line");
+    if (auto id = f.FindMember("id"); id != f.MemberEnd() && id->value.IsString()) {
+      failure.origin.id = id->value.GetString();
+    }
     failure.reason = f["reason"].GetString();
     failures_.push_back(std::move(failure));
   }

@@ -41,6 +41,9 @@ struct RecordOrigin {
   size_t source = 0;
   std::string location;
   uint64_t line = 0;  // 0 when not tied to one line (a joined document)
+  // The record's _id when known (a provider-failed record's, so that the
+  // failure names the input it belongs to); "" otherwise.
+  std::string id;
 };
 
 class IngestProgress {
@@ -108,6 +111,12 @@ class IngestProgress {
   uint64_t failed() const { return failed_; }
   uint64_t records_read() const { return records_read_; }
   uint64_t provider_failed() const { return provider_failed_; }
+  // Whether every record source `source` read was a provider failure (an
+  // OpenAI error file): a document then needs no record of it to be complete.
+  bool OnlyProviderFailures(size_t source) const {
+    return source < sources_.size() && sources_[source]->records > 0 &&
+           sources_[source]->provider_failed == sources_[source]->records;
+  }
 
   // The task's "ingest_status" object.
   std::string ToJson() const;

@@ -364,7 +364,8 @@ util::Result<IngestRequest> Parse(std::string_view body_text,
   }
   SLUICE_RETURN_IF_ERROR(CheckNoDuplicateKeys(body));
   static const char* kKeys[] = {"index_name", "field_map", "ingest_fields", "credential",
-                                "data_source", "connector_id", "wait_for_source"};
+                                "data_source", "connector_id", "wait_for_source",
+                                "batch_predict_task_id"};
   for (auto it = body.MemberBegin(); it != body.MemberEnd(); ++it) {
     std::string key = it->name.GetString();
     if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys)) {
@@ -382,6 +383,10 @@ util::Result<IngestRequest> Parse(std::string_view body_text,
       return InvalidArgument(
           "[credential] and [connector_id] are exclusive: the connector holds the credential");
     }
+  }
+  if (auto link = body.FindMember("batch_predict_task_id"); link != body.MemberEnd()) {
+    if (!link->value.IsString()) return InvalidArgument("[batch_predict_task_id] must be a string");
+    out.batch_predict_task_id = link->value.GetString();
   }
   auto index = body.FindMember("index_name");
   if (index == body.MemberEnd() || !index->value.IsString() || index->value.GetStringLength() == 0) {

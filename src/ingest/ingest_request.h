@@ -63,6 +63,10 @@ struct IngestRequest {
   // "connector_id": the credential comes from this ml-commons connector
   // (resolved by the service; a request gives one or the other).
   std::string connector_id;
+  // "batch_predict_task_id": the BATCH_PREDICTION task whose pipeline started
+  // this ingestion (set by BatchIngestService, never by a client; kept in
+  // persisted_json, so it survives a restart and GET shows it).
+  std::string batch_predict_task_id;
 
   size_t source_count() const { return data_source.locations.size(); }
 };

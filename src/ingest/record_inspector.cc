@@ -14,7 +14,9 @@ bool RecordInspector::ProviderFailed(const simdjson::dom::element& record,
     progress_.SetProvider(source_, ProviderName(provider));
   }
   if (auto failure = ProviderFailure(record)) {
-    progress_.AddProviderFailure(origin, ProviderName(provider), std::move(*failure));
+    RecordOrigin failed = origin;
+    if (auto id = mapper_.Id(record); id.ok() && *id) failed.id = **id;
+    progress_.AddProviderFailure(failed, ProviderName(provider), std::move(*failure));
     return true;
   }
   if (!checked_paths_) {

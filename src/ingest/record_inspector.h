@@ -25,7 +25,8 @@ class RecordInspector {
       : source_(source), mapper_(mapper), progress_(progress) {}
 
   // True when `record` is a provider failure: it is then counted as a failed
-  // record (reason "openai: status 400: ...") and must not be mapped.
+  // record (reason "openai: status 400: ...", with its _id when the mapping
+  // gives one) and must not be mapped.
   bool ProviderFailed(const simdjson::dom::element& record, const RecordOrigin& origin);
 
  private:

@@ -130,6 +130,42 @@ struct Checkpoint {
   }
 };
 
+// Adds source[<error_source>]'s _id path to an ingestion body's field_map,
+// the one its source[0] has (an error file's lines are shaped as the
+// output's), so that the error file's records join the output's by id.
+// False, and `body` unchanged, when source[0] has no _id path (it is joined
+// by position, which an error file cannot be).
+bool JoinErrorsById(Document& body, size_t error_source) {
+  auto map = body.FindMember("field_map");
+  if (map == body.MemberEnd() || !map->value.IsObject()) return false;
+  auto id = map->value.FindMember("_id");
+  if (id == map->value.MemberEnd()) return false;
+  constexpr std::string_view kFirst = "source[0].";
+  std::string path;
+  auto of_first = [&](const Value& v) {
+    if (!v.IsString()) return false;
+    std::string_view p(v.GetString(), v.GetStringLength());
+    if (p.substr(0, kFirst.size()) != kFirst) return false;
+    path = "source[" + std::to_string(error_source) + "]." + std::string(p.substr(kFirst.size()));
+    return true;
+  };
+  auto& a = body.GetAllocator();
+  if (id->value.IsString()) {
+    if (!of_first(id->value)) return false;
+    Value paths(rapidjson::kArrayType);
+    paths.PushBack(Value(id->value, a), a);
+    id->value = std::move(paths);
+  } else if (id->value.IsArray()) {
+    bool found = false;
+    for (const auto& v : id->value.GetArray()) found = found || of_first(v);
+    if (!found) return false;
+  } else {
+    return false;
+  }
+  id->value.PushBack(Value(path.c_str(), a), a);
+  return true;
+}
+
 // How long a BATCH_INGEST of an output that may lag its job's completion
 // waits for it (Bedrock's manifest.json.out is written last).
 constexpr const char* kOutputLagWait = "15m";
@@ -149,7 +185,9 @@ class BatchPredictJob : public tasks::TaskJob {
     const util::CancelSignal* cancel = ctx.cancel_signal();
     const ConnectorCaller& caller = shared_->caller;
     if (cp.job_id.empty()) {
-      SLUICE_ASSIGN_OR_RETURN(RemoteJob job, provider_->Create(caller, request_.job, cancel));
+      JobRequest create = request_.job;
+      create.task_id = ctx.task_id();
+      SLUICE_ASSIGN_OR_RETURN(RemoteJob job, provider_->Create(caller, create, cancel));
       cp.job_id = job.id;
       SLUICE_RETURN_IF_ERROR(ctx.SaveCheckpoint(cp.Encode()));
       Show(ctx, job, cp);
@@ -204,7 +242,8 @@ class BatchPredictJob : public tasks::TaskJob {
     if (job.outputs.empty()) {
       return util::Unavailable("the remote job " + cp.job_id + " completed without an output");
     }
-    const std::string marker = Quoted(job.outputs[0]);
+    // The ingestion's request names this task (batch_predict_task_id).
+    const std::string marker = "\"batch_predict_task_id\":" + Quoted(ctx.task_id());
     if (cp.ingest_submitting) {
       for (const auto& r : shared_->tasks->List()) {
         if (r.task_type == "BATCH_INGEST" && r.request_json.find(marker) != std::string::npos) {
@@ -223,12 +262,16 @@ class BatchPredictJob : public tasks::TaskJob {
       if (job.output_may_lag) body.AddMember("wait_for_source", Value(kOutputLagWait, a), a);
       Value source(rapidjson::kArrayType);
       for (const auto& location : job.outputs) source.PushBack(Value(location.c_str(), a), a);
+      if (!job.error_output.empty() && JoinErrorsById(body, job.outputs.size())) {
+        source.PushBack(Value(job.error_output.c_str(), a), a);
+      }
       Value data_source(rapidjson::kObjectType);
       data_source.AddMember("type", Value(job.output_type.c_str(), a), a);
       data_source.AddMember("source", source, a);
       body.AddMember("data_source", data_source, a);
       SLUICE_ASSIGN_OR_RETURN(cp.ingest_task_id,
-                              shared_->ingest->Submit(json::ValueText(body), nullptr, owner_));
+                              shared_->ingest->Submit(json::ValueText(body), nullptr, owner_,
+                                                      std::string(ctx.task_id())));
       spdlog::info("event=batch_predict_ingest task={} ingest_task={}", ctx.task_id(),
                    cp.ingest_task_id);
     }

@@ -4,6 +4,16 @@
 
 namespace sluice::ml {
 
+std::string TaskToken(std::string_view task_id) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string token = "sluice-";
+  for (unsigned char c : task_id) {
+    token += kHex[c >> 4];
+    token += kHex[c & 15];
+  }
+  return token;
+}
+
 const BatchProvider* ProviderForUrl(const std::string& url) {
   auto parsed = sources::ParseHttpUrl(url);
   if (!parsed.ok()) return nullptr;

@@ -4,9 +4,11 @@
 //
 // A provider turns the connector's actions (rendered by a ConnectorCaller)
 // into the provider's calls and reads its answers into a RemoteJob:
-//   Create  sends the job once (not retried on an HTTP status: a create is not
-//           idempotent) and returns at least the job's id, the durable
-//           resume point;
+//   Create  sends the job and returns at least the job's id, the durable
+//           resume point; a create sent again for the same task must not
+//           start a second job (OpenAI: not retried on an HTTP status;
+//           Bedrock: clientRequestToken; SageMaker: the existing job of the
+//           same name is adopted), see JobRequest::task_id;
 //   Poll    asks for the job's status by that id;
 //   Cancel  asks the provider to stop it (the job ends when a later Poll sees
 //           the provider's stopped/cancelled state).
@@ -58,6 +60,10 @@ struct RemoteJob {
   // ("openAI", "s3") and source[0] = the output, source[1] = the input when known.
   std::string output_type;
   std::vector<std::string> outputs;
+  // kCompleted with per-record errors in a file apart (OpenAI's error_file_id,
+  // lines shaped as outputs[0]'s): the pipeline ingests it after `outputs`,
+  // joined by outputs[0]'s _id path, so the failed records are reported.
+  std::string error_output;
   // The output may still be written when the job reports completion (Bedrock
   // writes manifest.json.out last): the ingestion waits for it.
   bool output_may_lag = false;
@@ -76,7 +82,17 @@ struct JobRequest {
   std::string connector_id;
   Params parameters;
   std::optional<JobInput> input;
+  // The BATCH_PREDICTION task's id, which Create derives its idempotency
+  // token from (TaskToken): a create sent again for the same task (its answer
+  // lost, or the server restarted before the job id was saved) finds the job
+  // the first one started instead of starting a second. "" in Check.
+  std::string task_id;
 };
+
+// "sluice-" + the task id in hex: stable for a task, distinct across tasks,
+// and within Bedrock's clientRequestToken and SageMaker's TransformJobName
+// alphabets and lengths ([a-zA-Z0-9](-*[a-zA-Z0-9])*, 47 characters).
+std::string TaskToken(std::string_view task_id);
 
 class BatchProvider {
  public:

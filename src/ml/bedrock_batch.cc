@@ -13,6 +13,10 @@
 // ingestion reads it as an S3 prefix (source[0]) joined with the input
 // (source[1]) by recordId, and waits for the manifest.
 //
+// CreateModelInvocationJob carries clientRequestToken = TaskToken(task id)
+// unless the connector's request_body sets one: a create sent again for the
+// same task gets the first job's jobArn back.
+//
 // ml-commons' connectors name the job ${parameters.processedJobArn} in their
 // status and cancel URLs; sluice sets it, like "id", to the job id, which
 // Bedrock accepts as jobIdentifier.
@@ -113,7 +117,19 @@ class BedrockBatch final : public BatchProvider {
                                  const util::CancelSignal* cancel) const override {
     SLUICE_ASSIGN_OR_RETURN(Call create, caller.Render(request.connector_id, "BATCH_PREDICT",
                                                        request.parameters, {}, kService));
-    SLUICE_ASSIGN_OR_RETURN(std::string body, caller.Send(create, false, cancel));
+    // Bedrock answers a create with a clientRequestToken it has seen with the
+    // job that token started: the create is idempotent, so it is retried.
+    if (!request.task_id.empty()) {
+      Document sent;
+      sent.Parse(create.body.data(), create.body.size());
+      if (!sent.HasParseError() && sent.IsObject() && !sent.HasMember("clientRequestToken")) {
+        std::string token = TaskToken(request.task_id);
+        sent.AddMember("clientRequestToken", Value(token.c_str(), sent.GetAllocator()),
+                       sent.GetAllocator());
+        create.body = json::ValueText(sent);
+      }
+    }
+    SLUICE_ASSIGN_OR_RETURN(std::string body, caller.Send(create, true, cancel));
     SLUICE_ASSIGN_OR_RETURN(Document created, ParseObject(body, "CreateModelInvocationJob"));
     std::string arn = json::StringMember(created, "jobArn");
     RemoteJob job;

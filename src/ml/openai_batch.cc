@@ -4,7 +4,7 @@
 // completed | failed | expired, or cancelling → cancelled after POST
 // /v1/batches/<id>/cancel. The batch object is the task's remote_job; its
 // output_file_id and input_file_id are what the ingestion reads (data_source
-// type openAI).
+// type openAI), and error_file_id, the requests that failed, when there is one.
 //
 // An input given as a sluice source (JobInput) is first uploaded with POST
 // /v1/files (multipart/form-data: purpose "batch" and the file), at the
@@ -85,6 +85,7 @@ RemoteJob FromBatch(const Document& batch) {
       if (std::string input = json::StringMember(batch, "input_file_id"); !input.empty()) {
         job.outputs.push_back(input);
       }
+      job.error_output = json::StringMember(batch, "error_file_id");
     }
   } else if (job.status == "cancelled") {
     job.state = RemoteState::kCancelled;

@@ -15,7 +15,11 @@
 // ml-commons' blueprint writes the create URL as
 // https://api.sagemaker.<region>.amazonaws.com/CreateTransformJob: a last
 // path segment naming an operation becomes the X-Amz-Target, and the call goes
-// to "/". The job's id is its TransformJobName.
+// to "/". The job's id is its TransformJobName: ${parameters.TransformJobName}
+// is TaskToken(task id) when neither the request nor the connector gives one,
+// and a create of that name answered ResourceInUse (sent before, its answer
+// lost) adopts the job of that name when it has the create's ModelName,
+// input and output path.
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -152,7 +156,19 @@ class SageMakerBatch final : public BatchProvider {
   util::Result<RemoteJob> Create(const ConnectorCaller& caller, const JobRequest& request,
                                  const util::CancelSignal* cancel) const override {
     SLUICE_ASSIGN_OR_RETURN(Call create, RenderCreate(caller, request));
-    SLUICE_ASSIGN_OR_RETURN(std::string body, caller.Send(create, false, cancel));
+    // A job named after the task is adopted when sent twice (below), so its
+    // create is retried like any idempotent call.
+    const bool own_name = !request.task_id.empty() && JobName(create) == TaskToken(request.task_id);
+    auto sent = caller.Send(create, own_name, cancel);
+    if (!sent.ok() && sent.status().code() == util::Code::kInvalidArgument &&
+        sent.status().reason().find("already exists") != std::string::npos && own_name) {
+      // ResourceInUse for the task's own name: this create was sent before
+      // (its answer lost, or a restart came before the name was saved). A
+      // name the request gave may be another task's: its ResourceInUse stays
+      // the caller's error.
+      return Adopt(caller, request, create, sent.status(), cancel);
+    }
+    SLUICE_ASSIGN_OR_RETURN(std::string body, std::move(sent));
     SLUICE_ASSIGN_OR_RETURN(Document created, ParseObject(body, "CreateTransformJob"));
     if (json::StringMember(created, "TransformJobArn").empty()) {
       return util::Unavailable("SageMaker's CreateTransformJob answer has no [TransformJobArn]");
@@ -191,9 +207,43 @@ class SageMakerBatch final : public BatchProvider {
   }
 
  private:
+  // The job named as `create` names it, when it is the job `create` would
+  // start (same ModelName, input S3Uri and S3OutputPath); else `in_use`.
+  util::Result<RemoteJob> Adopt(const ConnectorCaller& caller, const JobRequest& request,
+                                const Call& create, const util::Status& in_use,
+                                const util::CancelSignal* cancel) const {
+    const std::string name = JobName(create);
+    SLUICE_ASSIGN_OR_RETURN(RemoteJob existing, Poll(caller, request, name, cancel));
+    Document sent;
+    sent.Parse(create.body.data(), create.body.size());
+    Document shown;
+    shown.Parse(existing.json.data(), existing.json.size());
+    auto text = [](const Value& v, std::initializer_list<const char*> keys) {
+      const Value* found = Path(v, keys);
+      return found != nullptr && found->IsString() ? std::string(found->GetString()) : "";
+    };
+    for (auto keys : {std::initializer_list<const char*>{"ModelName"},
+                      {"TransformInput", "DataSource", "S3DataSource", "S3Uri"},
+                      {"TransformOutput", "S3OutputPath"}}) {
+      if (sent.HasParseError() || shown.HasParseError() || text(sent, keys) != text(shown, keys)) {
+        return in_use;
+      }
+    }
+    existing.id = name;
+    return existing;
+  }
+
   static util::Result<Call> RenderCreate(const ConnectorCaller& caller, const JobRequest& request) {
-    SLUICE_ASSIGN_OR_RETURN(Call create, caller.Render(request.connector_id, "BATCH_PREDICT",
-                                                       request.parameters, {}, kService));
+    auto rendered = caller.Render(request.connector_id, "BATCH_PREDICT", request.parameters, {},
+                                  kService);
+    if (!rendered.ok() && !request.parameters.count("TransformJobName") &&
+        rendered.status().reason().find("TransformJobName") != std::string::npos) {
+      // Neither the request nor the connector names the job: the task does.
+      Params params = request.parameters;
+      params["TransformJobName"] = TaskToken(request.task_id.empty() ? "check" : request.task_id);
+      rendered = caller.Render(request.connector_id, "BATCH_PREDICT", params, {}, kService);
+    }
+    SLUICE_ASSIGN_OR_RETURN(Call create, std::move(rendered));
     SLUICE_RETURN_IF_ERROR(ToSageMakerJson11(&create, "CreateTransformJob"));
     if (JobName(create).empty()) {
       return util::InvalidArgument(

@@ -148,7 +148,7 @@ test('a Bedrock job folder as an S3 prefix: the manifest is the summary, its cou
     inputTokenCount: 37, outputTokenCount: 0, mismatches: [],
   });
   assert.deepEqual(s.failures, [{
-    source: 0, location: 's3://offlinebatch/bedrock/job-1/input.jsonl.out', line: 3,
+    source: 0, location: 's3://offlinebatch/bedrock/job-1/input.jsonl.out', line: 3, id: 'CALL0000005',
     reason: 'bedrock: 400: Malformed input request: expected minLength: 1, actual: 0, please reformat your input and try again.',
   }]);
   assert.equal(task.error, '1 of 5 records failed (1 by the provider): s3://offlinebatch/bedrock/job-1/input.jsonl.out:3: '

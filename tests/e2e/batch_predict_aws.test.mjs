@@ -8,8 +8,10 @@
 // its own text's embedding. Also: Bedrock's manifest written after the job
 // reports Completed (the ingestion waits for it), cancel mid-job, failed and
 // expired jobs with the provider's reason, kill -9 while the job runs and
-// while its ingestion waits (ingested once), and the AWS secret and session token in no response, log
-// line or data-directory file.
+// while its ingestion waits or reads (ingested once, for both providers), a
+// create whose answer is lost (Bedrock's clientRequestToken, SageMaker's
+// task-named job adopted on ResourceInUse: one job), and the AWS secret and
+// session token in no response, log line or data-directory file.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -17,6 +19,7 @@ import { join } from 'node:path';
 import { createClient } from './lib/client.mjs';
 import { startFakeBedrock } from './lib/fake_bedrock.mjs';
 import { startFakeSageMaker } from './lib/fake_sagemaker.mjs';
+import { startHoldingProxy } from './lib/holding_proxy.mjs';
 import { filesContaining, waitTask } from './lib/ingest.mjs';
 import { startS3, S3RVER_ACCESS_KEY } from './lib/s3.mjs';
 import { makeTempDir, startServer } from './lib/server.mjs';
@@ -38,6 +41,7 @@ function embed(text) {
 }
 
 let s3;
+let s3proxy; // sluice reads S3 through it (the SageMaker kill test holds the output)
 let bedrock;
 let sagemaker;
 let server;
@@ -47,7 +51,7 @@ const transcript = [];
 async function start() {
   server = await startServer({
     dataDir,
-    args: ['--log-level', 'trace', '--secrets-key-file', keyFile, '--s3-endpoint', s3.endpoint,
+    args: ['--log-level', 'trace', '--secrets-key-file', keyFile, '--s3-endpoint', s3proxy.url,
       '--bedrock-endpoint', bedrock.endpoint, '--sagemaker-endpoint', sagemaker.endpoint,
       '--batch-predict-poll-ms', '20'],
   });
@@ -173,6 +177,7 @@ before(async () => {
     recordId: `CALL${String(i + 1).padStart(7, '0')}`, modelInput: { inputText: t, dimensions: 4, normalize: true },
   })).join('\n') + '\n');
   await s3.put('offlinebatch', 'sm-in/sagemaker_batch.json', TEXTS.map((t, i) => JSON.stringify({ content: [t, `title ${i}`], id: i + 1 })).join('\n') + '\n');
+  s3proxy = await startHoldingProxy(s3.endpoint);
   bedrock = await startFakeBedrock({ s3, credentials, region: REGION });
   sagemaker = await startFakeSageMaker({ s3, credentials, region: REGION });
   await start();
@@ -184,6 +189,7 @@ after(async () => {
   await server?.kill();
   await bedrock?.stop();
   await sagemaker?.stop();
+  await s3proxy?.stop();
   await s3?.stop();
 });
 
@@ -342,6 +348,77 @@ test('SageMaker: cancel mid-job stops it; a failed job fails with its FailureRea
   t = await task(again.body.task_id);
   assert.equal(t.state, 'FAILED');
   assert.match(t.error, /answered HTTP 400: Job name must be unique within an AWS account and region/);
+});
+
+// What TaskToken derives from a task id: the Bedrock token and the SageMaker job name.
+const taskToken = (taskId) => `sluice-${Buffer.from(taskId).toString('hex')}`;
+const smCreates = (name) => sagemaker.requests.filter((r) => r.target === 'SageMaker.CreateTransformJob' && r.name === name);
+
+test('Bedrock: a create whose answer is lost is sent again with the same clientRequestToken and gets the same job', async () => {
+  await createIndex('bedrock-lost');
+  const jobsBefore = bedrock.jobs.size;
+  bedrock.loseCreateAnswers(1);
+  const { taskId, jobId } = await predict(models.bedrock, { parameters: { job_name: 'fruit-lost' }, ingest: bedrockIngest('bedrock-lost') });
+  const creates = bedrock.requests.filter((r) => r.method === 'POST' && r.path === '/model-invocation-job' && r.clientRequestToken === taskToken(taskId));
+  assert.deepEqual(creates.map((r) => r.status), ['lost', 200], JSON.stringify(bedrock.requests.slice(-4)));
+  assert.equal(bedrock.jobs.size, jobsBefore + 1, 'one job for the two creates');
+  await bedrock.finish(jobId, { embed });
+  const t = await task(taskId);
+  assert.equal(t.state, 'COMPLETED', JSON.stringify(t));
+  assert.equal((await task(t.ingest_task_id)).state, 'COMPLETED');
+  await assertFound('bedrock-lost', TEXTS.map((_, i) => `CALL${String(i + 1).padStart(7, '0')}`));
+});
+
+// The blueprint connector without a default TransformJobName: the task names the job.
+async function unnamedSageMakerModel() {
+  if (!models.sagemakerUnnamed) {
+    const { TransformJobName, ...parameters } = sagemakerConnector.parameters;
+    models.sagemakerUnnamed = await register({ ...sagemakerConnector, name: 'SageMaker, job named by the task', parameters });
+  }
+  return models.sagemakerUnnamed;
+}
+
+test('SageMaker: the job is named after the task; a create whose answer is lost is answered ResourceInUse and the job is adopted', async () => {
+  await createIndex('sm-lost');
+  const model = await unnamedSageMakerModel();
+  sagemaker.loseCreateAnswers(1);
+  const { taskId, jobId } = await predict(model, { ingest: sagemakerIngest('sm-lost') });
+  assert.equal(jobId, taskToken(taskId));
+  assert.deepEqual(smCreates(jobId).map((r) => r.status), ['lost', 400], JSON.stringify(sagemaker.requests.slice(-4)));
+  await sagemaker.finish(jobId, { embed });
+  const t = await task(taskId);
+  assert.equal(t.state, 'COMPLETED', JSON.stringify(t));
+  const ing = await task(t.ingest_task_id);
+  assert.equal(ing.state, 'COMPLETED', JSON.stringify(ing));
+  await assertFound('sm-lost', TEXTS.map((_, i) => `${i + 1}`));
+});
+
+test('SageMaker: kill -9 while the job runs and again while the ingestion reads; one CreateTransformJob, one ingestion, each document once', async () => {
+  await createIndex('sm-resume');
+  const { taskId, jobId } = await predict(models.sagemaker, { parameters: { TransformJobName: 'SM-fruit-resume' }, ingest: sagemakerIngest('sm-resume') });
+  await task(taskId, (x) => x.remote_job?.TransformJobStatus === 'InProgress');
+  await server.kill(); // mid-job
+  // The output object is held on its way to sluice: the ingestion is provably reading at the second kill.
+  const reached = s3proxy.hold('/offlinebatch/sm-out/sagemaker_batch.json.out');
+  await sagemaker.finish(jobId, { embed });
+  await start();
+  await reached;
+  const t = await task(taskId);
+  assert.equal(t.state, 'COMPLETED', JSON.stringify(t));
+  assert.equal((await task(t.ingest_task_id, (x) => x.state === 'RUNNING')).state, 'RUNNING');
+  await server.kill(); // mid-ingestion
+  s3proxy.release();
+  await start();
+  const ing = await task(t.ingest_task_id);
+  assert.equal(ing.state, 'COMPLETED', JSON.stringify(ing));
+  assert.equal(ing.batch_predict_task_id, taskId);
+  assert.equal(ing.ingest_status.documents_written, 5);
+  assert.equal(smCreates(jobId).length, 1, JSON.stringify(smCreates(jobId)));
+  const ingests = await call('POST', '/_plugins/_ml/tasks/_search', { query: { term: { task_type: 'BATCH_INGEST' } }, size: 100 });
+  assert.equal(ingests.body.hits.hits.filter((h) => h._source.batch_predict_task_id === taskId).length, 1);
+  await client.indices.refresh({ index: 'sm-resume' });
+  assert.equal((await client.count({ index: 'sm-resume' })).body.count, 5);
+  await assertFound('sm-resume', TEXTS.map((_, i) => `${i + 1}`));
 });
 
 test('the AWS secret and session token are in no response, no log line and no data-directory file', async () => {

@@ -22,6 +22,7 @@ import { spawn } from 'node:child_process';
 import { runCliAsync } from './lib/cli.mjs';
 import { createClient } from './lib/client.mjs';
 import { startFakeOpenAI } from './lib/fake_openai.mjs';
+import { startHoldingProxy } from './lib/holding_proxy.mjs';
 import { count, filesContaining, waitTask } from './lib/ingest.mjs';
 import { makeTempDir, sluiceBin, startServer } from './lib/server.mjs';
 
@@ -64,44 +65,6 @@ const connector = {
   }],
 };
 
-// In front of the stand-in: holds GET .../files/<held>/content until release()
-// (the ingestion is then provably reading when the test kills the server).
-async function startHoldingProxy(target) {
-  const state = { held: null, waiting: [], reached: null, onReach: null };
-  const server = http.createServer((req, res) => {
-    const forward = () => {
-      const up = http.request(new URL(req.url, target), { method: req.method, headers: req.headers }, (r) => {
-        res.writeHead(r.statusCode, r.headers);
-        r.pipe(res);
-      });
-      up.on('error', () => res.destroy());
-      req.pipe(up);
-    };
-    if (state.held && req.method === 'GET' && req.url === `/v1/files/${state.held}/content`) {
-      state.waiting.push({ req, forward });
-      state.onReach?.();
-      return;
-    }
-    forward();
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    baseUrl: `http://127.0.0.1:${server.address().port}/v1`,
-    /** Holds the next content requests of `fileId`; resolves when one arrives. */
-    hold(fileId) {
-      state.held = fileId;
-      return new Promise((resolve) => { state.onReach = resolve; });
-    },
-    /** Lets held requests through; those whose client is gone (killed) are dropped. */
-    release() {
-      state.held = null;
-      state.onReach = null;
-      for (const w of state.waiting.splice(0)) if (!w.req.socket.destroyed) w.forward();
-    },
-    stop: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
-  };
-}
-
 let openai;
 let proxy;
 let server;
@@ -140,7 +103,7 @@ async function stop() {
 async function start() {
   server = await startServer({
     dataDir,
-    args: ['--log-level', 'trace', '--secrets-key-file', keyFile, '--openai-base-url', proxy.baseUrl,
+    args: ['--log-level', 'trace', '--secrets-key-file', keyFile, '--openai-base-url', `${proxy.url}/v1`,
       '--batch-predict-poll-ms', '20'],
   });
   client = createClient(server.url);
@@ -181,7 +144,7 @@ before(async () => {
   openai = await startFakeOpenAI({ key: KEY, files: { 'file-in': input } });
   proxy = await startHoldingProxy(openai.baseUrl.replace(/\/v1$/, ''));
   await start();
-  for (const name of ['inline', 'by-task', 'by-task-cli', 'cli', 'crash']) await createIndex(name);
+  for (const name of ['inline', 'partial', 'by-task', 'by-task-cli', 'cli', 'crash']) await createIndex(name);
 });
 
 after(async () => {
@@ -245,12 +208,56 @@ test('_batch_predict with an inline-connector model and ingest: completed, inges
   assert.equal(t.state, 'COMPLETED', JSON.stringify(t));
   const ing = await waitTask(server.url, t.ingest_task_id);
   assert.equal(ing.state, 'COMPLETED', JSON.stringify(ing));
+  // The ingestion links back to its prediction task, in its request too.
+  assert.equal(ing.batch_predict_task_id, res.body.task_id, JSON.stringify(ing));
+  assert.equal(ing.request.batch_predict_task_id, res.body.task_id);
   assert.equal(await count(server.url, 'inline'), 5);
   for (const [i, text] of TEXTS.entries()) {
     const s = await call('POST', '/inline/_search', { size: 1, query: { knn: { embedding: { vector: embed(text), k: 1 } } } });
     assert.equal(s.body.hits.hits[0]._id, `doc-${i}`);
   }
   completedTask = res.body.task_id;
+});
+
+test('a batch with an error file: its successful records are ingested with their embeddings, the failed ones are per-record errors with their ids and OpenAI\'s messages', async () => {
+  const seen = new Set(openai.batches.keys());
+  const res = await call('POST', `/_plugins/_ml/models/${modelId}/_batch_predict`,
+    { parameters: { input_file_id: 'file-in' }, ingest: { index_name: 'partial', field_map: FIELD_MAP } });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  const id = await nextBatch(seen);
+  openai.advanceBatch(id, 'in_progress');
+  openai.advanceBatch(id, 'completed', { embed, failCustomIds: new Set(['doc-1', 'doc-3']) });
+  const t = await waitTask(server.url, res.body.task_id);
+  assert.equal(t.state, 'COMPLETED', JSON.stringify(t));
+  assert.equal(t.remote_job.error_file_id, `file-err-${id}`);
+  const ing = await waitTask(server.url, t.ingest_task_id);
+  // As any ingestion with failed records: COMPLETED_WITH_ERROR, the failures counted and listed.
+  assert.equal(ing.state, 'COMPLETED_WITH_ERROR', JSON.stringify(ing));
+  assert.deepEqual(ing.request.data_source.source, [`file-out-${id}`, 'file-in', `file-err-${id}`]);
+  assert.deepEqual(ing.request.field_map._id, [...FIELD_MAP._id, 'source[2].$.custom_id']);
+  const st = ing.ingest_status;
+  // As in round two, a failed request's input still makes its document (text, no embedding).
+  assert.equal(st.documents_written, 5, JSON.stringify(st));
+  assert.equal(st.records_failed, 2);
+  assert.equal(st.provider_failed, 2);
+  assert.deepEqual(st.incomplete_join_ids, ['doc-1', 'doc-3'], JSON.stringify(st));
+  assert.equal(st.sources[2].provider_failed, 2);
+  const failures = st.failures.map((f) => ({ id: f.id, location: f.location, reason: f.reason }))
+    .sort((a, b) => a.id.localeCompare(b.id));
+  assert.deepEqual(failures, ['doc-1', 'doc-3'].map((doc) => ({
+    id: doc, location: `openai://file-err-${id}`,
+    reason: `openai: status 400: Invalid input for ${doc}: too many tokens`,
+  })));
+  assert.match(ing.error, /^2 of 10 records failed \(2 by the provider\)/);
+  for (const [i, text] of TEXTS.entries()) {
+    const doc = await call('GET', `/partial/_doc/doc-${i}`);
+    assert.equal(doc.body._source.text, text);
+    if (i === 1 || i === 3) {
+      assert.equal(doc.body._source.embedding, null, `the failed doc-${i} has no embedding`);
+    } else {
+      assert.deepEqual(doc.body._source.embedding, embed(text));
+    }
+  }
 });
 
 test('_batch_ingestion of a finished prediction by its task id', async () => {
@@ -291,6 +298,10 @@ test('_batch_ingestion of a prediction task: unknown, not a prediction, not comp
   assert.match(notDone.body.error.reason, /only a COMPLETED batch prediction has an output to ingest/);
   const withKey = await call('POST', '/_plugins/_ml/_batch_ingestion', body([completedTask], { credential: { openAI_key: 'x' } }));
   assert.equal(withKey.status, 400);
+  // Only a pipeline names the prediction task an ingestion belongs to.
+  const linked = await call('POST', '/_plugins/_ml/_batch_ingestion', body([completedTask], { batch_predict_task_id: completedTask }));
+  assert.equal(linked.status, 400);
+  assert.match(linked.body.error.reason, /\[batch_predict_task_id\] is set by a _batch_predict pipeline/);
   openai.advanceBatch(id, 'failed', { failure: { code: 'x', message: 'stopped by the test' } });
   assert.equal((await waitTask(server.url, running.body.task_id)).state, 'FAILED');
 });
@@ -370,7 +381,7 @@ test('kill -9 while the job runs and again while the ingestion reads: polling re
   await stop();
   await cli.waitFor(/retrying for/); // the CLI noticed
   await start();
-  const reached = proxy.hold(`file-out-${id}`);
+  const reached = proxy.hold(`/v1/files/file-out-${id}/content`);
   openai.advanceBatch(id, 'completed', { embed });
   await reached; // the ingestion is reading the output now
   await cli.waitFor(/ingesting into crash \(task /);
@@ -395,6 +406,8 @@ test('kill -9 while the job runs and again while the ingestion reads: polling re
   const ingests = await call('POST', '/_plugins/_ml/tasks/_search', { query: { term: { task_type: 'BATCH_INGEST' } } });
   assert.equal(ingests.body.hits.total.value, ingestsBefore + 1);
   assert.equal((await waitTask(server.url, prediction)).ingest_task_id, ingestId);
+  // The link back survives both restarts.
+  assert.equal(ing.batch_predict_task_id, prediction, JSON.stringify(ing));
   transcript.push(r.stdout, r.stderr);
   await front.stop();
 });

@@ -14,7 +14,9 @@
 //   bedrock.advance(jobId, 'InProgress');
 //   await bedrock.finish(jobId, { embed, status: 'Completed', manifest: true });
 //   bedrock.fail(jobId, 'Failed', 'message');
-//   bedrock.requests    // [{method, path, status, problem}]
+//   bedrock.loseCreateAnswers(1);  // the next create starts its job, its answer is lost
+//   bedrock.requests    // [{method, path, status, problem, clientRequestToken}]
+// A create with a clientRequestToken seen before answers with that token's job, as AWS does.
 import http from 'node:http';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 
@@ -29,7 +31,9 @@ function splitS3(uri) {
 
 export async function startFakeBedrock({ s3, credentials, region = 'us-east-1' }) {
   const jobs = new Map(); // id → GetModelInvocationJob's answer
+  const tokens = new Map(); // clientRequestToken → job id
   const requests = [];
+  let dropCreates = 0; // creates that are carried out but whose answer is lost
   let seq = 0;
 
   const now = () => new Date().toISOString();
@@ -65,8 +69,14 @@ export async function startFakeBedrock({ s3, credentials, region = 'us-east-1' }
       if (!inUri?.startsWith('s3://') || !outUri?.startsWith('s3://')) {
         return answer(400, { message: 'inputDataConfig and outputDataConfig need an s3Uri' }, 'ValidationException');
       }
-      const id = `job${String(++seq).padStart(9, '0')}`;
+      record.clientRequestToken = input.clientRequestToken;
+      // As AWS: a token seen before answers with the job it started.
+      const known = input.clientRequestToken && tokens.get(input.clientRequestToken);
+      const id = known || `job${String(++seq).padStart(9, '0')}`;
       const jobArn = `arn:aws:bedrock:${region}:${ACCOUNT}:model-invocation-job/${id}`;
+      const lose = () => { record.status = 'lost'; res.socket.destroy(); };
+      if (known) return dropCreates > 0 && dropCreates-- ? lose() : answer(200, { jobArn });
+      if (input.clientRequestToken) tokens.set(input.clientRequestToken, id);
       jobs.set(id, {
         jobArn, jobName: input.jobName, modelId: input.modelId, roleArn: input.roleArn,
         status: 'Submitted', submitTime: now(), lastModifiedTime: now(),
@@ -74,6 +84,7 @@ export async function startFakeBedrock({ s3, credentials, region = 'us-east-1' }
         outputDataConfig: { s3OutputDataConfig: { s3Uri: outUri } },
         timeoutDurationInHours: input.timeoutDurationInHours ?? 24,
       });
+      if (dropCreates > 0) { dropCreates--; return lose(); }
       return answer(200, { jobArn });
     }
     const m = /^\/model-invocation-job\/([^/]+)(\/stop)?$/.exec(path);
@@ -111,6 +122,8 @@ export async function startFakeBedrock({ s3, credentials, region = 'us-east-1' }
     endpoint: `http://127.0.0.1:${server.address().port}`,
     requests,
     jobs,
+    /** The next `n` creates are carried out, but the connection closes before their answer. */
+    loseCreateAnswers(n = 1) { dropCreates = n; },
     /** Sets a job's status (Validating, Scheduled, InProgress, Stopped, ...). */
     advance(id, status, message) {
       const job = jobOf(id);

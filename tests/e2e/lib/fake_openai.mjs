@@ -167,15 +167,29 @@ export async function startFakeOpenAI({ key, files = {} }) {
      * input's requests; "completed" writes the output file, one response per
      * input line in reverse order, each embedding `embed(input text)`;
      * "failed" sets `errors` to `failure` ({code, message}); "cancelled"
-     * follows a cancel request.
+     * follows a cancel request. With `failCustomIds` (a Set), "completed"
+     * writes those requests to an error file (error_file_id) instead, each a
+     * 400 whose message names its custom_id, as OpenAI does for requests that
+     * fail.
      */
-    advanceBatch(id, status, { embed, failure } = {}) {
+    advanceBatch(id, status, { embed, failure, failCustomIds } = {}) {
       const batch = batches.get(id);
       const lines = contents.get(batch.input_file_id).toString('utf8').split('\n').filter((l) => l.trim());
       batch.status = status;
       if (status === 'in_progress') batch.request_counts = { total: lines.length, completed: 0, failed: 0 };
       if (status === 'completed') {
-        const out = lines.reverse().map((line, i) => {
+        const failing = (line) => failCustomIds?.has(JSON.parse(line).custom_id);
+        const errors = lines.filter(failing).map((line, i) => {
+          const r = JSON.parse(line);
+          return JSON.stringify({
+            id: `batch_req_err_${i}`, custom_id: r.custom_id,
+            response: { status_code: 400, request_id: `req_err_${i}`, body: {
+              error: { message: `Invalid input for ${r.custom_id}: too many tokens`, type: 'invalid_request_error', param: 'input', code: null } } },
+            error: null,
+          });
+        });
+        const failed = errors.length;
+        const out = lines.filter((l) => !failing(l)).reverse().map((line, i) => {
           const r = JSON.parse(line);
           return JSON.stringify({
             id: `batch_req_${i}`, custom_id: r.custom_id,
@@ -187,7 +201,11 @@ export async function startFakeOpenAI({ key, files = {} }) {
         });
         batch.output_file_id = `file-out-${id}`;
         contents.set(batch.output_file_id, Buffer.from(out.join('\n') + '\n'));
-        batch.request_counts = { total: lines.length, completed: lines.length, failed: 0 };
+        if (failed > 0) {
+          batch.error_file_id = `file-err-${id}`;
+          contents.set(batch.error_file_id, Buffer.from(errors.join('\n') + '\n'));
+        }
+        batch.request_counts = { total: lines.length, completed: lines.length - failed, failed };
         batch.completed_at = 1700000200;
       }
       if (status === 'failed') {

@@ -25,6 +25,7 @@ function splitS3(uri) {
 export async function startFakeSageMaker({ s3, credentials, region = 'us-east-1' }) {
   const jobs = new Map(); // name → DescribeTransformJob's answer
   const requests = [];
+  let dropCreates = 0; // creates that are carried out but whose answer is lost
   const epoch = () => Date.now() / 1000;
 
   const server = http.createServer(async (req, res) => {
@@ -50,6 +51,7 @@ export async function startFakeSageMaker({ s3, credentials, region = 'us-east-1'
     let input;
     try { input = JSON.parse(body); } catch { return error(400, 'SerializationException', 'Malformed body'); }
     const name = input.TransformJobName;
+    record.name = name;
     if (typeof name !== 'string' || !/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(name)) {
       return error(400, 'ValidationException', "1 validation error detected: Value at 'transformJobName' failed to satisfy constraint");
     }
@@ -70,6 +72,7 @@ export async function startFakeSageMaker({ s3, credentials, region = 'us-east-1'
           TransformResources: input.TransformResources, DataProcessing: input.DataProcessing,
           CreationTime: epoch(),
         });
+        if (dropCreates > 0) { dropCreates--; record.status = 'lost'; return res.socket.destroy(); }
         return answer(200, { TransformJobArn: arn });
       }
       case 'SageMaker.DescribeTransformJob': {
@@ -99,6 +102,8 @@ export async function startFakeSageMaker({ s3, credentials, region = 'us-east-1'
     endpoint: `http://127.0.0.1:${server.address().port}`,
     requests,
     jobs,
+    /** The next `n` creates are carried out, but the connection closes before their answer. */
+    loseCreateAnswers(n = 1) { dropCreates = n; },
     advance(name, status) { jobOf(name).TransformJobStatus = status; },
     fail(name, reason) {
       const job = jobOf(name);

@@ -78,7 +78,7 @@ DocumentBatch MakeBatch(int n, std::vector<std::string> ids) {
   DocumentBatch batch;
   for (auto& id : ids) {
     batch.documents.push_back({id, R"({"n":)" + std::to_string(n) + "}", std::nullopt});
-    batch.origins.push_back({0, "/f", static_cast<uint64_t>(n)});
+    batch.origins.push_back({0, "/f", static_cast<uint64_t>(n), {}});
   }
   batch.checkpoint = "ckpt-" + std::to_string(n);
   return batch;
@@ -183,7 +183,7 @@ class ThrowingSink : public DocumentSink {
 DocumentBatch OneDocument() {
   DocumentBatch batch;
   batch.documents.push_back({"1", R"({"a":1})", std::nullopt});
-  batch.origins.push_back({0, "/a", 1});
+  batch.origins.push_back({0, "/a", 1, {}});
   batch.checkpoint = "cp";
   return batch;
 }

@@ -17,7 +17,7 @@ TEST(IngestProgressMetricsTest, CountsRecordsFailuresDocumentsAndBytesBySourceTy
   progress.AddRecordRead(0);
   progress.AddRecordRead(1);
   progress.AddRecordRead(1);
-  progress.AddFailure({1, "/b.jsonl", 2}, "not JSON");
+  progress.AddFailure({1, "/b.jsonl", 2, {}}, "not JSON");
   progress.AddWritten(2);
   progress.SetBytesRead(0, 0, 100);
   progress.SetBytesRead(0, 0, 250);  // counts the growth only

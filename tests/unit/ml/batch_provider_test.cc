@@ -233,5 +233,14 @@ TEST(FinishedOutput, ReadsTheLastShownRemoteJob) {
   EXPECT_EQ(service.FinishedOutput(record).status().code(), util::Code::kInvalidArgument);
 }
 
+TEST(TaskTokenTest, StableDistinctAndInTheProvidersAlphabets) {
+  // Bedrock's clientRequestToken and SageMaker's TransformJobName allow
+  // [a-zA-Z0-9](-*[a-zA-Z0-9])*; task ids have '-' and '_'.
+  EXPECT_EQ(TaskToken("aB-_"), "sluice-61422d5f");
+  EXPECT_EQ(TaskToken("wui_TzkIBPwMXJrR8riz"), TaskToken("wui_TzkIBPwMXJrR8riz"));
+  EXPECT_NE(TaskToken("a-"), TaskToken("a_"));
+  EXPECT_EQ(TaskToken("wui_TzkIBPwMXJrR8riz").size(), 47u);  // SageMaker allows 63
+}
+
 }  // namespace
 }  // namespace sluice::ml
