@@ -34,6 +34,9 @@ Response WriteOne(const ApiContext& ctx, const Request& req, index::WriteOp op) 
     if (!v.ok()) return ErrorResponse(req, v.status());
     (std::string_view(p) == "if_seq_no" ? op.if_seq_no : op.if_primary_term) = *v;
   }
+  if (auto s = ApplyVersioning(req.Query("version"), req.Query("version_type"), &op); !s.ok()) {
+    return ErrorResponse(req, s);
+  }
   std::shared_ptr<index::Index> index;
   // Like OpenSearch (and _bulk here), every write but a delete auto-creates the index: an
   // upsert into a missing index creates both.

@@ -174,6 +174,21 @@ WriteResult Index::Prepare(WriteOp& op, Mapping& mapping, Pending& pending) {
     }
   }
 
+  // External versions compare with the last version the id had, deleted or not (OpenSearch
+  // keeps a delete's version as a tombstone); an id never seen has none.
+  const bool external = op.version_type != VersionType::kInternal;
+  if (external && known) {
+    bool gte = op.version_type == VersionType::kExternalGte;
+    if (gte ? op.version < current.version : op.version <= current.version) {
+      result.status = conflict_meta(Status(
+          util::Code::kConflict, "version_conflict_engine_exception",
+          "[" + op.id + "]: version conflict, current version [" +
+              std::to_string(current.version) + "] is higher" + (gte ? " than" : " or equal to") +
+              " the one provided [" + std::to_string(op.version) + "]"));
+      return result;
+    }
+  }
+
   std::optional<std::string> new_source;
   std::vector<std::string> unchanged_vectors;
   switch (op.type) {
@@ -320,11 +335,11 @@ WriteResult Index::Prepare(WriteOp& op, Mapping& mapping, Pending& pending) {
   }
   if (op.type == OpType::kDelete && !current.exists) {
     result.result = "not_found";
-    result.version = 1;
+    result.version = external ? op.version : 1;
     result.seq_no = next_seq_no_++;
     return result;
   }
-  result.version = current.exists ? current.version + 1 : 1;
+  result.version = external ? op.version : current.exists ? current.version + 1 : 1;
   result.seq_no = next_seq_no_++;
   if (!known) current.doc = next_doc_no_++;
   result.result = op.type == OpType::kDelete ? "deleted" : current.exists ? "updated" : "created";

@@ -177,6 +177,30 @@ TEST_F(IndexTest, IfSeqNoMustMatchTheCurrentDocument) {
   EXPECT_EQ(One(missing).status.code(), util::Code::kConflict);
 }
 
+TEST_F(IndexTest, ExternalVersionsMustGrowExternalGteMustNotShrink) {
+  auto external = [](OpType type, VersionType vt, int64_t version) {
+    WriteOp op = Op(type, "1", type == OpType::kDelete ? "" : R"({"a":1})");
+    op.version_type = vt;
+    op.version = version;
+    return op;
+  };
+  ExpectResult(One(external(OpType::kIndex, VersionType::kExternal, 5)), "created", 5, 0);
+  WriteResult same = One(external(OpType::kIndex, VersionType::kExternal, 5));
+  EXPECT_EQ(same.status.type(), "version_conflict_engine_exception");
+  EXPECT_EQ(same.status.reason(),
+            "[1]: version conflict, current version [5] is higher or equal to the one provided "
+            "[5]");
+  ExpectResult(One(external(OpType::kIndex, VersionType::kExternalGte, 5)), "updated", 5, 1);
+  WriteResult lower = One(external(OpType::kDelete, VersionType::kExternalGte, 4));
+  EXPECT_EQ(lower.status.reason(),
+            "[1]: version conflict, current version [5] is higher than the one provided [4]");
+  ExpectResult(One(external(OpType::kDelete, VersionType::kExternal, 6)), "deleted", 6, 2);
+  // The deleted document's version still counts, as OpenSearch's tombstone does.
+  EXPECT_EQ(One(external(OpType::kIndex, VersionType::kExternal, 6)).status.code(),
+            util::Code::kConflict);
+  ExpectResult(One(external(OpType::kIndex, VersionType::kExternal, 7)), "created", 7, 3);
+}
+
 TEST_F(IndexTest, FailedItemsDoNotAffectOthersInTheBatch) {
   Create("", R"({"properties":{"n":{"type":"long"}}})");
   std::vector<WriteOp> ops;
