@@ -225,6 +225,9 @@ WriteResult Index::Prepare(WriteOp& op, Mapping& mapping, Pending& pending) {
       auto upsert = body.FindMember("upsert");
       bool doc_as_upsert = body.HasMember("doc_as_upsert") && body["doc_as_upsert"].IsBool() &&
                            body["doc_as_upsert"].GetBool();
+      // detect_noop: false writes a new version even when the merge changes nothing.
+      bool detect_noop = !body.HasMember("detect_noop") || !body["detect_noop"].IsBool() ||
+                         body["detect_noop"].GetBool();
       if (body.HasMember("script")) {
         result.status = util::InvalidArgument("scripted updates are not supported by sluice");
         return result;
@@ -277,7 +280,7 @@ WriteResult Index::Prepare(WriteOp& op, Mapping& mapping, Pending& pending) {
         return result;
       }
       MergeInto(merged, doc->value, merged.GetAllocator());
-      if (merged == before) {
+      if (detect_noop && merged == before) {
         result.result = "noop";
         result.version = current.version;
         result.seq_no = current.seq_no;

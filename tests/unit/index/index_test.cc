@@ -125,6 +125,8 @@ TEST_F(IndexTest, UpdateThatChangesNothingIsNoop) {
   One(Op(OpType::kIndex, "1", R"({"a":1,"o":{"x":1}})"));
   ExpectResult(One(Op(OpType::kUpdate, "1", R"({"doc":{"o":{"x":1}}})")), "noop", 1, 0);
   ExpectResult(One(Op(OpType::kIndex, "2", R"({"a":1})")), "created", 1, 1);  // no seq_no used
+  ExpectResult(One(Op(OpType::kUpdate, "1", R"({"doc":{"a":1},"detect_noop":false})")),
+               "updated", 2, 2);
 }
 
 TEST_F(IndexTest, UpdateOfMissingDocument) {
