@@ -158,21 +158,25 @@ WriteResult Index::Prepare(WriteOp& op, Mapping& mapping, Pending& pending) {
     return std::move(s).WithMetadata("index", name_).WithMetadata("shard", "0")
         .WithMetadata("index_uuid", uuid_);
   };
-  if (op.if_seq_no) {
+  // if_seq_no/if_primary_term: false (result.status set) when the document is not that one.
+  auto seq_no_matches = [&]() {
+    if (!op.if_seq_no) return true;
     int64_t term = op.if_primary_term.value_or(1);
-    if (!current.exists || current.seq_no != *op.if_seq_no || term != 1) {
-      std::string tail = current.exists
-                             ? ". current document has seqNo [" + std::to_string(current.seq_no) +
-                                   "] and primary term [1]"
-                             : ". but no document was found";
-      result.status = conflict_meta(
-          Status(util::Code::kConflict, "version_conflict_engine_exception",
-                 "[" + op.id + "]: version conflict, required seqNo [" +
-                     std::to_string(*op.if_seq_no) + "], primary term [" + std::to_string(term) +
-                     "]" + tail));
-      return result;
-    }
-  }
+    if (current.exists && current.seq_no == *op.if_seq_no && term == 1) return true;
+    std::string tail = current.exists
+                           ? ". current document has seqNo [" + std::to_string(current.seq_no) +
+                                 "] and primary term [1]"
+                           : ". but no document was found";
+    result.status = conflict_meta(
+        Status(util::Code::kConflict, "version_conflict_engine_exception",
+               "[" + op.id + "]: version conflict, required seqNo [" +
+                   std::to_string(*op.if_seq_no) + "], primary term [" + std::to_string(term) +
+                   "]" + tail));
+    return false;
+  };
+  // An update of a missing document checks once its body is read: without an upsert it is
+  // a document_missing_exception first, as in OpenSearch's UpdateHelper.
+  if (!(op.type == OpType::kUpdate && !current.exists) && !seq_no_matches()) return result;
 
   // External versions compare with the last version the id had, deleted or not (OpenSearch
   // keeps a delete's version as a tombstone); an id never seen has none.
@@ -209,6 +213,7 @@ WriteResult Index::Prepare(WriteOp& op, Mapping& mapping, Pending& pending) {
       break;
     case OpType::kUpdate: {
       if (op.upsert && !current.exists) {
+        if (!seq_no_matches()) return result;
         new_source = std::move(*op.upsert);
         break;
       }
@@ -238,6 +243,7 @@ WriteResult Index::Prepare(WriteOp& op, Mapping& mapping, Pending& pending) {
         return result;
       }
       if (!current.exists) {
+        if ((upsert != body.MemberEnd() || doc_as_upsert) && !seq_no_matches()) return result;
         if (upsert != body.MemberEnd()) {
           new_source = json::ValueText(upsert->value);
         } else if (doc_as_upsert && doc != body.MemberEnd()) {

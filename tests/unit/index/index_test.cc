@@ -135,6 +135,12 @@ TEST_F(IndexTest, UpdateOfMissingDocument) {
   EXPECT_EQ(r.status.type(), "document_missing_exception");
   EXPECT_EQ(r.status.reason(), "[x]: document missing");
   EXPECT_EQ(r.status.metadata().at(0), (std::pair<std::string, std::string>{"index", "idx"}));
+  // Missing comes before if_seq_no; with an upsert the seq_no check applies.
+  WriteOp guarded = Op(OpType::kUpdate, "x", R"({"doc":{"a":1}})");
+  guarded.if_seq_no = 1;
+  EXPECT_EQ(One(guarded).status.type(), "document_missing_exception");
+  guarded.source = R"({"doc":{"a":1},"doc_as_upsert":true})";
+  EXPECT_EQ(One(guarded).status.type(), "version_conflict_engine_exception");
 }
 
 TEST_F(IndexTest, DocAsUpsertAndUpsertCreateMissingDocuments) {
