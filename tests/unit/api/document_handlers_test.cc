@@ -84,6 +84,22 @@ TEST_F(DocumentHandlersTest, ExternalVersionsOnIndexAndTheirValidation) {
   EXPECT_EQ(Call("PUT", "/books/_doc/3?version_type=sometimes", "{}").status, 400);
 }
 
+TEST_F(DocumentHandlersTest, MgetRefusesTheRemovedUnderscoreParameters) {
+  ASSERT_EQ(Call("PUT", "/books/_doc/1", R"({"a":1})").status, 201);
+  EXPECT_EQ(Call("POST", "/_mget", R"({"docs":[{"_index":"books","_id":"1","routing":"r"}]})")
+                .status,
+            200);
+  for (const char* key : {"_routing", "_version"}) {
+    http::Response r = Call(
+        "POST", "/_mget",
+        std::string(R"({"docs":[{"_index":"books","_id":"1",")") + key + R"(":"1"}]})");
+    EXPECT_EQ(r.status, 400);
+    EXPECT_EQ(ErrorType(r), "parse_exception");
+    EXPECT_EQ(std::string(Json(r)["error"]["reason"].GetString()),
+              std::string("failed to parse multi get request. unknown field [") + key + "]");
+  }
+}
+
 TEST_F(DocumentHandlersTest, GetFoundAndNotFound) {
   Call("PUT", "/books/_doc/1", R"({"title":"a","n":1})");
   http::Response found = Call("GET", "/books/_doc/1");
