@@ -10,6 +10,7 @@
 #include "api/routes.h"
 #include "index/catalog.h"
 #include "json/json_writer.h"
+#include "json/value_text.h"
 
 namespace sluice::api {
 namespace {
@@ -75,6 +76,7 @@ util::Result<std::vector<BulkItem>> ParseBulk(std::string_view body, std::string
       return Malformed(line, "expected START_OBJECT but found [VALUE_STRING]");
     }
     item.index = std::string(path_index);
+    std::optional<std::string> version, version_type;
     for (auto it = meta.MemberBegin(); it != meta.MemberEnd(); ++it) {
       std::string key = it->name.GetString();
       if (!kActionKeys.count(key)) {
@@ -89,6 +91,8 @@ util::Result<std::vector<BulkItem>> ParseBulk(std::string_view body, std::string
       }
       if (key == "if_seq_no" && v.IsInt64()) item.op.if_seq_no = v.GetInt64();
       if (key == "if_primary_term" && v.IsInt64()) item.op.if_primary_term = v.GetInt64();
+      if (key == "version") version = v.IsString() ? v.GetString() : json::ValueText(v);
+      if (key == "version_type" && v.IsString()) version_type = v.GetString();
     }
     if (item.index.empty()) {
       return util::Status(util::Code::kInvalidArgument, "action_request_validation_exception",
@@ -102,6 +106,7 @@ util::Result<std::vector<BulkItem>> ParseBulk(std::string_view body, std::string
                    : item.action == "create" ? index::OpType::kCreate
                    : item.action == "update" ? index::OpType::kUpdate
                                              : index::OpType::kDelete;
+    if (util::Status s = ApplyVersioning(version, version_type, &item.op); !s.ok()) return s;
     if (item.op.type != index::OpType::kDelete) {
       std::string_view source;
       if (!next_line(&source)) {

@@ -1,5 +1,5 @@
 // GET/PUT /_cluster/settings over index::ClusterSettings (the settings sluice
-// knows: knn.memory.circuit_breaker.limit). Bodies may nest or flatten keys;
+// knows, see index/cluster_settings.h). Bodies may nest or flatten keys;
 // answers nest them unless ?flat_settings=true, as in OpenSearch.
 #include <rapidjson/document.h>
 

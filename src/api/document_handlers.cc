@@ -34,6 +34,9 @@ Response WriteOne(const ApiContext& ctx, const Request& req, index::WriteOp op) 
     if (!v.ok()) return ErrorResponse(req, v.status());
     (std::string_view(p) == "if_seq_no" ? op.if_seq_no : op.if_primary_term) = *v;
   }
+  if (auto s = ApplyVersioning(req.Query("version"), req.Query("version_type"), &op); !s.ok()) {
+    return ErrorResponse(req, s);
+  }
   std::shared_ptr<index::Index> index;
   // Like OpenSearch (and _bulk here), every write but a delete auto-creates the index: an
   // upsert into a missing index creates both.
@@ -124,6 +127,22 @@ Response GetDoc(const ApiContext& ctx, const Request& req, bool source_only) {
     return JsonResponse(req, 404, w.Take());
   }
   const index::StoredDocument& d = **doc;
+  // A get with a version reads only that version, whatever the version_type (OpenSearch's
+  // VersionType.isVersionConflictForReads is "differs" for internal, external and external_gte).
+  if (req.HasQuery("version")) {
+    auto want = IntParam(req, "version");
+    if (!want.ok()) return ErrorResponse(req, want.status());
+    if (*want != d.version) {
+      return ErrorResponse(
+          req, util::Status(util::Code::kConflict, "version_conflict_engine_exception",
+                            "[" + d.id + "]: version conflict, current version [" +
+                                std::to_string(d.version) + "] is different than the one provided [" +
+                                std::to_string(*want) + "]")
+                   .WithMetadata("index", (*index)->name())
+                   .WithMetadata("shard", "0")
+                   .WithMetadata("index_uuid", (*index)->uuid()));
+    }
+  }
   search::SourceFilter filter = SourceFilterFromParams(req);
   if (source_only) return JsonResponse(req, 200, filter.Apply(d.source));
   w.StartObject();

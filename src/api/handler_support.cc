@@ -4,6 +4,7 @@
 
 #include "api/rest_response.h"
 #include "index/catalog.h"
+#include "index/index.h"
 #include "json/json_writer.h"
 #include "search/query_parser.h"
 #include "search/search_request.h"
@@ -53,6 +54,46 @@ int WriteStatus(const index::WriteResult& result) {
   if (result.result == "created") return 201;
   if (result.result == "not_found") return 404;
   return 200;
+}
+
+util::Status ApplyVersioning(std::optional<std::string_view> version,
+                             std::optional<std::string_view> version_type, index::WriteOp* op) {
+  auto invalid = [](std::string what) {
+    return util::Status(util::Code::kInvalidArgument, "action_request_validation_exception",
+                        "Validation Failed: 1: " + what + ";");
+  };
+  if (version_type && *version_type != "internal") {
+    if (*version_type == "external") op->version_type = index::VersionType::kExternal;
+    else if (*version_type == "external_gte") op->version_type = index::VersionType::kExternalGte;
+    else return util::InvalidArgument("No version type match [" + std::string(*version_type) + "]");
+  }
+  if (op->version_type == index::VersionType::kInternal) return util::Status();
+  const std::string type_name =
+      op->version_type == index::VersionType::kExternal ? "EXTERNAL" : "EXTERNAL_GTE";
+  if (op->type == index::OpType::kCreate) {
+    return invalid("create operations only support internal versioning. use index instead");
+  }
+  if (op->type == index::OpType::kUpdate) {
+    return invalid("version type [" + type_name + "] is not supported by the update API");
+  }
+  // Absent, the version is OpenSearch's MATCH_ANY (-3), which no external write accepts.
+  int64_t v = -3;
+  if (version) {
+    try {
+      size_t pos = 0;
+      v = std::stoll(std::string(*version), &pos);
+      if (pos != version->size()) throw std::invalid_argument("trailing");
+    } catch (...) {
+      return util::InvalidArgument("Failed to parse [version] value [" + std::string(*version) +
+                                   "]");
+    }
+  }
+  if (v < 0) {
+    return invalid("illegal version value [" + std::to_string(v) + "] for version type [" +
+                   type_name + "]");
+  }
+  op->version = v;
+  return util::Status();
 }
 
 util::Status ApplyAliasFilters(const index::Catalog& catalog, std::string_view expression,

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string_view>
 
 #include "http/request.h"
@@ -10,6 +11,7 @@
 namespace sluice::index {
 class Catalog;
 class Index;
+struct WriteOp;
 struct WriteResult;
 }  // namespace sluice::index
 namespace sluice::json {
@@ -41,6 +43,13 @@ void WriteResultFields(json::JsonWriter& w, const index::Index& index,
 // HTTP status of one write: 201 created, 404 delete of a missing doc, 200
 // otherwise; an error's own status when it failed.
 int WriteStatus(const index::WriteResult& result);
+
+// Sets op's version and version type from a write's `version` and `version_type` (either
+// may be absent), validated as OpenSearch's IndexRequest/DeleteRequest do: an unknown type
+// is an illegal_argument_exception, an external type on a create or without a version an
+// action_request_validation_exception. Call after op.type is set.
+util::Status ApplyVersioning(std::optional<std::string_view> version,
+                             std::optional<std::string_view> version_type, index::WriteOp* op);
 
 // Sets request->alias_filters for a search of `expression` (alias filters,
 // Catalog::AliasFilters, parsed as queries; several are OR-ed).

@@ -139,11 +139,12 @@ Response MultiGet(const ApiContext& ctx, const Request& req) {
           if (!s.ok()) return ErrorResponse(req, s.status());
           source = *s;
         } else if (key == "routing" || key == "stored_fields" || key == "version" ||
-                   key == "version_type" || key == "_routing") {
+                   key == "version_type") {
           continue;
         } else {
-          return ErrorResponse(req, util::ParsingError("unknown key [" + std::string(key) +
-                                                       "] for a document in [docs]"));
+          // As MultiGetRequest: the removed underscore forms (_routing, _version, ...) too.
+          return ErrorResponse(req, util::ParseError("failed to parse multi get request. unknown "
+                                                     "field [" + std::string(key) + "]"));
         }
       }
       if (index.empty()) {

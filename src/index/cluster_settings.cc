@@ -2,6 +2,10 @@
 
 #include <rapidjson/document.h>
 
+#include <algorithm>
+#include <string_view>
+#include <vector>
+
 #include "index/knn_breaker.h"
 #include "json/json_writer.h"
 #include "storage/store.h"
@@ -12,9 +16,49 @@ namespace {
 constexpr const char* kLimit = "knn.memory.circuit_breaker.limit";
 constexpr const char* kPersistentKey = "cluster_settings/persistent";
 
+// OpenSearch's dynamic shard-allocation and recovery settings, with its defaults. A single
+// node has no shards to move: they are validated, stored and answered, and change nothing.
+struct Accepted {
+  const char* key;
+  const char* default_value;
+  std::vector<std::string_view> allowed;  // empty: any value
+};
+const std::vector<Accepted>& AcceptedSettings() {
+  static const std::vector<Accepted> kAccepted = {
+      {"cluster.routing.allocation.enable", "all", {"all", "primaries", "new_primaries", "none"}},
+      {"cluster.routing.rebalance.enable", "all", {"all", "primaries", "replicas", "none"}},
+      {"cluster.routing.allocation.allow_rebalance", "indices_all_active",
+       {"always", "indices_primaries_active", "indices_all_active"}},
+      {"cluster.routing.allocation.cluster_concurrent_rebalance", "2", {}},
+      {"cluster.routing.allocation.node_concurrent_recoveries", "2", {}},
+      {"cluster.routing.allocation.disk.threshold_enabled", "true", {"true", "false"}},
+      {"cluster.routing.allocation.disk.watermark.low", "85%", {}},
+      {"cluster.routing.allocation.disk.watermark.high", "90%", {}},
+      {"cluster.routing.allocation.disk.watermark.flood_stage", "95%", {}},
+      {"cluster.max_shards_per_node", "1000", {}},
+      {"indices.recovery.max_bytes_per_sec", "40mb", {}},
+  };
+  return kAccepted;
+}
+
+const Accepted* FindAccepted(const std::string& key) {
+  for (const auto& a : AcceptedSettings()) {
+    if (key == a.key) return &a;
+  }
+  return nullptr;
+}
+
 util::Status Validate(const ClusterSettings::Update& update, const std::string& type,
                       uint64_t base) {
   for (const auto& [key, value] : update) {
+    if (const Accepted* a = FindAccepted(key)) {
+      if (value && !a->allowed.empty() &&
+          std::find(a->allowed.begin(), a->allowed.end(), *value) == a->allowed.end()) {
+        return util::InvalidArgument("illegal value can't update [" + key + "] from [" +
+                                     a->default_value + "] to [" + *value + "]");
+      }
+      continue;
+    }
     if (key != kLimit) {
       return util::InvalidArgument(type + " setting [" + key + "], not recognized");
     }
@@ -97,7 +141,9 @@ ClusterSettings::Flat ClusterSettings::transient() const {
 }
 
 ClusterSettings::Flat ClusterSettings::Defaults() {
-  return {{kLimit, std::string(KnnMemoryBreaker::kDefaultLimit)}};
+  Flat defaults = {{kLimit, std::string(KnnMemoryBreaker::kDefaultLimit)}};
+  for (const auto& a : AcceptedSettings()) defaults[a.key] = a.default_value;
+  return defaults;
 }
 
 }  // namespace sluice::index

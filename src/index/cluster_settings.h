@@ -3,6 +3,9 @@
 // Known settings (any other is refused as OpenSearch refuses it):
 //   knn.memory.circuit_breaker.limit — KnnMemoryBreaker's limit, a percentage
 //     of the memory budget or a byte size; default "50%".
+//   cluster.routing.allocation.*, cluster.routing.rebalance.enable,
+//     cluster.max_shards_per_node, indices.recovery.max_bytes_per_sec —
+//     OpenSearch's allocation settings: validated and stored, no effect on one node.
 // Persistent settings are stored in the metadata column and applied again at
 // Open; transient ones live until the process ends and win over persistent
 // ones. Values are kept as the strings clients sent (numbers as their text).

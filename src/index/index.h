@@ -57,12 +57,21 @@ using DocNo = uint32_t;
 
 enum class OpType { kIndex, kCreate, kUpdate, kDelete };
 
+// OpenSearch's VersionType: internal versions are counted by the index; external ones
+// are given with each write (index/delete) and must grow: strictly (kExternal) or
+// not shrink (kExternalGte).
+enum class VersionType { kInternal, kExternal, kExternalGte };
+
 struct WriteOp {
   OpType type = OpType::kIndex;
   std::string id;      // empty for index/create: an id is generated
   std::string source;  // index/create: the document; update: {"doc":..,"doc_as_upsert":..,"upsert":..}
   std::optional<int64_t> if_seq_no;        // optimistic concurrency (index/delete)
   std::optional<int64_t> if_primary_term;  // always 1 in sluice
+  // kExternal/kExternalGte (index/delete only): `version` is the document's new version,
+  // a conflict unless it is above (kExternalGte: at least) the current one.
+  VersionType version_type = VersionType::kInternal;
+  int64_t version = 0;
   // update only: when set, `source` is the partial document itself (merged
   // into an existing document, as an update's "doc") and this is the document
   // written when none exists (its "upsert") — batch ingestion's form, which

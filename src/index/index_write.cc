@@ -158,18 +158,37 @@ WriteResult Index::Prepare(WriteOp& op, Mapping& mapping, Pending& pending) {
     return std::move(s).WithMetadata("index", name_).WithMetadata("shard", "0")
         .WithMetadata("index_uuid", uuid_);
   };
-  if (op.if_seq_no) {
+  // if_seq_no/if_primary_term: false (result.status set) when the document is not that one.
+  auto seq_no_matches = [&]() {
+    if (!op.if_seq_no) return true;
     int64_t term = op.if_primary_term.value_or(1);
-    if (!current.exists || current.seq_no != *op.if_seq_no || term != 1) {
-      std::string tail = current.exists
-                             ? ". current document has seqNo [" + std::to_string(current.seq_no) +
-                                   "] and primary term [1]"
-                             : ". but no document was found";
-      result.status = conflict_meta(
-          Status(util::Code::kConflict, "version_conflict_engine_exception",
-                 "[" + op.id + "]: version conflict, required seqNo [" +
-                     std::to_string(*op.if_seq_no) + "], primary term [" + std::to_string(term) +
-                     "]" + tail));
+    if (current.exists && current.seq_no == *op.if_seq_no && term == 1) return true;
+    std::string tail = current.exists
+                           ? ". current document has seqNo [" + std::to_string(current.seq_no) +
+                                 "] and primary term [1]"
+                           : ". but no document was found";
+    result.status = conflict_meta(
+        Status(util::Code::kConflict, "version_conflict_engine_exception",
+               "[" + op.id + "]: version conflict, required seqNo [" +
+                   std::to_string(*op.if_seq_no) + "], primary term [" + std::to_string(term) +
+                   "]" + tail));
+    return false;
+  };
+  // An update of a missing document checks once its body is read: without an upsert it is
+  // a document_missing_exception first, as in OpenSearch's UpdateHelper.
+  if (!(op.type == OpType::kUpdate && !current.exists) && !seq_no_matches()) return result;
+
+  // External versions compare with the last version the id had, deleted or not (OpenSearch
+  // keeps a delete's version as a tombstone); an id never seen has none.
+  const bool external = op.version_type != VersionType::kInternal;
+  if (external && known) {
+    bool gte = op.version_type == VersionType::kExternalGte;
+    if (gte ? op.version < current.version : op.version <= current.version) {
+      result.status = conflict_meta(Status(
+          util::Code::kConflict, "version_conflict_engine_exception",
+          "[" + op.id + "]: version conflict, current version [" +
+              std::to_string(current.version) + "] is higher" + (gte ? " than" : " or equal to") +
+              " the one provided [" + std::to_string(op.version) + "]"));
       return result;
     }
   }
@@ -194,6 +213,7 @@ WriteResult Index::Prepare(WriteOp& op, Mapping& mapping, Pending& pending) {
       break;
     case OpType::kUpdate: {
       if (op.upsert && !current.exists) {
+        if (!seq_no_matches()) return result;
         new_source = std::move(*op.upsert);
         break;
       }
@@ -210,6 +230,9 @@ WriteResult Index::Prepare(WriteOp& op, Mapping& mapping, Pending& pending) {
       auto upsert = body.FindMember("upsert");
       bool doc_as_upsert = body.HasMember("doc_as_upsert") && body["doc_as_upsert"].IsBool() &&
                            body["doc_as_upsert"].GetBool();
+      // detect_noop: false writes a new version even when the merge changes nothing.
+      bool detect_noop = !body.HasMember("detect_noop") || !body["detect_noop"].IsBool() ||
+                         body["detect_noop"].GetBool();
       if (body.HasMember("script")) {
         result.status = util::InvalidArgument("scripted updates are not supported by sluice");
         return result;
@@ -220,6 +243,7 @@ WriteResult Index::Prepare(WriteOp& op, Mapping& mapping, Pending& pending) {
         return result;
       }
       if (!current.exists) {
+        if ((upsert != body.MemberEnd() || doc_as_upsert) && !seq_no_matches()) return result;
         if (upsert != body.MemberEnd()) {
           new_source = json::ValueText(upsert->value);
         } else if (doc_as_upsert && doc != body.MemberEnd()) {
@@ -262,7 +286,7 @@ WriteResult Index::Prepare(WriteOp& op, Mapping& mapping, Pending& pending) {
         return result;
       }
       MergeInto(merged, doc->value, merged.GetAllocator());
-      if (merged == before) {
+      if (detect_noop && merged == before) {
         result.result = "noop";
         result.version = current.version;
         result.seq_no = current.seq_no;
@@ -320,11 +344,11 @@ WriteResult Index::Prepare(WriteOp& op, Mapping& mapping, Pending& pending) {
   }
   if (op.type == OpType::kDelete && !current.exists) {
     result.result = "not_found";
-    result.version = 1;
+    result.version = external ? op.version : 1;
     result.seq_no = next_seq_no_++;
     return result;
   }
-  result.version = current.exists ? current.version + 1 : 1;
+  result.version = external ? op.version : current.exists ? current.version + 1 : 1;
   result.seq_no = next_seq_no_++;
   if (!known) current.doc = next_doc_no_++;
   result.result = op.type == OpType::kDelete ? "deleted" : current.exists ? "updated" : "created";

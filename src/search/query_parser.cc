@@ -139,6 +139,8 @@ Result<QueryPtr> ParseTerm(const rapidjson::Value& q) {
     if (value == nullptr) return ParsingError("[term] query requires a value");
   }
   SLUICE_ASSIGN_OR_RETURN(QueryValue v, ParseValue(*value, "term"));
+  // _id is not a mapped field: OpenSearch's IdFieldMapper answers term/terms on it as an ids query.
+  if (fb.field == "_id") return QueryPtr(std::make_unique<IdsQuery>(std::vector{v.text}, boost));
   return QueryPtr(std::make_unique<TermsQuery>(fb.field, std::vector<QueryValue>{v}, boost));
 }
 
@@ -167,6 +169,11 @@ Result<QueryPtr> ParseTerms(const rapidjson::Value& q) {
     }
   }
   if (field.empty()) return ParsingError("[terms] query requires a field");
+  if (field == "_id") {
+    std::vector<std::string> ids;
+    for (const auto& v : values) ids.push_back(v.text);
+    return QueryPtr(std::make_unique<IdsQuery>(std::move(ids), boost));
+  }
   return QueryPtr(std::make_unique<TermsQuery>(field, std::move(values), boost));
 }
 

@@ -61,6 +61,45 @@ TEST_F(DocumentHandlersTest, CreateOnExistingIdIs409) {
   EXPECT_EQ(Call("PUT", "/books/_doc/1?op_type=create", R"({"a":2})").status, 409);
 }
 
+TEST_F(DocumentHandlersTest, GetWithAVersionReadsOnlyThatVersion) {
+  ASSERT_EQ(Call("PUT", "/books/_doc/1", R"({"a":1})").status, 201);
+  ASSERT_EQ(Call("PUT", "/books/_doc/1", R"({"a":2})").status, 200);
+  EXPECT_EQ(Call("GET", "/books/_doc/1?version=2&version_type=external").status, 200);
+  http::Response r = Call("GET", "/books/_doc/1?version=1");
+  EXPECT_EQ(r.status, 409);
+  EXPECT_STREQ(Json(r)["error"]["reason"].GetString(),
+               "[1]: version conflict, current version [2] is different than the one provided [1]");
+}
+
+TEST_F(DocumentHandlersTest, ExternalVersionsOnIndexAndTheirValidation) {
+  EXPECT_EQ(Json(Call("PUT", "/books/_doc/1?version=5&version_type=external", "{}"))["_version"]
+                .GetInt(),
+            5);
+  EXPECT_EQ(Call("PUT", "/books/_doc/1?version=5&version_type=external", "{}").status, 409);
+  http::Response create = Call("PUT", "/books/_create/2?version=5&version_type=external", "{}");
+  EXPECT_EQ(create.status, 400);
+  EXPECT_STREQ(Json(create)["error"]["reason"].GetString(),
+               "Validation Failed: 1: create operations only support internal versioning. use "
+               "index instead;");
+  EXPECT_EQ(Call("PUT", "/books/_doc/3?version_type=sometimes", "{}").status, 400);
+}
+
+TEST_F(DocumentHandlersTest, MgetRefusesTheRemovedUnderscoreParameters) {
+  ASSERT_EQ(Call("PUT", "/books/_doc/1", R"({"a":1})").status, 201);
+  EXPECT_EQ(Call("POST", "/_mget", R"({"docs":[{"_index":"books","_id":"1","routing":"r"}]})")
+                .status,
+            200);
+  for (const char* key : {"_routing", "_version"}) {
+    http::Response r = Call(
+        "POST", "/_mget",
+        std::string(R"({"docs":[{"_index":"books","_id":"1",")") + key + R"(":"1"}]})");
+    EXPECT_EQ(r.status, 400);
+    EXPECT_EQ(ErrorType(r), "parse_exception");
+    EXPECT_EQ(std::string(Json(r)["error"]["reason"].GetString()),
+              std::string("failed to parse multi get request. unknown field [") + key + "]");
+  }
+}
+
 TEST_F(DocumentHandlersTest, GetFoundAndNotFound) {
   Call("PUT", "/books/_doc/1", R"({"title":"a","n":1})");
   http::Response found = Call("GET", "/books/_doc/1");

@@ -125,6 +125,8 @@ TEST_F(IndexTest, UpdateThatChangesNothingIsNoop) {
   One(Op(OpType::kIndex, "1", R"({"a":1,"o":{"x":1}})"));
   ExpectResult(One(Op(OpType::kUpdate, "1", R"({"doc":{"o":{"x":1}}})")), "noop", 1, 0);
   ExpectResult(One(Op(OpType::kIndex, "2", R"({"a":1})")), "created", 1, 1);  // no seq_no used
+  ExpectResult(One(Op(OpType::kUpdate, "1", R"({"doc":{"a":1},"detect_noop":false})")),
+               "updated", 2, 2);
 }
 
 TEST_F(IndexTest, UpdateOfMissingDocument) {
@@ -133,6 +135,12 @@ TEST_F(IndexTest, UpdateOfMissingDocument) {
   EXPECT_EQ(r.status.type(), "document_missing_exception");
   EXPECT_EQ(r.status.reason(), "[x]: document missing");
   EXPECT_EQ(r.status.metadata().at(0), (std::pair<std::string, std::string>{"index", "idx"}));
+  // Missing comes before if_seq_no; with an upsert the seq_no check applies.
+  WriteOp guarded = Op(OpType::kUpdate, "x", R"({"doc":{"a":1}})");
+  guarded.if_seq_no = 1;
+  EXPECT_EQ(One(guarded).status.type(), "document_missing_exception");
+  guarded.source = R"({"doc":{"a":1},"doc_as_upsert":true})";
+  EXPECT_EQ(One(guarded).status.type(), "version_conflict_engine_exception");
 }
 
 TEST_F(IndexTest, DocAsUpsertAndUpsertCreateMissingDocuments) {
@@ -175,6 +183,30 @@ TEST_F(IndexTest, IfSeqNoMustMatchTheCurrentDocument) {
   WriteOp missing = Op(OpType::kDelete, "nope");
   missing.if_seq_no = 0;
   EXPECT_EQ(One(missing).status.code(), util::Code::kConflict);
+}
+
+TEST_F(IndexTest, ExternalVersionsMustGrowExternalGteMustNotShrink) {
+  auto external = [](OpType type, VersionType vt, int64_t version) {
+    WriteOp op = Op(type, "1", type == OpType::kDelete ? "" : R"({"a":1})");
+    op.version_type = vt;
+    op.version = version;
+    return op;
+  };
+  ExpectResult(One(external(OpType::kIndex, VersionType::kExternal, 5)), "created", 5, 0);
+  WriteResult same = One(external(OpType::kIndex, VersionType::kExternal, 5));
+  EXPECT_EQ(same.status.type(), "version_conflict_engine_exception");
+  EXPECT_EQ(same.status.reason(),
+            "[1]: version conflict, current version [5] is higher or equal to the one provided "
+            "[5]");
+  ExpectResult(One(external(OpType::kIndex, VersionType::kExternalGte, 5)), "updated", 5, 1);
+  WriteResult lower = One(external(OpType::kDelete, VersionType::kExternalGte, 4));
+  EXPECT_EQ(lower.status.reason(),
+            "[1]: version conflict, current version [5] is higher than the one provided [4]");
+  ExpectResult(One(external(OpType::kDelete, VersionType::kExternal, 6)), "deleted", 6, 2);
+  // The deleted document's version still counts, as OpenSearch's tombstone does.
+  EXPECT_EQ(One(external(OpType::kIndex, VersionType::kExternal, 6)).status.code(),
+            util::Code::kConflict);
+  ExpectResult(One(external(OpType::kIndex, VersionType::kExternal, 7)), "created", 7, 3);
 }
 
 TEST_F(IndexTest, FailedItemsDoNotAffectOthersInTheBatch) {

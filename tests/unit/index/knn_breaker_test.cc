@@ -140,5 +140,21 @@ TEST(ClusterSettingsTest, PersistentLimitSurvivesReopenAndTransientWins) {
   EXPECT_TRUE((*settings)->persistent().empty());
 }
 
+TEST(ClusterSettingsTest, AllocationSettingsAreValidatedStoredAndReset) {
+  testutil::TempStore store;
+  auto settings = ClusterSettings::Open(store.get(), nullptr);
+  ASSERT_TRUE(settings.ok());
+  const std::string key = "cluster.routing.allocation.enable";
+  EXPECT_EQ(ClusterSettings::Defaults().at(key), "all");
+  ASSERT_TRUE((*settings)->Apply({{key, "none"}}, {}).ok());
+  EXPECT_EQ((*settings)->persistent().at(key), "none");
+  auto bad = (*settings)->Apply({}, {{key, "sometimes"}});
+  EXPECT_EQ(bad.type(), "illegal_argument_exception");
+  EXPECT_EQ(bad.reason(), "illegal value can't update [" + key + "] from [all] to [sometimes]");
+  EXPECT_TRUE((*settings)->transient().empty());
+  ASSERT_TRUE((*settings)->Apply({{key, std::nullopt}}, {}).ok());
+  EXPECT_TRUE((*settings)->persistent().empty());
+}
+
 }  // namespace
 }  // namespace sluice::index

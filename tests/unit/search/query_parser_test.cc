@@ -54,6 +54,18 @@ TEST(QueryParserTest, ParsesEverySupportedQueryType) {
   }
 }
 
+TEST(QueryParserTest, TermAndTermsOnIdAreIdsQueries) {
+  for (const char* q : {R"({"term":{"_id":1}})", R"({"term":{"_id":{"value":"1"}}})",
+                        R"({"terms":{"_id":[1,"3"]}})"}) {
+    auto r = ParseSearchRequest(std::string(R"({"query":)") + q + "}");
+    ASSERT_TRUE(r.ok()) << q << ": " << r.status().ToString();
+    EXPECT_NE(QueryAs<IdsQuery>(*r), nullptr) << q;
+  }
+  auto other = ParseSearchRequest(R"({"query":{"term":{"id":1}}})");
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(QueryAs<IdsQuery>(*other), nullptr);
+}
+
 TEST(QueryParserTest, UnknownQuery) {
   ExpectError(R"({"query":{"foo":{}}})", "parsing_exception", "unknown query [foo]");
 }
