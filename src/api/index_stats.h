@@ -20,9 +20,17 @@ struct IndexTotals {
   uint64_t docs = 0;
   uint64_t bytes = 0;
   index::OperationCounters::Snapshot ops;
+  index::Index::FieldMemory memory;  // completion and fielddata bytes per field
 
   static IndexTotals Of(const index::Index& index);
   void Add(const IndexTotals& other);
+};
+
+// The per-field breakdowns asked for (wildcards): fielddata.fields and
+// completion.fields are shown only for the fields listed.
+struct FieldStatsFilter {
+  std::vector<std::string> fielddata;
+  std::vector<std::string> completion;
 };
 
 // Writes one stats object with the metrics asked for (all when empty or
@@ -31,6 +39,7 @@ struct IndexTotals {
 void WriteIndexStats(json::JsonWriter& w, const IndexTotals& totals,
                      const std::vector<std::string>& metrics,
                      const std::function<void(json::JsonWriter&)>& extra = {},
-                     const std::vector<std::string>& groups = {});
+                     const std::vector<std::string>& groups = {},
+                     const FieldStatsFilter& fields = {});
 
 }  // namespace sluice::api

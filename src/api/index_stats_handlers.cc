@@ -35,7 +35,8 @@ void Zeros(json::JsonWriter& w, std::initializer_list<const char*> keys) {
 }  // namespace
 
 IndexTotals IndexTotals::Of(const index::Index& index) {
-  return IndexTotals{index.doc_count(), index.stored_bytes(), index.counters().Read()};
+  return IndexTotals{index.doc_count(), index.stored_bytes(), index.counters().Read(),
+                     index.FieldMemoryStats()};
 }
 
 void IndexTotals::Add(const IndexTotals& o) {
@@ -53,6 +54,8 @@ void IndexTotals::Add(const IndexTotals& o) {
   ops.refresh_total += o.ops.refresh_total;
   ops.flush_total += o.ops.flush_total;
   for (const auto& [g, n] : o.ops.group_query_total) ops.group_query_total[g] += n;
+  for (const auto& [f, n] : o.memory.completion) memory.completion[f] += n;
+  for (const auto& [f, n] : o.memory.fielddata) memory.fielddata[f] += n;
 }
 
 namespace {
@@ -67,12 +70,33 @@ void WriteSearchCounters(json::JsonWriter& w, uint64_t query_total, uint64_t fet
             "suggest_time_in_millis", "suggest_current"});
 }
 
+uint64_t Sum(const std::map<std::string, uint64_t>& per_field) {
+  uint64_t n = 0;
+  for (const auto& [f, bytes] : per_field) n += bytes;
+  return n;
+}
+
+// "fields": {"<field>": {"<key>": bytes}} for the fields the patterns select, when any.
+void WriteFieldBreakdown(json::JsonWriter& w, const std::map<std::string, uint64_t>& per_field,
+                         const std::vector<std::string>& patterns, const char* key) {
+  bool any = false;
+  for (const auto& [field, bytes] : per_field) {
+    bool shown = false;
+    for (const auto& p : patterns) shown = shown || util::WildcardMatch(p, field);
+    if (!shown) continue;
+    if (!any) w.Key("fields").StartObject();
+    any = true;
+    w.Key(field).StartObject().Key(key).Uint(bytes).EndObject();
+  }
+  if (any) w.EndObject();
+}
+
 }  // namespace
 
 void WriteIndexStats(json::JsonWriter& w, const IndexTotals& t,
                      const std::vector<std::string>& metrics,
                      const std::function<void(json::JsonWriter&)>& extra,
-                     const std::vector<std::string>& groups) {
+                     const std::vector<std::string>& groups, const FieldStatsFilter& fields) {
   auto want = [&](std::string_view m) {
     if (metrics.empty()) return true;
     for (const auto& x : metrics) {
@@ -153,11 +177,14 @@ void WriteIndexStats(json::JsonWriter& w, const IndexTotals& t,
   }
   if (want("fielddata")) {
     w.Key("fielddata").StartObject();
-    Zeros(w, {"memory_size_in_bytes", "evictions"});
+    w.Key("memory_size_in_bytes").Uint(Sum(t.memory.fielddata)).Key("evictions").Int(0);
+    WriteFieldBreakdown(w, t.memory.fielddata, fields.fielddata, "memory_size_in_bytes");
     w.EndObject();
   }
   if (want("completion")) {
-    w.Key("completion").StartObject().Key("size_in_bytes").Int(0).EndObject();
+    w.Key("completion").StartObject().Key("size_in_bytes").Uint(Sum(t.memory.completion));
+    WriteFieldBreakdown(w, t.memory.completion, fields.completion, "size_in_bytes");
+    w.EndObject();
   }
   if (want("segments")) {
     w.Key("segments").StartObject();
@@ -203,6 +230,14 @@ Response Stats(const ApiContext& ctx, const Request& req) {
                                   req.path, unknown, {kMetrics.begin(), kMetrics.end()}, "metric")));
   }
   std::vector<std::string> groups = util::SplitNonEmpty(req.Query("groups").value_or(""));
+  // "fields" selects both breakdowns; fielddata_fields / completion_fields one each.
+  FieldStatsFilter field_filter;
+  field_filter.fielddata = util::SplitNonEmpty(req.Query("fielddata_fields").value_or(""));
+  field_filter.completion = util::SplitNonEmpty(req.Query("completion_fields").value_or(""));
+  for (const auto& f : util::SplitNonEmpty(req.Query("fields").value_or(""))) {
+    field_filter.fielddata.push_back(f);
+    field_filter.completion.push_back(f);
+  }
   std::string_view level = req.Query("level").value_or("indices");
   if (level != "indices" && level != "cluster" && level != "shards") {
     return ErrorResponse(req, util::InvalidArgument("level parameter must be one of [cluster] or "
@@ -227,18 +262,18 @@ Response Stats(const ApiContext& ctx, const Request& req) {
   w.Key("total").Int(total_shards).Key("successful").Int(successful).Key("failed").Int(0);
   w.EndObject();
   w.Key("_all").StartObject().Key("primaries");
-  WriteIndexStats(w, all, metrics, {}, groups);
+  WriteIndexStats(w, all, metrics, {}, groups, field_filter);
   w.Key("total");
-  WriteIndexStats(w, all, metrics, {}, groups);
+  WriteIndexStats(w, all, metrics, {}, groups, field_filter);
   w.EndObject();
   if (level != "cluster") {
     w.Key("indices").StartObject();
     for (const auto& [index, t] : per_index) {
       w.Key(index->name()).StartObject().Key("uuid").String(index->uuid());
       w.Key("primaries");
-      WriteIndexStats(w, t, metrics, {}, groups);
+      WriteIndexStats(w, t, metrics, {}, groups, field_filter);
       w.Key("total");
-      WriteIndexStats(w, t, metrics, {}, groups);
+      WriteIndexStats(w, t, metrics, {}, groups, field_filter);
       if (level == "shards") {
         w.Key("shards").StartObject().Key("0").StartArray().StartObject();
         w.Key("routing").StartObject().Key("state").String("STARTED");

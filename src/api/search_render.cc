@@ -57,6 +57,7 @@ void WriteSearchResponse(const search::SearchRequest& request,
   }
   w.EndArray().EndObject();
   if (response.aggregations) w.Key("aggregations").Raw(*response.aggregations);
+  if (response.suggest) w.Key("suggest").Raw(*response.suggest);
   w.EndObject();
 }
 

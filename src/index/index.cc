@@ -320,6 +320,37 @@ uint64_t Index::doc_count() const {
   return live_count_;
 }
 
+Index::FieldMemory Index::FieldMemoryStats() const {
+  util::ReaderMutexLock lock(&state_mu_);
+  FieldMemory out;
+  // Field id -> the map its values count in (null: neither kind).
+  std::vector<std::map<std::string, uint64_t>*> sink;
+  std::vector<const std::string*> path;
+  for (const auto& [name, id] : field_ids_) {
+    if (id >= sink.size()) {
+      sink.resize(id + 1, nullptr);
+      path.resize(id + 1, nullptr);
+    }
+    const FieldMapping* f = mapping_.Find(name);
+    if (f == nullptr) continue;
+    if (f->type == FieldType::kCompletion) {
+      sink[id] = &out.completion;
+    } else if (f->fielddata && IsTextual(f->type)) {
+      sink[id] = &out.fielddata;
+    }
+    path[id] = &name;
+  }
+  for (const auto& doc : docs_) {
+    if (!doc.live) continue;
+    for (const auto& v : doc.values) {
+      if (v.field < sink.size() && sink[v.field] != nullptr) {
+        (*sink[v.field])[*path[v.field]] += v.text.size() + sizeof(Value);
+      }
+    }
+  }
+  return out;
+}
+
 uint64_t Index::stored_bytes() const { return stored_bytes_.load(std::memory_order_relaxed); }
 
 std::optional<DocNo> Index::Find(std::string_view id) const {

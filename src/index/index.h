@@ -175,6 +175,14 @@ class Index {
 
   std::string MappingJson() const EXCLUDES(state_mu_);
   uint64_t doc_count() const EXCLUDES(state_mu_);
+  // Bytes held in memory for the values of each completion field and of each
+  // text field mapped with fielddata: true, by path (GET _stats: completion
+  // and fielddata). Walks every document's values.
+  struct FieldMemory {
+    std::map<std::string, uint64_t> completion;
+    std::map<std::string, uint64_t> fielddata;
+  };
+  FieldMemory FieldMemoryStats() const EXCLUDES(state_mu_);
   // Approximate bytes of stored documents; lock-free (read by the metrics
   // collector while writes run).
   uint64_t stored_bytes() const;

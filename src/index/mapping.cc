@@ -75,6 +75,17 @@ Status ParseTypedParameters(const rapidjson::Value& def, const std::string& name
   SLUICE_RETURN_IF_ERROR(flag("coerce", &field->coerce));
   SLUICE_RETURN_IF_ERROR(flag("ignore_malformed", &field->ignore_malformed));
   SLUICE_RETURN_IF_ERROR(flag("doc_values", &field->doc_values));
+  SLUICE_RETURN_IF_ERROR(flag("fielddata", &field->fielddata));
+  if (field->type == FieldType::kCompletion) {
+    auto m = def.FindMember("max_input_length");
+    if (m != def.MemberEnd()) {
+      if (!m->value.IsInt() || m->value.GetInt() <= 0) {
+        return MapperParsingError("[max_input_length] must be > 0 but was [" +
+                                  json::ValueText(m->value) + "]");
+      }
+      field->max_input_length = m->value.GetInt();
+    }
+  }
   if (field->type == FieldType::kConstantKeyword) {
     auto v = def.FindMember("value");
     if (v == def.MemberEnd()) {

@@ -38,6 +38,8 @@ struct FieldMapping {
   bool doc_values = true;         // "doc_values" (binary defaults to false)
   std::string alias_path;         // alias: the "path" it points to
   std::optional<std::string> constant_value;  // constant_keyword: its "value"
+  bool fielddata = false;     // text: "fielddata" (its values are held for sort and aggs)
+  int max_input_length = 50;  // completion: inputs are cut to this many characters
 };
 
 enum class DynamicMode { kTrue, kFalse, kStrict };

@@ -10,6 +10,8 @@
 #pragma once
 
 #include <cctype>
+#include <charconv>
+#include <cstdint>
 #include <cmath>
 #include <cstdlib>
 #include <optional>
@@ -231,13 +233,26 @@ util::Status GeoPointValue(const FieldMapping& field, const V& value, std::strin
   return util::Status::Ok();
 }
 
+// The first max_chars code points of text (a completion input longer than the
+// field's max_input_length is indexed cut, as CompletionFieldMapper does).
+inline std::string CutCompletionInput(std::string_view text, int max_chars) {
+  size_t at = 0;
+  for (int n = 0; at < text.size() && n < max_chars; ++n) {
+    ++at;
+    while (at < text.size() && (static_cast<unsigned char>(text[at]) & 0xC0) == 0x80) ++at;
+  }
+  return std::string(text.substr(0, at));
+}
+
 // completion: a string, or {"input": string | [strings], "weight": n, "contexts": ...}.
+// Each input is one string value whose number is its weight (0 when none).
 template <typename V>
 util::Status CompletionValue(const FieldMapping& field, const V& value, std::string_view id,
                              ParsedDocument* out) {
   using util::Status;
   if (value.IsString()) {
-    AddValue(out, field.path, IndexedValue::Kind::kString, std::string(value.GetString()), 0);
+    AddValue(out, field.path, IndexedValue::Kind::kString,
+             CutCompletionInput(value.GetString(), field.max_input_length), 0);
     return Status::Ok();
   }
   if (!value.IsObject()) {
@@ -247,21 +262,35 @@ util::Status CompletionValue(const FieldMapping& field, const V& value, std::str
                "failed to parse [" + field.path + "]: expected text or object, but got " +
                    (value.IsNumber() ? "VALUE_NUMBER" : "VALUE_BOOLEAN")));
   }
-  return value.Members([&](std::string_view name, const V& m) -> Status {
+  std::vector<std::string> inputs;
+  int64_t weight = 0;
+  Status members = value.Members([&](std::string_view name, const V& m) -> Status {
     if (name == "input") {
       auto one = [&](const V& s) -> Status {
         if (!s.IsString()) {
           return util::InvalidArgument("input array must have string values");
         }
-        AddValue(out, field.path, IndexedValue::Kind::kString, std::string(s.GetString()), 0);
+        inputs.push_back(CutCompletionInput(s.GetString(), field.max_input_length));
         return Status::Ok();
       };
       return m.IsArray() ? m.Elements(one) : one(m);
     }
     if (name == "weight") {
-      bool ok = m.IsInt64() || (m.IsString() && !m.GetString().empty());
-      if (!ok)
-        return util::InvalidArgument("weight must be an integer, but was [" + Preview(m) + "]");
+      std::optional<int64_t> w;
+      if (m.IsInt64()) {
+        w = m.GetInt64();
+      } else if (m.IsString()) {
+        std::string_view t = m.GetString();
+        int64_t parsed = 0;
+        auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), parsed);
+        if (ec == std::errc() && end == t.data() + t.size() && !t.empty()) w = parsed;
+      }
+      if (!w) return util::InvalidArgument("weight must be an integer, but was [" + Preview(m) + "]");
+      if (*w < 0 || *w > INT32_MAX) {
+        return util::InvalidArgument("weight must be in the interval [0..2147483647], but was [" +
+                                     std::to_string(*w) + "]");
+      }
+      weight = *w;
       return Status::Ok();
     }
     if (name == "contexts") return Status::Ok();
@@ -269,6 +298,12 @@ util::Status CompletionValue(const FieldMapping& field, const V& value, std::str
         util::Code::kInvalidArgument, "illegal_argument_exception",
         "unknown field name [" + std::string(name) + "], must be one of [input, weight, contexts]");
   });
+  SLUICE_RETURN_IF_ERROR(members);
+  for (auto& input : inputs) {
+    AddValue(out, field.path, IndexedValue::Kind::kString, std::move(input),
+             static_cast<double>(weight));
+  }
+  return Status::Ok();
 }
 
 template <typename V>

@@ -12,6 +12,7 @@
 
 #include "json/json_writer.h"
 #include "search/aggregations/aggregation_set.h"
+#include "search/suggest.h"
 #include "search/explain.h"
 #include "search/highlight.h"
 #include "search/hybrid_query.h"
@@ -265,6 +266,10 @@ Status Rank(const SearchRequest& request, const std::vector<std::shared_ptr<inde
   }
   if (request.aggs) {
     SLUICE_ASSIGN_OR_RETURN(response.aggregations, request.aggs->Run(std::move(agg_inputs), request.typed_keys));
+  }
+  if (request.suggest) {
+    SLUICE_ASSIGN_OR_RETURN(response.suggest, RunSuggest(*request.suggest, indices, request.source,
+                                                         request.typed_keys));
   }
   return Status::Ok();
 }

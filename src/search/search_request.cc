@@ -16,6 +16,7 @@
 #include "search/aggregations/aggregation_set.h"
 #include "search/explain.h"
 #include "search/highlight.h"
+#include "search/suggest.h"
 #include "search/hybrid_query.h"
 #include "search/named_query.h"
 #include "search/query_parser.h"
@@ -254,7 +255,10 @@ util::Result<SearchRequest> ParseSearchRequest(std::string_view body, bool count
       } else if (key == "rescore") {
         has_rescore = true;
         SLUICE_ASSIGN_OR_RETURN(rescorers, ParseRescore(v));
-      } else if (key == "suggest" || key == "script_fields") {
+      } else if (key == "suggest") {
+        SLUICE_ASSIGN_OR_RETURN(SuggestSpec spec, ParseSuggest(v));
+        request.suggest = std::make_shared<SuggestSpec>(std::move(spec));
+      } else if (key == "script_fields") {
         return util::InvalidArgument("[" + key + "] is not supported by sluice yet");
       } else {
         // The name of the JSON token that follows the key, as OpenSearch prints it.

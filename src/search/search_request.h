@@ -28,6 +28,7 @@ namespace sluice::search {
 
 class AggregationSet;  // search/aggregations/aggregation_set.h
 struct HighlightSpec;  // search/highlight.h
+struct SuggestSpec;    // search/suggest.h
 
 struct SearchRequest {
   std::unique_ptr<Query> query;        // match_all when the body has none
@@ -58,6 +59,7 @@ struct SearchRequest {
   std::shared_ptr<const SearchPipeline> pipeline;
   std::optional<std::string> pipeline_name;  // the body's "search_pipeline": "<id>"
   std::shared_ptr<const HighlightSpec> highlight;  // null when the body has none
+  std::shared_ptr<const SuggestSpec> suggest;      // null when the body has none
   bool explain = false;                            // each hit's "_explanation"
   bool include_named_queries_score = false;  // matched_queries as {name: score}
   // "pit": {"id": ..., "keep_alive": ...}: search that point in time (the
@@ -105,6 +107,7 @@ struct SearchResponse {
   bool total_tracked = true;
   std::optional<float> max_score;
   std::optional<std::string> aggregations;  // the "aggregations" object as JSON
+  std::optional<std::string> suggest;       // the "suggest" object as JSON
   std::optional<bool> terminated_early;     // set when the request had terminate_after
 };
 

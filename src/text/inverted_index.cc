@@ -279,24 +279,33 @@ util::Result<int64_t> InvertedIndex::DocFreq(std::string_view field, std::string
   return Counter(Key('t', term_key));
 }
 
-util::Result<std::vector<std::string>> InvertedIndex::TermsWithPrefix(std::string_view field,
-                                                                      std::string_view prefix,
-                                                                      size_t max) const {
+util::Status InvertedIndex::ForEachTerm(
+    std::string_view field, std::string_view prefix,
+    const std::function<bool(std::string_view, int64_t)>& visit) const {
   std::string base(field);
   base.push_back('\0');
   std::string start = Key('t', base);
   size_t term_at = start.size();
   start.append(prefix);
-  std::vector<std::string> out;
   auto cursor = snapshot_ ? store_->NewCursor(Column::kTextStats, snapshot_)
-                         : store_->NewCursor(Column::kTextStats);
-  for (cursor->Seek(start); cursor->Valid() && cursor->key().starts_with(start) && out.size() < max;
-       cursor->Next()) {
+                          : store_->NewCursor(Column::kTextStats);
+  for (cursor->Seek(start); cursor->Valid() && cursor->key().starts_with(start); cursor->Next()) {
     int64_t df = 0;
     if (cursor->value().size() == sizeof(df)) std::memcpy(&df, cursor->value().data(), sizeof(df));
-    if (df > 0) out.emplace_back(cursor->key().substr(term_at));
+    if (df > 0 && !visit(cursor->key().substr(term_at), df)) break;
   }
-  SLUICE_RETURN_IF_ERROR(cursor->status());
+  return cursor->status();
+}
+
+util::Result<std::vector<std::string>> InvertedIndex::TermsWithPrefix(std::string_view field,
+                                                                      std::string_view prefix,
+                                                                      size_t max) const {
+  std::vector<std::string> out;
+  if (max == 0) return out;
+  SLUICE_RETURN_IF_ERROR(ForEachTerm(field, prefix, [&](std::string_view term, int64_t) {
+    out.emplace_back(term);
+    return out.size() < max;
+  }));
   return out;
 }
 

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -94,6 +95,11 @@ class InvertedIndex {
   // Terms of the field starting with prefix (doc freq > 0), in order, at most max.
   util::Result<std::vector<std::string>> TermsWithPrefix(std::string_view field,
                                                          std::string_view prefix, size_t max) const;
+  // Calls visit(term, doc_freq) for the terms of the field that start with
+  // prefix and have a doc freq > 0, in byte order, until visit returns false
+  // (the term dictionary walk of the term suggester).
+  util::Status ForEachTerm(std::string_view field, std::string_view prefix,
+                           const std::function<bool(std::string_view, int64_t)>& visit) const;
   // Positioned on the first posting (or not Valid when the term has none).
   std::unique_ptr<PostingsCursor> Postings(std::string_view field, std::string_view term,
                                            bool positions) const;

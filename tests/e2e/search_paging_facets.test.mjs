@@ -1,6 +1,7 @@
 // Sorting, search_after paging, facets (terms + date_histogram), _mget and
 // _msearch through the official JavaScript client, as an application paging
-// and faceting over an index would use them.
+// and faceting over an index would use them; search-as-you-type and "did you
+// mean" with the completion and term suggesters.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
@@ -218,5 +219,56 @@ describe('_mget and _msearch', () => {
     assert.equal(agg.aggregations.c.value, 4);
     assert.equal(badSort.status, 400);
     assert.equal(badSort.error.root_cause[0].reason, 'No mapping found for [no_such_field] in order to sort on');
+  });
+});
+
+describe('suggest', () => {
+  before(async () => {
+    await client.indices.create({
+      index: 'catalog',
+      body: { mappings: { properties: { name: { type: 'text' }, name_suggest: { type: 'completion' } } } },
+    });
+    const body = [];
+    const items = [['Nintendo Switch', 10], ['Nintendo DS', 3], ['Nikon camera', 5], ['Sony PlayStation', 8]];
+    items.forEach(([name, weight], i) => {
+      body.push({ index: { _index: 'catalog', _id: String(i) } },
+        { name, name_suggest: { input: [name, name.split(' ')[1]], weight } });
+    });
+    const res = await client.bulk({ body, refresh: true });
+    assert.equal(res.body.errors, false);
+  });
+
+  test('completion options by weight, with _source, and term corrections', async () => {
+    const res = await client.search({
+      index: 'catalog',
+      typed_keys: false,
+      body: {
+        _source: ['name'],
+        suggest: {
+          text: 'nintedo',
+          as_you_type: { prefix: 'Ni', completion: { field: 'name_suggest', size: 2 } },
+          did_you_mean: { term: { field: 'name' } },
+        },
+      },
+    });
+    const [entry] = res.body.suggest.as_you_type;
+    assert.deepEqual([entry.text, entry.offset, entry.length], ['Ni', 0, 2]);
+    assert.deepEqual(entry.options.map((o) => [o.text, o._id, o._score, o._source.name]), [
+      ['Nintendo Switch', '0', 10, 'Nintendo Switch'],
+      ['Nikon camera', '2', 5, 'Nikon camera'],
+    ]);
+    // "nintedo" is one edit from "nintendo", in 2 documents: 1 - 1/7 as a float.
+    assert.deepEqual(res.body.suggest.did_you_mean, [
+      { text: 'nintedo', offset: 0, length: 7, options: [{ text: 'nintendo', score: 0.85714287, freq: 2 }] },
+    ]);
+  });
+
+  test('the phrase suggester is a 400 naming it', async () => {
+    await assert.rejects(
+      client.search({ index: 'catalog', body: { suggest: { p: { text: 'x', phrase: { field: 'name' } } } } }),
+      (err) =>
+        err.meta.statusCode === 400 &&
+        err.meta.body.error.reason === '[phrase] suggester is not supported by sluice yet',
+    );
   });
 });

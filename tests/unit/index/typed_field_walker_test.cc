@@ -114,6 +114,21 @@ TEST(TypedFieldWalkerTest, CompletionInputs) {
   EXPECT_THAT(Texts(Ok(R"({"sugg":"Nevermind"})"), "sugg"), ElementsAre("Nevermind"));
 }
 
+TEST(TypedFieldWalkerTest, CompletionInputsCarryTheirWeightAndAreCut) {
+  // The weight may come after the inputs and may be a string; inputs keep it as their number.
+  auto d = Ok(R"({"sugg":[{"input":["a","b"],"weight":"34"},{"weight":2,"input":"c"}]})");
+  std::vector<double> weights;
+  for (const auto& v : d.values) {
+    if (v.path == "sugg") weights.push_back(v.number);
+  }
+  EXPECT_THAT(weights, ElementsAre(34, 34, 2));
+  EXPECT_EQ(Error(R"({"sugg":{"input":"a","weight":-1}})").reason(),
+            "weight must be in the interval [0..2147483647], but was [-1]");
+  std::string long_input(60, 'x');
+  EXPECT_THAT(Texts(Ok(R"({"sugg":")" + long_input + R"("})"), "sugg"),
+              ElementsAre(std::string(50, 'x')));  // max_input_length 50
+}
+
 TEST(TypedFieldWalkerTest, ConstantKeywordOnlyTakesItsValue) {
   EXPECT_THAT(Ok(R"({"ck":"fixed"})").values, IsEmpty());
   EXPECT_EQ(Error(R"({"ck":"other"})").reason(),
