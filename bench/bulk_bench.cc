@@ -79,7 +79,8 @@ double SluiceWritePath(const std::vector<std::string>& docs) {
   for (size_t begin = 0; begin < docs.size(); begin += kBatch) {
     std::vector<sluice::index::WriteOp> ops;
     for (size_t i = begin; i < std::min(docs.size(), begin + kBatch); ++i) {
-      ops.push_back({sluice::index::OpType::kIndex, std::to_string(i), docs[i], {}, {}, {}});
+      ops.push_back({.type = sluice::index::OpType::kIndex, .id = std::to_string(i), .source = docs[i],
+                   .if_seq_no = std::nullopt, .if_primary_term = std::nullopt});
     }
     for (const auto& r : (*index)->Write(std::move(ops))) {
       if (!r.status.ok()) {

@@ -79,8 +79,11 @@ double SluiceWritePath(const std::vector<float>& data, size_t n, size_t dim, int
         source += std::to_string(data[i * dim + d]);
       }
       source += "]}";
-      ops.push_back(
-          {sluice::index::OpType::kIndex, std::to_string(i), std::move(source), {}, {}, {}});
+      ops.push_back({.type = sluice::index::OpType::kIndex,
+                     .id = std::to_string(i),
+                     .source = std::move(source),
+                     .if_seq_no = std::nullopt,
+                     .if_primary_term = std::nullopt});
     }
     batches.push_back(std::move(ops));
   }

@@ -76,7 +76,7 @@ struct WriteOp {
   // into an existing document, as an update's "doc") and this is the document
   // written when none exists (its "upsert") — batch ingestion's form, which
   // spares parsing and re-writing a request body around large vectors.
-  std::optional<std::string> upsert;
+  std::optional<std::string> upsert = std::nullopt;
   // The parse of the document this op writes when it creates one (index and
   // create: `source`; an update with `upsert`: the upsert), made outside the
   // write lock — by the caller (batch ingestion, from its simdjson parse) or by
