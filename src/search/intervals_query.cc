@@ -165,7 +165,8 @@ IntervalList FilterIntervals(const IntervalList& list, IntervalFilter filter,
   return out;
 }
 
-int EditDistance(const std::u32string& a, const std::u32string& b, bool transpositions) {
+int EditDistance(const std::u32string& a, const std::u32string& b, bool transpositions,
+                 bool prefix_of_b) {
   const size_t n = a.size(), m = b.size();
   std::vector<std::vector<int>> d(n + 1, std::vector<int>(m + 1));
   for (size_t i = 0; i <= n; ++i) d[i][0] = static_cast<int>(i);
@@ -179,7 +180,8 @@ int EditDistance(const std::u32string& a, const std::u32string& b, bool transpos
       }
     }
   }
-  return d[n][m];
+  if (!prefix_of_b) return d[n][m];
+  return *std::min_element(d[n].begin(), d[n].end());
 }
 
 // ---- IntervalsContext ----

@@ -66,9 +66,12 @@ enum class IntervalFilter {
 IntervalList FilterIntervals(const IntervalList& list, IntervalFilter filter,
                              const IntervalList& reference);
 
-// Lucene's edit distance with transpositions counted as one edit
-// (optimal string alignment, on code points); exposed for tests.
-int EditDistance(const std::u32string& a, const std::u32string& b, bool transpositions);
+// Lucene's edit distance with transpositions counted as one edit (optimal string
+// alignment, on code points) between a and b, or, with prefix_of_b, between a and the
+// closest prefix of b (the completion suggester's fuzzy prefix). Shared by intervals'
+// fuzzy terms and the suggesters.
+int EditDistance(const std::u32string& a, const std::u32string& b, bool transpositions,
+                 bool prefix_of_b = false);
 
 // The terms of one search's leaves and their positions, per field, filled
 // by the sources' Prepare and read by Evaluate.

@@ -9,6 +9,7 @@
 
 #include "index/index.h"
 #include "json/json_writer.h"
+#include "search/intervals_query.h"  // EditDistance
 #include "search/source_filter.h"
 #include "search/suggest.h"
 #include "util/result.h"
@@ -17,13 +18,6 @@ namespace sluice::search {
 
 // The code points of UTF-8 text (invalid bytes are taken one by one).
 std::u32string CodePoints(std::string_view utf8);
-
-// Optimal string alignment distance (Damerau-Levenshtein where a swap of
-// neighbours is one edit, as Lucene's fuzzy automata count with
-// transpositions) between a and b, or, with prefix_of_b, between a and the
-// closest prefix of b.
-int EditDistance(const std::u32string& a, const std::u32string& b, bool transpositions,
-                 bool prefix_of_b);
 
 // One term suggester entry option, as DirectSpellChecker's SuggestWord.
 struct TermOption {

@@ -102,26 +102,6 @@ std::u32string CodePoints(std::string_view s) {
   return out;
 }
 
-int EditDistance(const std::u32string& a, const std::u32string& b, bool transpositions,
-                 bool prefix_of_b) {
-  const size_t n = a.size(), m = b.size();
-  // d[i][j]: edits between a[0,i) and b[0,j); three rows suffice for swaps.
-  std::vector<std::vector<int>> d(n + 1, std::vector<int>(m + 1));
-  for (size_t i = 0; i <= n; ++i) d[i][0] = static_cast<int>(i);
-  for (size_t j = 0; j <= m; ++j) d[0][j] = static_cast<int>(j);
-  for (size_t i = 1; i <= n; ++i) {
-    for (size_t j = 1; j <= m; ++j) {
-      int cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (transpositions && i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-      }
-    }
-  }
-  if (!prefix_of_b) return d[n][m];
-  return *std::min_element(d[n].begin(), d[n].end());
-}
-
 void SortTermOptions(std::vector<TermOption>& options, bool by_frequency) {
   std::sort(options.begin(), options.end(), [&](const TermOption& a, const TermOption& b) {
     if (by_frequency && a.freq != b.freq) return a.freq > b.freq;
