@@ -81,8 +81,10 @@ ASAN_UNIT_TARGETS ?= http_request_test http_router_test http_compression_test \
   sources_s3_xml_test sources_source_catalog_test sources_sigv4_signer_test \
   sources_http_client_test store_test search_query_parser_test search_search_request_test
 # End-to-end tests run against the ASan+UBSan server: bulk, search, knn, batch
-# ingestion, durability (kill -9 and restart) and the crash test.
-ASAN_E2E ?= e2e_(foundation|knn|durability|batch_ingestion_records|batch_ingestion_lifecycle)$$|^stress_crash_test$$
+# ingestion records, durability (kill -9 and restart) and the crash test.
+# batch_ingestion_lifecycle is left out of CI's selection: it passes under ASan
+# but takes ~10 min there (docs/testing.md); run it with ASAN_E2E=... by hand.
+ASAN_E2E ?= e2e_(foundation|knn|durability|batch_ingestion_records)$$|^stress_crash_test$$
 # Unit-test binaries with threads: index write + search, catalog, task manager,
 # batch writer and progress, HTTP server with its worker pools and admission control.
 TSAN_TARGETS ?= search_search_concurrency_test index_index_test index_catalog_test \
