@@ -83,7 +83,8 @@ ASAN_UNIT_TARGETS ?= http_request_test http_router_test http_compression_test \
 # End-to-end tests run against the ASan+UBSan server: bulk, search, knn, batch
 # ingestion records, durability (kill -9 and restart) and the crash test.
 # batch_ingestion_lifecycle is left out of CI's selection: it passes under ASan
-# but takes ~10 min there (docs/testing.md); run it with ASAN_E2E=... by hand.
+# but takes ~10 min there (docs/testing.md); by hand:
+#   make test-asan ASAN_E2E=e2e_batch_ingestion_lifecycle
 ASAN_E2E ?= e2e_(foundation|knn|durability|batch_ingestion_records)$$|^stress_crash_test$$
 # Unit-test binaries with threads: index write + search, catalog, task manager,
 # batch writer and progress, HTTP server with its worker pools and admission control.
